@@ -1,0 +1,1 @@
+"""PSA: professional-services automation."""

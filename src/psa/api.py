@@ -1,0 +1,32 @@
+"""The one NinjaAPI: a router per domain, one error handler."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from ninja.security import SessionAuth
+
+from psa.core.api import (
+    TokenAuth,
+    audit_router,
+    install_error_handlers,
+    tokens_router,
+)
+from psa.engagements.api import customers as customers_router
+from psa.engagements.api import router as engagements_router
+from psa.people.api import router as people_router
+
+api = NinjaAPI(
+    title="PSA API",
+    version="1",
+    description="Professional-services automation. Errors are application/problem+json "
+    "(RFC 9457) with a list of {field, message}. Hours and money are decimal strings.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/people", people_router)
+api.add_router("/customers", customers_router)
+api.add_router("/engagements", engagements_router)
+api.add_router("/tokens", tokens_router)
+api.add_router("/audit", audit_router)

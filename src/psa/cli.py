@@ -1,0 +1,308 @@
+"""The `psa` command: run the system, manage tokens, demo data, backups and benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psa.settings")
+    import django
+
+    django.setup()
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    path = Path(
+        getattr(args, "data_dir", None) or os.environ.get("PSA_DATA_DIR") or "psa-data"
+    ).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["PSA_DATA_DIR"] = str(path)
+    return path
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _ensure_admin(data_dir: Path) -> tuple[str, str]:
+    """Create the admin login on first start; its password is kept in the data folder."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    password_file = data_dir / "initial_admin_password"
+    if not User.objects.filter(username="admin").exists():
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser("admin", "admin@localhost", password)
+        password_file.write_text(password + "\n")
+        password_file.chmod(0o600)
+        return "admin", password
+    if password_file.exists():
+        return "admin", password_file.read_text().strip()
+    return "admin", "(set earlier; not stored)"
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args)
+    if args.clock:
+        from psa.core.clock import encode_clock, parse_instant
+
+        try:
+            start = parse_instant(args.clock)
+        except ValueError as exc:
+            print(f"psa up: --clock: {exc}", file=sys.stderr)
+            return 2
+        os.environ["PSA_CLOCK"] = encode_clock(start)
+    _setup_django()
+    from django.core.management import call_command
+
+    from psa import demo
+
+    if not _port_free(args.host, args.port):
+        print(f"psa up: {args.host}:{args.port} is already in use; pick another with --port",
+              file=sys.stderr)
+        return 2
+    call_command("migrate", interactive=False, verbosity=0)
+    if demo.database_is_empty():
+        if args.no_demo:
+            demo.load_reference_data()
+        else:
+            print("Loading the demo data set…", flush=True)
+            demo.load_demo(size="small", progress=lambda msg: print(f"  {msg}", flush=True))
+    username, password = _ensure_admin(data_dir)
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db['ENGINE']} {db['NAME']}"
+    url = f"http://{args.host}:{args.port}"
+    print(f"PSA is starting on {url}", flush=True)
+    print(f"  database: {where}\n  sign in as {username} / {password}", flush=True)
+    if demo.DEMO_PASSWORD_NOTE and not args.no_demo:
+        print(f"  {demo.DEMO_PASSWORD_NOTE}", flush=True)
+    print("  Ctrl-C stops the web server and the worker.", flush=True)
+    env = dict(os.environ)
+    web = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "gunicorn", "psa.wsgi:application",
+         "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+         "--access-logfile", "-" if args.access_log else "/dev/null",
+         "--graceful-timeout", "5", "--log-level", "warning"],
+        env=env,
+    )
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "psa.cli", "worker"], env=env
+    )
+    children = [web, worker]
+    stopping = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while not stopping:
+        for child in children:
+            if child.poll() is not None:
+                print(f"psa up: a process exited with {child.returncode}; stopping",
+                      file=sys.stderr)
+                code = child.returncode or 1
+                stopping = True
+        time.sleep(0.2)
+    print("Stopping…", flush=True)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+    print("Stopped.", flush=True)
+    return code
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("db_worker", interval=1.0)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    _data_dir(args)
+    _setup_django()
+    from psa.core import tokens
+    from psa.core.errors import DomainError
+    from psa.core.roles import SYSTEM
+
+    try:
+        user = tokens.user_by_username(args.user)
+        issued = tokens.token_create(actor=SYSTEM, user=user, name=args.name, days=args.days)
+    except DomainError as exc:
+        print(f"psa token create: {exc.message}", file=sys.stderr)
+        return 2
+    print(issued.secret)
+    print(f"expires {issued.token.expires_at:%Y-%m-%d %H:%M} UTC; shown once, keep it safe",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _data_dir(args)
+    _setup_django()
+    from django.core.management import call_command
+
+    from psa import demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    demo.load_demo(size=args.size, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    _data_dir(args)
+    _setup_django()
+    from psa.core.audit import verify_chain
+
+    count, broken = verify_chain()
+    if broken:
+        print(f"audit chain BROKEN at entries {broken[:20]} ({len(broken)} of {count})")
+        return 1
+    print(f"audit chain intact: {count} entries")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _data_dir(args)
+    _setup_django()
+    from psa import backup
+
+    count = backup.backup(Path(args.file))
+    print(f"wrote {count} rows to {args.file}", file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _data_dir(args)
+    _setup_django()
+    from psa import backup
+    from psa.core.errors import DomainError
+
+    try:
+        count = backup.restore(Path(args.file), replace=args.replace)
+    except DomainError as exc:
+        print(f"psa restore: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"restored {count} rows from {args.file}", file=sys.stderr)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    _data_dir(args)
+    if args.db == "postgres" and not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/psa_bench"
+    from psa.bench import run
+
+    return run(area=args.area, size=args.size, db=args.db)
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _data_dir(args)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psa.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["psa manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="psa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_dir_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", help="data folder (default ./psa-data or $PSA_DATA_DIR)")
+
+    up = sub.add_parser("up", help="set up and run PSA: web server and background worker")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--workers", type=int, default=2, help="web server processes")
+    up.add_argument("--no-demo", action="store_true", help="start empty (admin only)")
+    up.add_argument("--clock", help="run on a clock starting at this instant, e.g. 2026-11-23T08:00Z")
+    up.add_argument("--access-log", action="store_true")
+    data_dir_arg(up)
+    up.set_defaults(func=cmd_up)
+
+    worker = sub.add_parser("worker", help="run the background worker only")
+    data_dir_arg(worker)
+    worker.set_defaults(func=cmd_worker)
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="print a new API token for a user")
+    create.add_argument("--user", required=True)
+    create.add_argument("--name", default="cli")
+    create.add_argument("--days", type=int, default=None)
+    data_dir_arg(create)
+    create.set_defaults(func=cmd_token)
+
+    demo = sub.add_parser("demo", help="load demo data (large: a synthetic set for benchmarks)")
+    demo.add_argument("--size", choices=["small", "large"], default="small")
+    data_dir_arg(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    audit = sub.add_parser("audit", help="audit log tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    data_dir_arg(verify)
+    verify.set_defaults(func=cmd_audit)
+
+    backup = sub.add_parser("backup", help="write every table to a file")
+    backup.add_argument("file")
+    data_dir_arg(backup)
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="load a backup into an empty database")
+    restore.add_argument("file")
+    restore.add_argument("--replace", action="store_true", help="erase existing data first")
+    data_dir_arg(restore)
+    restore.set_defaults(func=cmd_restore)
+
+    bench = sub.add_parser("bench", help="benchmarks; one JSON line per measurement")
+    bench.add_argument("area", choices=["platform", "scheduling", "time", "education", "finance"])
+    bench.add_argument("--size", choices=["small", "large"], default="small")
+    bench.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    data_dir_arg(bench)
+    bench.set_defaults(func=cmd_bench)
+
+    manage = sub.add_parser("manage", help="Django management commands")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    data_dir_arg(manage)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""API plumbing shared by every router: authentication, the actor, problem+json, pagination,
+and the token and audit endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PaginationBase
+from ninja.security import HttpBearer
+
+from psa.core import audit, tokens
+from psa.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+from psa.core.roles import Actor
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+# ------------------------------------------------------------------ authentication
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer psa_…` with a personal API token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
+        user = tokens.token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def actor(request: HttpRequest) -> Actor:
+    """The Actor for this request (computed once)."""
+    cached = getattr(request, "_psa_actor", None)
+    if cached is None:
+        from psa.people.selectors import actor_for
+
+        cached = actor_for(request.user)  # type: ignore[arg-type]
+        request._psa_actor = cached  # type: ignore[attr-defined]
+    return cached
+
+
+# ------------------------------------------------------------------ problem+json
+
+def problem(
+    status: int, title: str, detail: str, errors: list[FieldError] | None = None
+) -> JsonResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": [{"field": e.field, "message": e.message} for e in errors or []],
+    }
+    return JsonResponse(body, status=status, content_type=PROBLEM_JSON)
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ninja reports ("body", "payload", "weekly_hours") or ("query", "page"): keep the field path.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "payload")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(api: Any) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return problem(exc.status, exc.title, exc.message, exc.errors)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = [FieldError(_field_of(e.get("loc", ())), e.get("msg", "invalid"))
+                  for e in exc.errors]
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+        return problem(422, "Invalid input", detail, errors)
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = problem(
+            401, "Unauthorized",
+            "sign in, or send a valid, unexpired API token as 'Authorization: Bearer <token>'",
+            [FieldError("Authorization", "missing, unknown, expired or revoked token")],
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="psa"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return problem(exc.status_code, "Error", str(exc))
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem(404, "Not found", str(exc) or "not found")
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        log.exception("unhandled API error")
+        return problem(500, "Internal error", "an unexpected error happened; it has been logged")
+
+
+# ------------------------------------------------------------------ pagination
+
+class Page(PaginationBase):
+    class Input(Schema):
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1, le=500)
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        page: int
+        page_size: int
+        pages: int
+
+    items_attribute = "items"
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Input, **params: Any
+    ) -> dict[str, Any]:
+        count = queryset.count()
+        start = (pagination.page - 1) * pagination.page_size
+        items = list(queryset[start : start + pagination.page_size])
+        pages = (count + pagination.page_size - 1) // pagination.page_size
+        return {
+            "items": items,
+            "count": count,
+            "page": pagination.page,
+            "page_size": pagination.page_size,
+            "pages": pages,
+        }
+
+
+# ------------------------------------------------------------------ tokens and audit
+
+tokens_router = Router(tags=["tokens"])
+audit_router = Router(tags=["audit"])
+
+
+class TokenIn(Schema):
+    name: str
+    days: int | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="The token itself. Shown only in this response.")
+
+
+@tokens_router.get("", response=list[TokenOut])
+def list_tokens(request: HttpRequest) -> Any:
+    return tokens.tokens_for(actor=actor(request))
+
+
+@tokens_router.post("", response={201: NewTokenOut})
+def create_token(request: HttpRequest, payload: TokenIn) -> Any:
+    issued = tokens.token_create(
+        actor=actor(request), user=request.user, name=payload.name,  # type: ignore[arg-type]
+        days=payload.days,
+    )
+    out = TokenOut.from_orm(issued.token).dict()
+    return 201, {**out, "token": issued.secret}
+
+
+@tokens_router.delete("/{token_id}", response={204: None})
+def revoke_token(request: HttpRequest, token_id: int) -> Any:
+    tokens.token_revoke(actor=actor(request), token_id=token_id)
+    return 204, None
+
+
+class AuditOut(Schema):
+    id: int
+    at: dt.datetime
+    actor: str = Field(alias="actor_name")
+    action: str
+    target_type: str
+    target_id: str
+    target_label: str
+    before: Any
+    after: Any
+    reason: str
+    hash: str
+
+
+@audit_router.get("", response=list[AuditOut])
+def list_audit(
+    request: HttpRequest,
+    target_type: str = "",
+    target_id: str = "",
+    action: str = "",
+    limit: int = 100,
+) -> Any:
+    if not 1 <= limit <= 1000:
+        raise ValidationFailed("limit must be between 1 and 1000", field="limit")
+    return audit.audit_list(
+        target_type=target_type, target_id=target_id, action=action, limit=limit
+    )
+
+
+def not_found(what: str, ident: object, field: str) -> NotFound:
+    return NotFound(f"{what} {ident} does not exist", field=field)

@@ -1,0 +1,112 @@
+"""Personal API tokens: created (shown once), checked, revoked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from psa.core import audit, clock
+from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psa.core.models import ApiToken
+from psa.core.roles import Actor
+
+TOKEN_PREFIX = "psa"
+MAX_TOKEN_DAYS = 366
+ERR_TOKEN_DAYS = f"expiry must be between 1 and {MAX_TOKEN_DAYS} days"
+ERR_TOKEN_NAME = "a token needs a name of 1-100 characters"
+ERR_NOT_YOUR_TOKEN = "you may only revoke your own tokens"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # the full token string: shown to the user once, never stored
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_create(
+    *, actor: Actor, user: AbstractBaseUser, name: str, days: int | None = None
+) -> IssuedToken:
+    if actor.user_id != user.pk and not actor.is_admin:
+        raise PermissionDenied("you may only create tokens for yourself", field="user")
+    days = settings.PSA_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed(ERR_TOKEN_DAYS, field="days")
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise ValidationFailed(ERR_TOKEN_NAME, field="name")
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    now = clock.now()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=prefix,
+            digest=_digest(secret),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
+        )
+        audit.record(
+            actor=actor,
+            action="token.create",
+            target=token,
+            after={"name": name, "user": user.get_username(), "expires_at": token.expires_at},
+        )
+    return IssuedToken(token=token, secret=secret)
+
+
+def token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+        if token is None:
+            raise NotFound(f"token {token_id} does not exist", field="token_id")
+        if token.user_id != actor.user_id and not actor.is_admin:
+            raise PermissionDenied(ERR_NOT_YOUR_TOKEN, field="token_id")
+        if token.revoked_at is None:
+            token.revoked_at = clock.now()
+            token.save(update_fields=["revoked_at"])
+            audit.record(
+                actor=actor, action="token.revoke", target=token,
+                before={"revoked_at": None}, after={"revoked_at": token.revoked_at},
+            )
+    return token
+
+
+def token_authenticate(secret: str) -> AbstractBaseUser | None:
+    """The user a token belongs to, or None if unknown, expired or revoked."""
+    parts = secret.split("_")
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
+        return None
+    now = clock.now()
+    if token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    # Record use at most once a minute: keeps the hot path free of writes.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def tokens_for(*, actor: Actor) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user_id=actor.user_id))
+
+
+def user_by_username(username: str) -> AbstractBaseUser:
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"no user named {username!r}", field="user")
+    return user

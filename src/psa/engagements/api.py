@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from psa.core.api import Page, actor
+from psa.core.errors import ValidationFailed
+from psa.engagements import rules, selectors, services
+from psa.engagements.schemas import (
+    CommentIn,
+    CommentOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    EngagementDetailOut,
+    EngagementFilter,
+    EngagementIn,
+    EngagementOut,
+    EngagementPatch,
+    MilestoneIn,
+    MilestoneOut,
+    MilestoneReachedIn,
+    StatusIn,
+)
+
+router = Router(tags=["engagements"])
+customers = Router(tags=["customers"])
+
+
+def _specs(items: list[MilestoneIn]) -> list[rules.MilestoneSpec]:
+    return [rules.MilestoneSpec(m.name, m.weight, m.reached) for m in items]
+
+
+@customers.get("", response=list[CustomerOut])
+@paginate(Page)
+def list_customers(request: HttpRequest, search: str = "") -> Any:
+    return selectors.customer_list(search=search)
+
+
+@customers.post("", response={201: CustomerOut})
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Any:
+    return 201, services.customer_create(actor=actor(request), **payload.dict())
+
+
+@customers.get("/{customer_id}", response=CustomerOut)
+def get_customer(request: HttpRequest, customer_id: int) -> Any:
+    return selectors.customer_get(customer_id=customer_id)
+
+
+@customers.patch("/{customer_id}", response=CustomerOut)
+def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
+    customer = selectors.customer_get(customer_id=customer_id)
+    return services.customer_update(
+        actor=actor(request), customer=customer, **payload.dict(exclude_unset=True)
+    )
+
+
+@router.get("", response=list[EngagementOut])
+@paginate(Page)
+def list_engagements(request: HttpRequest, filters: Query[EngagementFilter]) -> Any:
+    return selectors.engagement_list(**filters.dict())
+
+
+@router.post("", response={201: EngagementDetailOut})
+def create_engagement(request: HttpRequest, payload: EngagementIn) -> Any:
+    data = payload.dict(exclude={"milestones"})
+    milestones = _specs(payload.milestones) if payload.milestones is not None else None
+    engagement = services.engagement_create(
+        actor=actor(request), data=services.EngagementInput(**data), milestones=milestones
+    )
+    return 201, selectors.engagement_get(engagement_id=engagement.pk)
+
+
+@router.get("/{engagement_id}", response=EngagementDetailOut)
+def get_engagement(request: HttpRequest, engagement_id: int) -> Any:
+    return selectors.engagement_get(engagement_id=engagement_id)
+
+
+@router.patch("/{engagement_id}", response=EngagementDetailOut)
+def update_engagement(request: HttpRequest, engagement_id: int, payload: EngagementPatch) -> Any:
+    engagement = selectors.engagement_get(engagement_id=engagement_id)
+    changes = payload.dict(exclude_unset=True)
+    for required in ("customer_id", "name", "kind", "currency", "contract_value",
+                     "budget_hours", "probability"):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed(f"{required} cannot be null", field=required)
+    data = services.EngagementInput()
+    for name, value in changes.items():
+        setattr(data, name, value)
+    services.engagement_update(
+        actor=actor(request), engagement=engagement, data=data, fields_set=changes
+    )
+    return selectors.engagement_get(engagement_id=engagement_id)
+
+
+@router.post("/{engagement_id}/status", response=EngagementDetailOut)
+def set_status(request: HttpRequest, engagement_id: int, payload: StatusIn) -> Any:
+    engagement = selectors.engagement_get(engagement_id=engagement_id)
+    services.engagement_set_status(actor=actor(request), engagement=engagement, **payload.dict())
+    return selectors.engagement_get(engagement_id=engagement_id)
+
+
+@router.put("/{engagement_id}/milestones", response=list[MilestoneOut])
+def replace_milestones(
+    request: HttpRequest, engagement_id: int, payload: list[MilestoneIn]
+) -> Any:
+    engagement = selectors.engagement_get(engagement_id=engagement_id)
+    services.milestones_replace(
+        actor=actor(request), engagement=engagement, milestones=_specs(payload)
+    )
+    return list(selectors.engagement_get(engagement_id=engagement_id).milestones.all())
+
+
+@router.post("/milestones/{milestone_id}/reached", response=MilestoneOut)
+def set_milestone_reached(
+    request: HttpRequest, milestone_id: int, payload: MilestoneReachedIn
+) -> Any:
+    milestone = selectors.milestone_get(milestone_id=milestone_id)
+    return services.milestone_set_reached(
+        actor=actor(request), milestone=milestone, reached_on=payload.reached_on
+    )
+
+
+@router.get("/{engagement_id}/comments", response=list[CommentOut])
+def list_comments(request: HttpRequest, engagement_id: int) -> Any:
+    engagement = selectors.engagement_get(engagement_id=engagement_id)
+    return selectors.comment_list(engagement=engagement)
+
+
+@router.post("/{engagement_id}/comments", response={201: CommentOut})
+def add_comment(request: HttpRequest, engagement_id: int, payload: CommentIn) -> Any:
+    engagement = selectors.engagement_get(engagement_id=engagement_id)
+    return 201, services.comment_add(actor=actor(request), engagement=engagement, body=payload.body)

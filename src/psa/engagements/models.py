@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    crm_account_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Kind(models.TextChoices):
+    PACKAGED = "packaged", "Packaged"
+    CUSTOM_SOW = "custom_sow", "Custom SOW"
+    EMBEDDED_ENGINEER = "embedded_engineer", "Embedded Engineer (T&M)"
+
+
+class Status(models.TextChoices):
+    PIPELINE = "pipeline", "Pipeline"
+    BOOKED = "booked", "Booked"
+    ACTIVE = "active", "Active"
+    COMPLETE = "complete", "Complete"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Engagement(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="engagements")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PIPELINE)
+    sow_reference = models.CharField(max_length=64, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    contract_value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    budget_hours = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
+    bill_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    probability = models.PositiveSmallIntegerField(default=100)  # percent, for pipeline work
+    packaged_complete = models.BooleanField(default=False)
+    project_issue_url = models.URLField(blank=True)
+    crm_opportunity_id = models.CharField(max_length=64, blank=True)
+    owner = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="owned_engagements",
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["kind"]),
+            models.Index(fields=["customer", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer.name} — {self.name}" if self.customer_id else self.name
+
+
+class Milestone(models.Model):
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=200)
+    weight = models.DecimalField(max_digits=5, decimal_places=2)  # percent of the SOW
+    position = models.PositiveSmallIntegerField()
+    reached_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["engagement", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "position"], name="milestone_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight} %)"
+
+
+class Comment(models.Model):
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(max_length=150)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:40]}"

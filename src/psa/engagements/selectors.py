@@ -1,0 +1,84 @@
+"""Reads about customers and engagements."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from psa.core.errors import NotFound
+from psa.engagements import rules
+from psa.engagements.models import Comment, Customer, Engagement, Milestone
+
+
+def customer_list(*, search: str = "") -> QuerySet[Customer]:
+    qs = Customer.objects.annotate(engagement_count=Count("engagements"))
+    if search:
+        qs = qs.filter(name__icontains=search)
+    return qs.order_by("name")
+
+
+def customer_get(*, customer_id: int) -> Customer:
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(f"customer {customer_id} does not exist", field="customer_id")
+    return customer
+
+
+def engagement_list(
+    *,
+    search: str = "",
+    status: str = "",
+    kind: str = "",
+    customer_id: int | None = None,
+    owner_id: int | None = None,
+) -> QuerySet[Engagement]:
+    qs = Engagement.objects.select_related("customer", "owner")
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search) | Q(customer__name__icontains=search)
+            | Q(sow_reference__icontains=search)
+        )
+    if status:
+        qs = qs.filter(status__in=status.split(","))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    return qs.order_by("-start_date", "id")
+
+
+def engagement_get(*, engagement_id: int) -> Engagement:
+    engagement = (
+        Engagement.objects.select_related("customer", "owner")
+        .prefetch_related("milestones")
+        .filter(pk=engagement_id)
+        .first()
+    )
+    if engagement is None:
+        raise NotFound(f"engagement {engagement_id} does not exist", field="engagement_id")
+    return engagement
+
+
+def engagement_percent_complete(engagement: Engagement) -> Decimal | None:
+    return rules.percent_complete(
+        kind=engagement.kind,
+        packaged_complete=engagement.packaged_complete,
+        milestone_weights_reached=[
+            m.weight for m in engagement.milestones.all() if m.reached_on is not None
+        ],
+        status=engagement.status,
+    )
+
+
+def milestone_get(*, milestone_id: int) -> Milestone:
+    milestone = Milestone.objects.select_related("engagement").filter(pk=milestone_id).first()
+    if milestone is None:
+        raise NotFound(f"milestone {milestone_id} does not exist", field="milestone_id")
+    return milestone
+
+
+def comment_list(*, engagement: Engagement) -> QuerySet[Comment]:
+    return Comment.objects.filter(engagement=engagement).order_by("created_at", "id")

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from psa.core.api import Page, actor
+from psa.core.errors import ValidationFailed
+from psa.people import rules, selectors, services
+from psa.people.schemas import (
+    CapacityOut,
+    PersonFilter,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    TimeOffIn,
+    TimeOffOut,
+    patch_fields,
+)
+
+router = Router(tags=["people"])
+MAX_CAPACITY_DAYS = 800
+
+
+@router.get("", response=list[PersonOut])
+@paginate(Page)
+def list_people(request: HttpRequest, filters: Query[PersonFilter]) -> Any:
+    return selectors.person_list(**filters.dict())
+
+
+@router.post("", response={201: PersonOut})
+def create_person(request: HttpRequest, payload: PersonIn) -> Any:
+    data = payload.dict()
+    username, password = data.pop("username"), data.pop("password")
+    person = services.person_create(
+        actor=actor(request), data=services.PersonInput(**data),
+        username=username, password=password,
+    )
+    return 201, selectors.person_get(person_id=person.pk)
+
+
+@router.get("/{person_id}", response=PersonOut)
+def get_person(request: HttpRequest, person_id: int) -> Any:
+    return selectors.person_get(person_id=person_id)
+
+
+@router.patch("/{person_id}", response=PersonOut)
+def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
+    person = selectors.person_get(person_id=person_id)
+    changes = patch_fields(payload)
+    for required in ("name", "email", "country", "start_date", "cost_rate", "working_days"):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed(f"{required} cannot be null", field=required)
+    base = services.PersonInput()
+    for name, value in changes.items():
+        setattr(base, name, value)
+    services.person_update(actor=actor(request), person=person, data=base, fields_set=changes)
+    return selectors.person_get(person_id=person_id)
+
+
+@router.get("/{person_id}/capacity", response=CapacityOut)
+def get_capacity(request: HttpRequest, person_id: int, start: dt.date, end: dt.date) -> Any:
+    if end < start:
+        raise ValidationFailed("end is before start", field="end")
+    if (end - start).days > MAX_CAPACITY_DAYS:
+        raise ValidationFailed(f"ask for at most {MAX_CAPACITY_DAYS} days", field="end")
+    person = selectors.person_get(person_id=person_id)
+    days = selectors.capacity_calendar(person=person, start=start, end=end)
+    return {"person_id": person.pk, "start": start, "end": end,
+            "total": rules.total_hours(days), "days": days}
+
+
+@router.get("/{person_id}/time-off", response=list[TimeOffOut])
+def list_time_off(request: HttpRequest, person_id: int) -> Any:
+    return selectors.time_off_list(person=selectors.person_get(person_id=person_id))
+
+
+@router.post("/{person_id}/time-off", response={201: TimeOffOut})
+def create_time_off(request: HttpRequest, person_id: int, payload: TimeOffIn) -> Any:
+    person = selectors.person_get(person_id=person_id)
+    row = services.time_off_create(actor=actor(request), person=person, **payload.dict())
+    return 201, row
+
+
+@router.delete("/time-off/{time_off_id}", response={204: None})
+def delete_time_off(request: HttpRequest, time_off_id: int) -> Any:
+    services.time_off_delete(
+        actor=actor(request), time_off=selectors.time_off_get(time_off_id=time_off_id)
+    )
+    return 204, None

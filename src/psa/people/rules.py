@@ -1,0 +1,147 @@
+"""Capacity: a person's working hours on each date. Pure functions on values (no ORM)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+import holidays
+
+from psa.core.numbers import ZERO, hours
+
+MAX_WEEKLY_HOURS = Decimal("80")
+
+ERR_COUNTRY = "unknown country code {value!r}: use an ISO 3166-1 alpha-2 code that `holidays` knows"
+ERR_SUBDIVISION = "unknown subdivision {value!r} for {country}"
+ERR_TIMEZONE = "unknown time zone {value!r}: use an IANA name such as Europe/Paris"
+ERR_WEEKLY_HOURS = "weekly hours must be between 0 and 80"
+ERR_WORKING_DAYS = "working days are ISO weekdays 1 (Monday) to 7 (Sunday), each at most once"
+
+
+@dataclass(frozen=True)
+class WorkPattern:
+    """What capacity needs to know about a person."""
+
+    weekly_hours: Decimal
+    working_days: tuple[int, ...]  # ISO weekdays
+    country: str
+    subdivision: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class TimeOffSpan:
+    start_date: dt.date
+    end_date: dt.date
+    hours_per_day: Decimal | None  # None: the whole day
+    kind: str = "pto"
+
+
+@dataclass(frozen=True)
+class DayCapacity:
+    date: dt.date
+    base: Decimal  # hours on this weekday by the work pattern, before holidays and time off
+    holiday: str  # the public holiday's name, or ""
+    time_off: Decimal  # hours taken off (at most what was left after the holiday)
+    hours: Decimal  # capacity: what is left to work
+
+    @property
+    def is_working_day(self) -> bool:
+        return self.base > 0
+
+
+def daily_pattern(weekly_hours: Decimal, working_days: Sequence[int]) -> dict[int, Decimal]:
+    """Weekly hours spread over the working days, to the cent, summing exactly to the week:
+    20 h over 3 days is 6.67 + 6.67 + 6.66, not 3 × 6.67."""
+    days = sorted(set(working_days))
+    if not days:
+        return {}
+    cents = int(hours(weekly_hours) * 100)
+    base, extra = divmod(cents, len(days))
+    return {d: Decimal(base + (1 if i < extra else 0)) / 100 for i, d in enumerate(days)}
+
+
+@lru_cache(maxsize=512)
+def public_holidays(country: str, subdivision: str, year: int) -> Mapping[dt.date, str]:
+    cal = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+    return dict(cal.items())
+
+
+def date_range(start: dt.date, end: dt.date) -> Iterator[dt.date]:
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def capacity_days(
+    pattern: WorkPattern, start: dt.date, end: dt.date, time_off: Iterable[TimeOffSpan] = ()
+) -> list[DayCapacity]:
+    """Capacity for each date from start to end (inclusive)."""
+    per_weekday = daily_pattern(pattern.weekly_hours, pattern.working_days)
+    off = list(time_off)
+    result: list[DayCapacity] = []
+    for day in date_range(start, end):
+        employed = pattern.start_date <= day and (pattern.end_date is None or day <= pattern.end_date)
+        base = per_weekday.get(day.isoweekday(), ZERO) if employed else ZERO
+        holiday = public_holidays(pattern.country, pattern.subdivision, day.year).get(day, "")
+        left = ZERO if holiday else base
+        taken = ZERO
+        for span in off:
+            if span.start_date <= day <= span.end_date and left > 0:
+                want = left if span.hours_per_day is None else min(span.hours_per_day, left)
+                taken += want
+                left -= want
+        result.append(DayCapacity(day, base, holiday if base else "", taken, left))
+    return result
+
+
+def total_hours(days: Iterable[DayCapacity]) -> Decimal:
+    return sum((d.hours for d in days), ZERO)
+
+
+# Validation of a person's calendar settings, shared by services and forms.
+
+@lru_cache(maxsize=1)
+def supported_countries() -> dict[str, tuple[str, ...]]:
+    return {c: tuple(s) for c, s in holidays.list_supported_countries().items()}
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def country_error(country: str) -> str | None:
+    if country not in supported_countries():
+        return ERR_COUNTRY.format(value=country)
+    return None
+
+
+def subdivision_error(country: str, subdivision: str) -> str | None:
+    if subdivision and subdivision not in supported_countries().get(country, ()):
+        return ERR_SUBDIVISION.format(value=subdivision, country=country)
+    return None
+
+
+def timezone_error(tz: str) -> str | None:
+    return None if tz in _timezones() else ERR_TIMEZONE.format(value=tz)
+
+
+def weekly_hours_error(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    if not value.is_finite() or value < 0 or value > MAX_WEEKLY_HOURS:
+        return ERR_WEEKLY_HOURS
+    return None
+
+
+def working_days_error(days: Sequence[int]) -> str | None:
+    if len(set(days)) != len(days) or any(not isinstance(d, int) or not 1 <= d <= 7 for d in days):
+        return ERR_WORKING_DAYS
+    return None

@@ -1,0 +1,271 @@
+"""Changes to people and their time off: authorize → validate → write with its audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from psa.core import audit
+from psa.core.errors import FieldError, PermissionDenied, ValidationFailed
+from psa.core.numbers import CURRENCIES
+from psa.core.roles import Actor, Role
+from psa.people import rules
+from psa.people.models import Person, PersonRole, Skill, TimeOff
+
+ERR_EMAIL_TAKEN = "a person with this e-mail already exists"
+ERR_USERNAME_TAKEN = "this username is taken"
+ERR_NAME = "a name is required"
+ERR_COST_RATE = "cost rate must be a number of at least 0"
+ERR_CURRENCY = "unknown currency {value!r}: use an ISO 4217 code such as USD or EUR"
+ERR_ROLE = "unknown role {value!r}"
+ERR_MANAGER = "manager {value} does not exist"
+ERR_MANAGER_SELF = "a person cannot be their own manager"
+ERR_END_BEFORE_START = "end date is before the start date"
+ERR_MAY_NOT_MANAGE = "you may not change this person"
+ERR_MAY_NOT_GRANT = "only an admin or the head of PS may change roles or cost rates"
+ERR_TIME_OFF_HOURS = "hours per day must be more than 0 and at most 24"
+ERR_TIME_OFF_NOT_YOURS = "you may only change your own time off or that of people you manage"
+
+PEOPLE_ADMINS = (Role.HEAD_OF_PS,)
+
+
+@dataclass
+class PersonInput:
+    """Fields of a person. On update, only the fields named in `fields_set` change."""
+
+    name: str = ""
+    email: str = ""
+    title: str = ""
+    manager_id: int | None = None
+    country: str = "US"
+    subdivision: str = ""
+    timezone: str = "UTC"
+    weekly_hours: Decimal | None = None
+    working_days: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
+    cost_rate: Decimal = Decimal("0")
+    cost_currency: str = "USD"
+    skills: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+# ------------------------------------------------------------------ permissions
+
+def can_manage_person(actor: Actor, person: Person | None) -> bool:
+    """Admins and the head of PS manage everyone; a delivery manager manages their reports."""
+    if actor.has_any(*PEOPLE_ADMINS):
+        return True
+    return (
+        person is not None
+        and Role.DELIVERY_MANAGER in actor.roles
+        and person.manager_id is not None
+        and person.manager_id == actor.person_id
+    )
+
+
+def can_change_time_off(actor: Actor, person: Person) -> bool:
+    return (
+        actor.person_id == person.pk
+        or can_manage_person(actor, person)
+        or actor.has_any(Role.PROJECT_COORDINATOR)
+    )
+
+
+# ------------------------------------------------------------------ validation
+
+def _validate(data: PersonInput, *, names: Iterable[str], person: Person | None) -> None:
+    errors: list[FieldError] = []
+    names = set(names)
+
+    def check(name: str, message: str | None) -> None:
+        if name in names and message:
+            errors.append(FieldError(name, message))
+
+    check("name", ERR_NAME if not data.name.strip() else None)
+    check("country", rules.country_error(data.country))
+    if "country" in names or "subdivision" in names:
+        country = data.country if "country" in names else (person.country if person else "")
+        msg = rules.subdivision_error(country, data.subdivision)
+        if msg:
+            errors.append(FieldError("subdivision", msg))
+    check("timezone", rules.timezone_error(data.timezone))
+    check("weekly_hours", rules.weekly_hours_error(data.weekly_hours))
+    check("working_days", rules.working_days_error(data.working_days))
+    check(
+        "cost_rate",
+        ERR_COST_RATE if not data.cost_rate.is_finite() or data.cost_rate < 0 else None,
+    )
+    check(
+        "cost_currency",
+        None if data.cost_currency in CURRENCIES
+        else ERR_CURRENCY.format(value=data.cost_currency),
+    )
+    for role in data.roles if "roles" in names else []:
+        if role not in Role.values:
+            errors.append(FieldError("roles", ERR_ROLE.format(value=role)))
+    if "email" in names:
+        taken = Person.objects.filter(email__iexact=data.email.strip())
+        if person is not None:
+            taken = taken.exclude(pk=person.pk)
+        if taken.exists():
+            errors.append(FieldError("email", ERR_EMAIL_TAKEN))
+    if "manager_id" in names and data.manager_id is not None:
+        if person is not None and data.manager_id == person.pk:
+            errors.append(FieldError("manager_id", ERR_MANAGER_SELF))
+        elif not Person.objects.filter(pk=data.manager_id).exists():
+            errors.append(FieldError("manager_id", ERR_MANAGER.format(value=data.manager_id)))
+    start = data.start_date if "start_date" in names else (person.start_date if person else None)
+    end = data.end_date if "end_date" in names else (person.end_date if person else None)
+    if "start_date" in names and start is None:
+        errors.append(FieldError("start_date", "a start date is required"))
+    if start and end and end < start:
+        errors.append(FieldError("end_date", ERR_END_BEFORE_START))
+    if errors:
+        raise ValidationFailed.collect(errors)
+
+
+def _set_skills(person: Person, names: list[str]) -> None:
+    skills = []
+    for name in sorted({n.strip() for n in names if n.strip()}):
+        skill, _ = Skill.objects.get_or_create(name=name)
+        skills.append(skill)
+    person.skills.set(skills)
+
+
+def _set_roles(person: Person, roles: list[str]) -> None:
+    PersonRole.objects.filter(person=person).exclude(role__in=roles).delete()
+    existing = set(PersonRole.objects.filter(person=person).values_list("role", flat=True))
+    PersonRole.objects.bulk_create(
+        [PersonRole(person=person, role=r) for r in sorted(set(roles) - existing)]
+    )
+
+
+def _full_snapshot(person: Person) -> dict[str, Any]:
+    data = audit.snapshot(person)
+    data["skills"] = sorted(s.name for s in person.skills.all())
+    data["roles"] = sorted(r.role for r in person.role_rows.all())
+    return data
+
+
+# ------------------------------------------------------------------ use cases
+
+def person_create(
+    *,
+    actor: Actor,
+    data: PersonInput,
+    username: str = "",
+    password: str = "",
+) -> Person:
+    if not can_manage_person(actor, None):
+        raise PermissionDenied("only an admin or the head of PS may add people")
+    names = [f.name for f in fields(PersonInput)]
+    data.country = data.country.upper()
+    _validate(data, names=names, person=None)
+    User = get_user_model()
+    if username and User.objects.filter(username=username).exists():
+        raise ValidationFailed(ERR_USERNAME_TAKEN, field="username")
+    with transaction.atomic():
+        user = None
+        if username:
+            user = User.objects.create_user(username=username, email=data.email.strip(),
+                                            password=password or None)
+        person = Person.objects.create(
+            user=user,
+            name=data.name.strip(),
+            email=data.email.strip().lower(),
+            title=data.title,
+            manager_id=data.manager_id,
+            country=data.country,
+            subdivision=data.subdivision,
+            timezone=data.timezone,
+            weekly_hours=data.weekly_hours,
+            working_days=sorted(data.working_days),
+            cost_rate=data.cost_rate,
+            cost_currency=data.cost_currency,
+            start_date=data.start_date,
+            end_date=data.end_date,
+        )
+        _set_skills(person, data.skills)
+        _set_roles(person, data.roles)
+        audit.record(actor=actor, action="person.create", target=person,
+                     after=_full_snapshot(person))
+    return person
+
+
+def person_update(*, actor: Actor, person: Person, data: PersonInput,
+                  fields_set: Iterable[str]) -> Person:
+    names = set(fields_set)
+    if not can_manage_person(actor, person):
+        raise PermissionDenied(ERR_MAY_NOT_MANAGE)
+    if names & {"roles", "cost_rate", "cost_currency"} and not actor.has_any(*PEOPLE_ADMINS):
+        raise PermissionDenied(ERR_MAY_NOT_GRANT, field=sorted(names & {"roles", "cost_rate"})[0])
+    if "country" in names:
+        data.country = data.country.upper()
+    _validate(data, names=names, person=person)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        before = _full_snapshot(person)
+        simple = names - {"skills", "roles"}
+        for name in simple:
+            value = getattr(data, name)
+            if name == "email":
+                value = value.strip().lower()
+            elif name == "working_days":
+                value = sorted(value)
+            setattr(person, name, value)
+        person.save()
+        if "skills" in names:
+            _set_skills(person, data.skills)
+        if "roles" in names:
+            _set_roles(person, data.roles)
+        if "email" in names and person.user_id:
+            get_user_model().objects.filter(pk=person.user_id).update(email=person.email)
+        audit.record(actor=actor, action="person.update", target=person, before=before,
+                     after=_full_snapshot(person))
+    return person
+
+
+def time_off_create(
+    *,
+    actor: Actor,
+    person: Person,
+    start_date: dt.date,
+    end_date: dt.date,
+    kind: str = TimeOff.Kind.PTO,
+    hours_per_day: Decimal | None = None,
+    note: str = "",
+) -> TimeOff:
+    if not can_change_time_off(actor, person):
+        raise PermissionDenied(ERR_TIME_OFF_NOT_YOURS, field="person_id")
+    errors: list[FieldError] = []
+    if end_date < start_date:
+        errors.append(FieldError("end_date", ERR_END_BEFORE_START))
+    if kind not in TimeOff.Kind.values:
+        errors.append(FieldError("kind", f"kind must be one of {', '.join(TimeOff.Kind.values)}"))
+    if hours_per_day is not None and not (0 < hours_per_day <= 24):
+        errors.append(FieldError("hours_per_day", ERR_TIME_OFF_HOURS))
+    if errors:
+        raise ValidationFailed.collect(errors)
+    with transaction.atomic():
+        row = TimeOff.objects.create(
+            person=person, kind=kind, start_date=start_date, end_date=end_date,
+            hours_per_day=hours_per_day, note=note,
+        )
+        audit.record(actor=actor, action="time_off.create", target=row, after=audit.snapshot(row))
+    return row
+
+
+def time_off_delete(*, actor: Actor, time_off: TimeOff) -> None:
+    if not can_change_time_off(actor, time_off.person):
+        raise PermissionDenied(ERR_TIME_OFF_NOT_YOURS, field="time_off_id")
+    with transaction.atomic():
+        audit.record(actor=actor, action="time_off.delete", target=time_off,
+                     before=audit.snapshot(time_off))
+        time_off.delete()

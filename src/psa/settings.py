@@ -1,0 +1,178 @@
+"""Django settings, read from the environment.
+
+`psa up` sets PSA_DATA_DIR (SQLite file, secret key, backups); DATABASE_URL switches to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("PSA_DATA_DIR", Path.cwd() / "psa-data")).resolve()
+PRODUCTION = os.environ.get("PSA_ENV", "development") == "production"
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("PSA_SECRET_KEY"):
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("PSA_SECRET_KEY must be set in production")
+    # Development: one key per data folder, so sessions survive restarts.
+    path = DATA_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("PSA_DEBUG", "0") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("PSA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
+if not PRODUCTION:
+    ALLOWED_HOSTS += ["testserver", "[::1]"]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("PSA_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "psa.core",
+    "psa.people",
+    "psa.engagements",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "psa.urls"
+WSGI_APPLICATION = "psa.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "psa.core.context_processors.psa",
+            ],
+        },
+    },
+]
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "psa.sqlite3",
+            "OPTIONS": {
+                # WAL lets the web server and the worker read while the other writes.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Login throttling: 5 failures for a username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("PSA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from here after collectstatic
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("PSA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+EMAIL_HOST = os.environ.get("PSA_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("PSA_SMTP_PORT", "1025"))
+DEFAULT_FROM_EMAIL = os.environ.get("PSA_FROM_EMAIL", "psa@localhost")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+
+# The system clock: `psa up --clock` sets PSA_CLOCK; production refuses it.
+PSA_CLOCK = os.environ.get("PSA_CLOCK", "")
+if PSA_CLOCK and PRODUCTION:
+    raise ImproperlyConfigured("PSA_CLOCK (psa up --clock) is refused in production settings")
+
+# Fiscal year start month (February: FY21 = Feb 2020 - Jan 2021).
+PSA_FISCAL_YEAR_START_MONTH = int(os.environ.get("PSA_FISCAL_YEAR_START_MONTH", "2"))
+PSA_TOKEN_DEFAULT_DAYS = int(os.environ.get("PSA_TOKEN_DEFAULT_DAYS", "90"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PSA_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from psa.api import api
+from psa.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("login/", core_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", core_views.home, name="home"),
+    path("audit/", core_views.audit_page, name="audit"),
+    path("tokens/", core_views.tokens_page, name="tokens"),
+    path("people/", include("psa.people.urls")),
+    path("", include("psa.engagements.urls")),
+]
