@@ -1,0 +1,44 @@
+"""Shared fixtures. The database is SQLite unless DATABASE_URL points at PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from psa.core import tokens
+from psa.core.roles import SYSTEM, Actor
+from psa.people.models import Person
+from psa.people.selectors import actor_for
+from tests.people.factories import PersonFactory
+
+
+@pytest.fixture
+def make_person(db: None) -> Callable[..., Person]:
+    def make(*roles: str, **fields: Any) -> Person:
+        return PersonFactory(roles=list(roles), **fields)
+
+    return make
+
+
+@pytest.fixture
+def actor_of() -> Callable[[Person], Actor]:
+    def get(person: Person) -> Actor:
+        assert person.user is not None
+        return actor_for(person.user)
+
+    return get
+
+
+@pytest.fixture
+def api_as(db: None) -> Callable[[Person], Client]:
+    """A test client that calls the API with a fresh token of the given person's login."""
+
+    def client_for(person: Person) -> Client:
+        assert person.user is not None
+        issued = tokens.token_create(actor=SYSTEM, user=person.user, name="test")
+        return Client(headers={"Authorization": f"Bearer {issued.secret}"})
+
+    return client_for
