@@ -42,3 +42,9 @@ def api_as(db: None) -> Callable[[Person], Client]:
         return Client(headers={"Authorization": f"Bearer {issued.secret}"})
 
     return client_for
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # PBKDF2's deliberate slowness buys nothing in tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

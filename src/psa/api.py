@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI
-
 from ninja.security import SessionAuth
 
 from psa.core.api import (

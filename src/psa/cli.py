@@ -74,8 +74,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     from psa import demo
 
     if not _port_free(args.host, args.port):
-        print(f"psa up: {args.host}:{args.port} is already in use; pick another with --port",
-              file=sys.stderr)
+        print(
+            f"psa up: {args.host}:{args.port} is already in use; pick another with --port",
+            file=sys.stderr,
+        )
         return 2
     call_command("migrate", interactive=False, verbosity=0)
     if demo.database_is_empty():
@@ -97,10 +99,22 @@ def cmd_up(args: argparse.Namespace) -> int:
     print("  Ctrl-C stops the web server and the worker.", flush=True)
     env = dict(os.environ)
     web = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "gunicorn", "psa.wsgi:application",
-         "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-         "--access-logfile", "-" if args.access_log else "/dev/null",
-         "--graceful-timeout", "5", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "psa.wsgi:application",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--access-logfile",
+            "-" if args.access_log else "/dev/null",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     worker = subprocess.Popen(  # noqa: S603
@@ -119,8 +133,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     while not stopping:
         for child in children:
             if child.poll() is not None:
-                print(f"psa up: a process exited with {child.returncode}; stopping",
-                      file=sys.stderr)
+                print(
+                    f"psa up: a process exited with {child.returncode}; stopping", file=sys.stderr
+                )
                 code = child.returncode or 1
                 stopping = True
         time.sleep(0.2)
@@ -160,8 +175,10 @@ def cmd_token(args: argparse.Namespace) -> int:
         print(f"psa token create: {exc.message}", file=sys.stderr)
         return 2
     print(issued.secret)
-    print(f"expires {issued.token.expires_at:%Y-%m-%d %H:%M} UTC; shown once, keep it safe",
-          file=sys.stderr)
+    print(
+        f"expires {issued.token.expires_at:%Y-%m-%d %H:%M} UTC; shown once, keep it safe",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -245,7 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--workers", type=int, default=2, help="web server processes")
     up.add_argument("--no-demo", action="store_true", help="start empty (admin only)")
-    up.add_argument("--clock", help="run on a clock starting at this instant, e.g. 2026-11-23T08:00Z")
+    up.add_argument(
+        "--clock", help="run on a clock starting at this instant, e.g. 2026-11-23T08:00Z"
+    )
     up.add_argument("--access-log", action="store_true")
     data_dir_arg(up)
     up.set_defaults(func=cmd_up)

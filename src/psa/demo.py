@@ -30,65 +30,306 @@ DEMO_PASSWORD_NOTE = (
 
 # name, username, title, country, subdivision, tz, roles, weekly hours override, skills, manager
 TEAM: list[tuple[str, str, str, str, str, str, list[str], str | None, list[str], str | None]] = [
-    ("Dana Whitfield", "dana.whitfield", "Head of Professional Services", "US", "CA",
-     "America/Los_Angeles", [Role.HEAD_OF_PS], None, [], None),
-    ("Marcus Chen", "marcus.chen", "Delivery Manager, Americas", "US", "NY",
-     "America/New_York", [Role.DELIVERY_MANAGER], None, ["Migration"], "dana.whitfield"),
-    ("Sophie Laurent", "sophie.laurent", "Delivery Manager, EMEA/APAC", "FR", "",
-     "Europe/Paris", [Role.DELIVERY_MANAGER], None, ["CI/CD"], "dana.whitfield"),
-    ("Priya Raman", "priya.raman", "Sr. PS Project Coordinator", "US", "TX",
-     "America/Chicago", [Role.PROJECT_COORDINATOR], None, [], "dana.whitfield"),
-    ("Ellen Okafor", "ellen.okafor", "PS Finance Partner", "GB", "",
-     "Europe/London", [Role.FINANCE_PARTNER], None, [], None),
-    ("Tom Becker", "tom.becker", "Controller", "US", "CA", "America/Los_Angeles",
-     [Role.CONTROLLER], None, [], None),
-    ("Aisha Bello", "aisha.bello", "Finance Business Partner, Sales", "US", "CA",
-     "America/Los_Angeles", [Role.FINANCE_BUSINESS_PARTNER], None, [], None),
-    ("Hannah Schmidt", "hannah.schmidt", "Education Practice Manager", "DE", "BY",
-     "Europe/Berlin", [Role.EDUCATION_MANAGER], None, ["Training"], "dana.whitfield"),
-    ("Lucas Moreau", "lucas.moreau", "PS Instructional Designer", "FR", "",
-     "Europe/Paris", [Role.INSTRUCTIONAL_DESIGNER], None, ["Training"], "hannah.schmidt"),
-    ("Kenji Watanabe", "kenji.watanabe", "Demo Systems Engineer", "JP", "",
-     "Asia/Tokyo", [Role.DEMO_SYSTEMS_ENGINEER], None, ["Kubernetes"], None),
-    ("Rachel Adams", "rachel.adams", "Strategic Account Executive", "US", "NY",
-     "America/New_York", [Role.SALES], None, [], None),
+    (
+        "Dana Whitfield",
+        "dana.whitfield",
+        "Head of Professional Services",
+        "US",
+        "CA",
+        "America/Los_Angeles",
+        [Role.HEAD_OF_PS],
+        None,
+        [],
+        None,
+    ),
+    (
+        "Marcus Chen",
+        "marcus.chen",
+        "Delivery Manager, Americas",
+        "US",
+        "NY",
+        "America/New_York",
+        [Role.DELIVERY_MANAGER],
+        None,
+        ["Migration"],
+        "dana.whitfield",
+    ),
+    (
+        "Sophie Laurent",
+        "sophie.laurent",
+        "Delivery Manager, EMEA/APAC",
+        "FR",
+        "",
+        "Europe/Paris",
+        [Role.DELIVERY_MANAGER],
+        None,
+        ["CI/CD"],
+        "dana.whitfield",
+    ),
+    (
+        "Priya Raman",
+        "priya.raman",
+        "Sr. PS Project Coordinator",
+        "US",
+        "TX",
+        "America/Chicago",
+        [Role.PROJECT_COORDINATOR],
+        None,
+        [],
+        "dana.whitfield",
+    ),
+    (
+        "Ellen Okafor",
+        "ellen.okafor",
+        "PS Finance Partner",
+        "GB",
+        "",
+        "Europe/London",
+        [Role.FINANCE_PARTNER],
+        None,
+        [],
+        None,
+    ),
+    (
+        "Tom Becker",
+        "tom.becker",
+        "Controller",
+        "US",
+        "CA",
+        "America/Los_Angeles",
+        [Role.CONTROLLER],
+        None,
+        [],
+        None,
+    ),
+    (
+        "Aisha Bello",
+        "aisha.bello",
+        "Finance Business Partner, Sales",
+        "US",
+        "CA",
+        "America/Los_Angeles",
+        [Role.FINANCE_BUSINESS_PARTNER],
+        None,
+        [],
+        None,
+    ),
+    (
+        "Hannah Schmidt",
+        "hannah.schmidt",
+        "Education Practice Manager",
+        "DE",
+        "BY",
+        "Europe/Berlin",
+        [Role.EDUCATION_MANAGER],
+        None,
+        ["Training"],
+        "dana.whitfield",
+    ),
+    (
+        "Lucas Moreau",
+        "lucas.moreau",
+        "PS Instructional Designer",
+        "FR",
+        "",
+        "Europe/Paris",
+        [Role.INSTRUCTIONAL_DESIGNER],
+        None,
+        ["Training"],
+        "hannah.schmidt",
+    ),
+    (
+        "Kenji Watanabe",
+        "kenji.watanabe",
+        "Demo Systems Engineer",
+        "JP",
+        "",
+        "Asia/Tokyo",
+        [Role.DEMO_SYSTEMS_ENGINEER],
+        None,
+        ["Kubernetes"],
+        None,
+    ),
+    (
+        "Rachel Adams",
+        "rachel.adams",
+        "Strategic Account Executive",
+        "US",
+        "NY",
+        "America/New_York",
+        [Role.SALES],
+        None,
+        [],
+        None,
+    ),
     # PSEs
-    ("Jordan Miller", "jordan.miller", "Sr. Professional Services Engineer", "US", "WA",
-     "America/Los_Angeles", [Role.PSE], None, ["CI/CD", "Kubernetes", "Training: GitLab with Git Basics"],
-     "marcus.chen"),
-    ("Alex Rivera", "alex.rivera", "Professional Services Engineer", "US", "TX",
-     "America/Chicago", [Role.PSE], None, ["Migration", "Security"], "marcus.chen"),
-    ("Sam Patel", "sam.patel", "Professional Services Engineer (part-time)", "US", "NJ",
-     "America/New_York", [Role.PSE], "24", ["Training: GitLab with Git Basics", "CI/CD"],
-     "marcus.chen"),
-    ("Olivia Tremblay", "olivia.tremblay", "Professional Services Engineer", "CA", "ON",
-     "America/Toronto", [Role.PSE], None, ["Migration", "Kubernetes"], "marcus.chen"),
-    ("Camille Dubois", "camille.dubois", "Sr. Professional Services Engineer", "FR", "",
-     "Europe/Paris", [Role.PSE], None, ["Security", "Training: GitLab Security Essentials"],
-     "sophie.laurent"),
-    ("Hugo Bernard", "hugo.bernard", "Professional Services Engineer", "FR", "",
-     "Europe/Paris", [Role.PSE], None, ["Migration", "CI/CD"], "sophie.laurent"),
-    ("Lena Fischer", "lena.fischer", "Professional Services Engineer", "DE", "BE",
-     "Europe/Berlin", [Role.PSE], None, ["Kubernetes", "CI/CD"], "sophie.laurent"),
-    ("Jonas Weber", "jonas.weber", "Professional Services Engineer", "DE", "BY",
-     "Europe/Berlin", [Role.PSE], None, ["Training: GitLab CI/CD", "CI/CD"], "sophie.laurent"),
-    ("Oliver Hughes", "oliver.hughes", "Sr. Professional Services Engineer", "GB", "",
-     "Europe/London", [Role.PSE], None, ["Migration", "Security"], "sophie.laurent"),
-    ("Amelia Clarke", "amelia.clarke", "Professional Services Engineer", "GB", "",
-     "Europe/London", [Role.PSE], None, ["Training: GitLab with Git Basics", "Agile"],
-     "sophie.laurent"),
-    ("Noah Wilson", "noah.wilson", "Professional Services Engineer", "AU", "NSW",
-     "Australia/Sydney", [Role.PSE], None, ["Kubernetes", "Migration"], "sophie.laurent"),
-    ("Yuki Tanaka", "yuki.tanaka", "Professional Services Engineer", "JP", "",
-     "Asia/Tokyo", [Role.PSE], None, ["CI/CD", "Training: GitLab CI/CD"], "sophie.laurent"),
+    (
+        "Jordan Miller",
+        "jordan.miller",
+        "Sr. Professional Services Engineer",
+        "US",
+        "WA",
+        "America/Los_Angeles",
+        [Role.PSE],
+        None,
+        ["CI/CD", "Kubernetes", "Training: GitLab with Git Basics"],
+        "marcus.chen",
+    ),
+    (
+        "Alex Rivera",
+        "alex.rivera",
+        "Professional Services Engineer",
+        "US",
+        "TX",
+        "America/Chicago",
+        [Role.PSE],
+        None,
+        ["Migration", "Security"],
+        "marcus.chen",
+    ),
+    (
+        "Sam Patel",
+        "sam.patel",
+        "Professional Services Engineer (part-time)",
+        "US",
+        "NJ",
+        "America/New_York",
+        [Role.PSE],
+        "24",
+        ["Training: GitLab with Git Basics", "CI/CD"],
+        "marcus.chen",
+    ),
+    (
+        "Olivia Tremblay",
+        "olivia.tremblay",
+        "Professional Services Engineer",
+        "CA",
+        "ON",
+        "America/Toronto",
+        [Role.PSE],
+        None,
+        ["Migration", "Kubernetes"],
+        "marcus.chen",
+    ),
+    (
+        "Camille Dubois",
+        "camille.dubois",
+        "Sr. Professional Services Engineer",
+        "FR",
+        "",
+        "Europe/Paris",
+        [Role.PSE],
+        None,
+        ["Security", "Training: GitLab Security Essentials"],
+        "sophie.laurent",
+    ),
+    (
+        "Hugo Bernard",
+        "hugo.bernard",
+        "Professional Services Engineer",
+        "FR",
+        "",
+        "Europe/Paris",
+        [Role.PSE],
+        None,
+        ["Migration", "CI/CD"],
+        "sophie.laurent",
+    ),
+    (
+        "Lena Fischer",
+        "lena.fischer",
+        "Professional Services Engineer",
+        "DE",
+        "BE",
+        "Europe/Berlin",
+        [Role.PSE],
+        None,
+        ["Kubernetes", "CI/CD"],
+        "sophie.laurent",
+    ),
+    (
+        "Jonas Weber",
+        "jonas.weber",
+        "Professional Services Engineer",
+        "DE",
+        "BY",
+        "Europe/Berlin",
+        [Role.PSE],
+        None,
+        ["Training: GitLab CI/CD", "CI/CD"],
+        "sophie.laurent",
+    ),
+    (
+        "Oliver Hughes",
+        "oliver.hughes",
+        "Sr. Professional Services Engineer",
+        "GB",
+        "",
+        "Europe/London",
+        [Role.PSE],
+        None,
+        ["Migration", "Security"],
+        "sophie.laurent",
+    ),
+    (
+        "Amelia Clarke",
+        "amelia.clarke",
+        "Professional Services Engineer",
+        "GB",
+        "",
+        "Europe/London",
+        [Role.PSE],
+        None,
+        ["Training: GitLab with Git Basics", "Agile"],
+        "sophie.laurent",
+    ),
+    (
+        "Noah Wilson",
+        "noah.wilson",
+        "Professional Services Engineer",
+        "AU",
+        "NSW",
+        "Australia/Sydney",
+        [Role.PSE],
+        None,
+        ["Kubernetes", "Migration"],
+        "sophie.laurent",
+    ),
+    (
+        "Yuki Tanaka",
+        "yuki.tanaka",
+        "Professional Services Engineer",
+        "JP",
+        "",
+        "Asia/Tokyo",
+        [Role.PSE],
+        None,
+        ["CI/CD", "Training: GitLab CI/CD"],
+        "sophie.laurent",
+    ),
 ]
 
 COST_RATES = {"US": "95", "CA": "85", "FR": "80", "DE": "82", "GB": "78", "AU": "88", "JP": "75"}
-CURRENCY = {"US": "USD", "CA": "CAD", "FR": "EUR", "DE": "EUR", "GB": "GBP", "AU": "AUD",
-            "JP": "JPY"}
+CURRENCY = {
+    "US": "USD",
+    "CA": "CAD",
+    "FR": "EUR",
+    "DE": "EUR",
+    "GB": "GBP",
+    "AU": "AUD",
+    "JP": "JPY",
+}
 
-CUSTOMERS = ["Acme Logistics", "Globex Bank", "Initech Software", "Umbrella Health",
-             "Stark Manufacturing", "Wayne Energy", "Tyrell Systems", "Soylent Foods"]
+CUSTOMERS = [
+    "Acme Logistics",
+    "Globex Bank",
+    "Initech Software",
+    "Umbrella Health",
+    "Stark Manufacturing",
+    "Wayne Energy",
+    "Tyrell Systems",
+    "Soylent Foods",
+]
 
 
 def database_is_empty() -> bool:
@@ -117,12 +358,18 @@ def load_small(*, progress: Progress = lambda _: None) -> None:
     people: dict[str, Person] = {}
     for name, username, title, country, subdiv, tz, roles, weekly, skills, manager in TEAM:
         data = people_services.PersonInput(
-            name=name, email=f"{username}@example.com", title=title,
-            manager_id=people[manager].pk if manager else None, country=country,
-            subdivision=subdiv, timezone=tz,
+            name=name,
+            email=f"{username}@example.com",
+            title=title,
+            manager_id=people[manager].pk if manager else None,
+            country=country,
+            subdivision=subdiv,
+            timezone=tz,
             weekly_hours=Decimal(weekly) if weekly else None,
-            cost_rate=Decimal(COST_RATES[country]), cost_currency=CURRENCY[country],
-            skills=skills, roles=[str(r) for r in roles],
+            cost_rate=Decimal(COST_RATES[country]),
+            cost_currency=CURRENCY[country],
+            skills=skills,
+            roles=[str(r) for r in roles],
             start_date=dt.date(2019, 3, 1) + dt.timedelta(days=37 * len(people)),
         )
         if username == "sam.patel":
@@ -135,23 +382,35 @@ def load_small(*, progress: Progress = lambda _: None) -> None:
     people["mia.kowalski"] = people_services.person_create(
         actor=SYSTEM,
         data=people_services.PersonInput(
-            name="Mia Kowalski", email="mia.kowalski@example.com",
-            title="Professional Services Engineer", manager_id=people["marcus.chen"].pk,
-            country="US", subdivision="IL", timezone="America/Chicago",
-            cost_rate=Decimal("90"), cost_currency="USD", skills=["CI/CD"], roles=[Role.PSE],
+            name="Mia Kowalski",
+            email="mia.kowalski@example.com",
+            title="Professional Services Engineer",
+            manager_id=people["marcus.chen"].pk,
+            country="US",
+            subdivision="IL",
+            timezone="America/Chicago",
+            cost_rate=Decimal("90"),
+            cost_currency="USD",
+            skills=["CI/CD"],
+            roles=[Role.PSE],
             start_date=next_wed,
         ),
-        username="mia.kowalski", password=DEMO_PASSWORD,
+        username="mia.kowalski",
+        password=DEMO_PASSWORD,
     )
     progress(f"{len(people)} people")
 
     monday = _monday(today)
     for username, offset, length, kind in [
-        ("jordan.miller", 14, 5, "pto"), ("camille.dubois", 7, 3, "pto"),
-        ("oliver.hughes", 2, 1, "sick"), ("noah.wilson", 21, 10, "pto"),
+        ("jordan.miller", 14, 5, "pto"),
+        ("camille.dubois", 7, 3, "pto"),
+        ("oliver.hughes", 2, 1, "sick"),
+        ("noah.wilson", 21, 10, "pto"),
     ]:
         people_services.time_off_create(
-            actor=SYSTEM, person=people[username], kind=kind,
+            actor=SYSTEM,
+            person=people[username],
+            kind=kind,
             start_date=monday + dt.timedelta(days=offset),
             end_date=monday + dt.timedelta(days=offset + length - 1),
             note="Demo time off",
@@ -159,48 +418,212 @@ def load_small(*, progress: Progress = lambda _: None) -> None:
 
     customers = {n: engagement_services.customer_create(actor=SYSTEM, name=n) for n in CUSTOMERS}
     plans = [
-        ("Acme Logistics", "GitLab Migration Services", Kind.CUSTOM_SOW, Status.ACTIVE, -42, 70,
-         "86000", "480", None, 100, "marcus.chen", 2),
-        ("Acme Logistics", "GitLab with Git Basics training", Kind.PACKAGED, Status.BOOKED, 10, 2,
-         "9000", "16", None, 100, "priya.raman", 0),
-        ("Globex Bank", "CI/CD Rapid Results", Kind.PACKAGED, Status.ACTIVE, -7, 21,
-         "24000", "120", None, 100, "sophie.laurent", 0),
-        ("Globex Bank", "Embedded DevOps Engineer", Kind.EMBEDDED_ENGINEER, Status.ACTIVE, -60,
-         120, "0", "960", "210", 100, "sophie.laurent", 0),
-        ("Initech Software", "Security Implementation", Kind.CUSTOM_SOW, Status.BOOKED, 14, 56,
-         "64000", "360", None, 100, "sophie.laurent", 0),
-        ("Umbrella Health", "Kubernetes Integration", Kind.CUSTOM_SOW, Status.PIPELINE, 35, 42,
-         "52000", "300", None, 60, "marcus.chen", 0),
-        ("Umbrella Health", "GitLab CI/CD training", Kind.PACKAGED, Status.PIPELINE, 28, 2,
-         "9000", "16", None, 75, "priya.raman", 0),
-        ("Stark Manufacturing", "Implementation QuickStart", Kind.PACKAGED, Status.COMPLETE, -90,
-         10, "18000", "80", None, 100, "marcus.chen", 0),
-        ("Wayne Energy", "Dedicated Implementation Engineer", Kind.EMBEDDED_ENGINEER,
-         Status.BOOKED, 21, 90, "0", "720", "195", 100, "marcus.chen", 0),
-        ("Tyrell Systems", "Migration from Jenkins", Kind.CUSTOM_SOW, Status.ACTIVE, -21, 49,
-         "72000", "420", None, 100, "sophie.laurent", 1),
-        ("Tyrell Systems", "Readiness Assessment", Kind.PACKAGED, Status.CANCELLED, -30, 5,
-         "12000", "40", None, 100, "sophie.laurent", 0),
-        ("Soylent Foods", "Security Essentials training", Kind.PACKAGED, Status.PIPELINE, 42, 1,
-         "6000", "8", None, 40, "priya.raman", 0),
+        (
+            "Acme Logistics",
+            "GitLab Migration Services",
+            Kind.CUSTOM_SOW,
+            Status.ACTIVE,
+            -42,
+            70,
+            "86000",
+            "480",
+            None,
+            100,
+            "marcus.chen",
+            2,
+        ),
+        (
+            "Acme Logistics",
+            "GitLab with Git Basics training",
+            Kind.PACKAGED,
+            Status.BOOKED,
+            10,
+            2,
+            "9000",
+            "16",
+            None,
+            100,
+            "priya.raman",
+            0,
+        ),
+        (
+            "Globex Bank",
+            "CI/CD Rapid Results",
+            Kind.PACKAGED,
+            Status.ACTIVE,
+            -7,
+            21,
+            "24000",
+            "120",
+            None,
+            100,
+            "sophie.laurent",
+            0,
+        ),
+        (
+            "Globex Bank",
+            "Embedded DevOps Engineer",
+            Kind.EMBEDDED_ENGINEER,
+            Status.ACTIVE,
+            -60,
+            120,
+            "0",
+            "960",
+            "210",
+            100,
+            "sophie.laurent",
+            0,
+        ),
+        (
+            "Initech Software",
+            "Security Implementation",
+            Kind.CUSTOM_SOW,
+            Status.BOOKED,
+            14,
+            56,
+            "64000",
+            "360",
+            None,
+            100,
+            "sophie.laurent",
+            0,
+        ),
+        (
+            "Umbrella Health",
+            "Kubernetes Integration",
+            Kind.CUSTOM_SOW,
+            Status.PIPELINE,
+            35,
+            42,
+            "52000",
+            "300",
+            None,
+            60,
+            "marcus.chen",
+            0,
+        ),
+        (
+            "Umbrella Health",
+            "GitLab CI/CD training",
+            Kind.PACKAGED,
+            Status.PIPELINE,
+            28,
+            2,
+            "9000",
+            "16",
+            None,
+            75,
+            "priya.raman",
+            0,
+        ),
+        (
+            "Stark Manufacturing",
+            "Implementation QuickStart",
+            Kind.PACKAGED,
+            Status.COMPLETE,
+            -90,
+            10,
+            "18000",
+            "80",
+            None,
+            100,
+            "marcus.chen",
+            0,
+        ),
+        (
+            "Wayne Energy",
+            "Dedicated Implementation Engineer",
+            Kind.EMBEDDED_ENGINEER,
+            Status.BOOKED,
+            21,
+            90,
+            "0",
+            "720",
+            "195",
+            100,
+            "marcus.chen",
+            0,
+        ),
+        (
+            "Tyrell Systems",
+            "Migration from Jenkins",
+            Kind.CUSTOM_SOW,
+            Status.ACTIVE,
+            -21,
+            49,
+            "72000",
+            "420",
+            None,
+            100,
+            "sophie.laurent",
+            1,
+        ),
+        (
+            "Tyrell Systems",
+            "Readiness Assessment",
+            Kind.PACKAGED,
+            Status.CANCELLED,
+            -30,
+            5,
+            "12000",
+            "40",
+            None,
+            100,
+            "sophie.laurent",
+            0,
+        ),
+        (
+            "Soylent Foods",
+            "Security Essentials training",
+            Kind.PACKAGED,
+            Status.PIPELINE,
+            42,
+            1,
+            "6000",
+            "8",
+            None,
+            40,
+            "priya.raman",
+            0,
+        ),
     ]
-    for (customer, name, kind, status, start, days, value, budget, rate, prob, owner,
-         reached) in plans:
+    for (
+        customer,
+        name,
+        kind,
+        status,
+        start,
+        days,
+        value,
+        budget,
+        rate,
+        prob,
+        owner,
+        reached,
+    ) in plans:
         start_date = today + dt.timedelta(days=start)
         milestones = None
         if kind == Kind.CUSTOM_SOW and name == "Security Implementation":
-            milestones = [MilestoneSpec("Design sign-off", Decimal("20")),
-                          MilestoneSpec("Pilot rollout", Decimal("30")),
-                          MilestoneSpec("Full rollout", Decimal("40")),
-                          MilestoneSpec("Handover", Decimal("10"))]
+            milestones = [
+                MilestoneSpec("Design sign-off", Decimal("20")),
+                MilestoneSpec("Pilot rollout", Decimal("30")),
+                MilestoneSpec("Full rollout", Decimal("40")),
+                MilestoneSpec("Handover", Decimal("10")),
+            ]
         engagement = engagement_services.engagement_create(
             actor=SYSTEM,
             data=engagement_services.EngagementInput(
-                customer_id=customers[customer].pk, name=name, kind=kind,
+                customer_id=customers[customer].pk,
+                name=name,
+                kind=kind,
                 sow_reference=f"SOW-{start_date:%y%m}-{len(name):03d}",
-                currency="USD", contract_value=Decimal(value), budget_hours=Decimal(budget),
-                bill_rate=Decimal(rate) if rate else None, start_date=start_date,
-                end_date=start_date + dt.timedelta(days=days), probability=prob,
+                currency="USD",
+                contract_value=Decimal(value),
+                budget_hours=Decimal(budget),
+                bill_rate=Decimal(rate) if rate else None,
+                start_date=start_date,
+                end_date=start_date + dt.timedelta(days=days),
+                probability=prob,
                 project_issue_url=f"https://gitlab.example.com/ps/{customer.split()[0].lower()}/-/issues/1",
                 crm_opportunity_id=f"006{abs(hash(name)) % 10**12:012d}",
                 owner_id=people[owner].pk,
@@ -216,7 +639,9 @@ def load_small(*, progress: Progress = lambda _: None) -> None:
         }[status]
         for step in path:
             engagement = engagement_services.engagement_set_status(
-                actor=SYSTEM, engagement=engagement, status=step,
+                actor=SYSTEM,
+                engagement=engagement,
+                status=step,
                 reason="customer cancelled" if step == Status.CANCELLED else "",
             )
         for milestone in list(engagement.milestones.order_by("position"))[:reached]:
@@ -225,7 +650,8 @@ def load_small(*, progress: Progress = lambda _: None) -> None:
             )
         if name == "GitLab Migration Services":
             engagement_services.comment_add(
-                actor=SYSTEM, engagement=engagement,
+                actor=SYSTEM,
+                engagement=engagement,
                 body="@priya.raman please schedule Alex Rivera 3 days next week, 24 hours.",
             )
     progress(f"{len(CUSTOMERS)} customers, {len(plans)} engagements")
@@ -235,27 +661,47 @@ def load_small(*, progress: Progress = lambda _: None) -> None:
 
 LARGE_PEOPLE = 3000
 LARGE_ENGAGEMENTS = 30000
-LARGE_COUNTRIES = [("US", "CA"), ("US", "NY"), ("US", "TX"), ("FR", ""), ("DE", "BY"),
-                   ("GB", ""), ("AU", "NSW"), ("JP", ""), ("CA", "ON"), ("NL", "")]
+LARGE_COUNTRIES = [
+    ("US", "CA"),
+    ("US", "NY"),
+    ("US", "TX"),
+    ("FR", ""),
+    ("DE", "BY"),
+    ("GB", ""),
+    ("AU", "NSW"),
+    ("JP", ""),
+    ("CA", "ON"),
+    ("NL", ""),
+]
 
 
-def load_large(*, progress: Progress = lambda _: None, people: int = LARGE_PEOPLE,
-               engagements: int = LARGE_ENGAGEMENTS, seed: int = 7) -> None:
+def load_large(
+    *,
+    progress: Progress = lambda _: None,
+    people: int = LARGE_PEOPLE,
+    engagements: int = LARGE_ENGAGEMENTS,
+    seed: int = 7,
+) -> None:
     """Bulk-insert a synthetic organisation: `people` people and `engagements` engagements."""
     rng = random.Random(seed)
     today = clock.today()
     now = clock.now()
     with transaction.atomic():
-        skills = [Skill.objects.get_or_create(name=n)[0]
-                  for n in ("CI/CD", "Kubernetes", "Migration", "Security", "Training", "Agile")]
+        skills = [
+            Skill.objects.get_or_create(name=n)[0]
+            for n in ("CI/CD", "Kubernetes", "Migration", "Security", "Training", "Agile")
+        ]
         base = Person.objects.count()
         batch = [
             Person(
-                name=f"Synthetic Person {base + i:05d}", email=f"synthetic{base + i:05d}@example.com",
+                name=f"Synthetic Person {base + i:05d}",
+                email=f"synthetic{base + i:05d}@example.com",
                 title="Professional Services Engineer",
                 country=LARGE_COUNTRIES[i % len(LARGE_COUNTRIES)][0],
                 subdivision=LARGE_COUNTRIES[i % len(LARGE_COUNTRIES)][1],
-                timezone="UTC", cost_rate=Decimal(rng.randrange(60, 120)), cost_currency="USD",
+                timezone="UTC",
+                cost_rate=Decimal(rng.randrange(60, 120)),
+                cost_currency="USD",
                 start_date=dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(0, 1500)),
                 working_days=[1, 2, 3, 4, 5],
             )
@@ -267,14 +713,20 @@ def load_large(*, progress: Progress = lambda _: None, people: int = LARGE_PEOPL
         )
         through = Person.skills.through
         through.objects.bulk_create(
-            [through(person_id=p.pk, skill_id=skills[i % len(skills)].pk)
-             for i, p in enumerate(created)],
+            [
+                through(person_id=p.pk, skill_id=skills[i % len(skills)].pk)
+                for i, p in enumerate(created)
+            ],
             batch_size=2000,
         )
         progress(f"{people} people")
         customers = Customer.objects.bulk_create(
-            [Customer(name=f"Synthetic Customer {Customer.objects.count() + i:05d}",
-                      created_at=now) for i in range(max(1, engagements // 10))],
+            [
+                Customer(
+                    name=f"Synthetic Customer {Customer.objects.count() + i:05d}", created_at=now
+                )
+                for i in range(max(1, engagements // 10))
+            ],
             batch_size=1000,
         )
         kinds = [Kind.PACKAGED, Kind.CUSTOM_SOW, Kind.EMBEDDED_ENGINEER]
@@ -283,24 +735,39 @@ def load_large(*, progress: Progress = lambda _: None, people: int = LARGE_PEOPL
         for i in range(engagements):
             start = today + dt.timedelta(days=rng.randrange(-700, 365))
             kind = kinds[i % 3]
-            rows.append(Engagement(
-                customer=customers[i % len(customers)], name=f"Engagement {i:06d}", kind=kind,
-                status=statuses[rng.randrange(4)], currency="USD",
-                contract_value=Decimal(rng.randrange(5, 200) * 1000),
-                budget_hours=Decimal(rng.randrange(8, 800)),
-                bill_rate=Decimal("200") if kind == Kind.EMBEDDED_ENGINEER else None,
-                start_date=start, end_date=start + dt.timedelta(days=rng.randrange(1, 180)),
-                probability=rng.choice([25, 50, 75, 100]),
-                owner=created[i % len(created)] if created else None,
-                created_at=now, updated_at=now,
-            ))
+            rows.append(
+                Engagement(
+                    customer=customers[i % len(customers)],
+                    name=f"Engagement {i:06d}",
+                    kind=kind,
+                    status=statuses[rng.randrange(4)],
+                    currency="USD",
+                    contract_value=Decimal(rng.randrange(5, 200) * 1000),
+                    budget_hours=Decimal(rng.randrange(8, 800)),
+                    bill_rate=Decimal("200") if kind == Kind.EMBEDDED_ENGINEER else None,
+                    start_date=start,
+                    end_date=start + dt.timedelta(days=rng.randrange(1, 180)),
+                    probability=rng.choice([25, 50, 75, 100]),
+                    owner=created[i % len(created)] if created else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         created_engagements = Engagement.objects.bulk_create(rows, batch_size=1000)
         Milestone.objects.bulk_create(
-            [Milestone(engagement=e, name=f"{p} % complete", weight=Decimal("25"), position=j)
-             for e in created_engagements if e.kind == Kind.CUSTOM_SOW
-             for j, p in enumerate((25, 50, 75, 100), start=1)],
+            [
+                Milestone(engagement=e, name=f"{p} % complete", weight=Decimal("25"), position=j)
+                for e in created_engagements
+                if e.kind == Kind.CUSTOM_SOW
+                for j, p in enumerate((25, 50, 75, 100), start=1)
+            ],
             batch_size=2000,
         )
         progress(f"{engagements} engagements")
-        audit.record(actor=SYSTEM, action="demo.load_large", target_type="demo", target_id="large",
-                     after={"people": people, "engagements": engagements})
+        audit.record(
+            actor=SYSTEM,
+            action="demo.load_large",
+            target_type="demo",
+            target_id="large",
+            after={"people": people, "engagements": engagements},
+        )

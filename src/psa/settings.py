@@ -34,12 +34,10 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("PSA_DEBUG", "0") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("PSA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
+ALLOWED_HOSTS = os.environ.get("PSA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 if not PRODUCTION:
     ALLOWED_HOSTS += ["testserver", "[::1]"]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("PSA_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("PSA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -97,7 +95,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "psa.sqlite3",
+            "NAME": str(DATA_DIR / "psa.sqlite3"),
             "OPTIONS": {
                 # WAL lets the web server and the worker read while the other writes.
                 "init_command": (

@@ -1,13 +1,11 @@
 """API plumbing shared by every router: authentication, the actor, problem+json, pagination,
 and the token and audit endpoints."""
 
-from __future__ import annotations
-
 import datetime as dt
 import logging
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
@@ -26,14 +24,23 @@ PROBLEM_JSON = "application/problem+json"
 
 # ------------------------------------------------------------------ authentication
 
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer psa_…` with a personal API token."""
 
-    def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = tokens.token_authenticate(token)
         if user is not None:
             request.user = user
         return user
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The authenticated login behind this request (the API's auth has already checked)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise AuthenticationError()
+    return user
 
 
 def actor(request: HttpRequest) -> Actor:
@@ -42,12 +49,13 @@ def actor(request: HttpRequest) -> Actor:
     if cached is None:
         from psa.people.selectors import actor_for
 
-        cached = actor_for(request.user)  # type: ignore[arg-type]
+        cached = actor_for(signed_in_user(request))
         request._psa_actor = cached  # type: ignore[attr-defined]
     return cached
 
 
 # ------------------------------------------------------------------ problem+json
+
 
 def problem(
     status: int, title: str, detail: str, errors: list[FieldError] | None = None
@@ -75,15 +83,17 @@ def install_error_handlers(api: Any) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        errors = [FieldError(_field_of(e.get("loc", ())), e.get("msg", "invalid"))
-                  for e in exc.errors]
+        errors = [
+            FieldError(_field_of(e.get("loc", ())), e.get("msg", "invalid")) for e in exc.errors
+        ]
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
         return problem(422, "Invalid input", detail, errors)
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         response = problem(
-            401, "Unauthorized",
+            401,
+            "Unauthorized",
             "sign in, or send a valid, unexpired API token as 'Authorization: Bearer <token>'",
             [FieldError("Authorization", "missing, unknown, expired or revoked token")],
         )
@@ -106,6 +116,7 @@ def install_error_handlers(api: Any) -> None:
 
 # ------------------------------------------------------------------ pagination
 
+
 class Page(PaginationBase):
     class Input(Schema):
         page: int = Field(1, ge=1)
@@ -121,7 +132,7 @@ class Page(PaginationBase):
     items_attribute = "items"
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], pagination: Input, **params: Any
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
         count = queryset.count()
         start = (pagination.page - 1) * pagination.page_size
@@ -169,8 +180,7 @@ def list_tokens(request: HttpRequest) -> Any:
 @tokens_router.post("", response={201: NewTokenOut})
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     issued = tokens.token_create(
-        actor=actor(request), user=request.user, name=payload.name,  # type: ignore[arg-type]
-        days=payload.days,
+        actor=actor(request), user=signed_in_user(request), name=payload.name, days=payload.days
     )
     out = TokenOut.from_orm(issued.token).dict()
     return 201, {**out, "token": issued.secret}

@@ -16,8 +16,9 @@ class DomainError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, message: str, *, field: str | None = None,
-                 errors: list[FieldError] | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, errors: list[FieldError] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors: list[FieldError] = list(errors or [])

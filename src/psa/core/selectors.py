@@ -21,18 +21,27 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     context: dict[str, Any] = {"today": today, "roles": sorted(actor.roles)}
     if actor.person_id is not None:
         person = people.person_get(person_id=actor.person_id)
-        days = people.capacity_calendar(person=person, start=monday,
-                                        end=monday + dt.timedelta(days=27))
+        days = people.capacity_calendar(
+            person=person, start=monday, end=monday + dt.timedelta(days=27)
+        )
         weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
         context["person"] = person
         context["weeks"] = [
-            {"monday": w[0].date, "hours": rules.total_hours(w),
-             "off": [d for d in w if d.holiday or d.time_off]}
+            {
+                "monday": w[0].date,
+                "hours": rules.total_hours(w),
+                "off": [d for d in w if d.holiday or d.time_off],
+            }
             for w in weeks
         ]
         context["reports"] = list(people.person_list(manager_id=person.pk)[:50])
-    watch_all = actor.has_any(Role.PROJECT_COORDINATOR, Role.DELIVERY_MANAGER, Role.HEAD_OF_PS,
-                              Role.FINANCE_PARTNER, Role.SALES)
+    watch_all = actor.has_any(
+        Role.PROJECT_COORDINATOR,
+        Role.DELIVERY_MANAGER,
+        Role.HEAD_OF_PS,
+        Role.FINANCE_PARTNER,
+        Role.SALES,
+    )
     context["show_pipeline"] = watch_all
     if watch_all:
         context["pipeline"] = list(engagements.engagement_list(status=Status.PIPELINE)[:10])
@@ -40,7 +49,5 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             engagements.engagement_list(status=f"{Status.BOOKED},{Status.ACTIVE}")[:10]
         )
     if actor.person_id is not None:
-        context["my_engagements"] = list(
-            engagements.engagement_list(owner_id=actor.person_id)[:10]
-        )
+        context["my_engagements"] = list(engagements.engagement_list(owner_id=actor.person_id)[:10])
     return context

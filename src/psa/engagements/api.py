@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -83,8 +81,15 @@ def get_engagement(request: HttpRequest, engagement_id: int) -> Any:
 def update_engagement(request: HttpRequest, engagement_id: int, payload: EngagementPatch) -> Any:
     engagement = selectors.engagement_get(engagement_id=engagement_id)
     changes = payload.dict(exclude_unset=True)
-    for required in ("customer_id", "name", "kind", "currency", "contract_value",
-                     "budget_hours", "probability"):
+    for required in (
+        "customer_id",
+        "name",
+        "kind",
+        "currency",
+        "contract_value",
+        "budget_hours",
+        "probability",
+    ):
         if required in changes and changes[required] is None:
             raise ValidationFailed(f"{required} cannot be null", field=required)
     data = services.EngagementInput()
@@ -104,9 +109,7 @@ def set_status(request: HttpRequest, engagement_id: int, payload: StatusIn) -> A
 
 
 @router.put("/{engagement_id}/milestones", response=list[MilestoneOut])
-def replace_milestones(
-    request: HttpRequest, engagement_id: int, payload: list[MilestoneIn]
-) -> Any:
+def replace_milestones(request: HttpRequest, engagement_id: int, payload: list[MilestoneIn]) -> Any:
     engagement = selectors.engagement_get(engagement_id=engagement_id)
     services.milestones_replace(
         actor=actor(request), engagement=engagement, milestones=_specs(payload)

@@ -49,7 +49,10 @@ class Engagement(models.Model):
     project_issue_url = models.URLField(blank=True)
     crm_opportunity_id = models.CharField(max_length=64, blank=True)
     owner = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.SET_NULL,
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_engagements",
     )
     created_at = models.DateTimeField()

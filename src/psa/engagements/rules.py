@@ -60,12 +60,15 @@ def milestone_errors(specs: Sequence[MilestoneSpec]) -> list[str]:
     else:
         total = sum((s.weight for s in specs), Decimal("0"))
         if total != HUNDRED:
-            errors.append(ERR_MILESTONE_SUM.format(total=total.normalize()))
+            errors.append(ERR_MILESTONE_SUM.format(total=format(total.normalize(), "f")))
     return errors
 
 
 def percent_complete(
-    *, kind: str, packaged_complete: bool = False, milestone_weights_reached: Sequence[Decimal] = (),
+    *,
+    kind: str,
+    packaged_complete: bool = False,
+    milestone_weights_reached: Sequence[Decimal] = (),
     status: str = Status.ACTIVE,
 ) -> Decimal | None:
     """Percent complete for revenue: packaged 0 or 100; custom SOW by milestones reached.

@@ -36,7 +36,8 @@ def engagement_list(
     qs = Engagement.objects.select_related("customer", "owner")
     if search:
         qs = qs.filter(
-            Q(name__icontains=search) | Q(customer__name__icontains=search)
+            Q(name__icontains=search)
+            | Q(customer__name__icontains=search)
             | Q(sow_reference__icontains=search)
         )
     if status:

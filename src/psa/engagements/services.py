@@ -73,6 +73,7 @@ def _require_editor(actor: Actor, *, creating: bool = False) -> None:
 
 # ------------------------------------------------------------------ customers
 
+
 def customer_create(*, actor: Actor, name: str, crm_account_id: str = "") -> Customer:
     _require_editor(actor, creating=True)
     name = name.strip()
@@ -84,13 +85,15 @@ def customer_create(*, actor: Actor, name: str, crm_account_id: str = "") -> Cus
         customer = Customer.objects.create(
             name=name, crm_account_id=crm_account_id, created_at=clock.now()
         )
-        audit.record(actor=actor, action="customer.create", target=customer,
-                     after=audit.snapshot(customer))
+        audit.record(
+            actor=actor, action="customer.create", target=customer, after=audit.snapshot(customer)
+        )
     return customer
 
 
-def customer_update(*, actor: Actor, customer: Customer, name: str | None = None,
-                    crm_account_id: str | None = None) -> Customer:
+def customer_update(
+    *, actor: Actor, customer: Customer, name: str | None = None, crm_account_id: str | None = None
+) -> Customer:
     _require_editor(actor)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -105,12 +108,18 @@ def customer_update(*, actor: Actor, customer: Customer, name: str | None = None
         if crm_account_id is not None:
             customer.crm_account_id = crm_account_id
         customer.save()
-        audit.record(actor=actor, action="customer.update", target=customer, before=before,
-                     after=audit.snapshot(customer))
+        audit.record(
+            actor=actor,
+            action="customer.update",
+            target=customer,
+            before=before,
+            after=audit.snapshot(customer),
+        )
     return customer
 
 
 # ------------------------------------------------------------------ engagements
+
 
 def _validate(data: EngagementInput, names: set[str], current: Engagement | None) -> None:
     errors: list[FieldError] = []
@@ -123,10 +132,14 @@ def _validate(data: EngagementInput, names: set[str], current: Engagement | None
     if "name" in names and not data.name.strip():
         errors.append(FieldError("name", ERR_NAME))
     if "customer_id" in names and not Customer.objects.filter(pk=data.customer_id).exists():
-        errors.append(FieldError("customer_id", ERR_CUSTOMER_MISSING.format(value=data.customer_id)))
-    if "owner_id" in names and data.owner_id is not None and not Person.objects.filter(
-        pk=data.owner_id
-    ).exists():
+        errors.append(
+            FieldError("customer_id", ERR_CUSTOMER_MISSING.format(value=data.customer_id))
+        )
+    if (
+        "owner_id" in names
+        and data.owner_id is not None
+        and not Person.objects.filter(pk=data.owner_id).exists()
+    ):
         errors.append(FieldError("owner_id", ERR_OWNER_MISSING.format(value=data.owner_id)))
     if "kind" in names and data.kind not in Kind.values:
         errors.append(FieldError("kind", ERR_KIND))
@@ -157,8 +170,13 @@ def _write_milestones(engagement: Engagement, specs: Sequence[rules.MilestoneSpe
     engagement.milestones.all().delete()
     today = clock.today()
     Milestone.objects.bulk_create(
-        Milestone(engagement=engagement, name=s.name.strip(), weight=s.weight, position=i,
-                  reached_on=today if s.reached else None)
+        Milestone(
+            engagement=engagement,
+            name=s.name.strip(),
+            weight=s.weight,
+            position=i,
+            reached_on=today if s.reached else None,
+        )
         for i, s in enumerate(specs, start=1)
     )
 
@@ -202,9 +220,7 @@ def engagement_create(
 
 
 def _locked_for_update(engagement: Engagement) -> Engagement:
-    locked = Engagement.objects.select_for_update().select_related("customer").get(
-        pk=engagement.pk
-    )
+    locked = Engagement.objects.select_for_update().select_related("customer").get(pk=engagement.pk)
     if locked.status in (Status.COMPLETE, Status.CANCELLED):
         raise Conflict(ERR_FINISHED.format(status=locked.status), field="status")
     return locked
@@ -227,8 +243,13 @@ def engagement_update(
         engagement.save()
         if engagement.kind == Kind.CUSTOM_SOW and not engagement.milestones.exists():
             _write_milestones(engagement, rules.default_milestones())
-        audit.record(actor=actor, action="engagement.update", target=engagement, before=before,
-                     after=audit.snapshot(engagement))
+        audit.record(
+            actor=actor,
+            action="engagement.update",
+            target=engagement,
+            before=before,
+            after=audit.snapshot(engagement),
+        )
     return engagement
 
 
@@ -237,8 +258,8 @@ def engagement_set_status(
 ) -> Engagement:
     _require_editor(actor)
     with transaction.atomic():
-        engagement = Engagement.objects.select_for_update().select_related("customer").get(
-            pk=engagement.pk
+        engagement = (
+            Engagement.objects.select_for_update().select_related("customer").get(pk=engagement.pk)
         )
         if status not in Status.values:
             raise ValidationFailed(f"unknown status {status!r}", field="status")
@@ -251,8 +272,14 @@ def engagement_set_status(
             engagement.packaged_complete = True
         engagement.updated_at = clock.now()
         engagement.save(update_fields=["status", "packaged_complete", "updated_at"])
-        audit.record(actor=actor, action="engagement.status", target=engagement, before=before,
-                     after={"status": status}, reason=reason)
+        audit.record(
+            actor=actor,
+            action="engagement.status",
+            target=engagement,
+            before=before,
+            after={"status": status},
+            reason=reason,
+        )
     return engagement
 
 
@@ -270,9 +297,13 @@ def milestones_replace(
         engagement = _locked_for_update(engagement)
         before = _milestones_snapshot(engagement)
         _write_milestones(engagement, milestones)
-        audit.record(actor=actor, action="engagement.milestones", target=engagement,
-                     before={"milestones": before},
-                     after={"milestones": _milestones_snapshot(engagement)})
+        audit.record(
+            actor=actor,
+            action="engagement.milestones",
+            target=engagement,
+            before={"milestones": before},
+            after={"milestones": _milestones_snapshot(engagement)},
+        )
     return engagement
 
 
@@ -285,8 +316,13 @@ def milestone_set_reached(
         before = {"reached_on": milestone.reached_on}
         milestone.reached_on = reached_on
         milestone.save(update_fields=["reached_on"])
-        audit.record(actor=actor, action="milestone.reached", target=milestone, before=before,
-                     after={"reached_on": reached_on})
+        audit.record(
+            actor=actor,
+            action="milestone.reached",
+            target=milestone,
+            before=before,
+            after={"reached_on": reached_on},
+        )
     return milestone
 
 
@@ -298,9 +334,16 @@ def comment_add(*, actor: Actor, engagement: Engagement, body: str) -> Comment:
         raise ValidationFailed(ERR_COMMENT_EMPTY, field="body")
     with transaction.atomic():
         comment = Comment.objects.create(
-            engagement=engagement, author_id=actor.user_id, author_name=actor.username,
-            body=body, created_at=clock.now(),
+            engagement=engagement,
+            author_id=actor.user_id,
+            author_name=actor.username,
+            body=body,
+            created_at=clock.now(),
         )
-        audit.record(actor=actor, action="comment.create", target=comment,
-                     after={"engagement_id": engagement.pk, "body": body})
+        audit.record(
+            actor=actor,
+            action="comment.create",
+            target=comment,
+            after={"engagement_id": engagement.pk, "body": body},
+        )
     return comment

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
@@ -36,8 +34,10 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     data = payload.dict()
     username, password = data.pop("username"), data.pop("password")
     person = services.person_create(
-        actor=actor(request), data=services.PersonInput(**data),
-        username=username, password=password,
+        actor=actor(request),
+        data=services.PersonInput(**data),
+        username=username,
+        password=password,
     )
     return 201, selectors.person_get(person_id=person.pk)
 
@@ -69,8 +69,13 @@ def get_capacity(request: HttpRequest, person_id: int, start: dt.date, end: dt.d
         raise ValidationFailed(f"ask for at most {MAX_CAPACITY_DAYS} days", field="end")
     person = selectors.person_get(person_id=person_id)
     days = selectors.capacity_calendar(person=person, start=start, end=end)
-    return {"person_id": person.pk, "start": start, "end": end,
-            "total": rules.total_hours(days), "days": days}
+    return {
+        "person_id": person.pk,
+        "start": start,
+        "end": end,
+        "total": rules.total_hours(days),
+        "days": days,
+    }
 
 
 @router.get("/{person_id}/time-off", response=list[TimeOffOut])

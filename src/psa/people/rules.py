@@ -63,7 +63,7 @@ def daily_pattern(weekly_hours: Decimal, working_days: Sequence[int]) -> dict[in
         return {}
     cents = int(hours(weekly_hours) * 100)
     base, extra = divmod(cents, len(days))
-    return {d: Decimal(base + (1 if i < extra else 0)) / 100 for i, d in enumerate(days)}
+    return {d: Decimal(base + (1 if i < extra else 0)).scaleb(-2) for i, d in enumerate(days)}
 
 
 @lru_cache(maxsize=512)
@@ -87,14 +87,16 @@ def capacity_days(
     off = list(time_off)
     result: list[DayCapacity] = []
     for day in date_range(start, end):
-        employed = pattern.start_date <= day and (pattern.end_date is None or day <= pattern.end_date)
+        employed = pattern.start_date <= day and (
+            pattern.end_date is None or day <= pattern.end_date
+        )
         base = per_weekday.get(day.isoweekday(), ZERO) if employed else ZERO
         holiday = public_holidays(pattern.country, pattern.subdivision, day.year).get(day, "")
         left = ZERO if holiday else base
         taken = ZERO
         for span in off:
             if span.start_date <= day <= span.end_date and left > 0:
-                want = left if span.hours_per_day is None else min(span.hours_per_day, left)
+                want = left if span.hours_per_day is None else min(hours(span.hours_per_day), left)
                 taken += want
                 left -= want
         result.append(DayCapacity(day, base, holiday if base else "", taken, left))
@@ -106,6 +108,7 @@ def total_hours(days: Iterable[DayCapacity]) -> Decimal:
 
 
 # Validation of a person's calendar settings, shared by services and forms.
+
 
 @lru_cache(maxsize=1)
 def supported_countries() -> dict[str, tuple[str, ...]]:

@@ -20,8 +20,9 @@ class PersonIn(Schema):
     weekly_hours: Decimal | None = Field(
         None, description="Overrides the country standard (0-80); null uses the standard."
     )
-    working_days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5],
-                                    description="ISO weekdays, 1 = Monday")
+    working_days: list[int] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5], description="ISO weekdays, 1 = Monday"
+    )
     cost_rate: Decimal = Decimal("0")
     cost_currency: str = "USD"
     skills: list[str] = Field(default_factory=list)

@@ -58,6 +58,7 @@ class PersonInput:
 
 # ------------------------------------------------------------------ permissions
 
+
 def can_manage_person(actor: Actor, person: Person | None) -> bool:
     """Admins and the head of PS manage everyone; a delivery manager manages their reports."""
     if actor.has_any(*PEOPLE_ADMINS):
@@ -79,6 +80,7 @@ def can_change_time_off(actor: Actor, person: Person) -> bool:
 
 
 # ------------------------------------------------------------------ validation
+
 
 def _validate(data: PersonInput, *, names: Iterable[str], person: Person | None) -> None:
     errors: list[FieldError] = []
@@ -104,8 +106,7 @@ def _validate(data: PersonInput, *, names: Iterable[str], person: Person | None)
     )
     check(
         "cost_currency",
-        None if data.cost_currency in CURRENCIES
-        else ERR_CURRENCY.format(value=data.cost_currency),
+        None if data.cost_currency in CURRENCIES else ERR_CURRENCY.format(value=data.cost_currency),
     )
     for role in data.roles if "roles" in names else []:
         if role not in Role.values:
@@ -156,6 +157,7 @@ def _full_snapshot(person: Person) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ use cases
 
+
 def person_create(
     *,
     actor: Actor,
@@ -168,14 +170,18 @@ def person_create(
     names = [f.name for f in fields(PersonInput)]
     data.country = data.country.upper()
     _validate(data, names=names, person=None)
+    start_date = data.start_date
+    if start_date is None:  # _validate reported it; this tells the type checker
+        raise ValidationFailed("a start date is required", field="start_date")
     User = get_user_model()
     if username and User.objects.filter(username=username).exists():
         raise ValidationFailed(ERR_USERNAME_TAKEN, field="username")
     with transaction.atomic():
         user = None
         if username:
-            user = User.objects.create_user(username=username, email=data.email.strip(),
-                                            password=password or None)
+            user = User.objects.create_user(
+                username=username, email=data.email.strip(), password=password or None
+            )
         person = Person.objects.create(
             user=user,
             name=data.name.strip(),
@@ -189,18 +195,20 @@ def person_create(
             working_days=sorted(data.working_days),
             cost_rate=data.cost_rate,
             cost_currency=data.cost_currency,
-            start_date=data.start_date,
+            start_date=start_date,
             end_date=data.end_date,
         )
         _set_skills(person, data.skills)
         _set_roles(person, data.roles)
-        audit.record(actor=actor, action="person.create", target=person,
-                     after=_full_snapshot(person))
+        audit.record(
+            actor=actor, action="person.create", target=person, after=_full_snapshot(person)
+        )
     return person
 
 
-def person_update(*, actor: Actor, person: Person, data: PersonInput,
-                  fields_set: Iterable[str]) -> Person:
+def person_update(
+    *, actor: Actor, person: Person, data: PersonInput, fields_set: Iterable[str]
+) -> Person:
     names = set(fields_set)
     if not can_manage_person(actor, person):
         raise PermissionDenied(ERR_MAY_NOT_MANAGE)
@@ -227,8 +235,13 @@ def person_update(*, actor: Actor, person: Person, data: PersonInput,
             _set_roles(person, data.roles)
         if "email" in names and person.user_id:
             get_user_model().objects.filter(pk=person.user_id).update(email=person.email)
-        audit.record(actor=actor, action="person.update", target=person, before=before,
-                     after=_full_snapshot(person))
+        audit.record(
+            actor=actor,
+            action="person.update",
+            target=person,
+            before=before,
+            after=_full_snapshot(person),
+        )
     return person
 
 
@@ -255,8 +268,12 @@ def time_off_create(
         raise ValidationFailed.collect(errors)
     with transaction.atomic():
         row = TimeOff.objects.create(
-            person=person, kind=kind, start_date=start_date, end_date=end_date,
-            hours_per_day=hours_per_day, note=note,
+            person=person,
+            kind=kind,
+            start_date=start_date,
+            end_date=end_date,
+            hours_per_day=hours_per_day,
+            note=note,
         )
         audit.record(actor=actor, action="time_off.create", target=row, after=audit.snapshot(row))
     return row
@@ -266,6 +283,7 @@ def time_off_delete(*, actor: Actor, time_off: TimeOff) -> None:
     if not can_change_time_off(actor, time_off.person):
         raise PermissionDenied(ERR_TIME_OFF_NOT_YOURS, field="time_off_id")
     with transaction.atomic():
-        audit.record(actor=actor, action="time_off.delete", target=time_off,
-                     before=audit.snapshot(time_off))
+        audit.record(
+            actor=actor, action="time_off.delete", target=time_off, before=audit.snapshot(time_off)
+        )
         time_off.delete()

@@ -7,96 +7,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('crm_account_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("crm_account_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Engagement',
+            name="Engagement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('packaged', 'Packaged'), ('custom_sow', 'Custom SOW'), ('embedded_engineer', 'Embedded Engineer (T&M)')], max_length=20)),
-                ('status', models.CharField(choices=[('pipeline', 'Pipeline'), ('booked', 'Booked'), ('active', 'Active'), ('complete', 'Complete'), ('cancelled', 'Cancelled')], default='pipeline', max_length=20)),
-                ('sow_reference', models.CharField(blank=True, max_length=64)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('contract_value', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14)),
-                ('budget_hours', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=9)),
-                ('bill_rate', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('probability', models.PositiveSmallIntegerField(default=100)),
-                ('packaged_complete', models.BooleanField(default=False)),
-                ('project_issue_url', models.URLField(blank=True)),
-                ('crm_opportunity_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='engagements', to='engagements.customer')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_engagements', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("packaged", "Packaged"),
+                            ("custom_sow", "Custom SOW"),
+                            ("embedded_engineer", "Embedded Engineer (T&M)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pipeline", "Pipeline"),
+                            ("booked", "Booked"),
+                            ("active", "Active"),
+                            ("complete", "Complete"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pipeline",
+                        max_length=20,
+                    ),
+                ),
+                ("sow_reference", models.CharField(blank=True, max_length=64)),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                (
+                    "contract_value",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=14),
+                ),
+                (
+                    "budget_hours",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=9),
+                ),
+                (
+                    "bill_rate",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True),
+                ),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("probability", models.PositiveSmallIntegerField(default=100)),
+                ("packaged_complete", models.BooleanField(default=False)),
+                ("project_issue_url", models.URLField(blank=True)),
+                ("crm_opportunity_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="engagements",
+                        to="engagements.customer",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_engagements",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start_date', 'name'],
+                "ordering": ["-start_date", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('author_name', models.CharField(max_length=150)),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('engagement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='engagements.engagement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("author_name", models.CharField(max_length=150)),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "engagement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="engagements.engagement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('weight', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('reached_on', models.DateField(blank=True, null=True)),
-                ('engagement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='engagements.engagement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("weight", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("position", models.PositiveSmallIntegerField()),
+                ("reached_on", models.DateField(blank=True, null=True)),
+                (
+                    "engagement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="engagements.engagement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['engagement', 'position'],
+                "ordering": ["engagement", "position"],
             },
         ),
         migrations.AddIndex(
-            model_name='engagement',
-            index=models.Index(fields=['status'], name='engagements_status_0a1a40_idx'),
+            model_name="engagement",
+            index=models.Index(fields=["status"], name="engagements_status_0a1a40_idx"),
         ),
         migrations.AddIndex(
-            model_name='engagement',
-            index=models.Index(fields=['kind'], name='engagements_kind_6b95b5_idx'),
+            model_name="engagement",
+            index=models.Index(fields=["kind"], name="engagements_kind_6b95b5_idx"),
         ),
         migrations.AddIndex(
-            model_name='engagement',
-            index=models.Index(fields=['customer', 'status'], name='engagements_custome_1cd900_idx'),
+            model_name="engagement",
+            index=models.Index(
+                fields=["customer", "status"], name="engagements_custome_1cd900_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.UniqueConstraint(fields=('engagement', 'position'), name='milestone_position'),
+            model_name="milestone",
+            constraint=models.UniqueConstraint(
+                fields=("engagement", "position"), name="milestone_position"
+            ),
         ),
     ]

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,76 +16,167 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Skill',
+            name="Skill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('email', models.EmailField(max_length=254, unique=True)),
-                ('title', models.CharField(blank=True, max_length=150)),
-                ('country', models.CharField(max_length=2)),
-                ('subdivision', models.CharField(blank=True, max_length=10)),
-                ('timezone', models.CharField(default='UTC', max_length=64)),
-                ('weekly_hours', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('working_days', models.JSONField(default=psa.people.models.default_working_days)),
-                ('cost_rate', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
-                ('cost_currency', models.CharField(default='USD', max_length=3)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='people.person')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL)),
-                ('skills', models.ManyToManyField(blank=True, related_name='people', to='people.skill')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                ("email", models.EmailField(max_length=254, unique=True)),
+                ("title", models.CharField(blank=True, max_length=150)),
+                ("country", models.CharField(max_length=2)),
+                ("subdivision", models.CharField(blank=True, max_length=10)),
+                ("timezone", models.CharField(default="UTC", max_length=64)),
+                (
+                    "weekly_hours",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True),
+                ),
+                ("working_days", models.JSONField(default=psa.people.models.default_working_days)),
+                (
+                    "cost_rate",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=10),
+                ),
+                ("cost_currency", models.CharField(default="USD", max_length=3)),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "skills",
+                    models.ManyToManyField(blank=True, related_name="people", to="people.skill"),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TimeOff',
+            name="TimeOff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('pto', 'PTO'), ('sick', 'Sick day')], default='pto', max_length=10)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField()),
-                ('hours_per_day', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='time_off', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("pto", "PTO"), ("sick", "Sick day")], default="pto", max_length=10
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField()),
+                (
+                    "hours_per_day",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True),
+                ),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="time_off",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start_date'],
+                "ordering": ["start_date"],
             },
         ),
         migrations.CreateModel(
-            name='PersonRole',
+            name="PersonRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('pse', 'PSE (consultant, trainer)'), ('project_coordinator', 'Project coordinator'), ('delivery_manager', 'Delivery manager'), ('head_of_ps', 'Head of PS'), ('finance_partner', 'Finance partner'), ('controller', 'Controller'), ('finance_business_partner', 'Finance business partner'), ('education_manager', 'Education practice manager'), ('instructional_designer', 'Instructional designer'), ('demo_systems_engineer', 'Demo systems engineer'), ('sales', 'Sales')], max_length=40)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_rows', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("pse", "PSE (consultant, trainer)"),
+                            ("project_coordinator", "Project coordinator"),
+                            ("delivery_manager", "Delivery manager"),
+                            ("head_of_ps", "Head of PS"),
+                            ("finance_partner", "Finance partner"),
+                            ("controller", "Controller"),
+                            ("finance_business_partner", "Finance business partner"),
+                            ("education_manager", "Education practice manager"),
+                            ("instructional_designer", "Instructional designer"),
+                            ("demo_systems_engineer", "Demo systems engineer"),
+                            ("sales", "Sales"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_rows",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['role'], name='people_pers_role_fbab0c_idx')],
-                'constraints': [models.UniqueConstraint(fields=('person', 'role'), name='person_role_unique')],
+                "indexes": [models.Index(fields=["role"], name="people_pers_role_fbab0c_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("person", "role"), name="person_role_unique")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['country'], name='people_pers_country_96d64e_idx'),
+            model_name="person",
+            index=models.Index(fields=["country"], name="people_pers_country_96d64e_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['manager'], name='people_pers_manager_829811_idx'),
+            model_name="person",
+            index=models.Index(fields=["manager"], name="people_pers_manager_829811_idx"),
         ),
         migrations.AddIndex(
-            model_name='timeoff',
-            index=models.Index(fields=['person', 'start_date', 'end_date'], name='people_time_person__08c64f_idx'),
+            model_name="timeoff",
+            index=models.Index(
+                fields=["person", "start_date", "end_date"], name="people_time_person__08c64f_idx"
+            ),
         ),
     ]

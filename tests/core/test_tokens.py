@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from psa.core import clock, tokens
+from psa.core.errors import PermissionDenied, ValidationFailed
+from psa.core.models import ApiToken
+from psa.core.roles import SYSTEM, Actor, Role
+from psa.people.models import Person
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def test_token_is_stored_only_as_a_digest_and_authenticates(
+    make_person: Callable[..., Person],
+) -> None:
+    person = make_person(Role.PSE)
+    issued = tokens.token_create(actor=SYSTEM, user=person.user, name="script")
+    stored = ApiToken.objects.get()
+    assert issued.secret.startswith(f"psa_{stored.prefix}_")
+    assert issued.secret not in (stored.digest, stored.prefix, stored.name)
+    assert tokens.token_authenticate(issued.secret) == person.user
+    assert tokens.token_authenticate(issued.secret + "x") is None
+    assert tokens.token_authenticate("psa_nope_nope") is None
+    assert tokens.token_authenticate("garbage") is None
+
+
+def test_expired_and_revoked_tokens_stop_working(make_person: Callable[..., Person]) -> None:
+    person = make_person()
+    with clock.frozen(NOW):
+        issued = tokens.token_create(actor=SYSTEM, user=person.user, name="t", days=1)
+        assert tokens.token_authenticate(issued.secret) == person.user
+    with clock.frozen(NOW + dt.timedelta(days=1, seconds=1)):
+        assert tokens.token_authenticate(issued.secret) is None
+    other = tokens.token_create(actor=SYSTEM, user=person.user, name="u")
+    tokens.token_revoke(actor=SYSTEM, token_id=other.token.pk)
+    assert tokens.token_authenticate(other.secret) is None
+
+
+def test_token_for_an_inactive_user_is_refused(make_person: Callable[..., Person]) -> None:
+    person = make_person()
+    issued = tokens.token_create(actor=SYSTEM, user=person.user, name="t")
+    assert person.user is not None
+    person.user.is_active = False
+    person.user.save()
+    assert tokens.token_authenticate(issued.secret) is None
+
+
+@pytest.mark.parametrize(("days", "name"), [(0, "x"), (367, "x"), (30, ""), (30, "x" * 101)])
+def test_bad_token_requests_are_refused(
+    make_person: Callable[..., Person], days: int, name: str
+) -> None:
+    person = make_person()
+    with pytest.raises(ValidationFailed):
+        tokens.token_create(actor=SYSTEM, user=person.user, name=name, days=days)
+    assert ApiToken.objects.count() == 0
+
+
+def test_nobody_revokes_or_mints_someone_elses_token(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    owner, other = make_person(), make_person()
+    issued = tokens.token_create(actor=SYSTEM, user=owner.user, name="mine")
+    with pytest.raises(PermissionDenied):
+        tokens.token_revoke(actor=actor_of(other), token_id=issued.token.pk)
+    with pytest.raises(PermissionDenied):
+        tokens.token_create(actor=actor_of(other), user=owner.user, name="theirs")
+    assert tokens.token_authenticate(issued.secret) == owner.user
+
+
+def test_api_tokens_endpoint_creates_lists_and_revokes(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    person = make_person()
+    client = api_as(person)
+    created = client.post(
+        "/api/v1/tokens", {"name": "ci", "days": 7}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    secret = created.json()["token"]
+    listed = client.get("/api/v1/tokens").json()
+    assert "token" not in listed[0]
+    assert {t["name"] for t in listed} == {"test", "ci"}
+    bearer = Client(headers={"Authorization": f"Bearer {secret}"})
+    assert bearer.get("/api/v1/people").status_code == 200
+    assert client.delete(f"/api/v1/tokens/{created.json()['id']}").status_code == 204
+    refused = bearer.get("/api/v1/people")
+    assert refused.status_code == 401
+    assert refused["Content-Type"] == "application/problem+json"

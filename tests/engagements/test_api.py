@@ -1,0 +1,191 @@
+"""Engagements API: create with milestones, lifecycle, comments; refusals as problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from psa.core.models import AuditEntry
+from psa.core.roles import Role
+from psa.engagements.models import Customer, Engagement, Milestone
+from psa.people.models import Person
+from tests.engagements.factories import CustomerFactory, EngagementFactory
+
+pytestmark = pytest.mark.django_db
+JSON = "application/json"
+
+
+@pytest.fixture
+def pc_client(make_person: Callable[..., Person], api_as: Callable[[Person], Client]) -> Client:
+    return api_as(make_person(Role.PROJECT_COORDINATOR))
+
+
+def body(customer: Customer, **kw: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "customer_id": customer.pk,
+        "name": "Migration",
+        "kind": "custom_sow",
+        "contract_value": "86000.00",
+        "budget_hours": "480",
+        "start_date": "2026-12-01",
+        "end_date": "2027-03-01",
+    }
+    data.update(kw)
+    return data
+
+
+def assert_problem(response: Any, status: int, field: str) -> None:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert field in [e["field"] for e in response.json()["errors"]], response.json()
+
+
+def test_create_custom_sow_with_milestones_and_walk_it_to_complete(pc_client: Client) -> None:
+    customer = CustomerFactory()
+    milestones = [
+        {"name": "Design", "weight": "40"},
+        {"name": "Build", "weight": "30"},
+        {"name": "Handover", "weight": "30"},
+    ]
+    created = pc_client.post(
+        "/api/v1/engagements", body(customer, milestones=milestones), content_type=JSON
+    )
+    assert created.status_code == 201, created.content
+    e = created.json()
+    assert [m["weight"] for m in e["milestones"]] == ["40.00", "30.00", "30.00"]
+    assert e["percent_complete"] == "0"
+    assert e["customer_name"] == customer.name
+    reached = pc_client.post(
+        f"/api/v1/engagements/milestones/{e['milestones'][0]['id']}/reached",
+        {"reached_on": "2026-12-15"},
+        content_type=JSON,
+    )
+    assert reached.status_code == 200
+    assert pc_client.get(f"/api/v1/engagements/{e['id']}").json()["percent_complete"] == "40.00"
+    for status in ("booked", "active", "complete"):
+        r = pc_client.post(
+            f"/api/v1/engagements/{e['id']}/status", {"status": status}, content_type=JSON
+        )
+        assert r.status_code == 200, r.content
+    assert r.json()["status"] == "complete"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            {"milestones": [{"name": "a", "weight": "50"}, {"name": "b", "weight": "40"}]},
+            "milestones",
+        ),
+        ({"kind": "retainer"}, "kind"),
+        ({"contract_value": "-1"}, "contract_value"),
+        ({"contract_value": "lots"}, "contract_value"),
+        ({"budget_hours": "8hrs"}, "budget_hours"),
+        ({"customer_id": 999999}, "customer_id"),
+        ({"end_date": "2026-11-01"}, "end_date"),
+        ({"kind": "embedded_engineer"}, "bill_rate"),
+        ({"probability": 150}, "probability"),
+        ({"currency": "XYZ"}, "currency"),
+    ],
+)
+def test_bad_engagement_input_is_422_and_nothing_is_written(
+    pc_client: Client, change: dict[str, Any], field: str
+) -> None:
+    customer = CustomerFactory()
+    before = (Engagement.objects.count(), Milestone.objects.count(), AuditEntry.objects.count())
+    response = pc_client.post("/api/v1/engagements", body(customer, **change), content_type=JSON)
+    assert_problem(response, 422, field)
+    after = (Engagement.objects.count(), Milestone.objects.count(), AuditEntry.objects.count())
+    assert after == before
+
+
+def test_illegal_status_change_is_409(pc_client: Client) -> None:
+    engagement = EngagementFactory()
+    response = pc_client.post(
+        f"/api/v1/engagements/{engagement.pk}/status", {"status": "complete"}, content_type=JSON
+    )
+    assert_problem(response, 409, "status")
+    assert "allowed: booked, cancelled" in response.json()["detail"]
+    engagement.refresh_from_db()
+    assert engagement.status == "pipeline"
+
+
+def test_replace_milestones(pc_client: Client) -> None:
+    created = pc_client.post("/api/v1/engagements", body(CustomerFactory()), content_type=JSON)
+    eid = created.json()["id"]
+    bad = pc_client.put(
+        f"/api/v1/engagements/{eid}/milestones", [{"name": "x", "weight": "10"}], content_type=JSON
+    )
+    assert_problem(bad, 422, "milestones")
+    assert Milestone.objects.filter(engagement_id=eid).count() == 4
+    good = pc_client.put(
+        f"/api/v1/engagements/{eid}/milestones",
+        [{"name": "x", "weight": "60"}, {"name": "y", "weight": "40"}],
+        content_type=JSON,
+    )
+    assert [m["name"] for m in good.json()] == ["x", "y"]
+
+
+def test_pse_may_read_and_comment_but_not_change(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    engagement = EngagementFactory()
+    client = api_as(make_person(Role.PSE))
+    assert client.get(f"/api/v1/engagements/{engagement.pk}").status_code == 200
+    refused = client.patch(
+        f"/api/v1/engagements/{engagement.pk}", {"name": "Mine"}, content_type=JSON
+    )
+    assert refused.status_code == 403
+    comment = client.post(
+        f"/api/v1/engagements/{engagement.pk}/comments",
+        {"body": "@pc please book me 3 days"},
+        content_type=JSON,
+    )
+    assert comment.status_code == 201
+    thread = client.get(f"/api/v1/engagements/{engagement.pk}/comments").json()
+    assert [c["body"] for c in thread] == ["@pc please book me 3 days"]
+    engagement.refresh_from_db()
+    assert engagement.name != "Mine"
+
+
+def test_list_filters_by_status_and_search(pc_client: Client) -> None:
+    acme = CustomerFactory(name="Acme")
+    EngagementFactory(customer=acme, name="Alpha", status="active")
+    EngagementFactory(name="Beta", status="pipeline")
+    EngagementFactory(name="Gamma", status="booked")
+    names = {
+        e["name"]
+        for e in pc_client.get("/api/v1/engagements", {"status": "active,booked"}).json()["items"]
+    }
+    assert names == {"Alpha", "Gamma"}
+    found = pc_client.get("/api/v1/engagements", {"search": "acme"}).json()["items"]
+    assert [e["name"] for e in found] == ["Alpha"]
+
+
+def test_customers_crud_and_duplicates(pc_client: Client) -> None:
+    created = pc_client.post("/api/v1/customers", {"name": "Initech"}, content_type=JSON)
+    assert created.status_code == 201
+    dup = pc_client.post("/api/v1/customers", {"name": "initech"}, content_type=JSON)
+    assert_problem(dup, 422, "name")
+    renamed = pc_client.patch(
+        f"/api/v1/customers/{created.json()['id']}", {"name": "Initrode"}, content_type=JSON
+    )
+    assert renamed.json()["name"] == "Initrode"
+
+
+def test_audit_api_shows_the_history_of_a_record(pc_client: Client) -> None:
+    engagement = EngagementFactory()
+    pc_client.post(
+        f"/api/v1/engagements/{engagement.pk}/status",
+        {"status": "booked", "reason": "SOW signed"},
+        content_type=JSON,
+    )
+    history = pc_client.get(
+        "/api/v1/audit", {"target_type": "engagements.engagement", "target_id": engagement.pk}
+    ).json()
+    assert history[0]["action"] == "engagement.status"
+    assert history[0]["reason"] == "SOW signed"
+    assert history[0]["before"] == {"status": "pipeline"}

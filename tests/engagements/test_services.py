@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
+from psa.core.models import AuditEntry
+from psa.core.roles import SYSTEM, Actor, Role
+from psa.engagements import selectors, services
+from psa.engagements.models import Comment, Customer, Engagement, Kind, Milestone, Status
+from psa.engagements.rules import MilestoneSpec
+from psa.engagements.services import EngagementInput
+from psa.people.models import Person
+from tests.engagements.factories import CustomerFactory, EngagementFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def data(customer: Customer, **kw: object) -> EngagementInput:
+    base = EngagementInput(
+        customer_id=customer.pk,
+        name="Migration",
+        kind=Kind.CUSTOM_SOW,
+        contract_value=D("50000"),
+        budget_hours=D("300"),
+        start_date=dt.date(2026, 12, 1),
+        end_date=dt.date(2027, 2, 26),
+    )
+    for k, v in kw.items():
+        setattr(base, k, v)
+    return base
+
+
+def test_custom_sow_gets_four_milestones_of_25_by_default() -> None:
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
+    assert engagement.status == Status.PIPELINE
+    weights = list(engagement.milestones.order_by("position").values_list("weight", flat=True))
+    assert weights == [D("25")] * 4
+    audit = AuditEntry.objects.get(action="engagement.create")
+    assert len(audit.after["milestones"]) == 4
+
+
+def test_custom_sow_with_named_milestones_reads_percent_complete_from_those_reached() -> None:
+    specs = [
+        MilestoneSpec("Design", D("40")),
+        MilestoneSpec("Build", D("30")),
+        MilestoneSpec("Handover", D("30")),
+    ]
+    engagement = services.engagement_create(
+        actor=SYSTEM, data=data(CustomerFactory()), milestones=specs
+    )
+    first = engagement.milestones.get(position=1)
+    services.milestone_set_reached(actor=SYSTEM, milestone=first, reached_on=dt.date(2026, 12, 9))
+    fresh = selectors.engagement_get(engagement_id=engagement.pk)
+    assert selectors.engagement_percent_complete(fresh) == D("40")
+
+
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"kind": "fixed_bid"}, "kind"),
+        ({"currency": "DOLLARS"}, "currency"),
+        ({"contract_value": D("-1")}, "contract_value"),
+        ({"budget_hours": D("-8")}, "budget_hours"),
+        ({"probability": 101}, "probability"),
+        ({"end_date": dt.date(2026, 11, 1)}, "end_date"),
+        ({"kind": Kind.EMBEDDED_ENGINEER, "bill_rate": None}, "bill_rate"),
+        ({"kind": Kind.EMBEDDED_ENGINEER, "bill_rate": D("-10")}, "bill_rate"),
+        ({"customer_id": 999999}, "customer_id"),
+        ({"owner_id": 999999}, "owner_id"),
+        ({"project_issue_url": "gitlab/issue/1"}, "project_issue_url"),
+        ({"name": " "}, "name"),
+    ],
+)
+def test_bad_engagement_input_is_refused_and_nothing_is_written(
+    kw: dict[str, object], field: str
+) -> None:
+    customer = CustomerFactory()
+    with pytest.raises(ValidationFailed) as exc:
+        services.engagement_create(actor=SYSTEM, data=data(customer, **kw))
+    assert field in [e.field for e in exc.value.errors]
+    assert Engagement.objects.count() == 0
+    assert Milestone.objects.count() == 0
+
+
+def test_milestones_not_summing_to_100_are_refused() -> None:
+    specs = [MilestoneSpec("a", D("50")), MilestoneSpec("b", D("40"))]
+    with pytest.raises(ValidationFailed) as exc:
+        services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()), milestones=specs)
+    assert exc.value.errors[0].field == "milestones"
+    assert "sum to 90" in exc.value.errors[0].message
+    assert Engagement.objects.count() == 0
+
+
+def test_milestones_on_a_packaged_engagement_are_refused() -> None:
+    with pytest.raises(ValidationFailed):
+        services.engagement_create(
+            actor=SYSTEM,
+            data=data(CustomerFactory(), kind=Kind.PACKAGED),
+            milestones=[MilestoneSpec("all", D("100"))],
+        )
+
+
+def test_replacing_milestones_keeps_the_old_ones_when_the_new_set_is_bad() -> None:
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
+    with pytest.raises(ValidationFailed):
+        services.milestones_replace(
+            actor=SYSTEM, engagement=engagement, milestones=[MilestoneSpec("only", D("99"))]
+        )
+    assert engagement.milestones.count() == 4
+    services.milestones_replace(
+        actor=SYSTEM, engagement=engagement, milestones=[MilestoneSpec("only", D("100"))]
+    )
+    assert list(engagement.milestones.values_list("name", flat=True)) == ["only"]
+
+
+def test_status_walks_the_lifecycle_and_records_each_step() -> None:
+    engagement = EngagementFactory()
+    for status in (Status.BOOKED, Status.ACTIVE, Status.COMPLETE):
+        engagement = services.engagement_set_status(
+            actor=SYSTEM, engagement=engagement, status=status
+        )
+    assert engagement.status == Status.COMPLETE
+    assert engagement.packaged_complete is True
+    steps = AuditEntry.objects.filter(action="engagement.status").order_by("id")
+    assert [e.after["status"] for e in steps] == ["booked", "active", "complete"]
+
+
+def test_illegal_status_change_is_a_conflict_and_changes_nothing() -> None:
+    engagement = EngagementFactory()
+    with pytest.raises(Conflict) as exc:
+        services.engagement_set_status(actor=SYSTEM, engagement=engagement, status=Status.COMPLETE)
+    assert exc.value.errors[0].field == "status"
+    engagement.refresh_from_db()
+    assert engagement.status == Status.PIPELINE
+    assert not AuditEntry.objects.filter(action="engagement.status").exists()
+
+
+def test_a_finished_engagement_cannot_be_edited() -> None:
+    engagement = EngagementFactory(status=Status.CANCELLED)
+    with pytest.raises(Conflict):
+        services.engagement_update(
+            actor=SYSTEM,
+            engagement=engagement,
+            data=EngagementInput(name="New"),
+            fields_set=["name"],
+        )
+    engagement.refresh_from_db()
+    assert engagement.name != "New"
+
+
+def test_roles(make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]) -> None:
+    customer = CustomerFactory()
+    pse = actor_of(make_person(Role.PSE))
+    sales = actor_of(make_person(Role.SALES))
+    pc = actor_of(make_person(Role.PROJECT_COORDINATOR))
+    with pytest.raises(PermissionDenied):
+        services.engagement_create(actor=pse, data=data(customer))
+    created = services.engagement_create(actor=sales, data=data(customer, name="Deal"))
+    with pytest.raises(PermissionDenied):
+        services.engagement_set_status(actor=sales, engagement=created, status=Status.BOOKED)
+    services.engagement_set_status(actor=pc, engagement=created, status=Status.BOOKED)
+    # Anyone on the team comments.
+    services.comment_add(actor=pse, engagement=created, body="Can I join?")
+    assert Comment.objects.get().author_name == pse.username
+
+
+def test_empty_comment_is_refused() -> None:
+    with pytest.raises(ValidationFailed):
+        services.comment_add(actor=SYSTEM, engagement=EngagementFactory(), body="   ")
+    assert Comment.objects.count() == 0
+
+
+def test_duplicate_customer_name_is_refused() -> None:
+    services.customer_create(actor=SYSTEM, name="Acme")
+    with pytest.raises(ValidationFailed) as exc:
+        services.customer_create(actor=SYSTEM, name="ACME")
+    assert exc.value.errors[0].field == "name"
+    assert Customer.objects.count() == 1

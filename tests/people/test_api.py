@@ -1,0 +1,213 @@
+"""People API: every bad input gets problem+json naming the field, and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from psa.core.models import AuditEntry
+from psa.core.roles import Role
+from psa.people.models import Person, TimeOff
+
+pytestmark = pytest.mark.django_db
+JSON = "application/json"
+
+
+@pytest.fixture
+def head(make_person: Callable[..., Person]) -> Person:
+    return make_person(Role.HEAD_OF_PS)
+
+
+def new_person(**kw: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Ada",
+        "email": "ada@example.com",
+        "country": "FR",
+        "timezone": "Europe/Paris",
+        "start_date": "2026-01-05",
+        "roles": ["pse"],
+        "skills": ["Kubernetes"],
+        "cost_rate": "80.00",
+        "cost_currency": "EUR",
+    }
+    body.update(kw)
+    return body
+
+
+def assert_problem(response: Any, status: int, field: str) -> None:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert field in [e["field"] for e in body["errors"]], body
+    assert all(e["message"] for e in body["errors"])
+
+
+def test_create_and_read_a_person(head: Person, api_as: Callable[[Person], Client]) -> None:
+    client = api_as(head)
+    response = client.post(
+        "/api/v1/people", new_person(username="ada", password="pw-long-123"), content_type=JSON
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["weekly_hours"] == "35.00"  # France's standard week
+    assert body["weekly_hours_override"] is None
+    assert body["roles"] == ["pse"]
+    assert body["username"] == "ada"
+    fetched = client.get(f"/api/v1/people/{body['id']}").json()
+    assert fetched == body
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"country": "XX"}, "country"),
+        ({"timezone": "Europe/Atlantis"}, "timezone"),
+        ({"weekly_hours": "81"}, "weekly_hours"),
+        ({"weekly_hours": "-1"}, "weekly_hours"),
+        ({"cost_rate": "-10"}, "cost_rate"),
+        ({"cost_rate": "ten"}, "cost_rate"),
+        ({"cost_rate": "NaN"}, "cost_rate"),
+        ({"manager_id": 424242}, "manager_id"),
+        ({"roles": ["overlord"]}, "roles"),
+        ({"email": "not-an-email"}, "email"),
+        ({"start_date": "2026-13-01"}, "start_date"),
+        ({"working_days": [0]}, "working_days"),
+    ],
+)
+def test_bad_person_fields_get_422_problem_json_and_nothing_changes(
+    head: Person, api_as: Callable[[Person], Client], change: dict[str, Any], field: str
+) -> None:
+    client = api_as(head)
+    before = (Person.objects.count(), AuditEntry.objects.count())
+    response = client.post("/api/v1/people", new_person(**change), content_type=JSON)
+    assert_problem(response, 422, field)
+    assert (Person.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_duplicate_email_gets_422(head: Person, api_as: Callable[[Person], Client]) -> None:
+    client = api_as(head)
+    assert client.post("/api/v1/people", new_person(), content_type=JSON).status_code == 201
+    response = client.post("/api/v1/people", new_person(name="Ada 2"), content_type=JSON)
+    assert_problem(response, 422, "email")
+    assert Person.objects.filter(email="ada@example.com").count() == 1
+
+
+def test_a_pse_gets_403_and_nothing_changes(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    pse = make_person(Role.PSE)
+    other = make_person(Role.PSE, title="PSE")
+    client = api_as(pse)
+    response = client.post("/api/v1/people", new_person(), content_type=JSON)
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    patch = client.patch(f"/api/v1/people/{other.pk}", {"title": "Boss"}, content_type=JSON)
+    assert patch.status_code == 403
+    other.refresh_from_db()
+    assert other.title == "PSE"
+
+
+def test_patch_changes_only_the_given_fields(
+    head: Person, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    person = make_person(Role.PSE, title="PSE", country="US")
+    response = api_as(head).patch(
+        f"/api/v1/people/{person.pk}", {"weekly_hours": "32", "skills": ["Go"]}, content_type=JSON
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["weekly_hours"], body["skills"], body["title"]) == ("32.00", ["Go"], "PSE")
+
+
+def test_patch_refuses_null_for_required_fields(
+    head: Person, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    person = make_person()
+    response = api_as(head).patch(f"/api/v1/people/{person.pk}", {"name": None}, content_type=JSON)
+    assert_problem(response, 422, "name")
+
+
+def test_unknown_person_is_404(head: Person, api_as: Callable[[Person], Client]) -> None:
+    response = api_as(head).get("/api/v1/people/987654")
+    assert_problem(response, 404, "person_id")
+
+
+def test_list_is_paginated_and_filtered(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    viewer = make_person(Role.PSE, name="Zed", country="DE")
+    for i in range(7):
+        make_person(Role.PSE, name=f"P{i}", country="FR")
+    client = api_as(viewer)
+    page = client.get("/api/v1/people", {"country": "FR", "page_size": 3, "page": 3}).json()
+    assert (page["count"], page["pages"], page["page"]) == (7, 3, 3)
+    assert [p["name"] for p in page["items"]] == ["P6"]
+    bad = client.get("/api/v1/people", {"page": 0})
+    assert_problem(bad, 422, "page")
+
+
+def test_capacity_endpoint(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    person = make_person(country="US")
+    client = api_as(person)
+    body = client.get(
+        f"/api/v1/people/{person.pk}/capacity", {"start": "2026-11-23", "end": "2026-11-29"}
+    ).json()
+    assert body["total"] == "32.00"
+    assert body["days"][3]["holiday"] == "Thanksgiving Day"
+    backwards = client.get(
+        f"/api/v1/people/{person.pk}/capacity", {"start": "2026-11-29", "end": "2026-11-23"}
+    )
+    assert_problem(backwards, 422, "end")
+
+
+def test_time_off_own_and_refusals(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    pse, other = make_person(Role.PSE), make_person(Role.PSE)
+    client = api_as(pse)
+    ok = client.post(
+        f"/api/v1/people/{pse.pk}/time-off",
+        {"start_date": "2026-12-21", "end_date": "2026-12-24"},
+        content_type=JSON,
+    )
+    assert ok.status_code == 201
+    refused = client.post(
+        f"/api/v1/people/{other.pk}/time-off",
+        {"start_date": "2026-12-21", "end_date": "2026-12-24"},
+        content_type=JSON,
+    )
+    assert refused.status_code == 403
+    bad = client.post(
+        f"/api/v1/people/{pse.pk}/time-off",
+        {"start_date": "2026-12-21", "end_date": "2026-12-20"},
+        content_type=JSON,
+    )
+    assert_problem(bad, 422, "end_date")
+    assert TimeOff.objects.count() == 1
+    assert client.delete(f"/api/v1/people/time-off/{ok.json()['id']}").status_code == 204
+    assert TimeOff.objects.count() == 0
+
+
+def test_no_credentials_is_401_problem_json(db: None) -> None:
+    response = Client().get("/api/v1/people")
+    assert_problem(response, 401, "Authorization")
+
+
+def test_openapi_schema_lists_the_domains(db: None) -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/people",
+        "/api/v1/engagements",
+        "/api/v1/customers",
+        "/api/v1/tokens",
+        "/api/v1/audit",
+        "/api/v1/people/{person_id}/capacity",
+    ):
+        assert path in paths
