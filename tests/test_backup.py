@@ -60,9 +60,7 @@ def contents() -> Contents:
     out: Contents = {}
     for model in all_models():
         names = [f.attname for f in model._meta.concrete_fields]
-        out[model._meta.label_lower] = list(
-            model._base_manager.order_by("pk").values_list(*names)
-        )
+        out[model._meta.label_lower] = list(model._base_manager.order_by("pk").values_list(*names))
     return out
 
 
@@ -88,17 +86,29 @@ def fill_every_table() -> None:
 
     if not AccessAttempt.objects.exists():
         AccessAttempt.objects.create(
-            username="nobody", ip_address="127.0.0.1", user_agent="test", http_accept="*/*",
-            path_info="/login/", get_data="", post_data="", failures_since_start=1,
+            username="nobody",
+            ip_address="127.0.0.1",
+            user_agent="test",
+            http_accept="*/*",
+            path_info="/login/",
+            get_data="",
+            post_data="",
+            failures_since_start=1,
         )
     if not AccessFailureLog.objects.exists():
         AccessFailureLog.objects.create(
-            username="nobody", ip_address="127.0.0.1", user_agent="test", http_accept="*/*",
+            username="nobody",
+            ip_address="127.0.0.1",
+            user_agent="test",
+            http_accept="*/*",
             path_info="/login/",
         )
     if not AccessLog.objects.exists():
         AccessLog.objects.create(
-            username="priya.raman", ip_address="::1", user_agent="test", http_accept="*/*",
+            username="priya.raman",
+            ip_address="::1",
+            user_agent="test",
+            http_accept="*/*",
             path_info="/login/",
         )
     if not AccessAttemptExpiration.objects.exists():
@@ -315,7 +325,8 @@ def test_a_file_that_fails_while_loading_leaves_nothing_half_done(
     def fix_counts(path: Path) -> Path:
         with gzip.open(path, "rb") as f:
             items = [json.loads(line) for line in f]
-        last_table = next(i["table"] for i in reversed(items) if isinstance(i, dict) and "table" in i)
+        tables = [i["table"] for i in items if isinstance(i, dict) and "table" in i]
+        last_table = tables[-1]
         items[-1]["end"]["tables"][last_table] += 1
         items[-1]["end"]["rows"] += 1
         with gzip.open(path, "wb") as f:
