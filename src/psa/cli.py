@@ -224,6 +224,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from psa.core.errors import DomainError
 
     try:
+        if args.check:
+            print(backup.check(Path(args.file)))
+            return 0
         count = backup.restore(Path(args.file), replace=args.replace)
     except DomainError as exc:
         print(f"psa restore: {exc.message}", file=sys.stderr)
@@ -301,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="load a backup into an empty database")
     restore.add_argument("file")
     restore.add_argument("--replace", action="store_true", help="erase existing data first")
+    restore.add_argument(
+        "--check", action="store_true", help="only verify the file and report; change nothing"
+    )
     data_dir_arg(restore)
     restore.set_defaults(func=cmd_restore)
 
