@@ -211,3 +211,34 @@ def test_openapi_schema_lists_the_domains(db: None) -> None:
         "/api/v1/people/{person_id}/capacity",
     ):
         assert path in paths
+
+
+def test_cost_rates_are_shown_only_to_finance_managers_and_the_person(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    subject = make_person(Role.PSE, cost_rate="95.00")
+    colleague = make_person(Role.PSE)
+    finance = make_person(Role.FINANCE_PARTNER)
+    url = f"/api/v1/people/{subject.pk}"
+    assert api_as(colleague).get(url).json()["cost_rate"] is None
+    assert api_as(finance).get(url).json()["cost_rate"] == "95.00"
+    assert api_as(subject).get(url).json()["cost_rate"] == "95.00"
+
+
+def test_people_list_query_count_does_not_grow_with_the_page(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    viewer = make_person(Role.HEAD_OF_PS)
+    client = api_as(viewer)
+    client.get("/api/v1/people")  # the token's first use records last_used_at
+    counts = []
+    for extra in (2, 12):
+        for _ in range(extra):
+            make_person(Role.PSE, manager=viewer)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/people", {"page_size": 100}).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

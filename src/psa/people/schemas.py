@@ -65,7 +65,7 @@ class PersonOut(Schema):
     weekly_hours: Decimal = Field(description="Effective weekly hours (override or standard).")
     weekly_hours_override: Decimal | None
     working_days: list[int]
-    cost_rate: Decimal
+    cost_rate: Decimal | None = Field(description="Null unless you may see pay data.")
     cost_currency: str
     skills: list[str]
     roles: list[str]
@@ -89,6 +89,13 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_weekly_hours_override(obj: Person) -> Decimal | None:
         return obj.weekly_hours
+
+    @staticmethod
+    def resolve_cost_rate(obj: Person, context: dict[str, Any]) -> Decimal | None:
+        from psa.core.api import actor
+        from psa.people.services import can_view_costs
+
+        return obj.cost_rate if can_view_costs(actor(context["request"]), obj) else None
 
     @staticmethod
     def resolve_skills(obj: Person) -> list[str]:

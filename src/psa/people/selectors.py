@@ -62,7 +62,7 @@ def person_list(
     manager_id: int | None = None,
     active_on: dt.date | None = None,
 ) -> QuerySet[Person]:
-    qs = Person.objects.select_related("manager").prefetch_related("skills", "role_rows")
+    qs = Person.objects.select_related("manager", "user").prefetch_related("skills", "role_rows")
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(email__icontains=search))
     if role:

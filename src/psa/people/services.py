@@ -71,6 +71,20 @@ def can_manage_person(actor: Actor, person: Person | None) -> bool:
     )
 
 
+COST_READERS = (
+    Role.HEAD_OF_PS,
+    Role.DELIVERY_MANAGER,
+    Role.FINANCE_PARTNER,
+    Role.CONTROLLER,
+    Role.FINANCE_BUSINESS_PARTNER,
+)
+
+
+def can_view_costs(actor: Actor, person: Person) -> bool:
+    """Cost rates are pay data: finance, managers and the person themselves see them."""
+    return actor.person_id == person.pk or actor.has_any(*COST_READERS)
+
+
 def can_change_time_off(actor: Actor, person: Person) -> bool:
     return (
         actor.person_id == person.pk
