@@ -29,3 +29,11 @@ api.add_router("/customers", customers_router)
 api.add_router("/engagements", engagements_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/audit", audit_router)
+
+
+def openapi_json() -> str:
+    """The schema as committed in docs/openapi.json (stable key order, trailing newline)."""
+    import json
+
+    schema = api.get_openapi_schema(path_prefix="/api/v1/")
+    return json.dumps(schema, indent=2, sort_keys=True, default=str) + "\n"

@@ -244,6 +244,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run(area=args.area, size=args.size, db=args.db)
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    _data_dir(args)
+    _setup_django()
+    from psa.api import openapi_json
+
+    text = openapi_json()
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _data_dir(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psa.settings")
@@ -316,6 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     data_dir_arg(bench)
     bench.set_defaults(func=cmd_bench)
+
+    openapi = sub.add_parser("openapi", help="print the API's OpenAPI schema (docs/openapi.json)")
+    openapi.add_argument("--output", "-o", help="write to this file instead of stdout")
+    data_dir_arg(openapi)
+    openapi.set_defaults(func=cmd_openapi)
 
     manage = sub.add_parser("manage", help="Django management commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
