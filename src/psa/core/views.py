@@ -1,19 +1,106 @@
-"""Core pages: health, sign-in, the home dashboard, audit history, API tokens."""
+"""Core pages (health, sign-in, home, audit history, API tokens) and the helpers every page uses:
+`page` (sign-in required; a refused permission is a 403 page, a missing record a 404 page),
+`apply_domain_errors` (a service's field errors onto a Django form) and `paginate`."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from psa.core import audit, clock, tokens
 from psa.core.api import actor
-from psa.core.errors import DomainError
+from psa.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from psa.core.selectors import dashboard_for
+
+PER_PAGE = 50
+View = Callable[..., HttpResponse]
+
+
+# ------------------------------------------------------------------ helpers for page views
+
+
+def page(view: View) -> View:
+    """A signed-in page. A service's PermissionDenied becomes the 403 page, NotFound the 404
+    page; other domain errors are the view's to show on its form."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from exc
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    return login_required(wrapped)
+
+
+def refuse(message: str) -> DjangoPermissionDenied:
+    """The 403 page for a page the actor may not open (the service refuses the change too)."""
+    return DjangoPermissionDenied(message)
+
+
+def error_status(exc: DomainError) -> int:
+    """The status of a page re-rendered after a service refused: 409 for a state conflict,
+    else 422. A refused permission or a missing record is re-raised (403 or 404 page)."""
+    if isinstance(exc, PermissionDenied | NotFound):
+        raise exc
+    return 409 if isinstance(exc, Conflict) else 422
+
+
+def apply_domain_errors(
+    form: forms.BaseForm,
+    exc: DomainError,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    elsewhere: dict[str, list[str]] | None = None,
+) -> int:
+    """Put a service's field errors on the form's fields (by name, or via `aliases`); errors
+    for keys of `elsewhere` go there (e.g. a formset's); the rest become non-field errors.
+    Returns the status to re-render with (see `error_status`)."""
+    status = error_status(exc)
+    aliases = aliases or {}
+    for error in exc.errors or []:
+        field = aliases.get(error.field, error.field)
+        if elsewhere is not None and field in elsewhere:
+            elsewhere[field].append(error.message)
+        elif field in form.fields:
+            form.add_error(field, error.message)
+        else:
+            form.add_error(None, error.message)
+    if not exc.errors:
+        form.add_error(None, exc.message)
+    return status
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page:
+    """The page of `items` that ?page= asks for (bad numbers give the first or last page)."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def changed_fields(form: forms.BaseForm, names: Iterable[str]) -> list[str]:
+    """The fields the user changed, limited to the service's input fields."""
+    allowed = set(names)
+    return [name for name in form.changed_data if name in allowed]
+
+
+# ------------------------------------------------------------------ pages
 
 
 @require_GET
@@ -26,8 +113,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         database = "unavailable"
     status = 200 if database == "ok" else 503
     return JsonResponse(
-        {"status": "ok" if status == 200 else "degraded", "database": database,
-         "vendor": connection.vendor, "time": clock.now().isoformat()},
+        {
+            "status": "ok" if status == 200 else "degraded",
+            "database": database,
+            "vendor": connection.vendor,
+            "time": clock.now().isoformat(),
+        },
         status=status,
     )
 
@@ -37,39 +128,68 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-@login_required
+@page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", dashboard_for(actor=actor(request)))
 
 
-@login_required
+@page
 def audit_page(request: HttpRequest) -> HttpResponse:
-    target_type = request.GET.get("target_type", "")
-    target_id = request.GET.get("target_id", "")
-    entries = audit.audit_list(target_type=target_type, target_id=target_id, limit=200)
-    return render(request, "core/audit.html", {
-        "entries": entries, "target_type": target_type, "target_id": target_id,
-    })
+    target_type = request.GET.get("target_type", "").strip()[:80]
+    target_id = request.GET.get("target_id", "").strip()[:64]
+    action = request.GET.get("action", "").strip()[:80]
+    entries = audit.audit_list(
+        target_type=target_type, target_id=target_id, action=action, limit=200
+    )
+    return render(
+        request,
+        "core/audit.html",
+        {
+            "entries": entries,
+            "target_type": target_type,
+            "target_id": target_id,
+            "action": action,
+        },
+    )
 
 
-@login_required
+@page
 def tokens_page(request: HttpRequest) -> HttpResponse:
     me = actor(request)
     new_secret = ""
+    status = 200
     if request.method == "POST":
         try:
             if "revoke" in request.POST:
-                tokens.token_revoke(actor=me, token_id=int(request.POST["revoke"]))
+                token_id = forms.IntegerField(min_value=1, max_value=2**62).clean(
+                    request.POST["revoke"]
+                )
+                tokens.token_revoke(actor=me, token_id=token_id)
                 messages.success(request, "Token revoked.")
                 return redirect("tokens")
             days = int(request.POST.get("days") or 90)
             issued = tokens.token_create(
-                actor=me, user=request.user,  # type: ignore[arg-type]
-                name=request.POST.get("name", ""), days=days,
+                actor=me,
+                user=request.user,  # type: ignore[arg-type]
+                name=request.POST.get("name", ""),
+                days=days,
             )
             new_secret = issued.secret
-        except (DomainError, ValueError) as exc:
-            messages.error(request, getattr(exc, "message", str(exc)))
-    return render(request, "core/tokens.html", {
-        "tokens": tokens.tokens_for(actor=me), "new_secret": new_secret,
-    })
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        except forms.ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 422
+        except ValueError:
+            messages.error(request, "Expiry must be a whole number of days.")
+            status = 422
+    return render(
+        request,
+        "core/tokens.html",
+        {
+            "tokens": tokens.tokens_for(actor=me),
+            "new_secret": new_secret,
+        },
+        status=status,
+    )

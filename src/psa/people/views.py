@@ -1,18 +1,213 @@
+"""Team pages: the list, a person's page (details, capacity, time off), create and edit."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from psa.people import selectors
+from psa.core import clock
+from psa.core.api import actor
+from psa.core.errors import DomainError
+from psa.core.roles import Role
+from psa.core.views import (
+    apply_domain_errors,
+    changed_fields,
+    page,
+    paginate,
+    refuse,
+)
+from psa.people import rules, selectors, services
+from psa.people.forms import (
+    PERSON_FIELDS,
+    WEEKDAYS,
+    PersonCreateForm,
+    PersonFilterForm,
+    PersonForm,
+    TimeOffForm,
+    country_options,
+)
+from psa.people.models import Person
+
+CALENDAR_WEEKS = 6
+TIME_OFF_HISTORY_DAYS = 90
+ROLE_LABELS = dict(Role.choices)
+WEEKDAY_LABELS = dict(WEEKDAYS)
 
 
-@login_required
+def _may_grant(request: HttpRequest) -> bool:
+    # Mirrors people.services.person_update's check, only to disable fields it would refuse.
+    return actor(request).has_any(*services.PEOPLE_ADMINS)
+
+
+@page
 def person_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "people/person_list.html", {"people": selectors.person_list()[:100]})
+    form = PersonFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound else {}
+    people = paginate(request, selectors.person_list(**filters))
+    rows = [
+        {
+            "person": p,
+            "roles": [ROLE_LABELS.get(r.role, r.role) for r in p.role_rows.all()],
+            "weekly_hours": selectors.effective_weekly_hours(p),
+        }
+        for p in people
+    ]
+    return render(
+        request,
+        "people/person_list.html",
+        {
+            "form": form,
+            "page_obj": people,
+            "rows": rows,
+            "countries": country_options(),
+            "can_create": services.can_manage_person(actor(request), None),
+        },
+    )
 
 
-@login_required
+def _detail_context(request: HttpRequest, person: Person, **extra: Any) -> dict[str, Any]:
+    me = actor(request)
+    today = clock.today()
+    monday = today - dt.timedelta(days=today.weekday())
+    days = selectors.capacity_calendar(
+        person=person, start=monday, end=monday + dt.timedelta(days=7 * CALENDAR_WEEKS - 1)
+    )
+    weeks = [
+        {
+            "monday": days[i].date,
+            "days": days[i : i + 7],
+            "total": rules.total_hours(days[i : i + 7]),
+        }
+        for i in range(0, len(days), 7)
+    ]
+    context: dict[str, Any] = {
+        "person": person,
+        "roles": [ROLE_LABELS.get(r, r) for r in selectors.roles_of(person)],
+        "weekly_hours": selectors.effective_weekly_hours(person),
+        "working_days": [WEEKDAY_LABELS.get(d, str(d)) for d in person.working_days],
+        "reports": list(selectors.person_list(manager_id=person.pk)[:100]),
+        "weeks": weeks,
+        "weekday_names": [name for _, name in WEEKDAYS],
+        "today": today,
+        "time_off": list(
+            selectors.time_off_list(
+                person=person, start=today - dt.timedelta(days=TIME_OFF_HISTORY_DAYS)
+            )
+        ),
+        "can_manage": services.can_manage_person(me, person),
+        "can_time_off": services.can_change_time_off(me, person),
+        "is_me": me.person_id == person.pk,
+        "time_off_form": TimeOffForm(),
+        "audit_target": person._meta.label_lower,
+    }
+    context.update(extra)
+    return context
+
+
+@page
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    return render(request, "people/person_detail.html",
-                  {"person": selectors.person_get(person_id=person_id)})
+    person = selectors.person_get(person_id=person_id)
+    return render(request, "people/person_detail.html", _detail_context(request, person))
+
+
+@page
+def person_create(request: HttpRequest) -> HttpResponse:
+    me = actor(request)
+    if not services.can_manage_person(me, None):
+        raise refuse("only an admin or the head of PS may add people")
+    status = 200
+    if request.method == "POST":
+        form = PersonCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                person = services.person_create(
+                    actor=me,
+                    data=form.to_input(),
+                    username=form.cleaned_data["username"].strip(),
+                    password=form.cleaned_data["password"],
+                )
+            except DomainError as exc:
+                status = apply_domain_errors(form, exc)
+            else:
+                messages.success(request, f"{person.name} added.")
+                return redirect("person_detail", person_id=person.pk)
+        else:
+            status = 422
+    else:
+        form = PersonCreateForm(initial={"start_date": clock.today()})
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "countries": country_options(), "person": None},
+        status=status,
+    )
+
+
+@page
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    me = actor(request)
+    person = selectors.person_get(person_id=person_id)
+    if not services.can_manage_person(me, person):
+        raise refuse(services.ERR_MAY_NOT_MANAGE)
+    initial = PersonForm.initial_for(person)
+    may_grant = _may_grant(request)
+    status = 200
+    if request.method == "POST":
+        form = PersonForm(request.POST, initial=initial, may_grant=may_grant)
+        if form.is_valid():
+            names = changed_fields(form, PERSON_FIELDS)
+            if not names:
+                messages.info(request, "Nothing changed.")
+                return redirect("person_detail", person_id=person.pk)
+            try:
+                services.person_update(
+                    actor=me, person=person, data=form.to_input(), fields_set=names
+                )
+            except DomainError as exc:
+                status = apply_domain_errors(form, exc)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("person_detail", person_id=person.pk)
+        else:
+            status = 422
+    else:
+        form = PersonForm(initial=initial, may_grant=may_grant)
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "countries": country_options(), "person": person},
+        status=status,
+    )
+
+
+@page
+@require_POST
+def time_off_create(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get(person_id=person_id)
+    form = TimeOffForm(request.POST)
+    if form.is_valid():
+        try:
+            services.time_off_create(actor=actor(request), person=person, **form.cleaned_data)
+        except DomainError as exc:
+            status = apply_domain_errors(form, exc)
+        else:
+            messages.success(request, "Time off added.")
+            return redirect("person_detail", person_id=person.pk)
+    else:
+        status = 422
+    context = _detail_context(request, person, time_off_form=form)
+    return render(request, "people/person_detail.html", context, status=status)
+
+
+@page
+@require_POST
+def time_off_delete(request: HttpRequest, time_off_id: int) -> HttpResponse:
+    row = selectors.time_off_get(time_off_id=time_off_id)
+    services.time_off_delete(actor=actor(request), time_off=row)
+    messages.success(request, "Time off removed.")
+    return redirect("person_detail", person_id=row.person_id)

@@ -1,0 +1,215 @@
+"""Page forms for people and time off. They parse and type the input (Decimal, dates, ids);
+the rules (known country, hours range, who may change what) are the services'."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, cast
+
+from django import forms
+
+from psa.core.numbers import CURRENCIES
+from psa.core.roles import Role
+from psa.people import rules, selectors
+from psa.people.models import Person, TimeOff
+from psa.people.services import PersonInput
+
+WEEKDAYS = [
+    (1, "Monday"),
+    (2, "Tuesday"),
+    (3, "Wednesday"),
+    (4, "Thursday"),
+    (5, "Friday"),
+    (6, "Saturday"),
+    (7, "Sunday"),
+]
+PERSON_FIELDS = frozenset(f.name for f in fields(PersonInput))
+# Fields only an admin or the head of PS may change (people.services.ERR_MAY_NOT_GRANT).
+GRANT_FIELDS = ("roles", "cost_rate", "cost_currency")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+@lru_cache(maxsize=1)
+def country_options() -> list[tuple[str, str]]:
+    """(code, name) of every country with a holiday calendar, for the country picker."""
+    from holidays.registry import COUNTRIES
+
+    names = {
+        entry[1]: re.sub(r"(?<=[a-z])(?=[A-Z])", " ", entry[0]) for entry in COUNTRIES.values()
+    }
+    return sorted(
+        ((c, names.get(c, c)) for c in rules.supported_countries()), key=lambda item: item[1]
+    )
+
+
+def _people_choices() -> Any:
+    return selectors.person_list().prefetch_related(None).select_related(None).only("id", "name")
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    email = forms.EmailField(max_length=254, label="E-mail")
+    title = forms.CharField(max_length=150, required=False)
+    manager_id = forms.ModelChoiceField(
+        queryset=Person.objects.none(), required=False, label="Manager", empty_label="(none)"
+    )
+    country = forms.CharField(
+        min_length=2,
+        max_length=2,
+        help_text="ISO code, e.g. US, FR: sets public holidays.",
+        widget=forms.TextInput(attrs={"list": "countries", "autocomplete": "off", "size": 4}),
+    )
+    subdivision = forms.CharField(
+        max_length=10,
+        required=False,
+        help_text="State or region code, e.g. CA or BY.",
+        widget=forms.TextInput(attrs={"size": 6}),
+    )
+    timezone = forms.CharField(
+        max_length=64, initial="UTC", label="Time zone", help_text="IANA name, e.g. Europe/Paris."
+    )
+    weekly_hours = forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text="Leave empty for the country's standard week.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    working_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[1, 2, 3, 4, 5],
+    )
+    cost_rate = forms.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        initial=0,
+        help_text="Per hour.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    cost_currency = forms.ChoiceField(
+        choices=[(c, c) for c in CURRENCIES], initial="USD", label="Cost currency"
+    )
+    skills = forms.CharField(required=False, max_length=2000, help_text="Comma-separated.")
+    roles = forms.MultipleChoiceField(
+        choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    start_date = forms.DateField(widget=DateInput())
+    end_date = forms.DateField(required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, may_grant: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = cast(forms.ModelChoiceField, self.fields["manager_id"])
+        manager.queryset = _people_choices()
+        if not may_grant:
+            for name in GRANT_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Only an admin or the head of PS may change this."
+
+    @classmethod
+    def initial_for(cls, person: Person) -> dict[str, Any]:
+        return {
+            "name": person.name,
+            "email": person.email,
+            "title": person.title,
+            "manager_id": person.manager_id,
+            "country": person.country,
+            "subdivision": person.subdivision,
+            "timezone": person.timezone,
+            "weekly_hours": person.weekly_hours,
+            "working_days": list(person.working_days),
+            "cost_rate": person.cost_rate,
+            "cost_currency": person.cost_currency,
+            "skills": ", ".join(s.name for s in person.skills.all()),
+            "roles": selectors.roles_of(person),
+            "start_date": person.start_date,
+            "end_date": person.end_date,
+        }
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data["country"]).strip().upper()
+
+    def to_input(self) -> PersonInput:
+        data = self.cleaned_data
+        manager = data.get("manager_id")
+        return PersonInput(
+            name=data.get("name", ""),
+            email=data.get("email", ""),
+            title=data.get("title", ""),
+            manager_id=manager.pk if manager is not None else None,
+            country=data.get("country", ""),
+            subdivision=data.get("subdivision", ""),
+            timezone=data.get("timezone", ""),
+            weekly_hours=data.get("weekly_hours"),
+            working_days=list(data.get("working_days") or []),
+            cost_rate=data.get("cost_rate") or Decimal("0"),
+            cost_currency=data.get("cost_currency", ""),
+            skills=[s.strip() for s in (data.get("skills") or "").split(",") if s.strip()],
+            roles=list(data.get("roles") or []),
+            start_date=data.get("start_date"),
+            end_date=data.get("end_date"),
+        )
+
+
+class PersonCreateForm(PersonForm):
+    username = forms.CharField(
+        max_length=150,
+        required=False,
+        help_text="Optional: creates a login for this person.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        help_text="Initial password for the new login.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class TimeOffForm(forms.Form):
+    kind = forms.ChoiceField(choices=TimeOff.Kind.choices, initial=TimeOff.Kind.PTO)
+    start_date = forms.DateField(widget=DateInput(), label="From")
+    end_date = forms.DateField(widget=DateInput(), label="To")
+    hours_per_day = forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        label="Hours per day",
+        help_text="Empty: whole days.",
+        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+    )
+    note = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "off")
+        super().__init__(*args, **kwargs)
+
+
+class PersonFilterForm(forms.Form):
+    search = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Name or e-mail",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    role = forms.ChoiceField(choices=[("", "Any role"), *Role.choices], required=False)
+    country = forms.CharField(
+        required=False, max_length=2, widget=forms.TextInput(attrs={"list": "countries", "size": 4})
+    )
+    skill = forms.CharField(required=False, max_length=80)
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters (an invalid one is dropped, and its error shown)."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v}
