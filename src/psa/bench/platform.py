@@ -1,0 +1,355 @@
+"""`psa bench platform`: the API under load, and capacity for a thousand people.
+
+1. Migrate, top the database up to the synthetic organisation (psa.demo.load_large).
+2. Count the database queries of each measured endpoint in-process (an N+1 shows here first).
+3. Capacity for 1,000 people over a fiscal quarter, in-process (median of several runs).
+4. Start gunicorn (2 sync workers) on a free 127.0.0.1 port and drive a bounded number of
+   requests from a thread pool with an API token:
+   - latency (p50, p95): as many client threads as web workers, so requests do not queue;
+   - throughput (requests/second): twice as many client threads as workers.
+   Then stop gunicorn.
+
+Client and server share the machine; on a small machine the client's own CPU use lowers the
+throughput figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import math
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from psa.bench import emit, ensure_dataset, note, prepare
+
+BENCH = "platform"
+WORKERS = 2
+HOST = "127.0.0.1"
+PAGE_SIZE = 50  # the API's default page size
+REQUESTS = {"small": 400, "large": 2000}  # per endpoint and phase
+PHASE_SECONDS = 60.0  # a phase stops after this long even if requests are left
+CAPACITY_PEOPLE = 1000
+CAPACITY_RUNS = {"small": 5, "large": 9}
+
+TARGET_P95_MS = 30.0
+TARGET_RPS = 500.0
+TARGET_CAPACITY_MS = 200.0
+# The queries one request should need: token, then the endpoint's own (see _count_queries).
+TARGET_QUERIES = {"people_list": 5, "engagement_detail": 3}
+
+
+def run(*, size: str, db: str) -> int:
+    started = time.monotonic()
+    prepare(size=size, db=db)
+    people, engagements = ensure_dataset(size)
+    note(f"dataset: {people} synthetic people, {engagements} synthetic engagements ({db})")
+    token = _admin_token()
+    paths = _paths(size)
+
+    for name, sample in paths.items():
+        queries = _count_queries(sample[0], token)
+        emit(
+            bench=BENCH,
+            metric=f"api.{name}.queries",
+            value=queries,
+            unit="queries",
+            n=1,
+            target=TARGET_QUERIES[name],
+            better="lower",
+            db=db,
+        )
+
+    _capacity(size, db)
+
+    port = _free_port()
+    server = _start_gunicorn(port)
+    try:
+        _wait_healthy(server, port)
+        for name, sample in paths.items():
+            _warm_up(port, token, sample[:20])
+            latency = _drive(port, token, sample, concurrency=WORKERS)
+            if latency.errors:
+                note(f"{name}: {latency.errors} failed requests, e.g. {latency.first_error}")
+            emit(
+                bench=BENCH,
+                metric=f"api.{name}.p50",
+                value=_percentile(latency.ms, 50),
+                unit="ms",
+                n=len(latency.ms),
+                target=None,
+                better="lower",
+                db=db,
+            )
+            emit(
+                bench=BENCH,
+                metric=f"api.{name}.p95",
+                value=_percentile(latency.ms, 95),
+                unit="ms",
+                n=len(latency.ms),
+                target=TARGET_P95_MS,
+                better="lower",
+                db=db,
+            )
+            load = _drive(port, token, sample, concurrency=2 * WORKERS)
+            if load.errors:
+                note(f"{name}: {load.errors} failed requests, e.g. {load.first_error}")
+            emit(
+                bench=BENCH,
+                metric=f"api.{name}.rps",
+                value=load.rps,
+                unit="req/s",
+                n=len(load.ms),
+                target=TARGET_RPS,
+                better="higher",
+                db=db,
+            )
+    finally:
+        _stop(server)
+    note(f"platform benchmark done in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+# ------------------------------------------------------------------ set-up
+
+
+def _admin_token() -> str:
+    from django.contrib.auth import get_user_model
+
+    from psa.core import tokens
+    from psa.core.roles import SYSTEM
+
+    User = get_user_model()
+    user = User.objects.filter(username="bench-admin").first()
+    if user is None:
+        user = User.objects.create_user("bench-admin", "bench-admin@localhost")
+        user.set_unusable_password()
+        user.is_superuser = user.is_staff = True
+        user.save()
+    return tokens.token_create(actor=SYSTEM, user=user, name="bench", days=1).secret
+
+
+def _paths(size: str) -> dict[str, list[str]]:
+    """The requests of each measured endpoint, in a fixed order."""
+    from psa.engagements.models import Engagement
+    from psa.people.models import Person
+
+    count = REQUESTS[size]
+    rng = random.Random(11)  # noqa: S311 - a repeatable sample, not a secret
+    pages = max(1, math.ceil(Person.objects.count() / PAGE_SIZE))
+    ids = list(Engagement.objects.values_list("id", flat=True))
+    return {
+        "people_list": [f"/api/v1/people?page={rng.randint(1, pages)}" for _ in range(count)],
+        "engagement_detail": [f"/api/v1/engagements/{rng.choice(ids)}" for _ in range(count)],
+    }
+
+
+def _count_queries(path: str, token: str) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    client.get(path)  # the token's last-used time is written on first use, not measured
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code}: {response.content!r}")
+    return len(ctx.captured_queries)
+
+
+# ------------------------------------------------------------------ capacity
+
+
+def fiscal_quarter(day: dt.date, start_month: int) -> tuple[dt.date, dt.date]:
+    """The fiscal quarter containing `day`, for fiscal years starting in `start_month`."""
+    months_in = (day.month - start_month) % 3
+    month0 = day.year * 12 + day.month - 1 - months_in
+    start = dt.date(month0 // 12, month0 % 12 + 1, 1)
+    end_month0 = month0 + 3
+    end = dt.date(end_month0 // 12, end_month0 % 12 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def _capacity(size: str, db: str) -> None:
+    from django.conf import settings
+
+    from psa.core import clock
+    from psa.people.models import Person
+    from psa.people.selectors import capacity_for_people
+
+    people = list(Person.objects.order_by("id")[:CAPACITY_PEOPLE])
+    start, end = fiscal_quarter(clock.today(), settings.PSA_FISCAL_YEAR_START_MONTH)
+    capacity_for_people(people=people, start=start, end=end)  # warm: holiday calendars cached
+    runs = []
+    for _ in range(CAPACITY_RUNS[size]):
+        t0 = time.perf_counter()
+        result = capacity_for_people(people=people, start=start, end=end)
+        runs.append((time.perf_counter() - t0) * 1000)
+    if len(result) != len(people):  # a broken selector must not look fast
+        raise RuntimeError(f"capacity_for_people returned {len(result)} of {len(people)} people")
+    note(f"capacity: {len(people)} people, {start}..{end}, runs {[round(r) for r in runs]} ms")
+    emit(
+        bench=BENCH,
+        metric="capacity_for_people.1000_quarter",
+        value=statistics.median(runs),
+        unit="ms",
+        n=len(people),
+        target=TARGET_CAPACITY_MS,
+        better="lower",
+        db=db,
+    )
+
+
+# ------------------------------------------------------------------ web server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_gunicorn(port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.pop("PSA_ENV", None)
+    hosts = env.get("PSA_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    if HOST not in hosts.split(","):
+        env["PSA_ALLOWED_HOSTS"] = f"{hosts},{HOST}"
+    note(f"starting gunicorn ({WORKERS} workers) on {HOST}:{port}")
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "psa.wsgi:application",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"{HOST}:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+            "--graceful-timeout",
+            "5",
+        ],
+        env=env,
+        stdout=sys.stderr,
+        stderr=sys.stderr,
+    )
+
+
+def _wait_healthy(server: subprocess.Popen[bytes], port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode} before it was ready")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+            conn.close()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer /healthz within {timeout:.0f} s")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    note("gunicorn stopped")
+
+
+# ------------------------------------------------------------------ load
+
+
+@dataclass
+class Outcome:
+    ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def rps(self) -> float:
+        return len(self.ms) / self.seconds if self.seconds else 0.0
+
+
+def _warm_up(port: int, token: str, paths: Sequence[str]) -> None:
+    outcome = _drive(port, token, paths, concurrency=WORKERS)
+    if outcome.errors:
+        raise RuntimeError(f"warm-up requests failed: {outcome.first_error}")
+
+
+def _drive(port: int, token: str, paths: Sequence[str], *, concurrency: int) -> Outcome:
+    """Send each request once from `concurrency` threads (keep-alive where the server allows);
+    stop early after PHASE_SECONDS."""
+    outcome = Outcome()
+    lock = threading.Lock()
+    position = iter(range(len(paths)))
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    deadline = time.monotonic() + PHASE_SECONDS
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        try:
+            while time.monotonic() < deadline:
+                with lock:
+                    index = next(position, None)
+                if index is None:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    conn.request("GET", paths[index], headers=headers)
+                    response = conn.getresponse()
+                    body = response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException) as exc:
+                    conn.close()
+                    status, body = 0, str(exc).encode()
+                elapsed = (time.perf_counter() - t0) * 1000
+                with lock:
+                    if status == 200:
+                        outcome.ms.append(elapsed)
+                    else:
+                        outcome.errors += 1
+                        outcome.first_error = outcome.first_error or (
+                            f"GET {paths[index]}: {status} {body[:200]!r}"
+                        )
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
+    t0 = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    outcome.seconds = time.perf_counter() - t0
+    return outcome
+
+
+def _percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    if not values:
+        raise RuntimeError("no request succeeded")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]

@@ -1,0 +1,124 @@
+"""A fast smoke test of `psa bench`'s parts; the benchmark itself runs from the command line
+(`uv run psa bench platform`). No timing is asserted here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from psa import bench
+from psa.bench import platform
+from psa.core import tokens
+from psa.engagements.models import Engagement
+from psa.people.models import Person
+
+
+def test_emit_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
+    bench.emit(
+        bench="platform",
+        metric="m",
+        value=12.345,
+        unit="ms",
+        n=3,
+        target=30,
+        better="lower",
+        db="sqlite",
+    )
+
+    line = capsys.readouterr().out
+    assert line.count("\n") == 1
+    assert json.loads(line) == {
+        "bench": "platform",
+        "metric": "m",
+        "value": 12.35,
+        "unit": "ms",
+        "n": 3,
+        "target": 30,
+        "better": "lower",
+        "db": "sqlite",
+    }
+
+
+@pytest.mark.parametrize(("area", "size"), [("nowhere", "small"), ("platform", "huge")])
+def test_run_refuses_an_unknown_area_or_size(area: str, size: str) -> None:
+    assert bench.run(area=area, size=size, db="sqlite") == 2
+
+
+@pytest.mark.parametrize(
+    ("day", "start_month", "quarter"),
+    [
+        (dt.date(2026, 11, 25), 2, (dt.date(2026, 11, 1), dt.date(2027, 1, 31))),
+        (dt.date(2026, 2, 1), 2, (dt.date(2026, 2, 1), dt.date(2026, 4, 30))),
+        (dt.date(2026, 1, 31), 2, (dt.date(2025, 11, 1), dt.date(2026, 1, 31))),
+        (dt.date(2026, 6, 30), 1, (dt.date(2026, 4, 1), dt.date(2026, 6, 30))),
+    ],
+)
+def test_fiscal_quarter(day: dt.date, start_month: int, quarter: tuple[dt.date, dt.date]) -> None:
+    assert platform.fiscal_quarter(day, start_month) == quarter
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert platform._percentile(values, 50) == 50.0
+    assert platform._percentile(values, 95) == 95.0
+    assert platform._percentile([7.0], 95) == 7.0
+
+
+@pytest.fixture
+def local_server() -> Iterator[int]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            status = 200 if self.headers["Authorization"] == "Bearer t" else 401
+            body = b'{"ok": true}'
+            self.send_response(404 if self.path == "/missing" else status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+
+
+def test_drive_sends_each_request_once_and_counts_failures(local_server: int) -> None:
+    paths = ["/ok"] * 30 + ["/missing"] * 2
+
+    outcome = platform._drive(local_server, "t", paths, concurrency=3)
+
+    assert len(outcome.ms) == 30
+    assert outcome.errors == 2
+    assert "404" in outcome.first_error
+    assert outcome.rps > 0
+
+
+def test_ensure_dataset_tops_up_once(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(bench.SIZES, "small", (6, 12))
+
+    assert bench.ensure_dataset("small") == (6, 12)
+    assert bench.ensure_dataset("small") == (6, 12)
+
+    assert Person.objects.count() == 6
+    assert Engagement.objects.count() == 12
+
+
+def test_count_queries_of_the_measured_endpoints(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(bench.SIZES, "small", (6, 12))
+    bench.ensure_dataset("small")
+    secret = platform._admin_token()
+    assert tokens.token_authenticate(secret) is not None
+    paths = platform._paths("small")
+
+    for name, sample in paths.items():
+        assert len(sample) == platform.REQUESTS["small"]
+        assert platform._count_queries(sample[0], secret) >= 1, name
