@@ -1,0 +1,140 @@
+"""Core pages: sign-in, home, audit history, tokens, error pages, the layout."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+
+from psa.core.models import ApiToken
+from psa.core.roles import Role
+from psa.people.models import Person
+
+MakePerson = Callable[..., Person]
+
+
+def client_for(person: Person) -> Client:
+    client = Client()
+    assert person.user is not None
+    client.force_login(person.user)
+    return client
+
+
+def test_sign_in_page_has_labelled_fields(db: None) -> None:
+    response = Client().get("/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<label for="id_username">' in html
+    assert '<label for="id_password">' in html
+
+
+def test_sign_in_with_the_form_goes_home(make_person: MakePerson) -> None:
+    me = make_person(Role.PSE, name="Ivo")
+    assert me.user is not None
+    client = Client()
+
+    response = client.post(
+        "/login/",
+        {"username": me.user.get_username(), "password": "correct-horse-battery"},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Hello, Ivo" in response.content.decode()
+
+
+def test_a_wrong_password_is_an_alert(make_person: MakePerson) -> None:
+    me = make_person()
+    assert me.user is not None
+    response = Client().post("/login/", {"username": me.user.get_username(), "password": "no"})
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/audit/", "/tokens/"])
+def test_anonymous_is_sent_to_sign_in(db: None, path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_home_marks_the_current_page_and_links_the_person(make_person: MakePerson) -> None:
+    me = make_person(Role.PSE, name="Ivo")
+    html = client_for(me).get("/").content.decode()
+    assert 'href="/" aria-current="page">Home</a>' in html
+    assert f'href="/people/{me.pk}/">My page</a>' in html
+
+
+def test_nav_marks_section_pages(make_person: MakePerson) -> None:
+    me = make_person(Role.PSE)
+    html = client_for(me).get(f"/people/{me.pk}/").content.decode()
+    assert 'href="/people/" aria-current="page">Team</a>' in html
+
+
+def test_audit_page_filters_by_record(make_person: MakePerson) -> None:
+    head = make_person(Role.HEAD_OF_PS)
+    client = client_for(head)
+    client.post("/customers/", {"customer-name": "Acme"})
+
+    html = client.get("/audit/?target_type=engagements.customer&target_id=1").content.decode()
+    other = client.get("/audit/?target_type=people.person&target_id=999").content.decode()
+
+    assert "customer.create" in html
+    assert "customer.create" not in other
+    assert "No changes recorded." in other
+
+
+def test_audit_page_survives_odd_input(make_person: MakePerson) -> None:
+    me = make_person()
+    response = client_for(me).get("/audit/?target_type=" + "x" * 500 + "&target_id=%00")
+    assert response.status_code == 200
+
+
+def test_tokens_page_creates_and_revokes(make_person: MakePerson) -> None:
+    me = make_person()
+    client = client_for(me)
+
+    response = client.post("/tokens/", {"name": "laptop", "days": "30"})
+
+    assert response.status_code == 200
+    assert 'id="new-token">psa_' in response.content.decode()
+    token = ApiToken.objects.get()
+    assert client.post("/tokens/", {"revoke": str(token.pk)}).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "x", "days": "abc"},
+        {"name": "x", "days": "9999"},
+        {"name": ""},
+        {"revoke": "99999999999999999999999"},
+        {"revoke": "abc"},
+    ],
+)
+def test_tokens_page_refuses_bad_input_without_crashing(
+    make_person: MakePerson, data: dict[str, str]
+) -> None:
+    me = make_person()
+    response = client_for(me).post("/tokens/", data)
+    assert response.status_code in (404, 422)
+    assert not ApiToken.objects.exists()
+
+
+def test_unknown_address_is_the_404_page(make_person: MakePerson) -> None:
+    response = client_for(make_person()).get("/no/such/page/")
+    assert response.status_code == 404
+    assert "There is no page at this address." in response.content.decode()
+
+
+def test_the_stylesheet_and_htmx_are_found(db: None) -> None:
+    assert finders.find("psa/psa.css")
+    assert finders.find("django_htmx/htmx-2.min.js")
+    html = Client().get("/login/").content.decode()
+    assert "/static/psa/psa.css" in html
+    assert "htmx-2.min.js" in html
+    assert '"code":"422","swap":true' in html  # htmx swaps form errors in

@@ -1,0 +1,459 @@
+"""Team pages: list, person page (capacity, time off), create and edit forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils.html import escape
+
+from psa.core import clock
+from psa.core.models import AuditEntry
+from psa.core.roles import SYSTEM, Role
+from psa.people import rules, services
+from psa.people.models import Person, PersonRole, TimeOff
+
+MakePerson = Callable[..., Person]
+# Monday 21 December 2026: the next six weeks hold Christmas and New Year's Day (US).
+MONDAY = dt.datetime(2026, 12, 21, 9, 0, tzinfo=dt.UTC)
+
+
+def client_for(person: Person) -> Client:
+    client = Client()
+    assert person.user is not None
+    client.force_login(person.user)
+    return client
+
+
+def person_data(**overrides: str) -> dict[str, str]:
+    data = {
+        "name": "Nora Quinn",
+        "email": "nora.quinn@example.com",
+        "title": "PSE",
+        "manager_id": "",
+        "country": "US",
+        "subdivision": "CA",
+        "timezone": "America/Los_Angeles",
+        "weekly_hours": "",
+        "working_days": ["1", "2", "3", "4", "5"],
+        "cost_rate": "95.50",
+        "cost_currency": "USD",
+        "skills": "Migration, CI/CD",
+        "roles": ["pse"],
+        "start_date": "2026-01-05",
+        "end_date": "",
+        "username": "nora.quinn",
+        "password": "a-long-initial-password",
+    }
+    data.update(overrides)
+    return data  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------ sign-in
+
+
+@pytest.mark.parametrize("path", ["/people/", "/people/1/", "/people/new/", "/people/1/edit/"])
+def test_anonymous_is_sent_to_sign_in(db: None, path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+# ------------------------------------------------------------------ list
+
+
+def test_list_shows_the_team_with_roles_country_hours_and_manager(
+    make_person: MakePerson,
+) -> None:
+    boss = make_person(Role.DELIVERY_MANAGER, name="Marta Boss", country="FR")
+    make_person(
+        Role.PSE,
+        name="Ivo Report",
+        title="Consultant",
+        manager=boss,
+        weekly_hours=Decimal("24.00"),
+        subdivision="CA",
+    )
+
+    response = client_for(boss).get("/people/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ivo Report" in html
+    assert "Consultant" in html
+    assert "PSE (consultant, trainer)" in html
+    assert "Delivery manager" in html
+    assert "US-CA" in html
+    assert "24.00" in html  # the person's own week
+    assert "35.00" in html  # France's standard week for the manager
+    assert f'href="/people/{boss.pk}/">Marta Boss</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("search=ivo", "Ivo", "Ann"),
+        ("role=pse", "Ivo", "Ann"),
+        ("country=fr", "Ann", "Ivo"),
+        ("skill=kubernetes", "Ivo", "Ann"),
+    ],
+)
+def test_list_filters(make_person: MakePerson, query: str, shown: str, hidden: str) -> None:
+    ivo = make_person(Role.PSE, name="Ivo")
+    services.person_update(
+        actor=SYSTEM,
+        person=ivo,
+        data=services.PersonInput(skills=["Kubernetes"]),
+        fields_set={"skills"},
+    )
+    ann = make_person(Role.HEAD_OF_PS, name="Ann", country="FR")
+
+    html = client_for(ann).get(f"/people/?{query}").content.decode()
+
+    assert f">{shown}</a>" in html
+    assert f">{hidden}</a>" not in html
+
+
+def test_list_with_an_unknown_role_shows_the_error_not_a_crash(make_person: MakePerson) -> None:
+    me = make_person(Role.PSE)
+    response = client_for(me).get("/people/?role=wizard&page=abc")
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_list_pages_by_fifty(make_person: MakePerson) -> None:
+    me = make_person(Role.PSE, name="Aaron First")
+    for i in range(54):
+        make_person(name=f"Zed {i:02d}")
+
+    first = client_for(me).get("/people/").content.decode()
+    second = client_for(me).get("/people/?page=2").content.decode()
+
+    assert "Page 1 of 2" in first
+    assert "55 in all" in first
+    assert ">Aaron First</a>" in first
+    assert ">Zed 53</a>" not in first
+    assert ">Zed 53</a>" in second
+    assert ">Aaron First</a>" not in second
+
+
+# ------------------------------------------------------------------ person page
+
+
+def test_person_page_shows_details_team_capacity_and_history_link(
+    make_person: MakePerson,
+) -> None:
+    boss = make_person(Role.DELIVERY_MANAGER, name="Marta Boss")
+    me = make_person(Role.PSE, name="Ivo Report", manager=boss, title="Consultant")
+    report = make_person(Role.PSE, name="Junior", manager=me)
+    TimeOff.objects.create(
+        person=me, start_date=dt.date(2026, 12, 22), end_date=dt.date(2026, 12, 22), note="Dentist"
+    )
+
+    with clock.frozen(MONDAY):
+        response = client_for(me).get(f"/people/{me.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Ivo Report" in html
+    assert "Consultant" in html
+    assert "PSE (consultant, trainer)" in html
+    assert f'href="/people/{boss.pk}/">Marta Boss</a>' in html
+    assert f'href="/people/{report.pk}/">Junior</a>' in html
+    # Six weeks from this Monday: 42 days, with holidays and time off shown distinctly.
+    assert html.count('<time datetime="') == 42
+    assert "Holiday: Christmas Day" in html
+    assert "Time off: 8.00 h" in html
+    assert "Dentist" in html
+    assert 'class="day holiday"' in html
+    assert 'class="day pto"' in html
+    assert 'aria-current="date"' in html
+    assert f"/audit/?target_type=people.person&amp;target_id={me.pk}" in html
+
+
+def test_person_page_offers_edit_only_to_those_who_may(make_person: MakePerson) -> None:
+    boss = make_person(Role.DELIVERY_MANAGER)
+    me = make_person(Role.PSE, manager=boss)
+    colleague = make_person(Role.PSE)
+    edit = f'href="/people/{me.pk}/edit/"'
+
+    assert edit in client_for(boss).get(f"/people/{me.pk}/").content.decode()
+    assert edit not in client_for(colleague).get(f"/people/{me.pk}/").content.decode()
+    assert edit not in client_for(me).get(f"/people/{me.pk}/").content.decode()
+
+
+def test_unknown_person_is_a_404_page(make_person: MakePerson) -> None:
+    response = client_for(make_person()).get("/people/987654/")
+    assert response.status_code == 404
+    assert "person 987654 does not exist" in response.content.decode().lower()
+
+
+# ------------------------------------------------------------------ create
+
+
+def test_head_of_ps_adds_a_person(make_person: MakePerson) -> None:
+    head = make_person(Role.HEAD_OF_PS)
+    client = client_for(head)
+    assert client.get("/people/new/").status_code == 200
+
+    response = client.post("/people/new/", person_data())
+
+    person = Person.objects.get(email="nora.quinn@example.com")
+    assert response.status_code == 302
+    assert response["Location"] == f"/people/{person.pk}/"
+    assert person.cost_rate == Decimal("95.50")
+    assert person.working_days == [1, 2, 3, 4, 5]
+    assert sorted(s.name for s in person.skills.all()) == ["CI/CD", "Migration"]
+    assert list(PersonRole.objects.filter(person=person).values_list("role", flat=True)) == ["pse"]
+    assert person.user is not None
+    assert person.user.get_username() == "nora.quinn"
+    assert AuditEntry.objects.filter(action="person.create", target_id=str(person.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"country": "XX"}, "country", rules.ERR_COUNTRY.format(value="XX")),
+        ({"cost_rate": "-5"}, "cost_rate", services.ERR_COST_RATE),
+        ({"end_date": "2025-12-31"}, "end_date", services.ERR_END_BEFORE_START),
+        ({"timezone": "Mars/Olympus"}, "timezone", rules.ERR_TIMEZONE.format(value="Mars/Olympus")),
+        ({"weekly_hours": "81"}, "weekly_hours", rules.ERR_WEEKLY_HOURS),
+        ({"cost_rate": "abc"}, "cost_rate", "Enter a number."),
+        ({"start_date": "31/31/2026"}, "start_date", "Enter a valid date."),
+        ({"manager_id": "99999999999999999999"}, "manager_id", "Select a valid choice"),
+    ],
+)
+def test_bad_input_re_renders_the_form_with_the_field_error_and_adds_no_one(
+    make_person: MakePerson, overrides: dict[str, str], field: str, message: str
+) -> None:
+    head = make_person(Role.HEAD_OF_PS)
+    people, entries = Person.objects.count(), AuditEntry.objects.count()
+
+    response = client_for(head).post("/people/new/", person_data(**overrides))
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f'id="id_{field}_error" role="alert"' in html
+    assert escape(message) in html
+    assert 'aria-invalid="true"' in html
+    assert 'value="Nora Quinn"' in html  # what was typed is kept
+    assert Person.objects.count() == people
+    assert AuditEntry.objects.count() == entries
+
+
+def test_taken_e_mail_is_a_field_error(make_person: MakePerson) -> None:
+    head = make_person(Role.HEAD_OF_PS, email="taken@example.com")
+    response = client_for(head).post("/people/new/", person_data(email="taken@example.com"))
+    assert response.status_code == 422
+    assert services.ERR_EMAIL_TAKEN in response.content.decode()
+
+
+@pytest.mark.parametrize("roles", [(Role.PSE,), (Role.DELIVERY_MANAGER,), ()])
+def test_others_may_not_add_people(make_person: MakePerson, roles: tuple[str, ...]) -> None:
+    me = make_person(*roles)
+    client = client_for(me)
+    people = Person.objects.count()
+
+    assert client.get("/people/new/").status_code == 403
+    response = client.post("/people/new/", person_data())
+
+    assert response.status_code == 403
+    assert "Not allowed" in response.content.decode()
+    assert Person.objects.count() == people
+
+
+# ------------------------------------------------------------------ edit
+
+
+def _edit_data(person: Person, **overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "name": person.name,
+        "email": person.email,
+        "title": person.title,
+        "manager_id": person.manager_id or "",
+        "country": person.country,
+        "subdivision": person.subdivision,
+        "timezone": person.timezone,
+        "weekly_hours": person.weekly_hours or "",
+        "working_days": [str(d) for d in person.working_days],
+        "cost_rate": str(person.cost_rate),
+        "cost_currency": person.cost_currency,
+        "skills": ", ".join(s.name for s in person.skills.all()),
+        "roles": [r.role for r in person.role_rows.all()],
+        "start_date": person.start_date.isoformat(),
+        "end_date": person.end_date.isoformat() if person.end_date else "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_edit_changes_only_the_changed_fields(make_person: MakePerson) -> None:
+    head = make_person(Role.HEAD_OF_PS)
+    ivo = make_person(Role.PSE, title="Consultant")
+    client = client_for(head)
+    assert 'value="Consultant"' in client.get(f"/people/{ivo.pk}/edit/").content.decode()
+
+    response = client.post(f"/people/{ivo.pk}/edit/", _edit_data(ivo, title="Sr. Consultant"))
+
+    assert response.status_code == 302
+    ivo.refresh_from_db()
+    assert ivo.title == "Sr. Consultant"
+    entry = AuditEntry.objects.get(action="person.update", target_id=str(ivo.pk))
+    assert entry.before == {"title": "Consultant"}
+    assert entry.after == {"title": "Sr. Consultant"}
+
+
+def test_edit_without_changes_records_nothing(make_person: MakePerson) -> None:
+    head = make_person(Role.HEAD_OF_PS)
+    ivo = make_person(Role.PSE)
+    entries = AuditEntry.objects.count()
+    response = client_for(head).post(f"/people/{ivo.pk}/edit/", _edit_data(ivo))
+    assert response.status_code == 302
+    assert AuditEntry.objects.count() == entries
+
+
+def test_a_delivery_manager_edits_a_report_but_not_their_roles(make_person: MakePerson) -> None:
+    boss = make_person(Role.DELIVERY_MANAGER)
+    ivo = make_person(Role.PSE, manager=boss)
+
+    page = client_for(boss).get(f"/people/{ivo.pk}/edit/").content.decode()
+    response = client_for(boss).post(
+        f"/people/{ivo.pk}/edit/",
+        _edit_data(ivo, title="Lead", roles=["head_of_ps"], cost_rate="1.00"),
+    )
+
+    assert 'name="roles" value="pse"' in page
+    assert "disabled" in page
+    assert response.status_code == 302
+    ivo.refresh_from_db()
+    assert ivo.title == "Lead"
+    assert ivo.cost_rate == Decimal("100.00")
+    assert [r.role for r in ivo.role_rows.all()] == ["pse"]
+
+
+def test_edit_with_bad_input_changes_nothing(make_person: MakePerson) -> None:
+    head = make_person(Role.HEAD_OF_PS)
+    ivo = make_person(Role.PSE, title="Consultant")
+
+    response = client_for(head).post(
+        f"/people/{ivo.pk}/edit/", _edit_data(ivo, title="New", country="ZZ")
+    )
+
+    assert response.status_code == 422
+    assert escape(rules.ERR_COUNTRY.format(value="ZZ")) in response.content.decode()
+    ivo.refresh_from_db()
+    assert ivo.title == "Consultant"
+    assert ivo.country == "US"
+
+
+def test_own_manager_is_refused(make_person: MakePerson) -> None:
+    head = make_person(Role.HEAD_OF_PS)
+    ivo = make_person(Role.PSE)
+    response = client_for(head).post(
+        f"/people/{ivo.pk}/edit/", _edit_data(ivo, manager_id=str(ivo.pk))
+    )
+    assert response.status_code == 422
+    assert services.ERR_MANAGER_SELF in response.content.decode()
+
+
+def test_a_pse_may_not_edit(make_person: MakePerson) -> None:
+    me = make_person(Role.PSE)
+    other = make_person(Role.PSE, title="Consultant")
+    client = client_for(me)
+
+    assert client.get(f"/people/{other.pk}/edit/").status_code == 403
+    assert client.get(f"/people/{me.pk}/edit/").status_code == 403
+    response = client.post(f"/people/{other.pk}/edit/", _edit_data(other, title="Hacked"))
+
+    assert response.status_code == 403
+    other.refresh_from_db()
+    assert other.title == "Consultant"
+
+
+# ------------------------------------------------------------------ time off
+
+
+def test_a_person_adds_and_deletes_their_own_time_off(make_person: MakePerson) -> None:
+    me = make_person(Role.PSE)
+    client = client_for(me)
+
+    response = client.post(
+        f"/people/{me.pk}/time-off/",
+        {
+            "off-kind": "pto",
+            "off-start_date": "2026-12-28",
+            "off-end_date": "2026-12-30",
+            "off-hours_per_day": "4",
+            "off-note": "Family",
+        },
+    )
+
+    assert response.status_code == 302
+    row = TimeOff.objects.get(person=me)
+    assert (row.start_date, row.end_date, row.hours_per_day) == (
+        dt.date(2026, 12, 28),
+        dt.date(2026, 12, 30),
+        Decimal("4.00"),
+    )
+    with clock.frozen(MONDAY):
+        html = client.get(f"/people/{me.pk}/").content.decode()
+    assert "Family" in html
+    assert "Time off: 4.00 h" in html
+
+    response = client.post(f"/people/time-off/{row.pk}/delete/")
+
+    assert response.status_code == 302
+    assert not TimeOff.objects.filter(person=me).exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"off-end_date": "2026-12-01"}, "end_date", services.ERR_END_BEFORE_START),
+        ({"off-hours_per_day": "30"}, "hours_per_day", services.ERR_TIME_OFF_HOURS),
+        ({"off-start_date": ""}, "start_date", "This field is required."),
+    ],
+)
+def test_bad_time_off_is_shown_on_the_person_page(
+    make_person: MakePerson, fields: dict[str, str], field: str, message: str
+) -> None:
+    me = make_person(Role.PSE)
+    data = {"off-kind": "pto", "off-start_date": "2026-12-28", "off-end_date": "2026-12-30"}
+    data.update(fields)
+
+    response = client_for(me).post(f"/people/{me.pk}/time-off/", data)
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f'id="id_off-{field}_error" role="alert"' in html
+    assert message in html
+    assert "<h1>" in html
+    assert me.name in html
+    assert not TimeOff.objects.exists()
+
+
+def test_a_pse_may_not_change_someone_elses_time_off(make_person: MakePerson) -> None:
+    me = make_person(Role.PSE)
+    other = make_person(Role.PSE)
+    row = TimeOff.objects.create(
+        person=other, start_date=dt.date(2026, 12, 28), end_date=dt.date(2026, 12, 28)
+    )
+    client = client_for(me)
+
+    assert "Add time off" not in client.get(f"/people/{other.pk}/").content.decode()
+    added = client.post(
+        f"/people/{other.pk}/time-off/",
+        {"off-kind": "pto", "off-start_date": "2026-12-28", "off-end_date": "2026-12-30"},
+    )
+    deleted = client.post(f"/people/time-off/{row.pk}/delete/")
+
+    assert (added.status_code, deleted.status_code) == (403, 403)
+    assert list(TimeOff.objects.all()) == [row]
+
+
+def test_time_off_pages_need_post(make_person: MakePerson) -> None:
+    me = make_person(Role.PSE)
+    assert client_for(me).get(f"/people/{me.pk}/time-off/").status_code == 405
