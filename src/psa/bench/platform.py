@@ -50,6 +50,7 @@ TARGET_QUERIES = {"people_list": 5, "engagement_detail": 3}
 
 def run(*, size: str, db: str) -> int:
     started = time.monotonic()
+    _note_load("before")
     prepare(size=size, db=db)
     people, engagements = ensure_dataset(size)
     note(f"dataset: {people} synthetic people, {engagements} synthetic engagements ({db})")
@@ -115,11 +116,19 @@ def run(*, size: str, db: str) -> int:
             )
     finally:
         _stop(server)
+    _note_load("after")
     note(f"platform benchmark done in {time.monotonic() - started:.0f} s")
     return 0
 
 
 # ------------------------------------------------------------------ set-up
+
+
+def _note_load(when: str) -> None:
+    """Other work on the machine skews every figure: say how busy it was."""
+    if hasattr(os, "getloadavg"):
+        one, five, _ = os.getloadavg()
+        note(f"load average {when}: {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs")
 
 
 def _admin_token() -> str:
