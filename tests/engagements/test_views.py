@@ -350,6 +350,21 @@ def test_bad_input_re_renders_with_the_error_and_creates_nothing(
     assert counts() == before
 
 
+def test_one_submission_shows_form_and_milestone_errors_together(pc: Person) -> None:
+    customer = CustomerFactory()
+    before = counts()
+
+    response = client_for(pc).post(
+        "/engagements/new/", form_data(customer, customer_id="", **{"ms-2-weight": "20"})
+    )
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_customer_id_error" role="alert"' in html
+    assert rules.ERR_MILESTONE_SUM.format(total="90") in html
+    assert counts() == before
+
+
 def test_add_a_row_keeps_what_was_typed_and_saves_nothing(pc: Person) -> None:
     customer = CustomerFactory()
     data = form_data(customer, add_milestone_row="1", name="Half typed")

@@ -166,6 +166,7 @@ def _form_page(
             "milestone_errors": milestone_errors or [],
             "add_row": ADD_ROW,
             "focus_row": focus_row,
+            "finished": engagement is not None and not rules.TRANSITIONS.get(engagement.status),
             "custom_sow": Kind.CUSTOM_SOW,
         },
         status=status,
@@ -177,6 +178,16 @@ def _valid(form: EngagementForm, formset: Any) -> bool:
     if not form.is_valid():
         return False
     return form.cleaned_data["kind"] != Kind.CUSTOM_SOW or bool(formset.is_valid())
+
+
+def _milestone_problems(form: EngagementForm, formset: Any) -> list[str]:
+    """When the form has errors of its own (so the service was not asked), still report the
+    milestone rules, so that one submission shows every problem."""
+    kind = form.data.get("kind")
+    if kind != Kind.CUSTOM_SOW or not formset.is_valid():
+        return []
+    specs = formset.specs()
+    return rules.milestone_errors(specs) if specs else []
 
 
 def _add_row(request: HttpRequest, engagement: Engagement | None) -> HttpResponse:
@@ -220,6 +231,7 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
             return redirect("engagement_detail", engagement_id=engagement.pk)
     else:
         status = 422
+        milestone_errors = _milestone_problems(form, formset)
     return _form_page(
         request, form, formset, engagement=None, milestone_errors=milestone_errors, status=status
     )
@@ -268,6 +280,7 @@ def engagement_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
             return redirect("engagement_detail", engagement_id=engagement.pk)
     else:
         status = 422
+        milestone_errors = _milestone_problems(form, formset)
     return _form_page(
         request,
         form,
