@@ -6,6 +6,7 @@ set is bulk-inserted and recorded as one audit entry.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from psa.core import audit, clock
-from psa.core.roles import SYSTEM, Role
+from psa.core.roles import SYSTEM, Actor, Role
 from psa.engagements import services as engagement_services
 from psa.engagements.models import Customer, Engagement, Kind, Milestone, Status
 from psa.engagements.rules import MilestoneSpec
@@ -417,6 +418,7 @@ def load_small(*, progress: Progress = lambda _: None) -> None:
         )
 
     customers = {n: engagement_services.customer_create(actor=SYSTEM, name=n) for n in CUSTOMERS}
+    by_name: dict[str, Engagement] = {}
     plans = [
         (
             "Acme Logistics",
@@ -654,7 +656,101 @@ def load_small(*, progress: Progress = lambda _: None) -> None:
                 engagement=engagement,
                 body="@priya.raman please schedule Alex Rivera 3 days next week, 24 hours.",
             )
+        by_name[name] = engagement
     progress(f"{len(CUSTOMERS)} customers, {len(plans)} engagements")
+    load_schedule(people, by_name, monday=monday)
+    progress("schedule: bookings, tentative work, internal time and open requests")
+
+
+def load_schedule(
+    people: dict[str, Person], engagements: dict[str, Engagement], *, monday: dt.date
+) -> None:
+    """Requests confirmed by the coordinator (so bookings have their history), tentative
+    pipeline work, internal time, and a few requests left open for the review queue."""
+    from psa.core.errors import DomainError
+    from psa.people.selectors import actor_for
+    from psa.scheduling import services as scheduling
+
+    def actor(username: str) -> Actor:
+        user = people[username].user
+        return actor_for(user) if user else SYSTEM
+
+    pc = actor("priya.raman")
+
+    def request(
+        requester: str,
+        who: str,
+        engagement: str,
+        start: int,
+        end: int,
+        hours: str,
+        *,
+        per_day: bool = False,
+        confirm: bool = True,
+        skill: str = "",
+    ) -> None:
+        try:
+            made = scheduling.request_create(
+                actor=actor(requester),
+                engagement=engagements[engagement],
+                person=people[who],
+                start_date=monday + dt.timedelta(days=start),
+                end_date=monday + dt.timedelta(days=end),
+                hours=Decimal(hours),
+                per_day=per_day,
+                skill=skill,
+            )
+            if confirm:
+                scheduling.request_confirm(actor=pc, request=made)
+        except DomainError:
+            pass  # the demo runs on any date: a holiday may make a plan not fit; leave it open
+
+    request("marcus.chen", "alex.rivera", "GitLab Migration Services", 0, 11, "6", per_day=True)
+    request("sophie.laurent", "jordan.miller", "CI/CD Rapid Results", 7, 11, "40")
+    request("sophie.laurent", "camille.dubois", "Migration from Jenkins", 0, 4, "7", per_day=True)
+    request("sophie.laurent", "oliver.hughes", "Embedded DevOps Engineer", 7, 27, "8", per_day=True)
+    request("sophie.laurent", "lena.fischer", "Security Implementation", 14, 25, "8", per_day=True)
+    request("priya.raman", "sam.patel", "GitLab with Git Basics training", 8, 9, "16")
+    request("marcus.chen", "hugo.bernard", "Kubernetes Integration", 35, 39, "32")  # tentative
+    for username, task, start, end, hours in [
+        ("yuki.tanaka", "Practice development: CI templates", 0, 4, "2"),
+        ("amelia.clarke", "Personal enablement: Kubernetes course", 1, 1, "4"),
+        ("jordan.miller", "Mentoring new PSEs", 21, 25, "1"),
+    ]:
+        with contextlib.suppress(DomainError):
+            scheduling.internal_time_create(
+                actor=actor(username),
+                person=people[username],
+                task_name=task,
+                start_date=monday + dt.timedelta(days=start),
+                end_date=monday + dt.timedelta(days=end),
+                hours=Decimal(hours),
+                per_day=True,
+            )
+    # Open for the coordinator: one that fits, one that collides with Noah's PTO.
+    request("priya.raman", "jonas.weber", "GitLab CI/CD training", 28, 29, "16", confirm=False)
+    request(
+        "marcus.chen",
+        "noah.wilson",
+        "Dedicated Implementation Engineer",
+        21,
+        25,
+        "40",
+        confirm=False,
+        skill="Kubernetes",
+    )
+    declined = scheduling.request_create(
+        actor=actor("marcus.chen"),
+        engagement=engagements["GitLab Migration Services"],
+        person=people["olivia.tremblay"],
+        start_date=monday + dt.timedelta(days=14),
+        end_date=monday + dt.timedelta(days=16),
+        hours=Decimal("24"),
+    )
+    scheduling.request_decline(
+        actor=pc, request=declined, reason="Olivia is reserved for the Wayne Energy kick-off"
+    )
+    scheduling.feed_create(actor=actor("jordan.miller"), person=people["jordan.miller"])
 
 
 # ------------------------------------------------------------------ large synthetic set

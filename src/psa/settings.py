@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "psa.core",
     "psa.people",
     "psa.engagements",
+    "psa.scheduling",
 ]
 
 MIDDLEWARE = [

@@ -21,8 +21,10 @@ from psa.engagements.schemas import (
     MilestoneIn,
     MilestoneOut,
     MilestoneReachedIn,
+    StatusChangeOut,
     StatusIn,
 )
+from psa.scheduling.services import engagement_status_change
 
 router = Router(tags=["engagements"])
 customers = Router(tags=["customers"])
@@ -101,11 +103,24 @@ def update_engagement(request: HttpRequest, engagement_id: int, payload: Engagem
     return selectors.engagement_get(engagement_id=engagement_id)
 
 
-@router.post("/{engagement_id}/status", response=EngagementDetailOut)
+@router.post("/{engagement_id}/status", response=StatusChangeOut)
 def set_status(request: HttpRequest, engagement_id: int, payload: StatusIn) -> Any:
+    # The schedule follows the status (tentative work firms up, cancelled work is freed).
     engagement = selectors.engagement_get(engagement_id=engagement_id)
-    services.engagement_set_status(actor=actor(request), engagement=engagement, **payload.dict())
-    return selectors.engagement_get(engagement_id=engagement_id)
+    outcomes = engagement_status_change(
+        actor=actor(request), engagement=engagement, **payload.dict()
+    )
+    result = selectors.engagement_get(engagement_id=engagement_id)
+    result.bookings_not_confirmed = [  # type: ignore[attr-defined]
+        {
+            "booking_id": o.booking.pk,
+            "person_id": o.booking.person_id,
+            "shortfalls": [f"{s.date}: {s.short} h short" for s in o.shortfalls],
+        }
+        for o in outcomes
+        if not o.confirmed
+    ]
+    return result
 
 
 @router.put("/{engagement_id}/milestones", response=list[MilestoneOut])

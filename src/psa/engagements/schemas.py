@@ -122,6 +122,19 @@ class EngagementDetailOut(EngagementOut):
         return engagement_percent_complete(obj)
 
 
+class UnconfirmedBookingOut(Schema):
+    booking_id: int
+    person_id: int
+    shortfalls: list[str]
+
+
+class StatusChangeOut(EngagementDetailOut):
+    bookings_not_confirmed: list[UnconfirmedBookingOut] = Field(
+        default_factory=list,
+        description="Tentative bookings that no longer fit when the engagement was booked.",
+    )
+
+
 class EngagementFilter(FilterSchema):
     search: str = ""
     status: str = Field("", description="One status or several, comma-separated.")

@@ -301,3 +301,9 @@ def time_off_delete(*, actor: Actor, time_off: TimeOff) -> None:
             actor=actor, action="time_off.delete", target=time_off, before=audit.snapshot(time_off)
         )
         time_off.delete()
+
+
+def person_lock(*, person_id: int) -> Person:
+    """Lock a person's row until the transaction ends: callers that must not over-book a person
+    (concurrent confirmations) serialise on it. Call inside transaction.atomic()."""
+    return Person.objects.select_for_update().get(pk=person_id)

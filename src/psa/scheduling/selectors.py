@@ -1,0 +1,225 @@
+"""Reads for scheduling: planned hours, day loads, request review with proposals, bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+
+from psa.core import clock
+from psa.core.errors import NotFound
+from psa.core.numbers import ZERO
+from psa.core.roles import Role
+from psa.people import selectors as people
+from psa.people.models import Person
+from psa.scheduling import rules
+from psa.scheduling.models import AssignmentRequest, Booking, BookingDay
+
+Planned = dict[int, dict[dt.date, dict[str, Decimal]]]
+
+
+def planned_hours(
+    *,
+    person_ids: Iterable[int],
+    start: dt.date,
+    end: dt.date,
+    exclude_booking_id: int | None = None,
+) -> Planned:
+    """Hours already planned per person, date and kind (confirmed, tentative, internal)."""
+    qs = BookingDay.objects.filter(person_id__in=list(person_ids), date__gte=start, date__lte=end)
+    if exclude_booking_id is not None:
+        qs = qs.exclude(booking_id=exclude_booking_id)
+    result: Planned = defaultdict(lambda: defaultdict(dict))
+    for row in qs.values("person_id", "date", "kind").annotate(total=Sum("hours")).order_by():
+        result[row["person_id"]][row["date"]][row["kind"]] = row["total"]
+    return result
+
+
+def day_loads(
+    *, person: Person, start: dt.date, end: dt.date, exclude_booking_id: int | None = None
+) -> dict[dt.date, rules.DayLoad]:
+    capacity = people.capacity_calendar(person=person, start=start, end=end)
+    planned = planned_hours(
+        person_ids=[person.pk], start=start, end=end, exclude_booking_id=exclude_booking_id
+    )
+    return rules.day_loads(capacity, planned.get(person.pk, {}))
+
+
+@dataclass
+class Review:
+    """What the coordinator sees for a request: each date's load, the plan, where it does not
+    fit, and (on a conflict) the alternatives."""
+
+    request: AssignmentRequest
+    loads: dict[dt.date, rules.DayLoad]
+    plan: dict[dt.date, Decimal]
+    shortfalls: list[rules.Shortfall]
+    proposals: list[rules.Proposal] = field(default_factory=list)
+
+    @property
+    def fits(self) -> bool:
+        return bool(self.plan) and not self.shortfalls
+
+    @property
+    def hours(self) -> Decimal:
+        return sum(self.plan.values(), ZERO)
+
+
+def request_plan(
+    *, person: Person, start: dt.date, end: dt.date, hours: Decimal, per_day: bool
+) -> dict[dt.date, Decimal]:
+    capacity = people.capacity_calendar(person=person, start=start, end=end)
+    return rules.plan_hours(capacity, hours=hours, per_day=per_day)
+
+
+def request_review(*, request: AssignmentRequest, with_proposals: bool = True) -> Review:
+    person = request.person
+    exclude = request.booking_id if request.action == AssignmentRequest.Action.CHANGE else None
+    loads = day_loads(
+        person=person, start=request.start_date, end=request.end_date, exclude_booking_id=exclude
+    )
+    capacity = people.capacity_calendar(
+        person=person, start=request.start_date, end=request.end_date
+    )
+    plan = rules.plan_hours(capacity, hours=request.hours, per_day=request.per_day)
+    review = Review(
+        request=request, loads=loads, plan=plan, shortfalls=rules.shortfalls(plan, loads)
+    )
+    if with_proposals and not review.fits and request.action != AssignmentRequest.Action.CANCEL:
+        review.proposals = proposals_for(request=request, plan=plan, loads=loads)
+    return review
+
+
+def proposals_for(
+    *,
+    request: AssignmentRequest,
+    plan: dict[dt.date, Decimal],
+    loads: dict[dt.date, rules.DayLoad],
+) -> list[rules.Proposal]:
+    person = request.person
+    exclude = request.booking_id if request.action == AssignmentRequest.Action.CHANGE else None
+    today = clock.today(person.timezone)
+    earliest = max(today, person.start_date)
+    horizon_start = max(
+        earliest, request.start_date - dt.timedelta(days=rules.PROPOSAL_HORIZON_DAYS)
+    )
+    horizon_end = min(
+        request.end_date + dt.timedelta(days=rules.PROPOSAL_HORIZON_DAYS),
+        today + dt.timedelta(days=rules.MAX_DAYS_AHEAD),
+    )
+    if person.end_date:
+        horizon_end = min(horizon_end, person.end_date)
+    wide = (
+        day_loads(person=person, start=horizon_start, end=horizon_end, exclude_booking_id=exclude)
+        if horizon_start <= horizon_end
+        else {}
+    )
+    proposals = rules.other_windows(person_id=person.pk, plan=plan, loads=wide, earliest=earliest)
+    proposals += rules.other_people(
+        _candidates(request=request, exclude_person_id=person.pk), skill=request.skill
+    )
+    partial = rules.partial_fit(person_id=person.pk, plan=plan, loads=loads)
+    if partial:
+        proposals.append(partial)
+    longer = rules.spread_longer(
+        person_id=person.pk,
+        plan=plan,
+        loads={d: v for d, v in wide.items() if d >= request.start_date},
+    )
+    if longer:
+        proposals.append(longer)
+    return proposals
+
+
+def _candidates(*, request: AssignmentRequest, exclude_person_id: int) -> list[rules.Candidate]:
+    """PSEs (with the skill, if one is asked for) employed over the requested dates."""
+    qs = people.person_list(role=Role.PSE, skill=request.skill, active_on=request.start_date)
+    qs = qs.exclude(pk=exclude_person_id)
+    candidates_people: Sequence[Person] = [
+        p for p in qs if p.end_date is None or p.end_date >= request.end_date
+    ]
+    if not candidates_people:
+        return []
+    capacity = people.capacity_for_people(
+        people=candidates_people, start=request.start_date, end=request.end_date
+    )
+    planned = planned_hours(
+        person_ids=[p.pk for p in candidates_people], start=request.start_date, end=request.end_date
+    )
+    result = []
+    for p in candidates_people:
+        days = capacity[p.pk]
+        plan = rules.plan_hours(days, hours=request.hours, per_day=request.per_day)
+        result.append(
+            rules.Candidate(p.pk, p.name, plan, rules.day_loads(days, planned.get(p.pk, {})))
+        )
+    return result
+
+
+def request_get(*, request_id: int) -> AssignmentRequest:
+    row = (
+        AssignmentRequest.objects.select_related(
+            "person", "engagement", "engagement__customer", "booking"
+        )
+        .filter(pk=request_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"assignment request {request_id} does not exist", field="request_id")
+    return row
+
+
+def request_list(
+    *, status: str = "", person_id: int | None = None, engagement_id: int | None = None
+) -> QuerySet[AssignmentRequest]:
+    qs = AssignmentRequest.objects.select_related("person", "engagement", "engagement__customer")
+    if status:
+        qs = qs.filter(status__in=status.split(","))
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if engagement_id is not None:
+        qs = qs.filter(engagement_id=engagement_id)
+    return qs.order_by("created_at", "id")
+
+
+def booking_get(*, booking_id: int) -> Booking:
+    row = Booking.objects.select_related("person", "engagement").filter(pk=booking_id).first()
+    if row is None:
+        raise NotFound(f"booking {booking_id} does not exist", field="booking_id")
+    return row
+
+
+def booking_list(
+    *,
+    person_id: int | None = None,
+    engagement_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    include_cancelled: bool = False,
+) -> QuerySet[Booking]:
+    qs = Booking.objects.select_related("person", "engagement", "engagement__customer")
+    if not include_cancelled:
+        qs = qs.filter(state=Booking.State.ACTIVE)
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if engagement_id is not None:
+        qs = qs.filter(engagement_id=engagement_id)
+    if start is not None:
+        qs = qs.filter(end_date__gte=start)
+    if end is not None:
+        qs = qs.filter(start_date__lte=end)
+    return qs.order_by("start_date", "id")
+
+
+def tentative_bookings(*, engagement_id: int) -> list[Booking]:
+    return list(
+        Booking.objects.select_related("person").filter(
+            engagement_id=engagement_id,
+            state=Booking.State.ACTIVE,
+            firmness="tentative",
+        )
+    )

@@ -1,0 +1,685 @@
+"""Scheduling use cases: requests, the coordinator's decisions, bookings, internal time.
+
+Every change locks the person whose time it books (people.services.person_lock) and checks
+availability again after the lock, so two coordinators confirming at once cannot over-book."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from psa.core import audit, clock
+from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from psa.core.numbers import ZERO
+from psa.core.roles import Actor, Role
+from psa.core.tasks import send_email
+from psa.engagements import services as engagement_services
+from psa.engagements.models import Engagement, Status
+from psa.people import selectors as people
+from psa.people import services as people_services
+from psa.people.models import Person
+from psa.scheduling import rules, selectors
+from psa.scheduling.models import (
+    AssignmentRequest,
+    Booking,
+    BookingDay,
+    CalendarFeed,
+    Firmness,
+)
+
+DECIDERS = (Role.PROJECT_COORDINATOR, Role.HEAD_OF_PS)
+
+ERR_END_BEFORE_START = "end date is before the start date"
+ERR_BEFORE_START = "{name} starts on {date}: no dates before it"
+ERR_AFTER_END = "{name} leaves on {date}: no dates after it"
+ERR_TOO_FAR = "dates more than two years ahead ({limit}) cannot be booked"
+ERR_HOURS = "hours must be more than 0"
+ERR_HOURS_PER_DAY = "hours per day must be at most 24"
+ERR_NO_WORKING_DAYS = "{name} has no working hours between these dates"
+ERR_OVER_CAPACITY = (
+    "{hours} h on {date} is more than {name}'s capacity of {capacity} h; "
+    "give an override reason to book over capacity"
+)
+ERR_ENGAGEMENT_FINISHED = "the engagement is {status}: no new work can be scheduled on it"
+ERR_DUPLICATE = "request #{id} for this person and engagement is already open for these dates"
+ERR_NOT_OPEN = "request #{id} is {status}, not open"
+ERR_MAY_NOT_DECIDE = "only the project coordinator or the head of PS decides requests"
+ERR_MAY_NOT_REQUEST = "only team members may request assignments"
+ERR_MAY_NOT_WITHDRAW = "only the requester or a coordinator may withdraw a request"
+ERR_DOES_NOT_FIT = "does not fit: {details}; pick a proposal or give an override reason"
+ERR_PROPOSAL_GONE = "proposal {key!r} is no longer available; review the request again"
+ERR_REASON = "a reason is required"
+ERR_BOOKING_NEEDED = "a change or cancellation names the booking it is about"
+ERR_BOOKING_MISMATCH = "booking {id} is not on this engagement for this person"
+ERR_BOOKING_CANCELLED = "booking {id} is already cancelled"
+ERR_TASK_NAME = "internal time needs a task name"
+ERR_INTERNAL_NOT_YOURS = "you may only plan your own internal time"
+
+
+@dataclass(frozen=True)
+class TentativeOutcome:
+    booking: Booking
+    confirmed: bool
+    shortfalls: list[rules.Shortfall]
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _check_dates(person: Person, start: dt.date, end: dt.date) -> list[FieldError]:
+    errors = []
+    limit = clock.today(person.timezone) + dt.timedelta(days=rules.MAX_DAYS_AHEAD)
+    if end < start:
+        errors.append(FieldError("end_date", ERR_END_BEFORE_START))
+    if start < person.start_date:
+        errors.append(
+            FieldError(
+                "start_date", ERR_BEFORE_START.format(name=person.name, date=person.start_date)
+            )
+        )
+    if person.end_date and end > person.end_date:
+        errors.append(
+            FieldError("end_date", ERR_AFTER_END.format(name=person.name, date=person.end_date))
+        )
+    if end > limit:
+        errors.append(FieldError("end_date", ERR_TOO_FAR.format(limit=limit)))
+    return errors
+
+
+def _check_hours(hours: Decimal, per_day: bool) -> list[FieldError]:
+    if not hours.is_finite() or hours <= 0:
+        return [FieldError("hours", ERR_HOURS)]
+    if per_day and hours > 24:
+        return [FieldError("hours", ERR_HOURS_PER_DAY)]
+    return []
+
+
+def _over_capacity_errors(
+    person: Person, plan: dict[dt.date, Decimal], start: dt.date, end: dt.date
+) -> list[FieldError]:
+    capacity = {
+        d.date: d.hours for d in people.capacity_calendar(person=person, start=start, end=end)
+    }
+    for day, hours in sorted(plan.items()):
+        if hours > capacity.get(day, ZERO):
+            return [
+                FieldError(
+                    "hours",
+                    ERR_OVER_CAPACITY.format(
+                        hours=hours, date=day, name=person.name, capacity=capacity.get(day, ZERO)
+                    ),
+                )
+            ]
+    return []
+
+
+def _require_schedulable(engagement: Engagement) -> None:
+    if engagement.status in (Status.COMPLETE, Status.CANCELLED):
+        raise Conflict(
+            ERR_ENGAGEMENT_FINISHED.format(status=engagement.status), field="engagement_id"
+        )
+
+
+def _shortfall_text(shortfalls: list[rules.Shortfall]) -> str:
+    return ", ".join(f"{s.date}: {s.requested} h asked, {s.free} h free" for s in shortfalls)
+
+
+# ------------------------------------------------------------------ booking days
+
+
+def _kind_for(booking: Booking) -> str:
+    if booking.engagement_id is None:
+        return BookingDay.Kind.INTERNAL
+    return booking.firmness
+
+
+def _write_days(booking: Booking, plan: dict[dt.date, Decimal]) -> None:
+    booking.days.all().delete()
+    kind = _kind_for(booking)
+    BookingDay.objects.bulk_create(
+        BookingDay(booking=booking, person_id=booking.person_id, date=d, hours=h, kind=kind)
+        for d, h in sorted(plan.items())
+        if h > 0
+    )
+    booking.start_date, booking.end_date = min(plan), max(plan)
+    booking.hours = sum(plan.values(), ZERO)
+
+
+def _booking_snapshot(booking: Booking) -> dict[str, object]:
+    data = audit.snapshot(booking)
+    data["days"] = {d.date.isoformat(): str(d.hours) for d in booking.days.order_by("date")}
+    return data
+
+
+def _fresh_shortfalls(
+    person_id: int, plan: dict[dt.date, Decimal], exclude_booking_id: int | None
+) -> list[rules.Shortfall]:
+    """Lock the person, then check the plan against what is booked now."""
+    person = people_services.person_lock(person_id=person_id)
+    loads = selectors.day_loads(
+        person=person, start=min(plan), end=max(plan), exclude_booking_id=exclude_booking_id
+    )
+    return rules.shortfalls(plan, loads)
+
+
+# ------------------------------------------------------------------ notifications
+
+
+def _notify(actor: Actor, request: AssignmentRequest, text: str) -> None:
+    """Tell the requester: a comment on the engagement, and an e-mail after commit."""
+    engagement_services.comment_add(actor=actor, engagement=request.engagement, body=text)
+    email = request.requested_by.email if request.requested_by else ""
+    if email:
+        subject = f"Assignment request #{request.pk}: {request.get_status_display().lower()}"
+        transaction.on_commit(lambda: send_email.enqueue(to=[email], subject=subject, body=text))
+
+
+# ------------------------------------------------------------------ requests
+
+
+def request_create(
+    *,
+    actor: Actor,
+    engagement: Engagement,
+    person: Person,
+    start_date: dt.date,
+    end_date: dt.date,
+    hours: Decimal,
+    per_day: bool = False,
+    skill: str = "",
+    note: str = "",
+    action: str = AssignmentRequest.Action.BOOK,
+    booking: Booking | None = None,
+    override_reason: str = "",
+) -> AssignmentRequest:
+    """Ask the coordinator for a person's time: a record, and a comment on the engagement."""
+    if actor.person_id is None and not actor.is_admin:
+        raise PermissionDenied(ERR_MAY_NOT_REQUEST)
+    _require_schedulable(engagement)
+    errors = _check_dates(person, start_date, end_date) + _check_hours(hours, per_day)
+    if action != AssignmentRequest.Action.BOOK:
+        if booking is None:
+            errors.append(FieldError("booking_id", ERR_BOOKING_NEEDED))
+        elif booking.engagement_id != engagement.pk or booking.person_id != person.pk:
+            errors.append(FieldError("booking_id", ERR_BOOKING_MISMATCH.format(id=booking.pk)))
+        elif booking.state == Booking.State.CANCELLED:
+            errors.append(FieldError("booking_id", ERR_BOOKING_CANCELLED.format(id=booking.pk)))
+    if errors:
+        raise ValidationFailed.collect(errors)
+    plan = selectors.request_plan(
+        person=person, start=start_date, end=end_date, hours=hours, per_day=per_day
+    )
+    if not plan:
+        raise ValidationFailed(ERR_NO_WORKING_DAYS.format(name=person.name), field="start_date")
+    if not override_reason.strip():
+        over = _over_capacity_errors(person, plan, start_date, end_date)
+        if over:
+            raise ValidationFailed.collect(over)
+    duplicate = (
+        selectors.request_list(
+            status=AssignmentRequest.Status.OPEN, person_id=person.pk, engagement_id=engagement.pk
+        )
+        .filter(start_date__lte=end_date, end_date__gte=start_date)
+        .first()
+    )
+    if duplicate is not None:
+        raise Conflict(ERR_DUPLICATE.format(id=duplicate.pk), field="start_date")
+    with transaction.atomic():
+        request = AssignmentRequest.objects.create(
+            engagement=engagement,
+            person=person,
+            action=action,
+            booking=booking,
+            start_date=start_date,
+            end_date=end_date,
+            hours=hours,
+            per_day=per_day,
+            skill=skill.strip(),
+            note=note.strip(),
+            requested_by_id=actor.user_id,
+            requested_by_name=actor.username,
+            created_at=clock.now(),
+        )
+        amount = f"{hours} h per working day" if per_day else f"{hours} h in total"
+        verb = {
+            "book": "please schedule",
+            "change": f"please change booking #{booking.pk if booking else ''} to",
+            "cancel": f"please cancel booking #{booking.pk if booking else ''}:",
+        }[action]
+        pcs = ", ".join(
+            f"@{p.user.get_username()}"
+            for p in people.person_list(role=Role.PROJECT_COORDINATOR)
+            if p.user
+        )
+        body = (
+            f"{pcs or '@project-coordinator'} Assignment request #{request.pk}: {verb} "
+            f"{person.name}, {start_date} to {end_date}, {amount}."
+            + (f" Skill: {skill}." if skill else "")
+            + (f" {note}" if note else "")
+        )
+        request.comment = engagement_services.comment_add(
+            actor=actor, engagement=engagement, body=body
+        )
+        request.save(update_fields=["comment"])
+        audit.record(
+            actor=actor,
+            action="request.create",
+            target=request,
+            after=audit.snapshot(request),
+            reason=override_reason,
+        )
+    return request
+
+
+def _require_decider(actor: Actor) -> None:
+    if not actor.has_any(*DECIDERS):
+        raise PermissionDenied(ERR_MAY_NOT_DECIDE)
+
+
+def _locked_open(request: AssignmentRequest) -> AssignmentRequest:
+    locked = (
+        AssignmentRequest.objects.select_for_update(of=("self",))
+        .select_related("person", "engagement", "engagement__customer", "booking", "requested_by")
+        .get(pk=request.pk)
+    )
+    if locked.status != AssignmentRequest.Status.OPEN:
+        raise Conflict(ERR_NOT_OPEN.format(id=locked.pk, status=locked.status), field="status")
+    return locked
+
+
+def request_confirm(
+    *,
+    actor: Actor,
+    request: AssignmentRequest,
+    proposal_key: str = "",
+    override_reason: str = "",
+) -> Booking:
+    """Confirm a request as asked, or as one of its proposals. Work on a pipeline engagement
+    becomes a tentative booking carrying the engagement's probability."""
+    _require_decider(actor)
+    with transaction.atomic():
+        request = _locked_open(request)
+        _require_schedulable(request.engagement)
+        review = selectors.request_review(request=request, with_proposals=bool(proposal_key))
+        person_id, plan = request.person_id, review.plan
+        chosen = ""
+        if proposal_key:
+            match = next((p for p in review.proposals if p.key == proposal_key), None)
+            if match is None:
+                raise Conflict(ERR_PROPOSAL_GONE.format(key=proposal_key), field="proposal")
+            person_id, plan, chosen = match.person_id, dict(match.days), match.reason
+        is_change = request.action == AssignmentRequest.Action.CHANGE
+        exclude = request.booking_id if is_change else None
+        if request.action == AssignmentRequest.Action.CANCEL:
+            booking = _cancel_booking(actor, request)
+        else:
+            shortfalls = _fresh_shortfalls(person_id, plan, exclude)
+            if shortfalls and not override_reason.strip():
+                raise Conflict(
+                    ERR_DOES_NOT_FIT.format(details=_shortfall_text(shortfalls)),
+                    errors=[
+                        FieldError("hours", f"{s.date}: {s.short} h short") for s in shortfalls
+                    ],
+                )
+            booking = _book(actor, request, person_id, plan, override_reason if shortfalls else "")
+        request.status = AssignmentRequest.Status.CONFIRMED
+        request.decided_by_name = actor.username
+        request.decided_at = clock.now()
+        request.decision_reason = chosen or override_reason
+        request.save(update_fields=["status", "decided_by_name", "decided_at", "decision_reason"])
+        audit.record(
+            actor=actor,
+            action="request.confirm",
+            target=request,
+            before={"status": "open"},
+            after={"status": "confirmed", "booking_id": booking.pk, "proposal": proposal_key},
+            reason=override_reason,
+        )
+        what = (
+            "cancelled"
+            if request.action == AssignmentRequest.Action.CANCEL
+            else (
+                f"confirmed as booking #{booking.pk} ({booking.get_firmness_display().lower()}): "
+                f"{booking.person.name}, {booking.start_date} to {booking.end_date}, "
+                f"{booking.hours} h"
+            )
+        )
+        text = f"Assignment request #{request.pk} {what}."
+        if chosen:
+            text += f" Chosen proposal: {chosen}."
+        if override_reason and request.action != AssignmentRequest.Action.CANCEL:
+            text += f" Booked over capacity: {override_reason}"
+        _notify(actor, request, text)
+    return booking
+
+
+def _book(
+    actor: Actor,
+    request: AssignmentRequest,
+    person_id: int,
+    plan: dict[dt.date, Decimal],
+    override_reason: str,
+) -> Booking:
+    engagement = request.engagement
+    firmness = Firmness.TENTATIVE if engagement.status == Status.PIPELINE else Firmness.CONFIRMED
+    now = clock.now()
+    if request.action == AssignmentRequest.Action.CHANGE and request.booking is not None:
+        booking = Booking.objects.select_for_update().get(pk=request.booking.pk)
+        before = _booking_snapshot(booking)
+        booking.person_id = person_id
+        booking.sequence += 1
+        booking.over_capacity_reason = override_reason
+        booking.request = request
+        booking.updated_at = now
+        _write_days(booking, plan)
+        booking.save()
+        audit.record(
+            actor=actor,
+            action="booking.change",
+            target=booking,
+            before=before,
+            after=_booking_snapshot(booking),
+            reason=override_reason,
+        )
+        return booking
+    booking = Booking(
+        person_id=person_id,
+        engagement=engagement,
+        firmness=firmness,
+        probability=engagement.probability if firmness == Firmness.TENTATIVE else 100,
+        start_date=min(plan),
+        end_date=max(plan),
+        hours=ZERO,
+        over_capacity_reason=override_reason,
+        request=request,
+        created_at=now,
+        updated_at=now,
+    )
+    booking.save()
+    _write_days(booking, plan)
+    booking.save(update_fields=["start_date", "end_date", "hours"])
+    audit.record(
+        actor=actor,
+        action="booking.create",
+        target=booking,
+        after=_booking_snapshot(booking),
+        reason=override_reason,
+    )
+    return booking
+
+
+def _cancel_booking(actor: Actor, request: AssignmentRequest) -> Booking:
+    if request.booking is None:
+        raise ValidationFailed(ERR_BOOKING_NEEDED, field="booking_id")
+    booking = Booking.objects.select_for_update().get(pk=request.booking.pk)
+    if booking.state == Booking.State.CANCELLED:
+        raise Conflict(ERR_BOOKING_CANCELLED.format(id=booking.pk), field="booking_id")
+    before = _booking_snapshot(booking)
+    booking.state = Booking.State.CANCELLED
+    booking.sequence += 1
+    booking.updated_at = clock.now()
+    booking.days.all().delete()  # frees the time; the dates and hours stay on the booking
+    booking.save(update_fields=["state", "sequence", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="booking.cancel",
+        target=booking,
+        before=before,
+        after={"state": booking.state},
+    )
+    return booking
+
+
+def request_decline(*, actor: Actor, request: AssignmentRequest, reason: str) -> AssignmentRequest:
+    _require_decider(actor)
+    if not reason.strip():
+        raise ValidationFailed(ERR_REASON, field="reason")
+    with transaction.atomic():
+        request = _locked_open(request)
+        request.status = AssignmentRequest.Status.DECLINED
+        request.decided_by_name = actor.username
+        request.decided_at = clock.now()
+        request.decision_reason = reason.strip()
+        request.save(update_fields=["status", "decided_by_name", "decided_at", "decision_reason"])
+        audit.record(
+            actor=actor,
+            action="request.decline",
+            target=request,
+            before={"status": "open"},
+            after={"status": "declined"},
+            reason=reason,
+        )
+        _notify(actor, request, f"Assignment request #{request.pk} declined: {reason.strip()}")
+    return request
+
+
+def request_withdraw(*, actor: Actor, request: AssignmentRequest) -> AssignmentRequest:
+    if request.requested_by_id != actor.user_id and not actor.has_any(*DECIDERS):
+        raise PermissionDenied(ERR_MAY_NOT_WITHDRAW)
+    with transaction.atomic():
+        request = _locked_open(request)
+        request.status = AssignmentRequest.Status.WITHDRAWN
+        request.decided_by_name = actor.username
+        request.decided_at = clock.now()
+        request.save(update_fields=["status", "decided_by_name", "decided_at"])
+        audit.record(
+            actor=actor,
+            action="request.withdraw",
+            target=request,
+            before={"status": "open"},
+            after={"status": "withdrawn"},
+        )
+    return request
+
+
+# ------------------------------------------------------------------ internal time
+
+
+def internal_time_create(
+    *,
+    actor: Actor,
+    person: Person,
+    task_name: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    hours: Decimal,
+    per_day: bool = False,
+    override_reason: str = "",
+) -> Booking:
+    """A PSE plans their own internal time (task name, hours, dates); it consumes capacity."""
+    if actor.person_id != person.pk and not actor.has_any(*DECIDERS):
+        raise PermissionDenied(ERR_INTERNAL_NOT_YOURS, field="person_id")
+    errors = _check_dates(person, start_date, end_date) + _check_hours(hours, per_day)
+    if not task_name.strip():
+        errors.append(FieldError("task_name", ERR_TASK_NAME))
+    if errors:
+        raise ValidationFailed.collect(errors)
+    plan = selectors.request_plan(
+        person=person, start=start_date, end=end_date, hours=hours, per_day=per_day
+    )
+    if not plan:
+        raise ValidationFailed(ERR_NO_WORKING_DAYS.format(name=person.name), field="start_date")
+    now = clock.now()
+    with transaction.atomic():
+        shortfalls = _fresh_shortfalls(person.pk, plan, None)
+        if shortfalls and not override_reason.strip():
+            raise Conflict(
+                ERR_DOES_NOT_FIT.format(details=_shortfall_text(shortfalls)),
+                errors=[FieldError("hours", f"{s.date}: {s.short} h short") for s in shortfalls],
+            )
+        booking = Booking(
+            person=person,
+            task_name=task_name.strip(),
+            firmness=Firmness.CONFIRMED,
+            start_date=start_date,
+            end_date=end_date,
+            hours=ZERO,
+            over_capacity_reason=override_reason if shortfalls else "",
+            created_at=now,
+            updated_at=now,
+        )
+        booking.save()
+        _write_days(booking, plan)
+        booking.save(update_fields=["start_date", "end_date", "hours"])
+        audit.record(
+            actor=actor,
+            action="internal.create",
+            target=booking,
+            after=_booking_snapshot(booking),
+            reason=override_reason,
+        )
+    return booking
+
+
+def internal_time_cancel(*, actor: Actor, booking: Booking) -> Booking:
+    if not booking.is_internal:
+        raise ValidationFailed("customer bookings change through a request", field="booking_id")
+    if actor.person_id != booking.person_id and not actor.has_any(*DECIDERS):
+        raise PermissionDenied(ERR_INTERNAL_NOT_YOURS, field="booking_id")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.state == Booking.State.CANCELLED:
+            raise Conflict(ERR_BOOKING_CANCELLED.format(id=booking.pk), field="booking_id")
+        before = _booking_snapshot(booking)
+        booking.state = Booking.State.CANCELLED
+        booking.sequence += 1
+        booking.updated_at = clock.now()
+        booking.days.all().delete()
+        booking.save(update_fields=["state", "sequence", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="internal.cancel",
+            target=booking,
+            before=before,
+            after={"state": booking.state},
+        )
+    return booking
+
+
+# ------------------------------------------------------------------ tentative work
+
+
+def tentative_confirm(*, actor: Actor, engagement: Engagement) -> list[TentativeOutcome]:
+    """Firm up an engagement's tentative bookings again (e.g. after re-planning the ones that
+    did not fit when it was booked)."""
+    _require_decider(actor)
+    with transaction.atomic():
+        return _firm_up(actor, engagement)
+
+
+def _firm_up(actor: Actor, engagement: Engagement) -> list[TentativeOutcome]:
+    """Tentative bookings turn confirmed, each after a fresh availability check (its own hold
+    excluded). Those that no longer fit stay tentative and are reported."""
+    outcomes = []
+    for booking in selectors.tentative_bookings(engagement_id=engagement.pk):
+        plan = {d.date: d.hours for d in booking.days.all()}
+        shortfalls = _fresh_shortfalls(booking.person_id, plan, booking.pk) if plan else []
+        if shortfalls:
+            outcomes.append(TentativeOutcome(booking, False, shortfalls))
+            continue
+        booking.firmness = Firmness.CONFIRMED
+        booking.probability = 100
+        booking.sequence += 1
+        booking.updated_at = clock.now()
+        booking.save(update_fields=["firmness", "probability", "sequence", "updated_at"])
+        booking.days.update(kind=BookingDay.Kind.CONFIRMED)
+        audit.record(
+            actor=actor,
+            action="booking.firm",
+            target=booking,
+            before={"firmness": "tentative"},
+            after={"firmness": "confirmed"},
+        )
+        outcomes.append(TentativeOutcome(booking, True, []))
+    return outcomes
+
+
+def _cancel_all(actor: Actor, engagement: Engagement) -> None:
+    for booking in selectors.booking_list(engagement_id=engagement.pk).select_for_update(
+        of=("self",)
+    ):
+        booking.state = Booking.State.CANCELLED
+        booking.sequence += 1
+        booking.updated_at = clock.now()
+        booking.days.all().delete()
+        booking.save(update_fields=["state", "sequence", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="booking.cancel",
+            target=booking,
+            before={"state": "active"},
+            after={"state": booking.state},
+            reason="engagement cancelled",
+        )
+
+
+def engagement_status_change(
+    *, actor: Actor, engagement: Engagement, status: str, reason: str = ""
+) -> list[TentativeOutcome]:
+    """Change an engagement's status and keep the schedule in step, in one transaction:
+    booked → its tentative bookings turn confirmed (after a fresh check); cancelled → its
+    bookings are cancelled and the time is freed."""
+    with transaction.atomic():
+        engagement = engagement_services.engagement_set_status(
+            actor=actor, engagement=engagement, status=status, reason=reason
+        )
+        if status == Status.BOOKED:
+            return _firm_up(actor, engagement)
+        if status == Status.CANCELLED:
+            _cancel_all(actor, engagement)
+    return []
+
+
+# ------------------------------------------------------------------ calendar feeds
+
+ERR_FEED_TARGET = "a feed is for one person or one engagement"
+ERR_FEED_NOT_YOURS = "you may only create feeds for yourself, or as a coordinator"
+
+
+def feed_create(
+    *, actor: Actor, person: Person | None = None, engagement: Engagement | None = None
+) -> CalendarFeed:
+    """A secret-token iCalendar feed URL for a person's or an engagement's bookings."""
+    if (person is None) == (engagement is None):
+        raise ValidationFailed(ERR_FEED_TARGET, field="person_id")
+    if person is not None and actor.person_id != person.pk and not actor.has_any(*DECIDERS):
+        raise PermissionDenied(ERR_FEED_NOT_YOURS, field="person_id")
+    with transaction.atomic():
+        feed = CalendarFeed.objects.create(
+            person=person,
+            engagement=engagement,
+            token=secrets.token_urlsafe(32),
+            created_at=clock.now(),
+        )
+        audit.record(
+            actor=actor,
+            action="feed.create",
+            target=feed,
+            after={"person_id": feed.person_id, "engagement_id": feed.engagement_id},
+        )
+    return feed
+
+
+def feed_revoke(*, actor: Actor, feed: CalendarFeed) -> CalendarFeed:
+    if (
+        feed.person_id is not None
+        and actor.person_id != feed.person_id
+        and not actor.has_any(*DECIDERS)
+    ):
+        raise PermissionDenied(ERR_FEED_NOT_YOURS, field="feed_id")
+    with transaction.atomic():
+        if feed.revoked_at is None:
+            feed.revoked_at = clock.now()
+            feed.save(update_fields=["revoked_at"])
+            audit.record(
+                actor=actor,
+                action="feed.revoke",
+                target=feed,
+                before={"revoked_at": None},
+                after={"revoked_at": feed.revoked_at},
+            )
+    return feed

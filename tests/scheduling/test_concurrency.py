@@ -1,0 +1,70 @@
+"""Two coordinators confirming overlapping requests for one person at the same moment must not
+over-book them: confirmations lock the person's row (PostgreSQL) or the database (SQLite)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from psa.core import clock
+from psa.core.errors import Conflict
+from psa.core.roles import Actor, Role
+from psa.engagements.models import Status
+from psa.people.models import Person
+from psa.scheduling import selectors, services
+from psa.scheduling.models import BookingDay
+from tests.engagements.factories import EngagementFactory
+
+NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+MON = dt.date(2026, 12, 7)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_concurrent_confirmations_never_push_a_person_over_capacity(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    pcs = [actor_of(make_person(Role.PROJECT_COORDINATOR)) for _ in range(2)]
+    requester = actor_of(make_person(Role.DELIVERY_MANAGER))
+    pse = make_person(Role.PSE)
+    with clock.frozen(NOW):
+        requests = [
+            services.request_create(
+                actor=requester,
+                engagement=EngagementFactory(status=Status.ACTIVE),
+                person=pse,
+                start_date=MON,
+                end_date=MON + dt.timedelta(days=2),
+                hours=Decimal("6"),
+                per_day=True,
+            )
+            for _ in range(2)
+        ]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm(index: int) -> None:
+        try:
+            with clock.frozen(NOW):
+                barrier.wait(timeout=10)
+                services.request_confirm(actor=pcs[index], request=requests[index])
+            outcomes.append("booked")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["booked", "conflict"]
+    loads = selectors.day_loads(person=pse, start=MON, end=MON + dt.timedelta(days=2))
+    assert all(load.planned == Decimal("6.00") for load in loads.values())
+    assert BookingDay.objects.count() == 3

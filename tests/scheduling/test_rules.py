@@ -1,0 +1,145 @@
+"""Fitting plans into free time and proposing alternatives: pure rules on values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from psa.people.rules import DayCapacity
+from psa.scheduling import rules
+from psa.scheduling.rules import DayLoad
+
+D = Decimal
+MON = dt.date(2026, 12, 7)
+
+
+def day(offset: int) -> dt.date:
+    return MON + dt.timedelta(days=offset)
+
+
+def loads(
+    weeks: int = 4, busy: dict[int, str] | None = None, holidays: tuple[int, ...] = ()
+) -> dict[dt.date, DayLoad]:
+    """Mon-Fri 8 h days from MON; `busy` maps day offsets to confirmed hours."""
+    busy = busy or {}
+    result = {}
+    for i in range(weeks * 7):
+        d = day(i)
+        working = d.weekday() < 5 and i not in holidays
+        result[d] = DayLoad(
+            date=d,
+            capacity=D("8") if working else D("0"),
+            holiday="Holiday" if i in holidays else "",
+            confirmed=D(busy.get(i, "0")),
+        )
+    return result
+
+
+def caps(n: int, hours: str = "8") -> list[DayCapacity]:
+    out = []
+    for i in range(n):
+        d = day(i)
+        base = D(hours) if d.weekday() < 5 else D("0")
+        out.append(DayCapacity(d, base, "", D("0"), base))
+    return out
+
+
+def test_total_hours_spread_over_working_days_only() -> None:
+    plan = rules.plan_hours(caps(7), hours=D("20"))
+    assert plan == {
+        day(0): D("4.00"),
+        day(1): D("4.00"),
+        day(2): D("4.00"),
+        day(3): D("4.00"),
+        day(4): D("4.00"),
+    }
+    assert sum(rules.plan_hours(caps(7), hours=D("10")).values()) == D("10")
+    assert rules.plan_hours(caps(7), hours=D("10"))[day(0)] == D("2.00")
+
+
+def test_per_day_hours_on_each_working_day() -> None:
+    plan = rules.plan_hours(caps(7), hours=D("6"), per_day=True)
+    assert list(plan.values()) == [D("6")] * 5
+
+
+def test_no_working_days_gives_an_empty_plan() -> None:
+    weekend = [DayCapacity(day(5), D("0"), "", D("0"), D("0"))]
+    assert rules.plan_hours(weekend, hours=D("8")) == {}
+
+
+def test_tentative_and_internal_count_as_taken() -> None:
+    load = DayLoad(date=MON, capacity=D("8"), confirmed=D("2"), tentative=D("3"), internal=D("1"))
+    assert load.free == D("2")
+    assert DayLoad(date=MON, capacity=D("8"), confirmed=D("10")).over == D("2")
+
+
+def test_shortfalls_name_each_date_and_the_hours_short() -> None:
+    plan = {day(0): D("8"), day(1): D("8"), day(2): D("8")}
+    short = rules.shortfalls(plan, loads(busy={1: "6"}))
+    assert [(s.date, s.requested, s.free, s.short) for s in short] == [
+        (day(1), D("8"), D("2"), D("6"))
+    ]
+    assert rules.shortfalls(plan, loads()) == []
+
+
+def test_other_windows_keep_hours_and_working_days_nearest_first() -> None:
+    plan = {day(1): D("8"), day(2): D("8"), day(3): D("8")}  # Tue-Thu, Wed busy
+    proposals = rules.other_windows(
+        person_id=1, plan=plan, loads=loads(busy={2: "4"}), earliest=MON
+    )
+    assert len(proposals) == 3
+    for p in proposals:
+        assert p.hours == D("24")
+        assert len(p.days) == 3
+        assert day(2) not in p.days
+    # Nearest: Thu-Mon (distance 2, later), then Wed-... is busy; Fri-Tue (3); ...
+    starts = [p.start for p in proposals]
+    assert starts == sorted(starts, key=lambda s: abs((s - day(1)).days))
+    assert proposals[0].start == day(3)
+    assert proposals[0].end == day(7)  # skips the weekend: Thu, Fri, Mon
+
+
+def test_windows_skip_holidays_and_never_start_before_earliest() -> None:
+    plan = {day(7): D("8"), day(8): D("8")}  # Mon-Tue of week 2, Tue fully booked
+    proposals = rules.other_windows(
+        person_id=1, plan=plan, loads=loads(busy={8: "8"}, holidays=(9,)), earliest=day(7)
+    )
+    assert all(p.start >= day(7) for p in proposals)
+    assert all(day(9) not in p.days and day(8) not in p.days for p in proposals)
+    assert proposals[0].start == day(10)  # Thu-Fri: Wed is a holiday
+
+
+def test_partial_books_only_what_fits() -> None:
+    plan = {day(0): D("8"), day(1): D("8")}
+    partial = rules.partial_fit(person_id=1, plan=plan, loads=loads(busy={1: "5"}))
+    assert partial is not None
+    assert partial.days == {day(0): D("8"), day(1): D("3")}
+    assert "11.00 h of 16.00 h" in partial.reason
+
+
+def test_spread_longer_reaches_the_same_total_later() -> None:
+    plan = {day(0): D("8"), day(1): D("8")}
+    spread = rules.spread_longer(person_id=1, plan=plan, loads=loads(busy={0: "4", 1: "4"}))
+    assert spread is not None
+    assert spread.hours == D("16")
+    assert spread.days == {day(0): D("4"), day(1): D("4"), day(2): D("8")}
+    assert spread.end == day(2)
+
+
+def test_other_people_are_those_free_on_all_dates_most_spare_first() -> None:
+    plan = {day(0): D("4"), day(1): D("4")}
+    busy = rules.Candidate(2, "Busy", plan, loads(busy={0: "6"}))
+    free = rules.Candidate(3, "Free", plan, loads())
+    half = rules.Candidate(4, "Half", plan, loads(busy={0: "2"}))
+    proposals = rules.other_people([busy, half, free], skill="Kubernetes")
+    assert [p.person_id for p in proposals] == [3, 4]
+    assert "has the skill Kubernetes" in proposals[0].reason
+    assert "(8.00 h to spare)" in proposals[0].reason
+
+
+def test_proposal_keys_are_stable() -> None:
+    plan = {day(1): D("8")}
+    a = rules.other_windows(person_id=1, plan=plan, loads=loads(busy={1: "8"}), earliest=MON)
+    b = rules.other_windows(person_id=1, plan=plan, loads=loads(busy={1: "8"}), earliest=MON)
+    assert [p.key for p in a] == [p.key for p in b]
+    assert a[0].key == f"window:1:{a[0].start}:{a[0].end}"
