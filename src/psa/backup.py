@@ -44,6 +44,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.duration import duration_iso_string
 
@@ -65,6 +66,11 @@ ERR_NOT_EMPTY = (
     "the database already holds data ({summary}); restore into an empty database, "
     "or pass --replace to erase everything in it first"
 )
+ERR_PENDING = (
+    "this database is behind this PSA version: migrations {pending} are not applied yet; "
+    "run `psa manage migrate` first"
+)
+ERR_NOTHING = "this database has no tables yet (never migrated): there is nothing to back up"
 ERR_DAMAGED = "{path} is not a PSA backup or is damaged: {detail}"
 ERR_VERSION = "{path} is backup format version {version}; this PSA reads version {supported}"
 ERR_MIGRATIONS = (
@@ -108,6 +114,19 @@ def migration_state() -> dict[str, list[str]]:
         if app in installed:
             state.setdefault(app, []).append(name)
     return {app: sorted(names) for app, names in sorted(state.items())}
+
+
+def pending_migrations() -> list[str]:
+    """Migrations this PSA has that the database has not applied yet ("app.name")."""
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+def _require_migrated() -> None:
+    if pending := pending_migrations():
+        shown = ", ".join(pending[:8]) + (" …" if len(pending) > 8 else "")
+        raise ValidationFailed(ERR_PENDING.format(pending=shown), field="database")
 
 
 # ------------------------------------------------------------------ values <-> JSON
@@ -185,6 +204,10 @@ class _HashingWriter:
 def backup(path: Path, *, progress: Progress = _stderr) -> int:
     """Write every table to `path` (replaced atomically); return the number of rows."""
     path = Path(path)
+    migrations = migration_state()
+    if not migrations:
+        raise ValidationFailed(ERR_NOTHING, field="database")
+    _require_migrated()
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -192,7 +215,7 @@ def backup(path: Path, *, progress: Progress = _stderr) -> int:
         "psa_version": _psa_version(),
         "django_version": _django_version(),
         "database": connection.vendor,
-        "migrations": migration_state(),
+        "migrations": migrations,
     }
     counts: dict[str, int] = {}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -386,6 +409,7 @@ def restore(path: Path, replace: bool = False, *, progress: Progress = _stderr) 
         call_command("migrate", interactive=False, verbosity=0)
     if difference := _migration_difference(info.header["migrations"], migration_state()):
         raise ValidationFailed(ERR_MIGRATIONS.format(detail=difference), field="file")
+    _require_migrated()
     targets = {m._meta.label_lower: m for m in backed_up_models()}
     if detail := _table_difference(set(info.tables), set(targets)):
         raise ValidationFailed(ERR_TABLES.format(detail=detail), field="file")

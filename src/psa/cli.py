@@ -211,8 +211,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
     _data_dir(args)
     _setup_django()
     from psa import backup
+    from psa.core.errors import DomainError
 
-    count = backup.backup(Path(args.file))
+    try:
+        count = backup.backup(Path(args.file))
+    except DomainError as exc:
+        print(f"psa backup: {exc.message}", file=sys.stderr)
+        return 2
     print(f"wrote {count} rows to {args.file}", file=sys.stderr)
     return 0
 
