@@ -368,3 +368,17 @@ def test_check_describes_an_intact_backup(saved: Path) -> None:
     assert "intact PSA backup" in summary
     assert "matches this database's migrations" in summary
     assert Customer.objects.count() > 0
+
+
+def test_a_database_behind_this_version_is_refused(
+    filled: Contents, saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backup, "pending_migrations", lambda: ["people.0099_next"])
+
+    with pytest.raises(ValidationFailed, match="people.0099_next.*psa manage migrate"):
+        backup.backup(saved.with_suffix(".new"), progress=lambda _: None)
+    with pytest.raises(ValidationFailed, match="people.0099_next.*psa manage migrate"):
+        backup.restore(saved, replace=True, progress=lambda _: None)
+
+    assert not saved.with_suffix(".new").exists()
+    assert contents() == filled
