@@ -14,6 +14,7 @@ from psa.core.api import (
 from psa.engagements.api import customers as customers_router
 from psa.engagements.api import router as engagements_router
 from psa.people.api import router as people_router
+from psa.scheduling.api import router as scheduling_router
 
 api = NinjaAPI(
     title="PSA API",
@@ -27,6 +28,7 @@ install_error_handlers(api)
 api.add_router("/people", people_router)
 api.add_router("/customers", customers_router)
 api.add_router("/engagements", engagements_router)
+api.add_router("/scheduling", scheduling_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/audit", audit_router)
 

@@ -49,12 +49,39 @@ def day_loads(
     return rules.day_loads(capacity, planned.get(person.pk, {}))
 
 
+@dataclass(frozen=True)
+class Ask:
+    """What is asked for: a person's hours between two dates (a request, or a what-if from the
+    request form's live check). `exclude_booking_id`: the booking a change replaces."""
+
+    person: Person
+    start: dt.date
+    end: dt.date
+    hours: Decimal
+    per_day: bool = False
+    skill: str = ""
+    exclude_booking_id: int | None = None
+
+    @classmethod
+    def of(cls, request: AssignmentRequest) -> Ask:
+        change = request.action == AssignmentRequest.Action.CHANGE
+        return cls(
+            person=request.person,
+            start=request.start_date,
+            end=request.end_date,
+            hours=request.hours,
+            per_day=request.per_day,
+            skill=request.skill,
+            exclude_booking_id=request.booking_id if change else None,
+        )
+
+
 @dataclass
 class Review:
-    """What the coordinator sees for a request: each date's load, the plan, where it does not
-    fit, and (on a conflict) the alternatives."""
+    """What the coordinator sees: each date's load, the plan, where it does not fit, and (on a
+    conflict) the alternatives."""
 
-    request: AssignmentRequest
+    ask: Ask
     loads: dict[dt.date, rules.DayLoad]
     plan: dict[dt.date, Decimal]
     shortfalls: list[rules.Shortfall]
@@ -76,84 +103,78 @@ def request_plan(
     return rules.plan_hours(capacity, hours=hours, per_day=per_day)
 
 
-def request_review(*, request: AssignmentRequest, with_proposals: bool = True) -> Review:
-    person = request.person
-    exclude = request.booking_id if request.action == AssignmentRequest.Action.CHANGE else None
-    loads = day_loads(
-        person=person, start=request.start_date, end=request.end_date, exclude_booking_id=exclude
+def availability(*, ask: Ask, with_proposals: bool = True) -> Review:
+    """Does the ask fit the person's free time? Where not, by how much, and what else would."""
+    capacity = people.capacity_calendar(person=ask.person, start=ask.start, end=ask.end)
+    planned = planned_hours(
+        person_ids=[ask.person.pk],
+        start=ask.start,
+        end=ask.end,
+        exclude_booking_id=ask.exclude_booking_id,
     )
-    capacity = people.capacity_calendar(
-        person=person, start=request.start_date, end=request.end_date
-    )
-    plan = rules.plan_hours(capacity, hours=request.hours, per_day=request.per_day)
-    review = Review(
-        request=request, loads=loads, plan=plan, shortfalls=rules.shortfalls(plan, loads)
-    )
-    if with_proposals and not review.fits and request.action != AssignmentRequest.Action.CANCEL:
-        review.proposals = proposals_for(request=request, plan=plan, loads=loads)
+    loads = rules.day_loads(capacity, planned.get(ask.person.pk, {}))
+    plan = rules.plan_hours(capacity, hours=ask.hours, per_day=ask.per_day)
+    review = Review(ask=ask, loads=loads, plan=plan, shortfalls=rules.shortfalls(plan, loads))
+    if with_proposals and plan and review.shortfalls:
+        review.proposals = proposals_for(ask=ask, plan=plan, loads=loads)
     return review
 
 
+def request_review(*, request: AssignmentRequest, with_proposals: bool = True) -> Review:
+    cancelling = request.action == AssignmentRequest.Action.CANCEL
+    return availability(ask=Ask.of(request), with_proposals=with_proposals and not cancelling)
+
+
 def proposals_for(
-    *,
-    request: AssignmentRequest,
-    plan: dict[dt.date, Decimal],
-    loads: dict[dt.date, rules.DayLoad],
+    *, ask: Ask, plan: dict[dt.date, Decimal], loads: dict[dt.date, rules.DayLoad]
 ) -> list[rules.Proposal]:
-    person = request.person
-    exclude = request.booking_id if request.action == AssignmentRequest.Action.CHANGE else None
+    person = ask.person
     today = clock.today(person.timezone)
     earliest = max(today, person.start_date)
-    horizon_start = max(
-        earliest, request.start_date - dt.timedelta(days=rules.PROPOSAL_HORIZON_DAYS)
-    )
+    horizon_start = max(earliest, ask.start - dt.timedelta(days=rules.PROPOSAL_HORIZON_DAYS))
     horizon_end = min(
-        request.end_date + dt.timedelta(days=rules.PROPOSAL_HORIZON_DAYS),
+        ask.end + dt.timedelta(days=rules.PROPOSAL_HORIZON_DAYS),
         today + dt.timedelta(days=rules.MAX_DAYS_AHEAD),
     )
     if person.end_date:
         horizon_end = min(horizon_end, person.end_date)
-    wide = (
-        day_loads(person=person, start=horizon_start, end=horizon_end, exclude_booking_id=exclude)
-        if horizon_start <= horizon_end
-        else {}
-    )
+    wide: dict[dt.date, rules.DayLoad] = {}
+    if horizon_start <= horizon_end:
+        wide = day_loads(
+            person=person,
+            start=horizon_start,
+            end=horizon_end,
+            exclude_booking_id=ask.exclude_booking_id,
+        )
     proposals = rules.other_windows(person_id=person.pk, plan=plan, loads=wide, earliest=earliest)
-    proposals += rules.other_people(
-        _candidates(request=request, exclude_person_id=person.pk), skill=request.skill
-    )
+    proposals += rules.other_people(_candidates(ask), skill=ask.skill)
     partial = rules.partial_fit(person_id=person.pk, plan=plan, loads=loads)
     if partial:
         proposals.append(partial)
     longer = rules.spread_longer(
-        person_id=person.pk,
-        plan=plan,
-        loads={d: v for d, v in wide.items() if d >= request.start_date},
+        person_id=person.pk, plan=plan, loads={d: v for d, v in wide.items() if d >= ask.start}
     )
     if longer:
         proposals.append(longer)
     return proposals
 
 
-def _candidates(*, request: AssignmentRequest, exclude_person_id: int) -> list[rules.Candidate]:
-    """PSEs (with the skill, if one is asked for) employed over the requested dates."""
-    qs = people.person_list(role=Role.PSE, skill=request.skill, active_on=request.start_date)
-    qs = qs.exclude(pk=exclude_person_id)
+def _candidates(ask: Ask) -> list[rules.Candidate]:
+    """PSEs (with the skill, if one is asked for) employed over the asked dates."""
+    qs = people.person_list(role=Role.PSE, skill=ask.skill, active_on=ask.start)
     candidates_people: Sequence[Person] = [
-        p for p in qs if p.end_date is None or p.end_date >= request.end_date
+        p for p in qs.exclude(pk=ask.person.pk) if p.end_date is None or p.end_date >= ask.end
     ]
     if not candidates_people:
         return []
-    capacity = people.capacity_for_people(
-        people=candidates_people, start=request.start_date, end=request.end_date
-    )
+    capacity = people.capacity_for_people(people=candidates_people, start=ask.start, end=ask.end)
     planned = planned_hours(
-        person_ids=[p.pk for p in candidates_people], start=request.start_date, end=request.end_date
+        person_ids=[p.pk for p in candidates_people], start=ask.start, end=ask.end
     )
     result = []
     for p in candidates_people:
         days = capacity[p.pk]
-        plan = rules.plan_hours(days, hours=request.hours, per_day=request.per_day)
+        plan = rules.plan_hours(days, hours=ask.hours, per_day=ask.per_day)
         result.append(
             rules.Candidate(p.pk, p.name, plan, rules.day_loads(days, planned.get(p.pk, {})))
         )

@@ -117,6 +117,26 @@ def _over_capacity_errors(
     return []
 
 
+def ask_validate(
+    *, ask: selectors.Ask, override_reason: str = "", errors: list[FieldError] | None = None
+) -> None:
+    """Refuse an ask with bad dates or hours, no working days, or more hours on a day than the
+    person's capacity (unless an override reason is given). All problems are reported at once."""
+    errors = list(errors or [])
+    errors += _check_dates(ask.person, ask.start, ask.end) + _check_hours(ask.hours, ask.per_day)
+    if errors:
+        raise ValidationFailed.collect(errors)
+    plan = selectors.request_plan(
+        person=ask.person, start=ask.start, end=ask.end, hours=ask.hours, per_day=ask.per_day
+    )
+    if not plan:
+        raise ValidationFailed(ERR_NO_WORKING_DAYS.format(name=ask.person.name), field="start_date")
+    if not override_reason.strip():
+        over = _over_capacity_errors(ask.person, plan, ask.start, ask.end)
+        if over:
+            raise ValidationFailed.collect(over)
+
+
 def _require_schedulable(engagement: Engagement) -> None:
     if engagement.status in (Status.COMPLETE, Status.CANCELLED):
         raise Conflict(
@@ -200,7 +220,7 @@ def request_create(
     if actor.person_id is None and not actor.is_admin:
         raise PermissionDenied(ERR_MAY_NOT_REQUEST)
     _require_schedulable(engagement)
-    errors = _check_dates(person, start_date, end_date) + _check_hours(hours, per_day)
+    errors: list[FieldError] = []
     if action != AssignmentRequest.Action.BOOK:
         if booking is None:
             errors.append(FieldError("booking_id", ERR_BOOKING_NEEDED))
@@ -208,17 +228,13 @@ def request_create(
             errors.append(FieldError("booking_id", ERR_BOOKING_MISMATCH.format(id=booking.pk)))
         elif booking.state == Booking.State.CANCELLED:
             errors.append(FieldError("booking_id", ERR_BOOKING_CANCELLED.format(id=booking.pk)))
-    if errors:
-        raise ValidationFailed.collect(errors)
-    plan = selectors.request_plan(
-        person=person, start=start_date, end=end_date, hours=hours, per_day=per_day
+    ask_validate(
+        ask=selectors.Ask(
+            person=person, start=start_date, end=end_date, hours=hours, per_day=per_day, skill=skill
+        ),
+        override_reason=override_reason,
+        errors=errors,
     )
-    if not plan:
-        raise ValidationFailed(ERR_NO_WORKING_DAYS.format(name=person.name), field="start_date")
-    if not override_reason.strip():
-        over = _over_capacity_errors(person, plan, start_date, end_date)
-        if over:
-            raise ValidationFailed.collect(over)
     duplicate = (
         selectors.request_list(
             status=AssignmentRequest.Status.OPEN, person_id=person.pk, engagement_id=engagement.pk
