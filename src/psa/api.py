@@ -15,6 +15,9 @@ from psa.engagements.api import customers as customers_router
 from psa.engagements.api import router as engagements_router
 from psa.people.api import router as people_router
 from psa.scheduling.api import router as scheduling_router
+from psa.scheduling.feeds_api import router as feeds_router
+from psa.scheduling.review_api import router as review_router
+from psa.scheduling.sheets_api import router as sheets_router
 
 api = NinjaAPI(
     title="PSA API",
@@ -29,6 +32,9 @@ api.add_router("/people", people_router)
 api.add_router("/customers", customers_router)
 api.add_router("/engagements", engagements_router)
 api.add_router("/scheduling", scheduling_router)
+api.add_router("/scheduling", feeds_router)
+api.add_router("/scheduling", sheets_router)
+api.add_router("/scheduling", review_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/audit", audit_router)
 
