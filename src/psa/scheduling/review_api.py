@@ -1,3 +1,117 @@
-from ninja import Router
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+
+from psa.core import clock
+from psa.core.errors import ValidationFailed
+from psa.scheduling import review
 
 router = Router(tags=["scheduling"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReviewQuery(Schema):
+    start: dt.date | None = Field(None, description="Any day of the first week (default: today)")
+    weeks: int = Field(4, description=f"How many weeks (1-{review.MAX_WEEKS})")
+    role: str = "pse"
+    skill: str = ""
+    country: str = ""
+    manager_id: int | None = None
+
+
+class WeekOut(Schema):
+    monday: dt.date
+    capacity: Decimal
+    confirmed: Decimal
+    tentative: Decimal
+    tentative_weighted: Decimal
+    internal: Decimal
+    time_off: Decimal
+    holidays: Decimal
+    free: Decimal
+    utilization: Decimal | None = Field(description="Confirmed / capacity, percent")
+    forecast: Decimal | None = Field(description="(Confirmed + weighted tentative) / capacity")
+    overbooked: bool
+    over_days: list[dt.date]
+    idle: bool
+
+
+class PersonWeeksOut(Schema):
+    person_id: int
+    name: str
+    weeks: list[WeekOut]
+
+
+class ReviewOut(Schema):
+    start: dt.date
+    weeks: int
+    people: list[PersonWeeksOut]
+    team: list[WeekOut]
+
+
+def _review(q: ReviewQuery) -> review.WeeklyReview:
+    if not 1 <= q.weeks <= review.MAX_WEEKS:
+        raise ValidationFailed(f"weeks must be between 1 and {review.MAX_WEEKS}", field="weeks")
+    start = q.start or clock.today()
+    chosen = review.review_people(
+        start=start,
+        weeks=q.weeks,
+        role=q.role,
+        skill=q.skill,
+        country=q.country,
+        manager_id=q.manager_id,
+    )
+    return review.weekly_review(people_list=chosen, start=start, weeks=q.weeks)
+
+
+def _week(w: review.WeekFigures) -> dict[str, Any]:
+    return {
+        "monday": w.monday,
+        "capacity": w.capacity,
+        "confirmed": w.confirmed,
+        "tentative": w.tentative,
+        "tentative_weighted": w.tentative_weighted,
+        "internal": w.internal,
+        "time_off": w.time_off,
+        "holidays": w.holidays,
+        "free": w.free,
+        "utilization": w.utilization,
+        "forecast": w.forecast,
+        "overbooked": w.overbooked,
+        "over_days": w.over_days,
+        "idle": w.idle,
+    }
+
+
+@router.get("/review", response=ReviewOut)
+def weekly_review(request: HttpRequest, q: Query[ReviewQuery]) -> Any:
+    """The weekly schedule review for a week and the weeks after it."""
+    result = _review(q)
+    return {
+        "start": result.start,
+        "weeks": result.weeks,
+        "people": [
+            {
+                "person_id": pr.person.pk,
+                "name": pr.person.name,
+                "weeks": [_week(w) for w in pr.weeks],
+            }
+            for pr in result.people
+        ],
+        "team": [_week(w) for w in result.team],
+    }
+
+
+@router.get("/review.xlsx", response={200: None})
+def weekly_review_xlsx(request: HttpRequest, q: Query[ReviewQuery]) -> HttpResponse:
+    """The same review as an XLSX workbook."""
+    result = _review(q)
+    response = HttpResponse(review.review_xlsx(result), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="weekly-review-{result.start.isoformat()}.xlsx"'
+    )
+    return response

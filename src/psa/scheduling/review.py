@@ -1,0 +1,250 @@
+"""The weekly schedule review: per person and for the team, week by week — capacity, what is
+planned (confirmed, tentative, internal), time off, free hours, utilization, and flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from psa.core.numbers import ZERO
+from psa.people import selectors as people
+from psa.people.models import Person
+from psa.scheduling.models import BookingDay
+
+IDLE_BELOW = Decimal("0.50")  # scheduled under half of capacity: flag as idle
+MAX_WEEKS = 26
+PERCENT = Decimal("0.1")
+
+
+@dataclass
+class WeekFigures:
+    monday: dt.date
+    capacity: Decimal = ZERO
+    confirmed: Decimal = ZERO
+    tentative: Decimal = ZERO
+    tentative_weighted: Decimal = ZERO  # tentative hours × their probability
+    internal: Decimal = ZERO
+    time_off: Decimal = ZERO
+    holidays: Decimal = ZERO  # working hours lost to public holidays
+    over_days: list[dt.date] = field(default_factory=list)  # planned above capacity
+
+    @property
+    def planned(self) -> Decimal:
+        return self.confirmed + self.tentative + self.internal
+
+    @property
+    def free(self) -> Decimal:
+        return max(ZERO, self.capacity - self.planned)
+
+    @property
+    def utilization(self) -> Decimal | None:
+        """Scheduled utilization: confirmed customer hours over capacity, in percent."""
+        return _percent(self.confirmed, self.capacity)
+
+    @property
+    def forecast(self) -> Decimal | None:
+        """Confirmed plus probability-weighted tentative hours over capacity, in percent."""
+        return _percent(self.confirmed + self.tentative_weighted, self.capacity)
+
+    @property
+    def overbooked(self) -> bool:
+        return bool(self.over_days) or self.planned > self.capacity
+
+    @property
+    def idle(self) -> bool:
+        return self.capacity > 0 and self.planned < self.capacity * IDLE_BELOW
+
+    def add(self, other: WeekFigures) -> None:
+        self.capacity += other.capacity
+        self.confirmed += other.confirmed
+        self.tentative += other.tentative
+        self.tentative_weighted += other.tentative_weighted
+        self.internal += other.internal
+        self.time_off += other.time_off
+        self.holidays += other.holidays
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    if whole <= 0:
+        return None
+    return (part * 100 / whole).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class PersonReview:
+    person: Person
+    weeks: list[WeekFigures]
+
+    @property
+    def flagged(self) -> bool:
+        return any(w.overbooked or w.idle for w in self.weeks)
+
+
+@dataclass
+class WeeklyReview:
+    start: dt.date
+    weeks: int
+    people: list[PersonReview]
+    team: list[WeekFigures]
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def weekly_review(*, people_list: Sequence[Person], start: dt.date, weeks: int) -> WeeklyReview:
+    """Figures for each person and week from `start`'s Monday, plus team totals.
+    Queries: one for time off, one for the planned hours of everyone in the range."""
+    monday = week_start(start)
+    end = monday + dt.timedelta(days=7 * weeks - 1)
+    capacity = people.capacity_for_people(people=people_list, start=monday, end=end)
+    planned = _planned_by_day(person_ids=[p.pk for p in people_list], start=monday, end=end)
+    team = [WeekFigures(monday + dt.timedelta(weeks=i)) for i in range(weeks)]
+    reviews = []
+    for person in people_list:
+        figures = [WeekFigures(monday + dt.timedelta(weeks=i)) for i in range(weeks)]
+        mine = planned.get(person.pk, {})
+        for day in capacity[person.pk]:
+            week = figures[(day.date - monday).days // 7]
+            week.capacity += day.hours
+            week.time_off += day.time_off
+            if day.holiday:
+                week.holidays += day.base
+            kinds = mine.get(day.date)
+            if kinds:
+                week.confirmed += kinds[0]
+                week.tentative += kinds[1]
+                week.tentative_weighted += kinds[2]
+                week.internal += kinds[3]
+                if kinds[0] + kinds[1] + kinds[3] > day.hours:
+                    week.over_days.append(day.date)
+        for total, week in zip(team, figures, strict=True):
+            total.add(week)
+        reviews.append(PersonReview(person, figures))
+    return WeeklyReview(start=monday, weeks=weeks, people=reviews, team=team)
+
+
+def _planned_by_day(
+    *, person_ids: list[int], start: dt.date, end: dt.date
+) -> dict[int, dict[dt.date, tuple[Decimal, Decimal, Decimal, Decimal]]]:
+    """(confirmed, tentative, tentative weighted by probability, internal) per person and date."""
+    weighted = ExpressionWrapper(
+        F("hours") * F("booking__probability") / 100,
+        output_field=DecimalField(max_digits=12, decimal_places=4),
+    )
+    rows = (
+        BookingDay.objects.filter(person_id__in=person_ids, date__gte=start, date__lte=end)
+        .values("person_id", "date", "kind")
+        .annotate(total=Sum("hours"), weighted=Sum(weighted))
+        .order_by()
+    )
+    acc: dict[int, dict[dt.date, list[Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
+    )
+    for row in rows:
+        slot = acc[row["person_id"]][row["date"]]
+        total = Decimal(row["total"])
+        if row["kind"] == BookingDay.Kind.CONFIRMED:
+            slot[0] += total
+        elif row["kind"] == BookingDay.Kind.TENTATIVE:
+            slot[1] += total
+            slot[2] += Decimal(row["weighted"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        else:
+            slot[3] += total
+    return {
+        pid: {d: (v[0], v[1], v[2], v[3]) for d, v in days.items()} for pid, days in acc.items()
+    }
+
+
+COLUMNS = [
+    "Person",
+    "Week of",
+    "Capacity",
+    "Confirmed",
+    "Tentative",
+    "Tentative (weighted)",
+    "Internal",
+    "Time off",
+    "Holidays",
+    "Free",
+    "Utilization %",
+    "Forecast %",
+    "Flags",
+]
+
+
+def _row(name: str, w: WeekFigures) -> list[object]:
+    flags = ", ".join(f for f, on in (("over-booked", w.overbooked), ("idle", w.idle)) if on)
+    return [
+        name,
+        w.monday,
+        w.capacity,
+        w.confirmed,
+        w.tentative,
+        w.tentative_weighted,
+        w.internal,
+        w.time_off,
+        w.holidays,
+        w.free,
+        w.utilization,
+        w.forecast,
+        flags,
+    ]
+
+
+def review_xlsx(review: WeeklyReview) -> bytes:
+    """The review as a workbook: numbers are numeric cells and dates are date cells."""
+    book = Workbook()
+    sheet = book.worksheets[0]
+    sheet.title = "Weekly review"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    warn = PatternFill("solid", fgColor="FDE2E1")
+    for pr in review.people:
+        for w in pr.weeks:
+            sheet.append(_row(pr.person.name, w))
+            if w.overbooked:
+                for cell in sheet[sheet.max_row]:
+                    cell.fill = warn
+    for w in review.team:
+        sheet.append(_row("Team", w))
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=2):
+        row[1].number_format = "yyyy-mm-dd"
+        for cell in row[2:12]:
+            cell.number_format = "0.00"
+    sheet.freeze_panes = "C2"
+    for letter, width in zip(
+        "ABCDEFGHIJKLM", (28, 12, 10, 10, 10, 12, 10, 10, 10, 10, 12, 11, 20), strict=True
+    ):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def review_people(
+    *,
+    start: dt.date,
+    weeks: int,
+    role: str = "pse",
+    skill: str = "",
+    country: str = "",
+    manager_id: int | None = None,
+) -> list[Person]:
+    """Who the review covers: people with the role (PSEs by default) employed at some point in
+    the weeks reviewed."""
+    monday = week_start(start)
+    end = monday + dt.timedelta(days=7 * weeks - 1)
+    qs = people.person_list(role=role, skill=skill, country=country, manager_id=manager_id)
+    return [p for p in qs if p.start_date <= end and (p.end_date is None or p.end_date >= monday)]
