@@ -10,6 +10,7 @@ from django.test import Client
 
 from psa.core.models import ApiToken
 from psa.core.roles import Role
+from psa.engagements.models import Customer
 from psa.people.models import Person
 
 MakePerson = Callable[..., Person]
@@ -77,8 +78,11 @@ def test_audit_page_filters_by_record(make_person: MakePerson) -> None:
     head = make_person(Role.HEAD_OF_PS)
     client = client_for(head)
     client.post("/customers/", {"customer-name": "Acme"})
+    acme = Customer.objects.get()
 
-    html = client.get("/audit/?target_type=engagements.customer&target_id=1").content.decode()
+    html = client.get(
+        f"/audit/?target_type=engagements.customer&target_id={acme.pk}"
+    ).content.decode()
     other = client.get("/audit/?target_type=people.person&target_id=999").content.decode()
 
     assert "customer.create" in html

@@ -655,6 +655,26 @@ def test_add_a_comment_without_htmx_redirects(pse: Person) -> None:
 # ------------------------------------------------------------------ customers
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/customers/?search=a%00b",
+        "/engagements/?search=a%00b",
+        "/people/?search=a%00b",
+        "/people/?skill=%00&country=%00",
+    ],
+)
+def test_nul_characters_in_filters_are_no_crash(pc: Person, path: str) -> None:
+    assert client_for(pc).get(path).status_code == 200
+
+
+def test_nul_characters_in_a_form_are_a_field_error(pc: Person) -> None:
+    customer = CustomerFactory()
+    response = client_for(pc).post("/engagements/new/", form_data(customer, name="a\x00b"))
+    assert response.status_code == 422
+    assert "Null characters are not allowed." in response.content.decode()
+
+
 def test_customer_list_and_create(pc: Person) -> None:
     CustomerFactory(name="Acme")
     client = client_for(pc)
@@ -708,6 +728,24 @@ def test_customer_page_lists_its_engagements_and_renames(pc: Person) -> None:
 
 def test_unknown_customer_is_a_404(pc: Person) -> None:
     assert client_for(pc).get("/customers/999999/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/engagements/{big}/"),
+        ("get", "/engagements/{big}/edit/"),
+        ("get", "/customers/{big}/"),
+        ("get", "/people/{big}/"),
+        ("post", "/engagements/{big}/status/"),
+        ("post", "/engagements/milestones/{big}/reached/"),
+        ("post", "/people/time-off/{big}/delete/"),
+    ],
+)
+def test_ids_beyond_any_integer_column_are_404_not_500(pc: Person, method: str, path: str) -> None:
+    client = client_for(pc)
+    response = getattr(client, method)(path.format(big=10**20), {"status": "booked"})
+    assert response.status_code == 404
 
 
 def test_pages_stay_small_in_queries(pc: Person, django_assert_max_num_queries: Any) -> None:

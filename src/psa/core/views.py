@@ -94,6 +94,12 @@ def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
+def text_param(value: str, max_length: int) -> str:
+    """A free-text query parameter made safe to filter on: no NUL (PostgreSQL refuses it),
+    trimmed, at most `max_length` characters."""
+    return value.replace("\x00", "").strip()[:max_length]
+
+
 def changed_fields(form: forms.BaseForm, names: Iterable[str]) -> list[str]:
     """The fields the user changed, limited to the service's input fields."""
     allowed = set(names)
@@ -135,9 +141,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @page
 def audit_page(request: HttpRequest) -> HttpResponse:
-    target_type = request.GET.get("target_type", "").strip()[:80]
-    target_id = request.GET.get("target_id", "").strip()[:64]
-    action = request.GET.get("action", "").strip()[:80]
+    target_type = text_param(request.GET.get("target_type", ""), 80)
+    target_id = text_param(request.GET.get("target_id", ""), 64)
+    action = text_param(request.GET.get("action", ""), 80)
     entries = audit.audit_list(
         target_type=target_type, target_id=target_id, action=action, limit=200
     )
@@ -168,10 +174,11 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Token revoked.")
                 return redirect("tokens")
             days = int(request.POST.get("days") or 90)
+            name = forms.CharField(required=False).clean(request.POST.get("name", ""))
             issued = tokens.token_create(
                 actor=me,
                 user=request.user,  # type: ignore[arg-type]
-                name=request.POST.get("name", ""),
+                name=name,
                 days=days,
             )
             new_secret = issued.secret

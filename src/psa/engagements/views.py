@@ -23,6 +23,7 @@ from psa.core.views import (
     page,
     paginate,
     refuse,
+    text_param,
 )
 from psa.engagements import rules, selectors, services
 from psa.engagements.forms import (
@@ -60,7 +61,7 @@ def _may_create(me: Actor) -> bool:
 @page
 def customer_list(request: HttpRequest) -> HttpResponse:
     me = actor(request)
-    search = request.GET.get("search", "").strip()[:100]
+    search = text_param(request.GET.get("search", ""), 100)
     form = CustomerForm()
     status = 200
     if request.method == "POST":
