@@ -6,6 +6,7 @@ from psa.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("feeds/", include("psa.scheduling.feed_views")),
     path("api/v1/", api.urls),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
