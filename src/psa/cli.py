@@ -242,8 +242,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     _data_dir(args)
-    if args.db == "postgres" and not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/psa_bench"
+    if args.db == "postgres":
+        # Never the application's own DATABASE_URL: the benchmark loads a synthetic organisation.
+        os.environ["DATABASE_URL"] = (
+            os.environ.get("PSA_BENCH_DATABASE_URL")
+            or "postgres://postgres@127.0.0.1:5432/psa_bench"
+        )
     from psa.bench import run
 
     return run(area=args.area, size=args.size, db=args.db)

@@ -4,9 +4,9 @@ Each area is a module here with `run(*, size: str, db: str) -> int` (the `time` 
 `timetracking`). Every measurement is one JSON line on stdout (see `emit`); progress and
 diagnostics go to stderr. Timing is for the benchmark, never a test assertion.
 
-The benchmark never touches the data folder's own database: SQLite runs use
-`<data dir>/bench/<size>/psa.sqlite3`, PostgreSQL runs use $DATABASE_URL (`psa bench` points it
-at the `psa_bench` database, created if missing).
+The benchmark never touches the application's own database: SQLite runs use
+`<data dir>/bench/<size>/psa.sqlite3`; PostgreSQL runs use $PSA_BENCH_DATABASE_URL, by default
+the `psa_bench` database on 127.0.0.1 (created if missing), never $DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ AREAS = {
     "education": "education",
     "finance": "finance",
 }
+
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/psa_bench"
 
 # (people, engagements) of the synthetic organisation each size runs against.
 SIZES = {"small": (1000, 5000), "large": (3000, 30000)}
@@ -70,7 +72,7 @@ def prepare(*, size: str, db: str) -> None:
     if db == "sqlite":
         os.environ.pop("DATABASE_URL", None)
     else:
-        url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/psa_bench"
+        url = os.environ.get("PSA_BENCH_DATABASE_URL") or DEFAULT_POSTGRES_URL
         os.environ["DATABASE_URL"] = url
         _create_postgres_database(url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psa.settings")
