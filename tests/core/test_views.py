@@ -66,6 +66,7 @@ def test_home_marks_the_current_page_and_links_the_person(make_person: MakePerso
     html = client_for(me).get("/").content.decode()
     assert 'href="/" aria-current="page">Home</a>' in html
     assert f'href="/people/{me.pk}/">My page</a>' in html
+    assert "Your roles: PSE (consultant, trainer)." in html
 
 
 def test_nav_marks_section_pages(make_person: MakePerson) -> None:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from psa.core import audit, clock, tokens
 from psa.core.api import actor
 from psa.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from psa.core.roles import Role
 from psa.core.selectors import dashboard_for
 
 PER_PAGE = 50
@@ -136,7 +137,10 @@ class LoginView(auth_views.LoginView):
 
 @page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", dashboard_for(actor=actor(request)))
+    context = dashboard_for(actor=actor(request))
+    labels = dict(Role.choices)
+    context["roles"] = [labels.get(r, r) for r in context.get("roles", [])]
+    return render(request, "core/home.html", context)
 
 
 @page
