@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -143,3 +145,64 @@ def test_the_stylesheet_and_htmx_are_found(db: None) -> None:
     assert "/static/psa/psa.css" in html
     assert "htmx-2.min.js" in html
     assert '"code":"422","swap":true' in html  # htmx swaps form errors in
+
+
+class _Controls(HTMLParser):
+    """Collects form controls and the ids that labels point at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "label" and a.get("for"):
+            self.label_for.add(str(a["for"]))
+        if tag in ("input", "select", "textarea") and a.get("type") not in (
+            "hidden",
+            "submit",
+            "button",
+        ):
+            self.controls.append(a)
+
+
+def test_every_control_on_every_page_has_a_label(make_person: MakePerson) -> None:
+    from psa.core.roles import SYSTEM
+    from psa.engagements.models import Engagement
+    from psa.people import services as people_services
+    from tests.engagements.test_views import custom_sow
+
+    boss = make_person(Role.HEAD_OF_PS, Role.PROJECT_COORDINATOR)
+    report = make_person(Role.PSE, manager=boss)
+    engagement = custom_sow()
+    people_services.time_off_create(
+        actor=SYSTEM,
+        person=report,
+        start_date=dt.date(2026, 12, 1),
+        end_date=dt.date(2026, 12, 2),
+    )
+    client = client_for(boss)
+    pages = [
+        "/",
+        "/people/",
+        f"/people/{report.pk}/",
+        "/people/new/",
+        f"/people/{report.pk}/edit/",
+        "/engagements/",
+        f"/engagements/{engagement.pk}/",
+        "/engagements/new/",
+        f"/engagements/{engagement.pk}/edit/",
+        "/customers/",
+        f"/customers/{engagement.customer_id}/",
+        "/audit/",
+        "/tokens/",
+    ]
+    assert Engagement.objects.count() == 1
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        parser = _Controls()
+        parser.feed(response.content.decode())
+        for control in parser.controls:
+            assert control.get("id") in parser.label_for, (path, control)
