@@ -462,3 +462,14 @@ def test_the_feed_reads_a_fixed_number_of_queries_however_many_bookings(s: Any) 
     book(s, engagement=s.deal, start_date=day(7), end_date=day(9))
     internal(s)
     assert queries() == few
+
+
+def test_only_the_creator_or_a_coordinator_revokes_an_engagement_feed(s: Any) -> None:
+    engagement_feed(s)  # created by the PSE
+    feed = CalendarFeed.objects.get()
+    assert feed.created_by_id == s.pse.user_id
+    refused = s.api(s.other).delete(f"/api/v1/scheduling/feeds/{feed.pk}")
+    assert refused.status_code == 403
+    feed.refresh_from_db()
+    assert feed.revoked_at is None
+    assert s.api(s.pse).delete(f"/api/v1/scheduling/feeds/{feed.pk}").status_code == 204

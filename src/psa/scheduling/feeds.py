@@ -42,7 +42,6 @@ from django.db.models import Q
 
 from psa.core import clock
 from psa.core.errors import NotFound
-from psa.core.models import AuditEntry
 from psa.core.roles import Actor
 from psa.scheduling import selectors
 from psa.scheduling.models import Booking, CalendarFeed, Firmness
@@ -86,17 +85,10 @@ def feed_get(*, feed_id: int) -> CalendarFeed:
 
 def feed_list(*, actor: Actor, include_revoked: bool = False) -> list[CalendarFeed]:
     """The caller's feeds: those of their own schedule (whoever created them) and those they
-    created (for others, or for engagements). CalendarFeed stores no creator, so "created by"
-    is read from the audit log's ``feed.create`` entries, which services.feed_create writes in
-    the same transaction as the feed."""
+    created (for others, or for engagements)."""
     mine = Q(person_id=actor.person_id) if actor.person_id is not None else Q(pk__in=[])
     if actor.user_id is not None:
-        created = AuditEntry.objects.filter(
-            action="feed.create",
-            target_type=CalendarFeed._meta.label_lower,
-            actor_id=actor.user_id,
-        ).values_list("target_id", flat=True)
-        mine |= Q(pk__in=[int(pk) for pk in created if pk.isdigit()])
+        mine |= Q(created_by_id=actor.user_id)
     qs = CalendarFeed.objects.select_related("person", "engagement", "engagement__customer")
     qs = qs.filter(mine)
     if not include_revoked:

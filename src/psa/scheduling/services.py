@@ -654,6 +654,8 @@ def engagement_status_change(
 
 ERR_FEED_TARGET = "a feed is for one person or one engagement"
 ERR_FEED_NOT_YOURS = "you may only create feeds for yourself, or as a coordinator"
+ERR_FEED_REVOKE = "only the feed's owner, its creator or a coordinator may revoke it"
+ERR_FEED_TEAM_ONLY = "only team members may create calendar feeds"
 
 
 def feed_create(
@@ -662,6 +664,8 @@ def feed_create(
     """A secret-token iCalendar feed URL for a person's or an engagement's bookings."""
     if (person is None) == (engagement is None):
         raise ValidationFailed(ERR_FEED_TARGET, field="person_id")
+    if actor.person_id is None and not actor.is_admin:
+        raise PermissionDenied(ERR_FEED_TEAM_ONLY)
     if person is not None and actor.person_id != person.pk and not actor.has_any(*DECIDERS):
         raise PermissionDenied(ERR_FEED_NOT_YOURS, field="person_id")
     with transaction.atomic():
@@ -669,6 +673,7 @@ def feed_create(
             person=person,
             engagement=engagement,
             token=secrets.token_urlsafe(32),
+            created_by_id=actor.user_id,
             created_at=clock.now(),
         )
         audit.record(
@@ -681,12 +686,13 @@ def feed_create(
 
 
 def feed_revoke(*, actor: Actor, feed: CalendarFeed) -> CalendarFeed:
-    if (
-        feed.person_id is not None
-        and actor.person_id != feed.person_id
-        and not actor.has_any(*DECIDERS)
-    ):
-        raise PermissionDenied(ERR_FEED_NOT_YOURS, field="feed_id")
+    allowed = (
+        (feed.person_id is not None and actor.person_id == feed.person_id)
+        or (feed.created_by_id is not None and actor.user_id == feed.created_by_id)
+        or actor.has_any(*DECIDERS)
+    )
+    if not allowed:
+        raise PermissionDenied(ERR_FEED_REVOKE, field="feed_id")
     with transaction.atomic():
         if feed.revoked_at is None:
             feed.revoked_at = clock.now()
