@@ -181,3 +181,41 @@ def test_duplicate_customer_name_is_refused() -> None:
         services.customer_create(actor=SYSTEM, name="ACME")
     assert exc.value.errors[0].field == "name"
     assert Customer.objects.count() == 1
+
+
+def test_replacing_milestones_keeps_the_dates_they_were_reached() -> None:
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
+    reached = dt.date(2026, 12, 9)
+    services.milestones_replace(
+        actor=SYSTEM,
+        engagement=engagement,
+        milestones=[MilestoneSpec("Design", D("50"), reached), MilestoneSpec("Build", D("50"))],
+    )
+    assert list(engagement.milestones.values_list("reached_on", flat=True)) == [reached, None]
+
+
+def test_update_with_bad_milestones_changes_neither_fields_nor_milestones() -> None:
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
+    with pytest.raises(ValidationFailed):
+        services.engagement_update(
+            actor=SYSTEM,
+            engagement=engagement,
+            data=EngagementInput(name="Renamed"),
+            fields_set=["name"],
+            milestones=[MilestoneSpec("only", D("90"))],
+        )
+    engagement.refresh_from_db()
+    assert engagement.name == "Migration"
+    assert engagement.milestones.count() == 4
+
+
+def test_engagement_history_includes_milestones_and_comments() -> None:
+    from psa.core.audit import history_for
+
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
+    services.milestone_set_reached(
+        actor=SYSTEM, milestone=engagement.milestones.first(), reached_on=dt.date(2026, 12, 9)
+    )
+    services.comment_add(actor=SYSTEM, engagement=engagement, body="Kick-off done")
+    actions = [h.action for h in history_for(engagement)]
+    assert actions == ["comment.create", "milestone.reached", "engagement.create"]

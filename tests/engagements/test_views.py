@@ -428,7 +428,7 @@ def edit_data(engagement: Engagement, **overrides: str) -> dict[str, str]:
         data[f"ms-{i}-name"] = m.name
         data[f"ms-{i}-weight"] = str(m.weight)
         if m.reached_on:
-            data[f"ms-{i}-reached"] = "on"
+            data[f"ms-{i}-reached_on"] = m.reached_on.isoformat()
     data.update(overrides)
     return data
 

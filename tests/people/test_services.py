@@ -209,3 +209,20 @@ def test_bad_time_off_is_refused(
         services.time_off_create(actor=SYSTEM, person=person, **args)  # type: ignore[arg-type]
     assert exc.value.errors[0].field == field
     assert TimeOff.objects.count() == 0
+
+
+def test_a_manager_changing_only_the_pay_currency_is_refused_cleanly(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    manager = make_person(Role.DELIVERY_MANAGER)
+    report = make_person(Role.PSE, manager=manager)
+    with pytest.raises(PermissionDenied) as exc:
+        services.person_update(
+            actor=actor_of(manager),
+            person=report,
+            data=PersonInput(cost_currency="EUR"),
+            fields_set=["cost_currency"],
+        )
+    assert exc.value.errors[0].field == "cost_currency"
+    report.refresh_from_db()
+    assert report.cost_currency == "USD"

@@ -31,7 +31,7 @@ customers = Router(tags=["customers"])
 
 
 def _specs(items: list[MilestoneIn]) -> list[rules.MilestoneSpec]:
-    return [rules.MilestoneSpec(m.name, m.weight, m.reached) for m in items]
+    return [rules.MilestoneSpec(m.name, m.weight, m.reached_on) for m in items]
 
 
 @customers.get("", response=list[CustomerOut])

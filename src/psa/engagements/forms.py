@@ -111,7 +111,7 @@ class MilestoneRowForm(forms.Form):
         label="Weight (%)",
         widget=forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 100}),
     )
-    reached = forms.BooleanField(required=False)
+    reached_on = forms.DateField(required=False, label="Reached on")
 
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
@@ -141,7 +141,7 @@ class BaseMilestoneFormSet(forms.BaseFormSet):
                 rules.MilestoneSpec(
                     (data.get("name") or "").strip(),
                     weight if weight is not None else Decimal("0"),
-                    bool(data.get("reached")),
+                    data.get("reached_on"),
                 )
             )
         return result
@@ -160,13 +160,10 @@ MilestoneFormSet = forms.formset_factory(
 def milestone_initial(milestones: list[Milestone] | None = None) -> list[dict[str, Any]]:
     if milestones is None:
         return [
-            {"name": s.name, "weight": s.weight, "reached": s.reached}
+            {"name": s.name, "weight": s.weight, "reached_on": s.reached_on}
             for s in rules.default_milestones()
         ]
-    return [
-        {"name": m.name, "weight": m.weight, "reached": m.reached_on is not None}
-        for m in milestones
-    ]
+    return [{"name": m.name, "weight": m.weight, "reached_on": m.reached_on} for m in milestones]
 
 
 def milestone_formset(

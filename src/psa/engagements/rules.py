@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,7 +33,7 @@ ERR_NO_MILESTONES = "a custom SOW needs at least one milestone"
 class MilestoneSpec:
     name: str
     weight: Decimal
-    reached: bool = False
+    reached_on: dt.date | None = None
 
 
 def default_milestones() -> list[MilestoneSpec]:

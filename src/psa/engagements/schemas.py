@@ -28,7 +28,7 @@ class CustomerOut(Schema):
 class MilestoneIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     weight: Decimal = Field(description="Percent of the SOW; all weights sum to 100.")
-    reached: bool = False
+    reached_on: dt.date | None = Field(None, description="When it was reached, if it was.")
 
 
 class MilestoneOut(Schema):

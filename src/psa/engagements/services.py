@@ -66,8 +66,13 @@ def can_edit_engagements(actor: Actor) -> bool:
     return actor.has_any(*EDITORS)
 
 
+def can_create_engagements(actor: Actor) -> bool:
+    return actor.has_any(*CREATORS)
+
+
 def _require_editor(actor: Actor, *, creating: bool = False) -> None:
-    if not actor.has_any(*(CREATORS if creating else EDITORS)):
+    allowed = can_create_engagements(actor) if creating else can_edit_engagements(actor)
+    if not allowed:
         raise PermissionDenied(ERR_MAY_NOT_EDIT)
 
 
@@ -168,14 +173,13 @@ def _validate(data: EngagementInput, names: set[str], current: Engagement | None
 
 def _write_milestones(engagement: Engagement, specs: Sequence[rules.MilestoneSpec]) -> None:
     engagement.milestones.all().delete()
-    today = clock.today()
     Milestone.objects.bulk_create(
         Milestone(
             engagement=engagement,
             name=s.name.strip(),
             weight=s.weight,
             position=i,
-            reached_on=today if s.reached else None,
+            reached_on=s.reached_on,
         )
         for i, s in enumerate(specs, start=1)
     )
@@ -227,11 +231,21 @@ def _locked_for_update(engagement: Engagement) -> Engagement:
 
 
 def engagement_update(
-    *, actor: Actor, engagement: Engagement, data: EngagementInput, fields_set: Iterable[str]
+    *,
+    actor: Actor,
+    engagement: Engagement,
+    data: EngagementInput,
+    fields_set: Iterable[str],
+    milestones: Sequence[rules.MilestoneSpec] | None = None,
 ) -> Engagement:
+    """Change the named fields and, if given, replace the milestones: one change, all or
+    nothing."""
     _require_editor(actor)
     names = set(fields_set)
     _validate(data, names, engagement)
+    if milestones is not None:
+        kind = data.kind if "kind" in names else engagement.kind
+        _check_milestones(kind, milestones)
     with transaction.atomic():
         engagement = _locked_for_update(engagement)
         if "kind" in names and data.kind != engagement.kind and engagement.milestones.exists():
@@ -241,15 +255,18 @@ def engagement_update(
             setattr(engagement, name, getattr(data, name))
         engagement.updated_at = clock.now()
         engagement.save()
-        if engagement.kind == Kind.CUSTOM_SOW and not engagement.milestones.exists():
-            _write_milestones(engagement, rules.default_milestones())
-        audit.record(
-            actor=actor,
-            action="engagement.update",
-            target=engagement,
-            before=before,
-            after=audit.snapshot(engagement),
-        )
+        if names:
+            audit.record(
+                actor=actor,
+                action="engagement.update",
+                target=engagement,
+                before=before,
+                after=audit.snapshot(engagement),
+            )
+        if milestones is not None:
+            _replace_milestones(actor, engagement, milestones)
+        elif engagement.kind == Kind.CUSTOM_SOW and not engagement.milestones.exists():
+            _replace_milestones(actor, engagement, rules.default_milestones())
     return engagement
 
 
@@ -288,23 +305,33 @@ def milestones_replace(
 ) -> Engagement:
     """Replace a custom SOW's milestones as a whole (weights must sum to 100)."""
     _require_editor(actor)
-    if engagement.kind != Kind.CUSTOM_SOW:
+    _check_milestones(engagement.kind, milestones)
+    with transaction.atomic():
+        engagement = _locked_for_update(engagement)
+        _replace_milestones(actor, engagement, milestones)
+    return engagement
+
+
+def _check_milestones(kind: str, milestones: Sequence[rules.MilestoneSpec]) -> None:
+    if kind != Kind.CUSTOM_SOW:
         raise ValidationFailed(rules.ERR_MILESTONES_KIND, field="milestones")
     problems = rules.milestone_errors(milestones)
     if problems:
         raise ValidationFailed.collect([FieldError("milestones", p) for p in problems])
-    with transaction.atomic():
-        engagement = _locked_for_update(engagement)
-        before = _milestones_snapshot(engagement)
-        _write_milestones(engagement, milestones)
-        audit.record(
-            actor=actor,
-            action="engagement.milestones",
-            target=engagement,
-            before={"milestones": before},
-            after={"milestones": _milestones_snapshot(engagement)},
-        )
-    return engagement
+
+
+def _replace_milestones(
+    actor: Actor, engagement: Engagement, milestones: Sequence[rules.MilestoneSpec]
+) -> None:
+    before = _milestones_snapshot(engagement)
+    _write_milestones(engagement, milestones)
+    audit.record(
+        actor=actor,
+        action="engagement.milestones",
+        target=engagement,
+        before={"milestones": before},
+        after={"milestones": _milestones_snapshot(engagement)},
+    )
 
 
 def milestone_set_reached(
@@ -316,12 +343,13 @@ def milestone_set_reached(
         before = {"reached_on": milestone.reached_on}
         milestone.reached_on = reached_on
         milestone.save(update_fields=["reached_on"])
+        # Recorded on the engagement, so its history reads as one story.
         audit.record(
             actor=actor,
             action="milestone.reached",
-            target=milestone,
-            before=before,
-            after={"reached_on": reached_on},
+            target=milestone.engagement,
+            before={"milestone": milestone.name, **before},
+            after={"milestone": milestone.name, "reached_on": reached_on},
         )
     return milestone
 
@@ -343,7 +371,7 @@ def comment_add(*, actor: Actor, engagement: Engagement, body: str) -> Comment:
         audit.record(
             actor=actor,
             action="comment.create",
-            target=comment,
-            after={"engagement_id": engagement.pk, "body": body},
+            target=engagement,
+            after={"comment_id": comment.pk, "body": body},
         )
     return comment

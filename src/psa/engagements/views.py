@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,6 +38,7 @@ from psa.engagements.forms import (
     rows_from_post,
 )
 from psa.engagements.models import Customer, Engagement, Kind, Status
+from psa.scheduling.services import engagement_status_change
 
 ADD_ROW = "add_milestone_row"
 TRANSITION_LABELS: dict[str, str] = {
@@ -51,8 +51,7 @@ TRANSITION_LABELS: dict[str, str] = {
 
 
 def _may_create(me: Actor) -> bool:
-    # Mirrors engagements.services._require_editor(creating=True): only to show the links.
-    return me.has_any(*services.CREATORS)
+    return services.can_create_engagements(me)
 
 
 # ------------------------------------------------------------------ customers
@@ -263,17 +262,16 @@ def engagement_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
         data = form.to_input()
         names = changed_fields(form, ENGAGEMENT_FIELDS)
         specs = formset.specs() if data.kind == Kind.CUSTOM_SOW else []
-        before = [rules.MilestoneSpec(m.name, m.weight, m.reached_on is not None) for m in current]
+        before = [rules.MilestoneSpec(m.name, m.weight, m.reached_on) for m in current]
         replace = data.kind == Kind.CUSTOM_SOW and specs != before
         try:
-            # One change: the fields and the milestones are saved together or not at all.
-            with transaction.atomic():
-                if names:
-                    engagement = services.engagement_update(
-                        actor=me, engagement=engagement, data=data, fields_set=names
-                    )
-                if replace:
-                    services.milestones_replace(actor=me, engagement=engagement, milestones=specs)
+            engagement = services.engagement_update(
+                actor=me,
+                engagement=engagement,
+                data=data,
+                fields_set=names,
+                milestones=specs if replace else None,
+            )
         except DomainError as exc:
             status = apply_domain_errors(form, exc, elsewhere={"milestones": milestone_errors})
         else:
@@ -329,13 +327,22 @@ def engagement_status(request: HttpRequest, engagement_id: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
-            engagement = services.engagement_set_status(
+            # The schedule follows the status: tentative work firms up, cancelled work is freed.
+            outcomes = engagement_status_change(
                 actor=actor(request), engagement=engagement, **form.cleaned_data
             )
         except DomainError as exc:
             status = apply_domain_errors(form, exc)
         else:
+            engagement.refresh_from_db()
             messages.success(request, f"Status is now {engagement.get_status_display()}.")
+            for o in outcomes:
+                if not o.confirmed:
+                    messages.warning(
+                        request,
+                        f"Tentative booking #{o.booking.pk} ({o.booking.person}) no longer fits "
+                        "and stays tentative: re-plan it.",
+                    )
             return redirect("engagement_detail", engagement_id=engagement.pk)
     else:
         status = 422

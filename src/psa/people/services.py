@@ -33,6 +33,7 @@ ERR_TIME_OFF_HOURS = "hours per day must be more than 0 and at most 24"
 ERR_TIME_OFF_NOT_YOURS = "you may only change your own time off or that of people you manage"
 
 PEOPLE_ADMINS = (Role.HEAD_OF_PS,)
+PAY_AND_ROLES = frozenset({"roles", "cost_rate", "cost_currency"})
 
 
 @dataclass
@@ -69,6 +70,10 @@ def can_manage_person(actor: Actor, person: Person | None) -> bool:
         and person.manager_id is not None
         and person.manager_id == actor.person_id
     )
+
+
+def can_change_pay_and_roles(actor: Actor) -> bool:
+    return actor.has_any(*PEOPLE_ADMINS)
 
 
 COST_READERS = (
@@ -226,8 +231,8 @@ def person_update(
     names = set(fields_set)
     if not can_manage_person(actor, person):
         raise PermissionDenied(ERR_MAY_NOT_MANAGE)
-    if names & {"roles", "cost_rate", "cost_currency"} and not actor.has_any(*PEOPLE_ADMINS):
-        raise PermissionDenied(ERR_MAY_NOT_GRANT, field=sorted(names & {"roles", "cost_rate"})[0])
+    if names & PAY_AND_ROLES and not can_change_pay_and_roles(actor):
+        raise PermissionDenied(ERR_MAY_NOT_GRANT, field=sorted(names & PAY_AND_ROLES)[0])
     if "country" in names:
         data.country = data.country.upper()
     _validate(data, names=names, person=person)

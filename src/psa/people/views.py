@@ -40,8 +40,7 @@ WEEKDAY_LABELS = dict(WEEKDAYS)
 
 
 def _may_grant(request: HttpRequest) -> bool:
-    # Mirrors people.services.person_update's check, only to disable fields it would refuse.
-    return actor(request).has_any(*services.PEOPLE_ADMINS)
+    return services.can_change_pay_and_roles(actor(request))
 
 
 @page
