@@ -867,3 +867,93 @@ def load_large(
             target_id="large",
             after={"people": people, "engagements": engagements},
         )
+
+
+def load_large_schedule(
+    *,
+    bookings: int,
+    start: dt.date,
+    days: int = 730,
+    seed: int = 11,
+    progress: Progress = lambda _: None,
+) -> int:
+    """Bulk-insert `bookings` synthetic bookings (with their days) for the synthetic people over
+    `days` days from `start`: 70 % confirmed, 15 % tentative, 15 % internal time; 1-5 working
+    days of 2-8 hours each. Returns how many were written."""
+    from psa.scheduling.models import Booking, BookingDay, Firmness
+
+    rng = random.Random(seed)
+    people_ids = list(
+        Person.objects.filter(email__startswith="synthetic").values_list("pk", flat=True)
+    )
+    engagement_ids = list(
+        Engagement.objects.filter(name__startswith="Engagement ")
+        .exclude(status__in=[Status.COMPLETE, Status.CANCELLED])
+        .values_list("pk", flat=True)[:5000]
+    )
+    if not people_ids or not engagement_ids:
+        return 0
+    now = clock.now()
+    written = 0
+    batch = 5000
+    while written < bookings:
+        n = min(batch, bookings - written)
+        rows: list[Booking] = []
+        plans: list[list[tuple[dt.date, Decimal]]] = []
+        for _ in range(n):
+            first = start + dt.timedelta(days=rng.randrange(days))
+            while first.weekday() >= 5:
+                first += dt.timedelta(days=1)
+            length = rng.randrange(1, 6)
+            dates: list[dt.date] = []
+            day = first
+            while len(dates) < length:
+                if day.weekday() < 5:
+                    dates.append(day)
+                day += dt.timedelta(days=1)
+            per_day = Decimal(rng.randrange(2, 9))
+            roll = rng.random()
+            internal = roll >= 0.85
+            tentative = 0.70 <= roll < 0.85
+            rows.append(
+                Booking(
+                    person_id=rng.choice(people_ids),
+                    engagement_id=None if internal else rng.choice(engagement_ids),
+                    task_name="Synthetic internal task" if internal else "",
+                    firmness=Firmness.TENTATIVE if tentative else Firmness.CONFIRMED,
+                    probability=rng.choice([25, 50, 75]) if tentative else 100,
+                    start_date=dates[0],
+                    end_date=dates[-1],
+                    hours=per_day * len(dates),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            plans.append([(d, per_day) for d in dates])
+        with transaction.atomic():
+            created = Booking.objects.bulk_create(rows, batch_size=1000)
+            BookingDay.objects.bulk_create(
+                [
+                    BookingDay(
+                        booking_id=b.pk,
+                        person_id=b.person_id,
+                        date=d,
+                        hours=h,
+                        kind="internal" if b.engagement_id is None else b.firmness,
+                    )
+                    for b, plan in zip(created, plans, strict=True)
+                    for d, h in plan
+                ],
+                batch_size=5000,
+            )
+        written += n
+        progress(f"{written} of {bookings} bookings")
+    with transaction.atomic():
+        audit.record(
+            actor=SYSTEM,
+            action="demo.load_large_schedule",
+            target_type="demo",
+            target_id="schedule",
+            after={"bookings": bookings},
+        )
+    return written

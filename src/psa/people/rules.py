@@ -58,12 +58,18 @@ class DayCapacity:
 def daily_pattern(weekly_hours: Decimal, working_days: Sequence[int]) -> dict[int, Decimal]:
     """Weekly hours spread over the working days, to the cent, summing exactly to the week:
     20 h over 3 days is 6.67 + 6.67 + 6.66, not 3 × 6.67."""
-    days = sorted(set(working_days))
+    return dict(_daily_pattern(weekly_hours, tuple(sorted(set(working_days)))))
+
+
+@lru_cache(maxsize=256)
+def _daily_pattern(weekly_hours: Decimal, days: tuple[int, ...]) -> tuple[tuple[int, Decimal], ...]:
     if not days:
-        return {}
+        return ()
     cents = int(hours(weekly_hours) * 100)
     base, extra = divmod(cents, len(days))
-    return {d: Decimal(base + (1 if i < extra else 0)).scaleb(-2) for i, d in enumerate(days)}
+    return tuple(
+        (d, Decimal(base + (1 if i < extra else 0)).scaleb(-2)) for i, d in enumerate(days)
+    )
 
 
 @lru_cache(maxsize=512)

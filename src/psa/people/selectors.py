@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
@@ -114,16 +116,98 @@ def capacity_calendar(*, person: Person, start: dt.date, end: dt.date) -> list[D
 def capacity_for_people(
     *, people: Sequence[Person], start: dt.date, end: dt.date
 ) -> dict[int, list[DayCapacity]]:
-    """Capacity for many people at once: one query for all their time off."""
+    """Capacity for many people at once: one query for all their time off. People with the same
+    calendar (hours, working days, country, employed throughout, no time off) share one
+    computed list, so a large team costs little more than its distinct calendars."""
     by_person: dict[int, list[TimeOff]] = defaultdict(list)
     rows = TimeOff.objects.filter(
         person_id__in=[p.pk for p in people], start_date__lte=end, end_date__gte=start
     ).only("person_id", "start_date", "end_date", "hours_per_day", "kind")
     for row in rows:
         by_person[row.person_id].append(row)
-    return {
-        p.pk: capacity_days(work_pattern(p), start, end, _spans(by_person[p.pk])) for p in people
-    }
+    shared: dict[tuple[object, ...], list[DayCapacity]] = {}
+    result: dict[int, list[DayCapacity]] = {}
+    for p in people:
+        pattern = work_pattern(p)
+        whole_range = pattern.start_date <= start and (
+            pattern.end_date is None or pattern.end_date >= end
+        )
+        if by_person[p.pk] or not whole_range:
+            result[p.pk] = capacity_days(pattern, start, end, _spans(by_person[p.pk]))
+            continue
+        key = (pattern.weekly_hours, pattern.working_days, pattern.country, pattern.subdivision)
+        if key not in shared:
+            shared[key] = capacity_days(pattern, start, end)
+        result[p.pk] = shared[key]
+    return result
+
+
+@dataclass(frozen=True)
+class PersonCapacity:
+    person_id: int
+    name: str
+    days: list[DayCapacity]  # shared between people with the same calendar: do not modify
+
+
+def capacity_of_group(
+    *,
+    start: dt.date,
+    end: dt.date,
+    role: str = "",
+    skill: str = "",
+    exclude_id: int | None = None,
+) -> tuple[list[PersonCapacity], QuerySet[Any, Any]]:
+    """Capacity of everyone (with the role and skill) employed from start to end, read with
+    two queries and computed once per distinct calendar. Also returns the group's queryset, for
+    callers that join other tables to it (a subquery instead of a list of thousands of ids)."""
+    qs = Person.objects.filter(start_date__lte=start).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=end)
+    )
+    if role:
+        qs = qs.filter(role_rows__role=role)
+    if skill:
+        qs = qs.filter(skills__name__iexact=skill)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    rows = list(
+        qs.order_by("name", "id")
+        .distinct()
+        .values_list(
+            "id",
+            "name",
+            "weekly_hours",
+            "working_days",
+            "country",
+            "subdivision",
+            "start_date",
+            "end_date",
+        )
+    )
+    off: dict[int, list[TimeOff]] = defaultdict(list)
+    for row in TimeOff.objects.filter(
+        person__in=qs.values("pk"), start_date__lte=end, end_date__gte=start
+    ).only("person_id", "start_date", "end_date", "hours_per_day", "kind"):
+        off[row.person_id].append(row)
+    shared: dict[tuple[object, ...], list[DayCapacity]] = {}
+    result = []
+    for pid, name, weekly, working, country, subdivision, first, last in rows:
+        pattern = WorkPattern(
+            weekly_hours=weekly if weekly is not None else standard_weekly_hours(country),
+            working_days=tuple(working),
+            country=country,
+            subdivision=subdivision,
+            start_date=first,
+            end_date=last,
+        )
+        if off[pid]:
+            days = capacity_days(pattern, start, end, _spans(off[pid]))
+        else:
+            key = (pattern.weekly_hours, pattern.working_days, country, subdivision)
+            if key not in shared:
+                shared[key] = capacity_days(pattern, start, end)
+            days = shared[key]
+        result.append(PersonCapacity(pid, name, days))
+    return result, qs.values("pk")
 
 
 def time_off_list(

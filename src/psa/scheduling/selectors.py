@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet, Sum
 
@@ -24,13 +25,14 @@ Planned = dict[int, dict[dt.date, dict[str, Decimal]]]
 
 def planned_hours(
     *,
-    person_ids: Iterable[int],
+    person_ids: Iterable[int] | QuerySet[Any, Any],
     start: dt.date,
     end: dt.date,
     exclude_booking_id: int | None = None,
 ) -> Planned:
     """Hours already planned per person, date and kind (confirmed, tentative, internal)."""
-    qs = BookingDay.objects.filter(person_id__in=list(person_ids), date__gte=start, date__lte=end)
+    ids: Any = person_ids if isinstance(person_ids, QuerySet) else list(person_ids)
+    qs = BookingDay.objects.filter(person_id__in=ids, date__gte=start, date__lte=end)
     if exclude_booking_id is not None:
         qs = qs.exclude(booking_id=exclude_booking_id)
     result: Planned = defaultdict(lambda: defaultdict(dict))
@@ -160,24 +162,28 @@ def proposals_for(
 
 
 def _candidates(ask: Ask) -> list[rules.Candidate]:
-    """PSEs (with the skill, if one is asked for) employed over the asked dates."""
-    qs = people.person_list(role=Role.PSE, skill=ask.skill, active_on=ask.start)
-    candidates_people: Sequence[Person] = [
-        p for p in qs.exclude(pk=ask.person.pk) if p.end_date is None or p.end_date >= ask.end
-    ]
-    if not candidates_people:
-        return []
-    capacity = people.capacity_for_people(people=candidates_people, start=ask.start, end=ask.end)
-    planned = planned_hours(
-        person_ids=[p.pk for p in candidates_people], start=ask.start, end=ask.end
+    """PSEs (with the skill, if one is asked for) employed over the asked dates. People with
+    the same capacity share its plan and, when nothing is planned for them, its loads."""
+    group, ids = people.capacity_of_group(
+        start=ask.start, end=ask.end, role=Role.PSE, skill=ask.skill, exclude_id=ask.person.pk
     )
+    if not group:
+        return []
+    planned = planned_hours(person_ids=ids, start=ask.start, end=ask.end)
+    plans: dict[int, dict[dt.date, Decimal]] = {}
+    free_loads: dict[int, dict[dt.date, rules.DayLoad]] = {}
     result = []
-    for p in candidates_people:
-        days = capacity[p.pk]
-        plan = rules.plan_hours(days, hours=ask.hours, per_day=ask.per_day)
-        result.append(
-            rules.Candidate(p.pk, p.name, plan, rules.day_loads(days, planned.get(p.pk, {})))
-        )
+    for member in group:
+        key = id(member.days)
+        if key not in plans:
+            plans[key] = rules.plan_hours(member.days, hours=ask.hours, per_day=ask.per_day)
+        if member.person_id in planned:
+            loads = rules.day_loads(member.days, planned[member.person_id])
+        else:
+            if key not in free_loads:
+                free_loads[key] = rules.day_loads(member.days, {})
+            loads = free_loads[key]
+        result.append(rules.Candidate(member.person_id, member.name, plans[key], loads))
     return result
 
 

@@ -1,0 +1,172 @@
+"""`psa bench scheduling`: availability, conflict analysis with proposals, the weekly review,
+the schedule board page, on a synthetic schedule (large: 2,000 people, 200,000 bookings over two
+years).
+
+Everything runs in-process against the benchmark database (see psa.bench); each figure is the
+median (and p95 where it says so) of repeated runs on random people and dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from psa.bench import emit, ensure_dataset, note, prepare
+
+BENCH = "scheduling"
+SIZES = {"small": (300, 20_000), "large": (2000, 200_000)}  # (people, bookings)
+RUNS = {"small": 30, "large": 100}
+
+
+def _timed(fn: Callable[[], object], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def run(*, size: str, db: str) -> int:
+    prepare(size=size, db=db)
+    ensure_dataset(size)
+    from psa import demo
+    from psa.core import clock
+    from psa.people.models import Person
+    from psa.scheduling import review, selectors
+    from psa.scheduling.models import Booking
+
+    want_people, want_bookings = SIZES[size]
+    today = clock.today()
+    start = today - dt.timedelta(days=365)
+    have = Booking.objects.filter(person__email__startswith="synthetic").count()
+    if have < want_bookings:
+        note(f"loading {want_bookings - have} synthetic bookings…")
+        t0 = time.perf_counter()
+        demo.load_large_schedule(
+            bookings=want_bookings - have, start=start, progress=lambda m: note(f"  {m}")
+        )
+        note(f"  loaded in {time.perf_counter() - t0:.1f} s")
+    people = list(Person.objects.filter(email__startswith="synthetic").order_by("pk")[:want_people])
+    rng = random.Random(3)  # noqa: S311 - reproducible sample, not a secret
+    runs = RUNS[size]
+
+    def some_ask(hours: str = "8", per_day: bool = True) -> selectors.Ask:
+        person = rng.choice(people)
+        first = today + dt.timedelta(days=rng.randrange(0, 300))
+        return selectors.Ask(
+            person=person,
+            start=first,
+            end=first + dt.timedelta(days=4),
+            hours=Decimal(hours),
+            per_day=per_day,
+        )
+
+    samples = _timed(lambda: selectors.availability(ask=some_ask(), with_proposals=False), runs)
+    emit(
+        bench=BENCH,
+        metric="availability.p50",
+        value=statistics.median(samples),
+        unit="ms",
+        n=runs,
+        target=5,
+        better="lower",
+        db=db,
+    )
+    emit(
+        bench=BENCH,
+        metric="availability.p95",
+        value=_p95(samples),
+        unit="ms",
+        n=runs,
+        target=None,
+        better="lower",
+        db=db,
+    )
+
+    conflicts = 0
+
+    def analyse() -> None:
+        nonlocal conflicts
+        result = selectors.availability(ask=some_ask("10"), with_proposals=True)
+        conflicts += 1 if result.proposals else 0
+
+    analyse()  # warm up: the first call imports the holiday calendars
+    samples = _timed(analyse, max(10, runs // 5))
+    emit(
+        bench=BENCH,
+        metric="conflict_with_proposals.p50",
+        value=statistics.median(samples),
+        unit="ms",
+        n=len(samples),
+        target=50,
+        better="lower",
+        db=db,
+    )
+    emit(
+        bench=BENCH,
+        metric="conflict_with_proposals.p95",
+        value=_p95(samples),
+        unit="ms",
+        n=len(samples),
+        target=None,
+        better="lower",
+        db=db,
+    )
+
+    review_people = people[:want_people]
+    samples = _timed(
+        lambda: review.weekly_review(people_list=review_people, start=today, weeks=12), 3
+    )
+    emit(
+        bench=BENCH,
+        metric=f"weekly_review.{len(review_people)}x12",
+        value=min(samples),
+        unit="ms",
+        n=len(review_people),
+        target=1000,
+        better="lower",
+        db=db,
+    )
+    _board(db, people[:50])
+    return 0
+
+
+def _board(db: str, people: Sequence[object]) -> None:
+    """The schedule board page for 50 people × 12 weeks, rendered through Django."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        url = reverse("schedule_board")
+    except NoReverseMatch:
+        note("schedule board page not built yet: skipped")
+        return
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
+    )
+    client = Client()
+    client.force_login(user)
+    query: dict[str, str | int] = {"weeks": 12, "role": "pse", "limit": 50}
+    client.get(url, query)  # warm the template cache
+    samples = _timed(lambda: client.get(url, query), 10)
+    emit(
+        bench=BENCH,
+        metric="board.50x12",
+        value=statistics.median(samples),
+        unit="ms",
+        n=len(people),
+        target=150,
+        better="lower",
+        db=db,
+    )
