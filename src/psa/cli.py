@@ -266,6 +266,88 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schedule_import(args: argparse.Namespace) -> int:
+    """Import the scheduling spreadsheet (XLSX or CSV): every bad row on stderr, all or nothing."""
+    _data_dir(args)
+    _setup_django()
+    from psa.core.errors import DomainError
+    from psa.core.roles import SYSTEM
+    from psa.scheduling import imports, sheets
+
+    def bar(stage: str, done: int, total: int) -> None:
+        if total:
+            filled = 30 * done // total
+            text = f"{stage:<9}[{'#' * filled}{' ' * (30 - filled)}] {done:,}/{total:,} rows"
+        else:
+            text = f"{stage:<9}{done:,} rows"
+        end = "\n" if done == total else ""
+        print(f"\r{text}", end=end, file=sys.stderr, flush=True)
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"psa schedule import: {exc}", file=sys.stderr)
+        return 2
+    try:
+        who = SYSTEM
+        if args.user:
+            from psa.core import tokens
+            from psa.people.selectors import actor_for
+
+            who = actor_for(tokens.user_by_username(args.user))
+        sheet = sheets.read_sheet(data, progress=bar)
+        report = imports.schedule_import(
+            actor=who,
+            rows=sheet,
+            dry_run=args.dry_run,
+            override_capacity=args.override_capacity,
+            progress=bar,
+            source=Path(args.file).name,
+        )
+    except DomainError as exc:
+        print(f"psa schedule import: {exc.message}", file=sys.stderr)
+        return 2
+    for error in report.errors:
+        print(f"{error.field}: {error.reason}", file=sys.stderr)
+    for error in report.over_capacity:
+        print(f"{error.field}: booked over capacity: {error.reason}", file=sys.stderr)
+    if report.errors:
+        print(report.problem().message, file=sys.stderr)
+        return 1
+    verb = "would import" if args.dry_run else "imported"
+    print(
+        f"{verb} {report.bookings:,} bookings ({report.hours} h, {report.people} people) "
+        f"from {report.rows:,} rows",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_schedule_export(args: argparse.Namespace) -> int:
+    """Write the schedule to FILE (.xlsx or .csv) in the import format."""
+    import datetime as dt
+
+    _data_dir(args)
+    path = Path(args.file)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        print("psa schedule export: FILE must end in .xlsx or .csv", file=sys.stderr)
+        return 2
+    try:
+        start = dt.date.fromisoformat(args.start) if args.start else None
+        end = dt.date.fromisoformat(args.end) if args.end else None
+    except ValueError as exc:
+        print(f"psa schedule export: --start/--end: {exc}", file=sys.stderr)
+        return 2
+    _setup_django()
+    from psa.scheduling import imports, sheets
+
+    rows = imports.schedule_export(start=start, end=end)
+    path.write_bytes(sheets.write_sheet(rows, fmt))
+    print(f"wrote {len(rows):,} bookings to {path}", file=sys.stderr)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _data_dir(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psa.settings")
@@ -343,6 +425,30 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--output", "-o", help="write to this file instead of stdout")
     data_dir_arg(openapi)
     openapi.set_defaults(func=cmd_openapi)
+
+    schedule = sub.add_parser("schedule", help="the schedule as a spreadsheet (XLSX or CSV)")
+    schedule_sub = schedule.add_subparsers(dest="schedule_command", required=True)
+    schedule_import = schedule_sub.add_parser(
+        "import", help="import a scheduling spreadsheet, all or nothing; bad rows on stderr"
+    )
+    schedule_import.add_argument("file", help="an .xlsx or .csv file")
+    schedule_import.add_argument(
+        "--dry-run", action="store_true", help="check every row and report; write nothing"
+    )
+    schedule_import.add_argument(
+        "--override-capacity", action="store_true", help="book rows over capacity anyway"
+    )
+    schedule_import.add_argument("--user", help="act as this login (default: system)")
+    data_dir_arg(schedule_import)
+    schedule_import.set_defaults(func=cmd_schedule_import)
+    schedule_export = schedule_sub.add_parser(
+        "export", help="write the schedule to an .xlsx or .csv file in the import format"
+    )
+    schedule_export.add_argument("file", help="an .xlsx or .csv file")
+    schedule_export.add_argument("--start", help="bookings ending on or after this date")
+    schedule_export.add_argument("--end", help="bookings starting on or before this date")
+    data_dir_arg(schedule_export)
+    schedule_export.set_defaults(func=cmd_schedule_export)
 
     manage = sub.add_parser("manage", help="Django management commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
