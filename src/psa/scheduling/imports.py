@@ -196,7 +196,7 @@ class _Engagements:
         item = self.by_id.get(engagement_id)
         if item is None:
             return f"#{engagement_id}"
-        if len(self.by_label[_label_key(item.label)]) == 1 and not self._ID.fullmatch(item.label):
+        if len(self.by_label[_label_key(item.label)]) == 1:
             return item.label
         return f"#{engagement_id}"
 
