@@ -247,6 +247,12 @@ def test_an_empty_file_or_one_without_rows_is_refused(team: Any) -> None:
     nothing_written()
 
 
+def test_no_rows_at_all_is_refused(team: Any) -> None:
+    report = imports.schedule_import(actor=team.pc, rows=[], dry_run=False)
+    assert report.errors == [RowError(0, "file", sheets.ERR_NO_ROWS)]
+    nothing_written()
+
+
 def test_a_broken_workbook_is_refused(team: Any) -> None:
     report = run(team.pc, b"PK\x03\x04 not really a zip")
     assert [(e.row, e.column) for e in report.errors] == [(0, "file")]
@@ -571,7 +577,7 @@ def test_existing_bookings_count_and_the_override_books_over_capacity(team: Any)
     assert booked.over_capacity_reason == imports.OVERRIDE_REASON
     entry = AuditEntry.objects.get(action=imports.AUDIT_ACTION)
     assert entry.reason == imports.OVERRIDE_REASON
-    assert entry.after["over_capacity_rows"] == [2]
+    assert (entry.after["over_capacity"], entry.after["over_capacity_rows"]) == (1, [2])
 
 
 def test_time_off_and_holidays_reduce_capacity(team: Any) -> None:

@@ -35,6 +35,8 @@ from psa.people.rules import DayCapacity
 from psa.scheduling import rules, selectors, services
 from psa.scheduling.models import Booking, BookingDay, Firmness
 from psa.scheduling.sheets import (
+    ERR_NO_ROWS,
+    FILE,
     PROGRESS_EVERY,
     ParsedSheet,
     Progress,
@@ -47,6 +49,7 @@ IMPORTERS = (Role.PROJECT_COORDINATOR, Role.HEAD_OF_PS)
 MAX_HOURS_PER_DAY = Decimal("24")
 WRITE_CHUNK = 1000  # bookings per insert round (with their days)
 AUDIT_ACTION = "schedule.import"
+AUDIT_ROWS_LISTED = 100  # over-capacity rows named in the audit entry (all are counted)
 OVERRIDE_REASON = "spreadsheet import with the capacity override"
 
 ERR_MAY_NOT_IMPORT = "only the project coordinator or the head of PS imports the schedule"
@@ -449,6 +452,8 @@ def schedule_import(
     report = ImportReport(dry_run=dry_run)
     report.rows = len(sheet.rows) + len(sheet.references)
     found = list(sheet.errors)
+    if not found and not report.rows:
+        found.append(RowError(0, FILE, ERR_NO_ROWS))
     people = _People(people_selectors.person_list())
     engagements = _Engagements()
     found += _check_references(sheet.references, sheet.errors, people, engagements)
@@ -493,7 +498,8 @@ def schedule_import(
                 "people": report.people,
                 "booking_ids": [first_id, last_id] if items else [],
                 "override_capacity": override_capacity,
-                "over_capacity_rows": [e.row for e in report.over_capacity],
+                "over_capacity": len(report.over_capacity),
+                "over_capacity_rows": [e.row for e in report.over_capacity[:AUDIT_ROWS_LISTED]],
             },
             reason=OVERRIDE_REASON if report.over_capacity else "",
         )
