@@ -126,15 +126,35 @@ def test_spread_longer_reaches_the_same_total_later() -> None:
     assert spread.end == day(2)
 
 
+def candidate(
+    person_id: int, name: str, plan: dict[dt.date, Decimal], busy: dict[int, str] | None = None
+) -> rules.Candidate:
+    days = loads(busy=busy)
+    return rules.Candidate(
+        person_id,
+        name,
+        plan,
+        {d: v.capacity for d, v in days.items()},
+        {d: v.planned for d, v in days.items() if v.planned},
+    )
+
+
 def test_other_people_are_those_free_on_all_dates_most_spare_first() -> None:
     plan = {day(0): D("4"), day(1): D("4")}
-    busy = rules.Candidate(2, "Busy", plan, loads(busy={0: "6"}))
-    free = rules.Candidate(3, "Free", plan, loads())
-    half = rules.Candidate(4, "Half", plan, loads(busy={0: "2"}))
+    busy = candidate(2, "Busy", plan, busy={0: "6"})
+    free = candidate(3, "Free", plan)
+    half = candidate(4, "Half", plan, busy={0: "2"})
     proposals = rules.other_people([busy, half, free], skill="Kubernetes")
     assert [p.person_id for p in proposals] == [3, 4]
     assert "has the skill Kubernetes" in proposals[0].reason
     assert "(8.00 h to spare)" in proposals[0].reason
+    assert "(6.00 h to spare)" in proposals[1].reason
+
+
+def test_other_people_ties_are_by_name_and_the_list_is_capped() -> None:
+    plan = {day(0): D("8")}
+    team = [candidate(i, name, plan) for i, name in enumerate(["Cy", "Al", "Bo"], start=1)]
+    assert [p.person_id for p in rules.other_people(team, count=2)] == [2, 3]
 
 
 def test_proposal_keys_are_stable() -> None:

@@ -56,6 +56,11 @@ def run(*, size: str, db: str) -> int:
             bookings=want_bookings - have, start=start, progress=lambda m: note(f"  {m}")
         )
         note(f"  loaded in {time.perf_counter() - t0:.1f} s")
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh planner statistics after the bulk load
     people = list(Person.objects.filter(email__startswith="synthetic").order_by("pk")[:want_people])
     rng = random.Random(3)  # noqa: S311 - reproducible sample, not a secret
     runs = RUNS[size]

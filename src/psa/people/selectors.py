@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from psa.core.errors import NotFound
 from psa.core.roles import Actor
@@ -169,20 +171,24 @@ def capacity_of_group(
         qs = qs.filter(skills__name__iexact=skill)
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
+    # working_days read as text and parsed once per distinct value: a JSON parse per row is
+    # most of the cost for thousands of people.
     rows = list(
         qs.order_by("name", "id")
         .distinct()
+        .annotate(days_text=Cast("working_days", TextField()))
         .values_list(
             "id",
             "name",
             "weekly_hours",
-            "working_days",
+            "days_text",
             "country",
             "subdivision",
             "start_date",
             "end_date",
         )
     )
+    parsed: dict[str, tuple[int, ...]] = {}
     off: dict[int, list[TimeOff]] = defaultdict(list)
     for row in TimeOff.objects.filter(
         person__in=qs.values("pk"), start_date__lte=end, end_date__gte=start
@@ -190,10 +196,12 @@ def capacity_of_group(
         off[row.person_id].append(row)
     shared: dict[tuple[object, ...], list[DayCapacity]] = {}
     result = []
-    for pid, name, weekly, working, country, subdivision, first, last in rows:
+    for pid, name, weekly, days_text, country, subdivision, first, last in rows:
+        if days_text not in parsed:
+            parsed[days_text] = tuple(json.loads(days_text))
         pattern = WorkPattern(
             weekly_hours=weekly if weekly is not None else standard_weekly_hours(country),
-            working_days=tuple(working),
+            working_days=parsed[days_text],
             country=country,
             subdivision=subdivision,
             start_date=first,

@@ -80,7 +80,8 @@ class BookingDay(models.Model):
 
     class Meta:
         ordering = ["date"]
-        indexes = [models.Index(fields=["person", "date"])]
+        # By person for one calendar; by date for everyone in a period (review, proposals).
+        indexes = [models.Index(fields=["person", "date"]), models.Index(fields=["date", "person"])]
         constraints = [
             models.UniqueConstraint(fields=["booking", "date"], name="booking_day_unique")
         ]

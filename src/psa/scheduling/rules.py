@@ -248,40 +248,50 @@ def spread_longer(
 
 @dataclass(frozen=True)
 class Candidate:
+    """Someone who might take the asked dates: their plan for the ask, their capacity and the
+    hours already planned for them (all kinds), per date."""
+
     person_id: int
     name: str
-    plan: dict[dt.date, Decimal]
-    loads: dict[dt.date, DayLoad]
+    plan: Mapping[dt.date, Decimal]
+    capacity: Mapping[dt.date, Decimal]
+    planned: Mapping[dt.date, Decimal]
 
 
 def other_people(
     candidates: Sequence[Candidate], *, skill: str = "", count: int = 5
 ) -> list[Proposal]:
-    """People free for the whole plan on the original dates, most spare hours first."""
-    fitting: list[tuple[Decimal, str, Proposal]] = []
+    """People free for the whole plan on the original dates, most spare hours first (then by
+    name). Kept lean: it runs over every PSE of the team."""
+    fitting: list[tuple[Decimal, str, Candidate]] = []
     for c in candidates:
-        if not c.plan or shortfalls(c.plan, c.loads):
+        if not c.plan:
             continue
-        spare = sum((c.loads[d].free - h for d, h in c.plan.items()), ZERO)
-        why = f"{c.name} is free on all {len(c.plan)} working days ({spare} h to spare)"
+        spare = ZERO
+        for d, h in c.plan.items():
+            left = c.capacity.get(d, ZERO) - c.planned.get(d, ZERO) - h
+            if left < 0:
+                break
+            spare += left
+        else:
+            fitting.append((-spare, c.name, c))
+    fitting.sort(key=lambda t: (t[0], t[1]))
+    proposals = []
+    for negative_spare, _, c in fitting[:count]:
+        why = f"{c.name} is free on all {len(c.plan)} working days ({-negative_spare} h to spare)"
         if skill:
             why += f" and has the skill {skill}"
-        fitting.append(
-            (
-                -spare,
-                c.name,
-                Proposal(
-                    kind="person",
-                    person_id=c.person_id,
-                    start=min(c.plan),
-                    end=max(c.plan),
-                    days=dict(c.plan),
-                    reason=why,
-                ),
+        proposals.append(
+            Proposal(
+                kind="person",
+                person_id=c.person_id,
+                start=min(c.plan),
+                end=max(c.plan),
+                days=dict(c.plan),
+                reason=why,
             )
         )
-    fitting.sort(key=lambda t: (t[0], t[1]))
-    return [p for _, _, p in fitting[:count]]
+    return proposals
 
 
 def over_capacity(plan: Mapping[dt.date, Decimal], capacity: Mapping[dt.date, Decimal]) -> bool:

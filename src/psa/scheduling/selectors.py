@@ -163,27 +163,48 @@ def proposals_for(
 
 def _candidates(ask: Ask) -> list[rules.Candidate]:
     """PSEs (with the skill, if one is asked for) employed over the asked dates. People with
-    the same capacity share its plan and, when nothing is planned for them, its loads."""
+    the same calendar share their capacity and plan."""
     group, ids = people.capacity_of_group(
         start=ask.start, end=ask.end, role=Role.PSE, skill=ask.skill, exclude_id=ask.person.pk
     )
     if not group:
         return []
-    planned = planned_hours(person_ids=ids, start=ask.start, end=ask.end)
-    plans: dict[int, dict[dt.date, Decimal]] = {}
-    free_loads: dict[int, dict[dt.date, rules.DayLoad]] = {}
+    planned = planned_totals(person_ids=ids, start=ask.start, end=ask.end)
+    shared: dict[int, tuple[dict[dt.date, Decimal], dict[dt.date, Decimal]]] = {}
+    nothing: dict[dt.date, Decimal] = {}
     result = []
     for member in group:
         key = id(member.days)
-        if key not in plans:
-            plans[key] = rules.plan_hours(member.days, hours=ask.hours, per_day=ask.per_day)
-        if member.person_id in planned:
-            loads = rules.day_loads(member.days, planned[member.person_id])
-        else:
-            if key not in free_loads:
-                free_loads[key] = rules.day_loads(member.days, {})
-            loads = free_loads[key]
-        result.append(rules.Candidate(member.person_id, member.name, plans[key], loads))
+        if key not in shared:
+            capacity = {d.date: d.hours for d in member.days}
+            plan = rules.plan_hours(member.days, hours=ask.hours, per_day=ask.per_day)
+            shared[key] = (capacity, plan)
+        capacity, plan = shared[key]
+        result.append(
+            rules.Candidate(
+                member.person_id,
+                member.name,
+                plan,
+                capacity,
+                planned.get(member.person_id, nothing),
+            )
+        )
+    return result
+
+
+def planned_totals(
+    *, person_ids: QuerySet[Any, Any], start: dt.date, end: dt.date
+) -> dict[int, dict[dt.date, Decimal]]:
+    """Hours planned (all kinds together) per person and date."""
+    rows = (
+        BookingDay.objects.filter(person_id__in=person_ids, date__gte=start, date__lte=end)
+        .values_list("person_id", "date")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    result: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
+    for pid, day, total in rows:
+        result[pid][day] = total
     return result
 
 
