@@ -312,3 +312,13 @@ def person_lock(*, person_id: int) -> Person:
     """Lock a person's row until the transaction ends: callers that must not over-book a person
     (concurrent confirmations) serialise on it. Call inside transaction.atomic()."""
     return Person.objects.select_for_update().get(pk=person_id)
+
+
+def people_lock(*, person_ids: Iterable[int]) -> None:
+    """Lock many people's rows at once, in id order (so two callers cannot deadlock)."""
+    list(
+        Person.objects.select_for_update()
+        .filter(pk__in=sorted(set(person_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

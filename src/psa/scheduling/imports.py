@@ -285,7 +285,7 @@ def _resolve(
             engagement, reason = engagements.resolve(row.engagement)
             row_errors += _engagement_errors(row.row, row.firmness, engagement, reason)
         if person is not None:
-            for problem in services._check_dates(person, row.start, row.end):
+            for problem in services.dates_errors(person, row.start, row.end):
                 column = _DATE_FIELDS.get(problem.field, problem.field)
                 row_errors.append(RowError(row.row, column, problem.message))
         if row_errors or person is None:
@@ -479,8 +479,7 @@ def schedule_import(
         return report
     with transaction.atomic():
         # Lock the people (in id order) so that nobody books them between the check and the write.
-        for pid in sorted({item.person.pk for item in items}):
-            people_services.person_lock(person_id=pid)
+        people_services.people_lock(person_ids=(item.person.pk for item in items))
         check_capacity()
         if report.errors:
             return report

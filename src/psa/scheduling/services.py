@@ -70,7 +70,7 @@ class TentativeOutcome:
 # ------------------------------------------------------------------ validation
 
 
-def _check_dates(person: Person, start: dt.date, end: dt.date) -> list[FieldError]:
+def dates_errors(person: Person, start: dt.date, end: dt.date) -> list[FieldError]:
     errors = []
     limit = clock.today(person.timezone) + dt.timedelta(days=rules.MAX_DAYS_AHEAD)
     if end < start:
@@ -123,7 +123,7 @@ def ask_validate(
     """Refuse an ask with bad dates or hours, no working days, or more hours on a day than the
     person's capacity (unless an override reason is given). All problems are reported at once."""
     errors = list(errors or [])
-    errors += _check_dates(ask.person, ask.start, ask.end) + _check_hours(ask.hours, ask.per_day)
+    errors += dates_errors(ask.person, ask.start, ask.end) + _check_hours(ask.hours, ask.per_day)
     if errors:
         raise ValidationFailed.collect(errors)
     plan = selectors.request_plan(
@@ -509,7 +509,7 @@ def internal_time_create(
     """A PSE plans their own internal time (task name, hours, dates); it consumes capacity."""
     if actor.person_id != person.pk and not actor.has_any(*DECIDERS):
         raise PermissionDenied(ERR_INTERNAL_NOT_YOURS, field="person_id")
-    errors = _check_dates(person, start_date, end_date) + _check_hours(hours, per_day)
+    errors = dates_errors(person, start_date, end_date) + _check_hours(hours, per_day)
     if not task_name.strip():
         errors.append(FieldError("task_name", ERR_TASK_NAME))
     if errors:
