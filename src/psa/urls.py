@@ -14,5 +14,6 @@ urlpatterns = [
     path("audit/", core_views.audit_page, name="audit"),
     path("tokens/", core_views.tokens_page, name="tokens"),
     path("people/", include("psa.people.urls")),
+    path("schedule/", include("psa.scheduling.urls")),
     path("", include("psa.engagements.urls")),
 ]
