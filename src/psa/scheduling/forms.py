@@ -73,10 +73,13 @@ class ScheduleFilterForm(forms.Form):
     )
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        # The role defaults to PSEs; "Anyone" is an explicit empty choice in the query.
-        if data is not None and "role" not in data:
+        # The role defaults to PSEs ("Anyone" is an explicit empty choice in the query), and the
+        # first week to the initial one (this week), so the form always shows what is shown.
+        if data is not None:
             data = data.copy()
-            data["role"] = Role.PSE
+            data.setdefault("role", Role.PSE)
+            if not data.get("start") and kwargs.get("initial", {}).get("start"):
+                data["start"] = kwargs["initial"]["start"].isoformat()
         super().__init__(data, *args, **kwargs)
         self.fields["weeks"].initial = self.default_weeks
 

@@ -372,7 +372,10 @@ def _detail(
         "confirm_form": confirm_form or ConfirmForm(),
         "decline_form": decline_form or DeclineForm(),
         "refused": refused,
-        "bookings": list(req.bookings.select_related("person")),
+        "bookings": [
+            {"booking": b, "monday": review.week_start(b.start_date)}
+            for b in req.bookings.select_related("person")
+        ],
     }
     if req.status == AssignmentRequest.Status.OPEN:
         result = selectors.request_review(request=req)
