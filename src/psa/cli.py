@@ -154,6 +154,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    _data_dir(args)
     _setup_django()
     from django.core.management import call_command
 

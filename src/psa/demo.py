@@ -816,11 +816,10 @@ def load_large(
             batch_size=2000,
         )
         progress(f"{people} people")
+        first_customer = Customer.objects.count()
         customers = Customer.objects.bulk_create(
             [
-                Customer(
-                    name=f"Synthetic Customer {Customer.objects.count() + i:05d}", created_at=now
-                )
+                Customer(name=f"Synthetic Customer {first_customer + i:05d}", created_at=now)
                 for i in range(max(1, engagements // 10))
             ],
             batch_size=1000,

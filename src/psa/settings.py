@@ -104,6 +104,9 @@ else:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
+            # Keep connections: a reconnect reruns the PRAGMAs on every request.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 
@@ -157,6 +160,13 @@ TASKS = {
 EMAIL_HOST = os.environ.get("PSA_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("PSA_SMTP_PORT", "1025"))
 DEFAULT_FROM_EMAIL = os.environ.get("PSA_FROM_EMAIL", "psa@localhost")
+
+# Behind a reverse proxy (PSA_BEHIND_PROXY=1): trust its X-Forwarded-Proto for HTTPS and take
+# the client address for login throttling from X-Forwarded-For (one proxy hop).
+if os.environ.get("PSA_BEHIND_PROXY", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION

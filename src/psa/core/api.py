@@ -3,6 +3,7 @@ and the token and audit endpoints."""
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -131,12 +132,21 @@ class Page(PaginationBase):
 
     items_attribute = "items"
 
+    def __init__(
+        self, *, prepare: Callable[[list[Any]], list[Any]] | None = None, **kwargs: Any
+    ) -> None:
+        # prepare: loads what the page's items need in bulk (labels, counts) after slicing.
+        super().__init__(**kwargs)
+        self.prepare = prepare
+
     def paginate_queryset(
         self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
         count = queryset.count()
         start = (pagination.page - 1) * pagination.page_size
         items = list(queryset[start : start + pagination.page_size])
+        if self.prepare is not None:
+            items = self.prepare(items)
         pages = (count + pagination.page_size - 1) // pagination.page_size
         return {
             "items": items,

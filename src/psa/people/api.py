@@ -24,7 +24,7 @@ MAX_CAPACITY_DAYS = 800
 
 
 @router.get("", response=list[PersonOut])
-@paginate(Page)
+@paginate(Page, prepare=selectors.with_labels)
 def list_people(request: HttpRequest, filters: Query[PersonFilter]) -> Any:
     return selectors.person_list(**filters.dict())
 

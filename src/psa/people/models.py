@@ -50,7 +50,11 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["country"]), models.Index(fields=["manager"])]
+        indexes = [
+            models.Index(fields=["country"]),
+            models.Index(fields=["manager"]),
+            models.Index(fields=["name", "id"]),  # the team list's order
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -99,11 +99,13 @@ class PersonOut(Schema):
 
     @staticmethod
     def resolve_skills(obj: Person) -> list[str]:
-        return [s.name for s in obj.skills.all()]
+        names = getattr(obj, "skill_names", None)  # set by selectors.with_labels
+        return names if names is not None else sorted(s.name for s in obj.skills.all())
 
     @staticmethod
     def resolve_roles(obj: Person) -> list[str]:
-        return sorted(r.role for r in obj.role_rows.all())
+        names = getattr(obj, "role_names", None)  # set by selectors.with_labels
+        return names if names is not None else sorted(r.role for r in obj.role_rows.all())
 
 
 class PersonFilter(FilterSchema):

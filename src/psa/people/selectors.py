@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet, TextField
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from psa.core.errors import NotFound
 from psa.core.roles import Actor
-from psa.people.models import Person, PersonRole, TimeOff
+from psa.people.models import Person, PersonRole, Skill, TimeOff
 from psa.people.rules import DayCapacity, TimeOffSpan, WorkPattern, capacity_days
 from psa.people.standards import standard_weekly_hours
 
@@ -66,22 +66,41 @@ def person_list(
     manager_id: int | None = None,
     active_on: dt.date | None = None,
 ) -> QuerySet[Person]:
-    qs = Person.objects.select_related("manager", "user").prefetch_related("skills", "role_rows")
+    """People matching the filters, by name. Roles and skills are not loaded: call
+    `with_labels` on the page of people you show."""
+    qs = Person.objects.select_related("manager", "user")
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    # EXISTS rather than joins: no duplicate rows, so no DISTINCT over every column.
     if role:
-        qs = qs.filter(role_rows__role=role)
+        qs = qs.filter(Exists(PersonRole.objects.filter(person=OuterRef("pk"), role=role)))
     if country:
         qs = qs.filter(country=country.upper())
     if skill:
-        qs = qs.filter(skills__name__iexact=skill)
+        qs = qs.filter(Exists(Skill.objects.filter(people=OuterRef("pk"), name__iexact=skill)))
     if manager_id is not None:
         qs = qs.filter(manager_id=manager_id)
     if active_on is not None:
         qs = qs.filter(start_date__lte=active_on).filter(
             Q(end_date__isnull=True) | Q(end_date__gte=active_on)
         )
-    return qs.distinct().order_by("name", "id")
+    return qs.order_by("name", "id")
+
+
+def with_labels(people: Sequence[Person]) -> list[Person]:
+    """Attach `role_names` and `skill_names` (sorted) to each person: two queries for the lot."""
+    ids = [p.pk for p in people]
+    roles: dict[int, list[str]] = defaultdict(list)
+    for pid, role in PersonRole.objects.filter(person_id__in=ids).values_list("person_id", "role"):
+        roles[pid].append(role)
+    skills: dict[int, list[str]] = defaultdict(list)
+    through = Person.skills.through.objects.filter(person_id__in=ids)
+    for pid, name in through.values_list("person_id", "skill__name"):
+        skills[pid].append(name)
+    for p in people:
+        p.role_names = sorted(roles[p.pk])  # type: ignore[attr-defined]
+        p.skill_names = sorted(skills[p.pk])  # type: ignore[attr-defined]
+    return list(people)
 
 
 def roles_of(person: Person) -> list[str]:
@@ -166,16 +185,15 @@ def capacity_of_group(
         Q(end_date__isnull=True) | Q(end_date__gte=end)
     )
     if role:
-        qs = qs.filter(role_rows__role=role)
+        qs = qs.filter(Exists(PersonRole.objects.filter(person=OuterRef("pk"), role=role)))
     if skill:
-        qs = qs.filter(skills__name__iexact=skill)
+        qs = qs.filter(Exists(Skill.objects.filter(people=OuterRef("pk"), name__iexact=skill)))
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     # working_days read as text and parsed once per distinct value: a JSON parse per row is
     # most of the cost for thousands of people.
     rows = list(
         qs.order_by("name", "id")
-        .distinct()
         .annotate(days_text=Cast("working_days", TextField()))
         .values_list(
             "id",

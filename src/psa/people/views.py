@@ -51,10 +51,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "person": p,
-            "roles": [ROLE_LABELS.get(r.role, r.role) for r in p.role_rows.all()],
+            "roles": [ROLE_LABELS.get(r, r) for r in p.role_names],  # type: ignore[attr-defined]
             "weekly_hours": selectors.effective_weekly_hours(p),
         }
-        for p in people
+        for p in selectors.with_labels(list(people))
     ]
     return render(
         request,
