@@ -711,7 +711,7 @@ def load_schedule(
     request("sophie.laurent", "oliver.hughes", "Embedded DevOps Engineer", 7, 27, "8", per_day=True)
     request("sophie.laurent", "lena.fischer", "Security Implementation", 14, 25, "8", per_day=True)
     request("priya.raman", "sam.patel", "GitLab with Git Basics training", 8, 9, "16")
-    request("marcus.chen", "hugo.bernard", "Kubernetes Integration", 35, 39, "32")  # tentative
+    request("marcus.chen", "hugo.bernard", "Kubernetes Integration", 35, 39, "6", per_day=True)
     for username, task, start, end, hours in [
         ("yuki.tanaka", "Practice development: CI templates", 0, 4, "2"),
         ("amelia.clarke", "Personal enablement: Kubernetes course", 1, 1, "4"),
@@ -735,7 +735,7 @@ def load_schedule(
         "Dedicated Implementation Engineer",
         21,
         25,
-        "40",
+        "38",
         confirm=False,
         skill="Kubernetes",
     )

@@ -163,3 +163,11 @@ def test_proposal_keys_are_stable() -> None:
     b = rules.other_windows(person_id=1, plan=plan, loads=loads(busy={1: "8"}), earliest=MON)
     assert [p.key for p in a] == [p.key for p in b]
     assert a[0].key == f"window:1:{a[0].start}:{a[0].end}"
+
+
+def test_spread_longer_starts_on_its_first_booked_day() -> None:
+    plan = {day(0): D("8"), day(1): D("8")}
+    spread = rules.spread_longer(person_id=1, plan=plan, loads=loads(busy={0: "8", 1: "8"}))
+    assert spread is not None
+    assert (spread.start, spread.end) == (day(2), day(3))
+    assert spread.key == f"spread:1:{day(2)}:{day(3)}"

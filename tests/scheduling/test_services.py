@@ -382,3 +382,31 @@ def test_nobody_plans_someone_elses_internal_time(team: Any) -> None:
         )
     assert exc.value.errors[0].field == "task_name"
     assert Booking.objects.count() == 0
+
+
+def test_time_off_inside_the_asked_dates_is_a_conflict_with_alternatives(team: Any) -> None:
+    from psa.core.roles import SYSTEM
+    from psa.people import services as people_services
+
+    people_services.time_off_create(
+        actor=SYSTEM, person=team.pse, start_date=day(2), end_date=day(2), note="dentist"
+    )
+    request = ask(team, hours=D("8"), per_day=True)
+    review = selectors.request_review(request=request)
+    assert review.plan == {day(1): D("8.00"), day(2): D("8.00"), day(3): D("8.00")}
+    assert [(s.date, s.free) for s in review.shortfalls] == [(day(2), D("0.00"))]
+    assert review.loads[day(2)].time_off == D("8.00")
+    assert any(p.kind == "window" for p in review.proposals)
+
+
+def test_public_holidays_are_not_asked_for(team: Any) -> None:
+    thanksgiving_week = ask(
+        team,
+        start_date=dt.date(2026, 11, 23),
+        end_date=dt.date(2026, 11, 27),
+        hours=D("8"),
+        per_day=True,
+    )
+    review = selectors.request_review(request=thanksgiving_week)
+    assert dt.date(2026, 11, 26) not in review.plan
+    assert review.hours == D("32.00")

@@ -54,6 +54,12 @@ class DayCapacity:
     def is_working_day(self) -> bool:
         return self.base > 0
 
+    @property
+    def normal_hours(self) -> Decimal:
+        """A normal day's hours: the pattern's, or nothing on a public holiday. Time off does
+        not change it: work asked for on a day off is a conflict, not a shorter request."""
+        return ZERO if self.holiday else self.base
+
 
 def daily_pattern(weekly_hours: Decimal, working_days: Sequence[int]) -> dict[int, Decimal]:
     """Weekly hours spread over the working days, to the cent, summing exactly to the week:

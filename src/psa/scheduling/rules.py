@@ -82,10 +82,11 @@ def spread_evenly(total: Decimal, days: Sequence[dt.date]) -> dict[dt.date, Deci
 def plan_hours(
     capacity: Sequence[DayCapacity], *, hours: Decimal, per_day: bool = False
 ) -> dict[dt.date, Decimal]:
-    """Requested hours per date, on the person's working days (capacity above 0) only:
-    `hours` on each of them (per_day) or a total spread evenly over them. Empty when the person
-    has no working day in the range."""
-    working = [d.date for d in capacity if d.hours > 0]
+    """Requested hours per date, on the person's working days only (their pattern's days that
+    are not public holidays; days off count, so that time off shows as a conflict): `hours` on
+    each of them (per_day) or a total spread evenly over them. Empty when the person has no
+    working day in the range."""
+    working = [d.date for d in capacity if d.normal_hours > 0]
     if per_day:
         return dict.fromkeys(working, as_hours(hours))
     return spread_evenly(hours, working)
@@ -236,7 +237,7 @@ def spread_longer(
     return Proposal(
         kind="spread",
         person_id=person_id,
-        start=start,
+        start=min(days),
         end=end,
         days=days,
         reason=(

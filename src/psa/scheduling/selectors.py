@@ -222,9 +222,15 @@ def request_get(*, request_id: int) -> AssignmentRequest:
 
 
 def request_list(
-    *, status: str = "", person_id: int | None = None, engagement_id: int | None = None
+    *,
+    status: str = "",
+    person_id: int | None = None,
+    engagement_id: int | None = None,
+    requested_by_id: int | None = None,
 ) -> QuerySet[AssignmentRequest]:
     qs = AssignmentRequest.objects.select_related("person", "engagement", "engagement__customer")
+    if requested_by_id is not None:
+        qs = qs.filter(requested_by_id=requested_by_id)
     if status:
         qs = qs.filter(status__in=status.split(","))
     if person_id is not None:

@@ -51,6 +51,7 @@ ERR_MAY_NOT_DECIDE = "only the project coordinator or the head of PS decides req
 ERR_MAY_NOT_REQUEST = "only team members may request assignments"
 ERR_MAY_NOT_WITHDRAW = "only the requester or a coordinator may withdraw a request"
 ERR_DOES_NOT_FIT = "does not fit: {details}; pick a proposal or give an override reason"
+ERR_INTERNAL_DOES_NOT_FIT = "does not fit: {details}; change the dates or give an override reason"
 ERR_PROPOSAL_GONE = "proposal {key!r} is no longer available; review the request again"
 ERR_REASON = "a reason is required"
 ERR_BOOKING_NEEDED = "a change or cancellation names the booking it is about"
@@ -101,8 +102,10 @@ def _check_hours(hours: Decimal, per_day: bool) -> list[FieldError]:
 def _over_capacity_errors(
     person: Person, plan: dict[dt.date, Decimal], start: dt.date, end: dt.date
 ) -> list[FieldError]:
+    # A normal working day's length: time off is the coordinator's conflict to resolve.
     capacity = {
-        d.date: d.hours for d in people.capacity_calendar(person=person, start=start, end=end)
+        d.date: d.normal_hours
+        for d in people.capacity_calendar(person=person, start=start, end=end)
     }
     for day, hours in sorted(plan.items()):
         if hours > capacity.get(day, ZERO):
@@ -524,7 +527,7 @@ def internal_time_create(
         shortfalls = _fresh_shortfalls(person.pk, plan, None)
         if shortfalls and not override_reason.strip():
             raise Conflict(
-                ERR_DOES_NOT_FIT.format(details=_shortfall_text(shortfalls)),
+                ERR_INTERNAL_DOES_NOT_FIT.format(details=_shortfall_text(shortfalls)),
                 errors=[FieldError("hours", f"{s.date}: {s.short} h short") for s in shortfalls],
             )
         booking = Booking(

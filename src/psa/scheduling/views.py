@@ -521,7 +521,7 @@ def _me_page(
         bookings = list(selectors.booking_list(person_id=person.pk, start=today, end=end))
         mine = review.weekly_review(people_list=[person], start=monday, weeks=MY_WEEKS)
         about_me = list(selectors.request_list(status="open", person_id=person.pk))
-        by_me = selectors.request_list(status="open").filter(requested_by_id=me.user_id)
+        by_me = selectors.request_list(status="open", requested_by_id=me.user_id)
         seen = {r.pk for r in about_me}
         context.update(
             {
