@@ -1086,3 +1086,19 @@ def test_calendar_feeds_are_created_and_revoked(alex: Person, sam: Person) -> No
     assert feed.token not in revoked.content.decode()
     assert "No calendar feeds yet." in revoked.content.decode()
     assert Client().get(f"/feeds/{feed.token}.ics").status_code == 404
+
+
+def test_the_board_shows_fifty_people_a_page(make_person: Any) -> None:
+    from django.test import Client
+
+    viewer = make_person(Role.PROJECT_COORDINATOR)
+    for i in range(52):
+        make_person(Role.PSE, name=f"Pse {i:02d}")
+    client = Client()
+    client.force_login(viewer.user)
+    first = client.get("/schedule/", {"role": "pse"}).content.decode()
+    second = client.get("/schedule/", {"role": "pse", "page": 2}).content.decode()
+    assert "Pse 49" in first
+    assert "Pse 50" not in first
+    assert "Pse 50" in second
+    assert "Page 2 of 2 (52 in all)" in second

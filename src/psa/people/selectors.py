@@ -65,6 +65,7 @@ def person_list(
     skill: str = "",
     manager_id: int | None = None,
     active_on: dt.date | None = None,
+    employed_during: tuple[dt.date, dt.date] | None = None,
 ) -> QuerySet[Person]:
     """People matching the filters, by name. Roles and skills are not loaded: call
     `with_labels` on the page of people you show."""
@@ -83,6 +84,11 @@ def person_list(
     if active_on is not None:
         qs = qs.filter(start_date__lte=active_on).filter(
             Q(end_date__isnull=True) | Q(end_date__gte=active_on)
+        )
+    if employed_during is not None:  # employed on at least one day of the period
+        first, last = employed_during
+        qs = qs.filter(start_date__lte=last).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=first)
         )
     return qs.order_by("name", "id")
 

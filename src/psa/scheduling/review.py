@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
@@ -241,10 +241,15 @@ def review_people(
     skill: str = "",
     country: str = "",
     manager_id: int | None = None,
-) -> list[Person]:
+) -> QuerySet[Person]:
     """Who the review covers: people with the role (PSEs by default) employed at some point in
-    the weeks reviewed."""
+    the weeks reviewed, by name."""
     monday = week_start(start)
     end = monday + dt.timedelta(days=7 * weeks - 1)
-    qs = people.person_list(role=role, skill=skill, country=country, manager_id=manager_id)
-    return [p for p in qs if p.start_date <= end and (p.end_date is None or p.end_date >= monday)]
+    return people.person_list(
+        role=role,
+        skill=skill,
+        country=country,
+        manager_id=manager_id,
+        employed_during=(monday, end),
+    )

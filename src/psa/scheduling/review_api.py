@@ -65,7 +65,7 @@ def _review(q: ReviewQuery) -> review.WeeklyReview:
         country=q.country,
         manager_id=q.manager_id,
     )
-    return review.weekly_review(people_list=chosen, start=start, weeks=q.weeks)
+    return review.weekly_review(people_list=list(chosen), start=start, weeks=q.weeks)
 
 
 def _week(w: review.WeekFigures) -> dict[str, Any]:

@@ -8,9 +8,12 @@ with the service's field errors (422, or 409 for a state conflict) and changes n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +28,7 @@ from psa.core.roles import Actor, Role
 from psa.core.views import apply_domain_errors, error_status, is_htmx, page, paginate
 from psa.people import selectors as people_selectors
 from psa.people.forms import country_options
+from psa.people.models import Person
 from psa.scheduling import feeds, review, selectors, services
 from psa.scheduling.forms import (
     CheckForm,
@@ -53,6 +57,9 @@ ROLE_PLURALS: dict[str, str] = {
     Role.DELIVERY_MANAGER: "delivery managers",
 }
 XLSX_URL = "/api/v1/scheduling/review.xlsx"
+
+
+BOARD_PEOPLE_PER_PAGE = 50  # the board's rows per page
 
 
 def _role_label(role: str) -> str:
@@ -85,6 +92,35 @@ def load_level(week: review.WeekFigures) -> str:
 def _cell(week: review.WeekFigures) -> dict[str, Any]:
     level = load_level(week)
     return {"week": week, "level": level, "level_label": LEVELS[level]}
+
+
+def _short(value: Decimal) -> str:
+    """Hours without trailing zeros: 8, 7.5, 6.67."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _board_cell(person: Person, week: review.WeekFigures, url: str) -> dict[str, Any]:
+    """A board cell with its link and texts ready: the board has hundreds of cells, and
+    template tags per cell were most of the page's time."""
+    level = load_level(week)
+    tentative = f", {week.tentative} tentative" if week.tentative else ""
+    return {
+        "week": week,
+        "level": level,
+        "href": url,
+        "planned": _short(week.planned),
+        "capacity": _short(week.capacity),
+        "tentative": _short(week.tentative) if week.tentative else "",
+        "label": (
+            f"{person.name}, week of {week.monday.day} {week.monday:%b}: {week.planned} of "
+            f"{week.capacity} hours planned{tentative} ({LEVELS[level]})"
+        ),
+        "title": (
+            f"{week.confirmed} h confirmed · {week.tentative} h tentative · {week.internal} h "
+            f"internal · {week.time_off} h time off · {week.free} h free"
+        ),
+    }
 
 
 def _day_rows(result: selectors.Review) -> list[dict[str, Any]]:
@@ -157,17 +193,21 @@ def _filter_context(form: ScheduleFilterForm, filters: dict[str, Any]) -> dict[s
     }
 
 
-def _weekly(filters: dict[str, Any]) -> review.WeeklyReview:
-    """The review's figures for the filtered people: one query for the people (and two for
-    their roles and skills), one for time off, one for planned hours, whatever their number."""
-    people = review.review_people(
+def _people(filters: dict[str, Any]) -> QuerySet[Person]:
+    return review.review_people(
         start=filters["start"],
         weeks=filters["weeks"],
         role=filters["role"],
         skill=filters["skill"],
         country=filters["country"],
     )
-    return review.weekly_review(people_list=people, start=filters["start"], weeks=filters["weeks"])
+
+
+def _weekly(filters: dict[str, Any], people: Sequence[Person] | None = None) -> review.WeeklyReview:
+    """The review's figures for the filtered people (or the given page of them): a query for
+    the people, one for time off, one for planned hours, whatever their number."""
+    chosen = list(_people(filters)) if people is None else list(people)
+    return review.weekly_review(people_list=chosen, start=filters["start"], weeks=filters["weeks"])
 
 
 @page
@@ -175,11 +215,29 @@ def _weekly(filters: dict[str, Any]) -> review.WeeklyReview:
 def board(request: HttpRequest) -> HttpResponse:
     form = ScheduleFilterForm(request.GET or None, initial={"start": _this_monday()})
     filters = form.filters(clock.today())
-    result = _weekly(filters)
-    rows = [{"person": pr.person, "cells": [_cell(w) for w in pr.weeks]} for pr in result.people]
+    people_page = paginate(request, _people(filters), per_page=BOARD_PEOPLE_PER_PAGE)
+    result = _weekly(filters, list(people_page.object_list))
+    pattern = reverse("schedule_cell", args=[0, "2000-01-03"])
+    rows = [
+        {
+            "person": pr.person,
+            "cells": [
+                _board_cell(
+                    pr.person,
+                    w,
+                    pattern.replace("/0/", f"/{pr.person.pk}/", 1).replace(
+                        "2000-01-03", w.monday.isoformat()
+                    ),
+                )
+                for w in pr.weeks
+            ],
+        }
+        for pr in result.people
+    ]
     context = _filter_context(form, filters)
     context.update(
         {
+            "page_obj": people_page,
             "mondays": [w.monday for w in result.team],
             "rows": rows,
             "team": [_cell(w) for w in result.team],
