@@ -1102,3 +1102,30 @@ def test_the_board_shows_fifty_people_a_page(make_person: Any) -> None:
     assert "Pse 50" not in first
     assert "Pse 50" in second
     assert "Page 2 of 2 (52 in all)" in second
+
+
+def test_a_booking_change_and_cancellation_go_through_the_request_form(
+    pc: Person, alex: Person, manager: Person, engagement: Engagement
+) -> None:
+    booking = book(alex, day(0), day(2), "24", engagement=engagement)
+    cell = client_for(manager).get(f"/schedule/board/{alex.pk}/{day(0).isoformat()}/")
+    html = cell.content.decode()
+    assert f"action=change&amp;booking_id={booking.pk}" in html
+    assert f"action=cancel&amp;booking_id={booking.pk}" in html
+    form = client_for(manager).get(
+        "/schedule/requests/new/", {"action": "change", "booking_id": booking.pk}
+    )
+    assert f"Asking to change booking #{booking.pk}" in form.content.decode()
+    data = request_data(
+        engagement, alex, start_date=day(7).isoformat(), end_date=day(9).isoformat(), hours="24"
+    )
+    data.update({"action": "change", "booking_id": str(booking.pk)})
+    response = client_for(manager).post("/schedule/requests/new/", data)
+    assert response.status_code == 302, response.content
+    change = AssignmentRequest.objects.get(action="change")
+    assert change.booking_id == booking.pk
+    data.update(
+        {"action": "cancel", "start_date": day(0).isoformat(), "end_date": day(2).isoformat()}
+    )
+    assert client_for(manager).post("/schedule/requests/new/", data).status_code == 302
+    assert AssignmentRequest.objects.filter(action="cancel", booking=booking).count() == 1

@@ -17,6 +17,8 @@ from psa.engagements.models import Engagement, Status
 from psa.people import selectors as people_selectors
 from psa.people.models import Person
 from psa.scheduling import review
+from psa.scheduling import selectors as scheduling_selectors
+from psa.scheduling.models import AssignmentRequest
 
 BOOKABLE = ",".join((Status.PIPELINE, Status.BOOKED, Status.ACTIVE))
 BOARD_WEEKS = 8
@@ -160,10 +162,22 @@ class AvailabilityForm(forms.Form):
         "Override reason",
         "Only to ask for more hours on a day than the person's capacity.",
     )
+    # A change or cancellation names the booking it is about (set by the "request a change"
+    # and "request cancellation" links; hidden).
+    action = forms.ChoiceField(
+        choices=AssignmentRequest.Action.choices, required=False, widget=forms.HiddenInput
+    )
+    booking_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["person_id"]).queryset = _people()
+
+    def is_change(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return data.get("action") == AssignmentRequest.Action.CHANGE and bool(
+            data.get("booking_id")
+        )
 
     def is_complete(self) -> bool:
         """Enough typed in to ask: a person, both dates and the hours."""
@@ -179,6 +193,8 @@ class AvailabilityForm(forms.Form):
             "hours": data["hours"],
             "per_day": bool(data.get("per_day")),
             "skill": (data.get("skill") or "").strip(),
+            # A change is checked without the booking it replaces.
+            "exclude_booking_id": data.get("booking_id") if self.is_change() else None,
         }
 
 
@@ -234,6 +250,12 @@ class RequestForm(AvailabilityForm):
             "skill": data.get("skill") or "",
             "note": data.get("note") or "",
             "override_reason": data.get("override_reason") or "",
+            "action": data.get("action") or AssignmentRequest.Action.BOOK,
+            "booking": (
+                scheduling_selectors.booking_get(booking_id=data["booking_id"])
+                if data.get("booking_id")
+                else None
+            ),
         }
 
 

@@ -304,7 +304,16 @@ def _request_page(
     )
 
 
-GET_INITIAL = ("engagement_id", "person_id", "start_date", "end_date", "hours", "skill")
+GET_INITIAL = (
+    "engagement_id",
+    "person_id",
+    "start_date",
+    "end_date",
+    "hours",
+    "skill",
+    "action",
+    "booking_id",
+)
 
 
 @page
