@@ -34,9 +34,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def token_create(
-    *, actor: Actor, user: User, name: str, days: int | None = None
-) -> IssuedToken:
+def token_create(*, actor: Actor, user: User, name: str, days: int | None = None) -> IssuedToken:
     if actor.user_id != user.pk and not actor.is_admin:
         raise PermissionDenied("you may only create tokens for yourself", field="user")
     days = settings.PSA_TOKEN_DEFAULT_DAYS if days is None else days
