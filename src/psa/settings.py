@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "psa.people",
     "psa.engagements",
     "psa.scheduling",
+    "psa.timetracking",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Epic(models.Model):
+    """The fixed tree of epic categories: major epics, each with categories. Work items attach to
+    a category (never to a major epic)."""
+
+    name = models.CharField(max_length=120)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=300, blank=True)
+    gitlab_id = models.BigIntegerField(null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["parent_id", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="epic_name_unique"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(parent__isnull=True), name="major_epic_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_major(self) -> bool:
+        return self.parent_id is None
+
+
+class Label(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkItem(models.Model):
+    """An issue. Billable when it belongs to an engagement's SOW."""
+
+    title = models.CharField(max_length=255)
+    epic = models.ForeignKey(Epic, on_delete=models.PROTECT, related_name="work_items")
+    engagement = models.ForeignKey(
+        "engagements.Engagement", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="work_items",
+    )
+    author = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignees = models.ManyToManyField("people.Person", blank=True, related_name="work_items")
+    labels = models.ManyToManyField(Label, blank=True, related_name="work_items")
+    gitlab_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    web_url = models.URLField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def billable(self) -> bool:
+        return self.engagement_id is not None
+
+
+class TimeEntry(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        TIMER = "timer", "Timer"
+        GITLAB = "gitlab", "GitLab"
+        SCHEDULE = "schedule", "From the schedule"
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    work_item = models.ForeignKey(WorkItem, on_delete=models.PROTECT, related_name="entries")
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=2)  # may be negative: adjustments
+    note = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    # A correction to locked time is a new entry that adjusts another, with its reason.
+    adjusts = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    gitlab_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [
+            models.Index(fields=["person", "date"]),
+            models.Index(fields=["work_item", "date"]),
+            models.Index(fields=["date"]),
+        ]
+        verbose_name_plural = "time entries"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.hours} h"
+
+
+class Timesheet(models.Model):
+    """A person's ISO week (Monday-Sunday), submitted by Monday morning for the week before."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    week_start = models.DateField()  # a Monday
+    submitted_at = models.DateTimeField()
+    late = models.BooleanField(default=False)
+    hours = models.DecimalField(max_digits=6, decimal_places=2)  # what was submitted
+
+    class Meta:
+        ordering = ["-week_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "week_start"], name="timesheet_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"timesheet {self.person_id} {self.week_start}"
+
+
+class Timer(models.Model):
+    """A running timer: at most one per person."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="+")
+    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"timer {self.person_id}"

@@ -1,0 +1,180 @@
+"""Time-tracking rules on plain values: hours, daily limits, ISO weeks, due dates, short weeks,
+fiscal quarters. No ORM here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from psa.core.numbers import ZERO
+
+MAX_HOURS_PER_DAY = Decimal("24")
+TWO_PLACES = Decimal("0.01")
+# Monday morning, the person's time zone: the week before is due by noon.
+DUE_WEEKDAY_TIME = dt.time(12, 0)
+
+ERR_HOURS_TEXT = (
+    "hours must be a number such as 7.5 (no units or words: {value!r} is not a number)"
+)
+ERR_HOURS_POSITIVE = "hours must be more than 0"
+ERR_HOURS_DAY = "at most 24 hours in one day for one person ({total} h with this entry)"
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def parse_hours(value: object) -> Decimal:
+    """Hours as an exact Decimal with two places. Refuses text with units ("8hrs"), words
+    ("eight"), NaN, infinity and floats' binary fractions (pass strings or Decimals)."""
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, str) and _NUMBER.match(value.strip()):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
+            raise ValueError(ERR_HOURS_TEXT.format(value=value)) from exc
+    else:
+        raise ValueError(ERR_HOURS_TEXT.format(value=value))
+    if not number.is_finite():
+        raise ValueError(ERR_HOURS_TEXT.format(value=value))
+    return number.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def day_total_error(existing: Decimal, adding: Decimal) -> str | None:
+    total = existing + adding
+    if total > MAX_HOURS_PER_DAY:
+        return ERR_HOURS_DAY.format(total=total)
+    return None
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the ISO week a date is in."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def due_at(week: dt.date, tz: str) -> dt.datetime:
+    """When a week's timesheet is due: the next Monday at noon in the person's time zone."""
+    monday = week_start(week) + dt.timedelta(days=7)
+    return dt.datetime.combine(monday, DUE_WEEKDAY_TIME, tzinfo=ZoneInfo(tz))
+
+
+def is_late(week: dt.date, tz: str, at: dt.datetime) -> bool:
+    return at > due_at(week, tz)
+
+
+@dataclass(frozen=True)
+class MissingDay:
+    date: dt.date
+    expected: Decimal
+    logged: Decimal
+
+    @property
+    def missing(self) -> Decimal:
+        return self.expected - self.logged
+
+
+@dataclass(frozen=True)
+class WeekCheck:
+    required: Decimal
+    logged: Decimal
+    missing_days: list[MissingDay]
+
+    @property
+    def short(self) -> Decimal:
+        return max(ZERO, self.required - self.logged)
+
+    @property
+    def complete(self) -> bool:
+        return self.logged >= self.required
+
+
+def check_week(
+    *,
+    week: dt.date,
+    weekly_hours: Decimal,
+    daily_pattern: Mapping[int, Decimal],
+    logged: Mapping[dt.date, Decimal],
+) -> WeekCheck:
+    """Is a week complete? It needs at least the person's weekly hours (PTO and holidays are
+    logged as time too). When short, the working days below their normal hours say where."""
+    monday = week_start(week)
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    total = sum((logged.get(d, ZERO) for d in days), ZERO)
+    missing = []
+    for d in days:
+        expected = daily_pattern.get(d.isoweekday(), ZERO)
+        have = logged.get(d, ZERO)
+        if expected > have:
+            missing.append(MissingDay(d, expected, have))
+    return WeekCheck(required=weekly_hours, logged=total,
+                     missing_days=missing if total < weekly_hours else [])
+
+
+@dataclass(frozen=True)
+class FiscalQuarter:
+    """A fiscal quarter: FY named by the calendar year it ends in (FY21 = Feb 2020 - Jan 2021
+    when the year starts in February)."""
+
+    year: int
+    quarter: int  # 1-4
+    start: dt.date
+    end: dt.date
+
+    @property
+    def label(self) -> str:
+        return f"FY{self.year % 100:02d} Q{self.quarter}"
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def fiscal_quarter(day: dt.date, *, start_month: int = 2) -> FiscalQuarter:
+    """The fiscal quarter a date falls in."""
+    offset = (day.month - start_month) % 12  # months since the fiscal year began
+    fy_start = _add_months(dt.date(day.year, day.month, 1), -offset)
+    quarter = offset // 3 + 1
+    q_start = _add_months(fy_start, 3 * (quarter - 1))
+    q_end = _add_months(q_start, 3) - dt.timedelta(days=1)
+    fy_end = _add_months(fy_start, 12) - dt.timedelta(days=1)
+    return FiscalQuarter(year=fy_end.year, quarter=quarter, start=q_start, end=q_end)
+
+
+def quarter_by_label(year: int, quarter: int, *, start_month: int = 2) -> FiscalQuarter:
+    """FY `year` (the calendar year the fiscal year ends in), quarter 1-4."""
+    if not 1 <= quarter <= 4:
+        raise ValueError("quarter must be 1-4")
+    fy_end = dt.date(year, 1, 1) if start_month == 1 else dt.date(year, start_month - 1, 1)
+    fy_start = _add_months(fy_end, -11)
+    return fiscal_quarter(_add_months(fy_start, 3 * (quarter - 1)), start_month=start_month)
+
+
+# GitLab's fixed duration rules: 1mo = 4w, 1w = 5d, 1d = 8h.
+GITLAB_UNITS = {"mo": 4 * 5 * 8 * 3600, "w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60,
+                "s": 1}
+_GITLAB_PART = re.compile(r"(\d+(?:\.\d+)?)(mo|w|d|h|m|s)")
+ERR_DURATION = "not a GitLab duration such as '1mo 1w 2d 3h 30m': {value!r}"
+
+
+def parse_gitlab_duration(text: str) -> int:
+    """Seconds in a GitLab duration string. A number without a unit is refused, not guessed."""
+    cleaned = text.strip().lower()
+    if not cleaned:
+        raise ValueError(ERR_DURATION.format(value=text))
+    seconds = Decimal(0)
+    for token in cleaned.split():
+        matches = list(_GITLAB_PART.finditer(token))
+        if not matches or "".join(m.group(0) for m in matches) != token:
+            raise ValueError(ERR_DURATION.format(value=text))
+        for m in matches:
+            seconds += Decimal(m.group(1)) * GITLAB_UNITS[m.group(2)]
+    return int(seconds)
+
+
+def seconds_to_hours(seconds: int) -> Decimal:
+    return (Decimal(seconds) / 3600).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
