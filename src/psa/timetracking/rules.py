@@ -17,9 +17,7 @@ TWO_PLACES = Decimal("0.01")
 # Monday morning, the person's time zone: the week before is due by noon.
 DUE_WEEKDAY_TIME = dt.time(12, 0)
 
-ERR_HOURS_TEXT = (
-    "hours must be a number such as 7.5 (no units or words: {value!r} is not a number)"
-)
+ERR_HOURS_TEXT = "hours must be a number such as 7.5 (no units or words: {value!r} is not a number)"
 ERR_HOURS_POSITIVE = "hours must be more than 0"
 ERR_HOURS_DAY = "at most 24 hours in one day for one person ({total} h with this entry)"
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -110,8 +108,9 @@ def check_week(
         have = logged.get(d, ZERO)
         if expected > have:
             missing.append(MissingDay(d, expected, have))
-    return WeekCheck(required=weekly_hours, logged=total,
-                     missing_days=missing if total < weekly_hours else [])
+    return WeekCheck(
+        required=weekly_hours, logged=total, missing_days=missing if total < weekly_hours else []
+    )
 
 
 @dataclass(frozen=True)
@@ -149,14 +148,20 @@ def quarter_by_label(year: int, quarter: int, *, start_month: int = 2) -> Fiscal
     """FY `year` (the calendar year the fiscal year ends in), quarter 1-4."""
     if not 1 <= quarter <= 4:
         raise ValueError("quarter must be 1-4")
-    fy_end = dt.date(year, 1, 1) if start_month == 1 else dt.date(year, start_month - 1, 1)
+    fy_end = dt.date(year, (start_month - 2) % 12 + 1, 1)  # the fiscal year's last month
     fy_start = _add_months(fy_end, -11)
     return fiscal_quarter(_add_months(fy_start, 3 * (quarter - 1)), start_month=start_month)
 
 
 # GitLab's fixed duration rules: 1mo = 4w, 1w = 5d, 1d = 8h.
-GITLAB_UNITS = {"mo": 4 * 5 * 8 * 3600, "w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60,
-                "s": 1}
+GITLAB_UNITS = {
+    "mo": 4 * 5 * 8 * 3600,
+    "w": 5 * 8 * 3600,
+    "d": 8 * 3600,
+    "h": 3600,
+    "m": 60,
+    "s": 1,
+}
 _GITLAB_PART = re.compile(r"(\d+(?:\.\d+)?)(mo|w|d|h|m|s)")
 ERR_DURATION = "not a GitLab duration such as '1mo 1w 2d 3h 30m': {value!r}"
 

@@ -1,0 +1,305 @@
+"""Time-tracking use cases: work items, time entries, the timer, weekly timesheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from psa.core import audit, clock
+from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from psa.core.numbers import ZERO
+from psa.core.roles import Actor, Role
+from psa.engagements.models import Engagement
+from psa.people import rules as people_rules
+from psa.people import selectors as people
+from psa.people import services as people_services
+from psa.people.models import Person
+from psa.timetracking import rules, selectors
+from psa.timetracking.models import Epic, Label, TimeEntry, Timer, Timesheet, WorkItem
+
+TIME_ADMINS = (Role.HEAD_OF_PS,)
+
+ERR_NOT_YOUR_TIME = "you may only log your own time"
+ERR_MAJOR_EPIC = "attach the work item to a category under a major epic, not to the major epic"
+ERR_TITLE = "a work item needs a title"
+ERR_FUTURE = "{date} is after today: only planned PTO may be logged ahead"
+ERR_SUBMITTED_TWICE = "the week of {week} was already submitted on {at:%Y-%m-%d %H:%M} UTC"
+ERR_SHORT_WEEK = "{logged} h logged of the {required} h required; missing: {days}"
+ERR_TIMER_RUNNING = "a timer is already running (on {item}); stop it first"
+ERR_NO_TIMER = "no timer is running"
+ERR_WEEK_FUTURE = "the week of {week} has not ended yet"
+
+
+def _require_own_time(actor: Actor, person: Person) -> None:
+    if actor.person_id != person.pk and not actor.has_any(*TIME_ADMINS):
+        raise PermissionDenied(ERR_NOT_YOUR_TIME, field="person_id")
+
+
+# ------------------------------------------------------------------ work items
+
+
+def work_item_create(
+    *,
+    actor: Actor,
+    title: str,
+    epic: Epic,
+    engagement: Engagement | None = None,
+    author: Person | None = None,
+    assignees: Iterable[Person] = (),
+    labels: Iterable[str] = (),
+) -> WorkItem:
+    if actor.person_id is None and not actor.is_admin:
+        raise PermissionDenied("only team members create work items")
+    errors = []
+    if not title.strip():
+        errors.append(FieldError("title", ERR_TITLE))
+    if epic.is_major:
+        errors.append(FieldError("epic_id", ERR_MAJOR_EPIC))
+    if errors:
+        raise ValidationFailed.collect(errors)
+    with transaction.atomic():
+        item = WorkItem.objects.create(
+            title=title.strip(),
+            epic=epic,
+            engagement=engagement,
+            author=author
+            if author is not None
+            else (Person.objects.filter(pk=actor.person_id).first() if actor.person_id else None),
+            created_at=clock.now(),
+        )
+        item.assignees.set(list(assignees))
+        item.labels.set(
+            [
+                Label.objects.get_or_create(name=n.strip())[0]
+                for n in sorted(set(labels))
+                if n.strip()
+            ]
+        )
+        audit.record(
+            actor=actor, action="work_item.create", target=item, after=audit.snapshot(item)
+        )
+    return item
+
+
+# ------------------------------------------------------------------ time entries
+
+
+def _check_entry(
+    person: Person,
+    work_item: WorkItem,
+    day: dt.date,
+    hours: Decimal,
+    exclude_entry_id: int | None = None,
+) -> None:
+    errors: list[FieldError] = []
+    if hours <= 0:
+        errors.append(FieldError("hours", rules.ERR_HOURS_POSITIVE))
+    today = clock.today(person.timezone)
+    if day > today and not selectors.is_pto(work_item):
+        errors.append(FieldError("date", ERR_FUTURE.format(date=day)))
+    if not errors:
+        existing = selectors.day_total(person=person, day=day, exclude_entry_id=exclude_entry_id)
+        problem = rules.day_total_error(existing, hours)
+        if problem:
+            errors.append(FieldError("hours", problem))
+    if errors:
+        raise ValidationFailed.collect(errors)
+
+
+def time_entry_create(
+    *,
+    actor: Actor,
+    person: Person,
+    work_item: WorkItem,
+    date: dt.date,
+    hours: Decimal | str,
+    note: str = "",
+    source: str = TimeEntry.Source.MANUAL,
+) -> TimeEntry:
+    """Log hours on a work item. Hours are numbers (two places); at most 24 a day."""
+    _require_own_time(actor, person)
+    try:
+        amount = rules.parse_hours(hours)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), field="hours") from exc
+    with transaction.atomic():
+        # One writer a person at a time, so two entries cannot pass the 24-hour check together.
+        locked = people_services.person_lock(person_id=person.pk)
+        _check_entry(locked, work_item, date, amount)
+        now = clock.now()
+        entry = TimeEntry.objects.create(
+            person=person,
+            work_item=work_item,
+            date=date,
+            hours=amount,
+            note=note.strip(),
+            source=source,
+            created_at=now,
+            updated_at=now,
+        )
+        audit.record(actor=actor, action="time.create", target=entry, after=audit.snapshot(entry))
+    return entry
+
+
+def time_entry_update(
+    *,
+    actor: Actor,
+    entry: TimeEntry,
+    hours: Decimal | str | None = None,
+    note: str | None = None,
+    date: dt.date | None = None,
+) -> TimeEntry:
+    _require_own_time(actor, entry.person)
+    with transaction.atomic():
+        entry = (
+            TimeEntry.objects.select_for_update(of=("self",))
+            .select_related("person", "work_item", "work_item__epic", "work_item__epic__parent")
+            .get(pk=entry.pk)
+        )
+        before = audit.snapshot(entry)
+        if hours is not None:
+            try:
+                entry.hours = rules.parse_hours(hours)
+            except ValueError as exc:
+                raise ValidationFailed(str(exc), field="hours") from exc
+        if date is not None:
+            entry.date = date
+        if note is not None:
+            entry.note = note.strip()
+        _check_entry(entry.person, entry.work_item, entry.date, entry.hours, entry.pk)
+        entry.updated_at = clock.now()
+        entry.save()
+        audit.record(
+            actor=actor,
+            action="time.update",
+            target=entry,
+            before=before,
+            after=audit.snapshot(entry),
+        )
+    return entry
+
+
+def time_entry_delete(*, actor: Actor, entry: TimeEntry) -> None:
+    _require_own_time(actor, entry.person)
+    with transaction.atomic():
+        audit.record(actor=actor, action="time.delete", target=entry, before=audit.snapshot(entry))
+        entry.delete()
+
+
+# ------------------------------------------------------------------ timer
+
+
+def timer_start(*, actor: Actor, person: Person, work_item: WorkItem, note: str = "") -> Timer:
+    _require_own_time(actor, person)
+    with transaction.atomic():
+        running = Timer.objects.select_for_update().filter(person=person).first()
+        if running is not None:
+            raise Conflict(ERR_TIMER_RUNNING.format(item=running.work_item), field="work_item_id")
+        timer = Timer.objects.create(
+            person=person, work_item=work_item, note=note.strip(), started_at=clock.now()
+        )
+        audit.record(
+            actor=actor, action="timer.start", target=timer, after={"work_item_id": work_item.pk}
+        )
+    return timer
+
+
+def timer_stop(*, actor: Actor, person: Person) -> TimeEntry | None:
+    """Stop the running timer and log its time (to the hundredth of an hour) on the day it
+    started, in the person's time zone. Under 36 seconds logs nothing."""
+    _require_own_time(actor, person)
+    with transaction.atomic():
+        timer = (
+            Timer.objects.select_for_update(of=("self",))
+            .select_related("work_item")
+            .filter(person=person)
+            .first()
+        )
+        if timer is None:
+            raise Conflict(ERR_NO_TIMER, field="timer")
+        elapsed = clock.now() - timer.started_at
+        hours = rules.seconds_to_hours(int(elapsed.total_seconds()))
+        day = timer.started_at.astimezone(ZoneInfo(person.timezone)).date()
+        audit.record(
+            actor=actor,
+            action="timer.stop",
+            target=timer,
+            before={"work_item_id": timer.work_item_id},
+            after={"hours": hours},
+        )
+        timer.delete()
+        if hours <= ZERO:
+            return None
+        return time_entry_create(
+            actor=actor,
+            person=person,
+            work_item=timer.work_item,
+            date=day,
+            hours=hours,
+            note=timer.note,
+            source=TimeEntry.Source.TIMER,
+        )
+
+
+# ------------------------------------------------------------------ timesheets
+
+
+def timesheet_submit(*, actor: Actor, person: Person, week: dt.date) -> Timesheet:
+    """Submit a week: it needs at least the person's weekly hours (PTO and holidays logged as
+    time). Late after Monday noon (the person's time zone) for the week before."""
+    _require_own_time(actor, person)
+    monday = rules.week_start(week)
+    now = clock.now()
+    # From Friday noon on (the Friday reminder), the current week may be submitted.
+    opens = dt.datetime.combine(
+        monday + dt.timedelta(days=4), dt.time(12), tzinfo=ZoneInfo(person.timezone)
+    )
+    if now < opens:
+        raise ValidationFailed(ERR_WEEK_FUTURE.format(week=monday), field="week")
+    with transaction.atomic():
+        people_services.person_lock(person_id=person.pk)
+        existing = selectors.timesheet_for(person=person, week=monday)
+        if existing is not None:
+            raise Conflict(
+                ERR_SUBMITTED_TWICE.format(week=monday, at=existing.submitted_at), field="week"
+            )
+        pattern = people.work_pattern(person)
+        check = rules.check_week(
+            week=monday,
+            weekly_hours=pattern.weekly_hours,
+            daily_pattern=people_rules.daily_pattern(pattern.weekly_hours, pattern.working_days),
+            logged=selectors.hours_by_day(
+                person=person, start=monday, end=monday + dt.timedelta(days=6)
+            ),
+        )
+        if not check.complete:
+            days = ", ".join(f"{d.date:%a %d %b} {d.missing} h" for d in check.missing_days)
+            raise ValidationFailed(
+                ERR_SHORT_WEEK.format(
+                    logged=check.logged,
+                    required=check.required,
+                    days=days or "spread over the week",
+                ),
+                errors=[
+                    FieldError("hours", f"{d.date}: {d.missing} h missing")
+                    for d in check.missing_days
+                ],
+            )
+        sheet = Timesheet.objects.create(
+            person=person,
+            week_start=monday,
+            submitted_at=now,
+            hours=check.logged,
+            late=rules.is_late(monday, person.timezone, now),
+        )
+        audit.record(
+            actor=actor,
+            action="timesheet.submit",
+            target=sheet,
+            after={"week": monday, "hours": check.logged, "late": sheet.late},
+        )
+    return sheet

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from psa.timetracking import rules
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("value", "hours"),
+    [
+        ("8", D("8.00")),
+        ("7.5", D("7.50")),
+        (" 0.25 ", D("0.25")),
+        (D("1.005"), D("1.01")),
+        (3, D("3.00")),
+        ("-2", D("-2.00")),
+    ],
+)
+def test_hours_are_exact_numbers(value: object, hours: Decimal) -> None:
+    assert rules.parse_hours(value) == hours
+
+
+@pytest.mark.parametrize(
+    "value", ["8hrs", "8 hrs", "eight", "NaN", "inf", "", "1,5", 7.5, True, None]
+)
+def test_hours_that_are_not_plain_numbers_are_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="hours must be a number"):
+        rules.parse_hours(value)
+
+
+def test_a_day_holds_at_most_24_hours() -> None:
+    assert rules.day_total_error(D("16"), D("8")) is None
+    assert rules.day_total_error(D("16"), D("8.01")) == (
+        "at most 24 hours in one day for one person (24.01 h with this entry)"
+    )
+
+
+def test_timesheets_are_due_monday_noon_in_the_persons_time_zone() -> None:
+    week = dt.date(2026, 11, 18)  # a Wednesday
+    due = rules.due_at(week, "Europe/Paris")
+    assert due.isoformat() == "2026-11-23T12:00:00+01:00"
+    assert not rules.is_late(week, "Europe/Paris", dt.datetime(2026, 11, 23, 10, 59, tzinfo=dt.UTC))
+    assert rules.is_late(week, "Europe/Paris", dt.datetime(2026, 11, 23, 11, 1, tzinfo=dt.UTC))
+    # The same instant is still Monday morning in Los Angeles.
+    assert not rules.is_late(
+        week, "America/Los_Angeles", dt.datetime(2026, 11, 23, 11, 1, tzinfo=dt.UTC)
+    )
+
+
+def test_a_short_week_names_the_days_and_hours_missing() -> None:
+    pattern = {1: D("8"), 2: D("8"), 3: D("8"), 4: D("8"), 5: D("8")}
+    monday = dt.date(2026, 11, 16)
+    logged = {
+        monday: D("8"),
+        monday + dt.timedelta(days=1): D("8"),
+        monday + dt.timedelta(days=2): D("8"),
+        monday + dt.timedelta(days=3): D("6"),
+    }
+    check = rules.check_week(
+        week=monday, weekly_hours=D("40"), daily_pattern=pattern, logged=logged
+    )
+    assert not check.complete
+    assert check.short == D("10")
+    assert [(d.date.day, d.missing) for d in check.missing_days] == [(19, D("2")), (20, D("8"))]
+    logged[monday + dt.timedelta(days=5)] = D("10")  # made up on Saturday: complete
+    check = rules.check_week(
+        week=monday, weekly_hours=D("40"), daily_pattern=pattern, logged=logged
+    )
+    assert check.complete
+    assert check.missing_days == []
+
+
+@pytest.mark.parametrize(
+    ("day", "label", "start", "end"),
+    [
+        (dt.date(2020, 2, 1), "FY21 Q1", dt.date(2020, 2, 1), dt.date(2020, 4, 30)),
+        (dt.date(2021, 1, 31), "FY21 Q4", dt.date(2020, 11, 1), dt.date(2021, 1, 31)),
+        (dt.date(2026, 11, 25), "FY27 Q4", dt.date(2026, 11, 1), dt.date(2027, 1, 31)),
+        (dt.date(2026, 7, 1), "FY27 Q2", dt.date(2026, 5, 1), dt.date(2026, 7, 31)),
+    ],
+)
+def test_fiscal_quarters_start_in_february(
+    day: dt.date, label: str, start: dt.date, end: dt.date
+) -> None:
+    q = rules.fiscal_quarter(day)
+    assert (q.label, q.start, q.end) == (label, start, end)
+    assert rules.quarter_by_label(q.year, q.quarter) == q
+
+
+def test_fiscal_year_may_start_in_january() -> None:
+    q = rules.fiscal_quarter(dt.date(2026, 5, 5), start_month=1)
+    assert (q.label, q.start, q.end) == ("FY26 Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert rules.quarter_by_label(2026, 2, start_month=1) == q
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1mo 1w 2d 3h 30m", (160 + 40 + 16 + 3) * 3600 + 1800),
+        ("1h30m", 5400),
+        ("2d", 16 * 3600),
+        ("45m", 2700),
+        ("1w", 40 * 3600),
+    ],
+)
+def test_gitlab_durations_use_gitlabs_fixed_rules(text: str, seconds: int) -> None:
+    assert rules.parse_gitlab_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["90", "1x", "", "h", "1 h", "1h 90"])
+def test_gitlab_durations_without_units_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a GitLab duration"):
+        rules.parse_gitlab_duration(text)
+
+
+def test_seconds_to_hours() -> None:
+    assert rules.seconds_to_hours(5400) == D("1.50")
+    assert rules.seconds_to_hours(100) == D("0.03")

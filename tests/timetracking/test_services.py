@@ -1,0 +1,220 @@
+"""Time entries, the timer and weekly timesheets: rules, refusals and what they change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from psa.core import clock
+from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
+from psa.core.models import AuditEntry
+from psa.core.roles import Actor, Role
+from psa.people.models import Person
+from psa.timetracking import selectors, services
+from psa.timetracking.models import Epic, TimeEntry, Timesheet
+from tests.engagements.factories import EngagementFactory
+from tests.timetracking.factories import WorkItemFactory, category
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+MONDAY = dt.date(2026, 11, 16)
+# Wednesday 25 Nov 2026, 09:00 UTC: the week of 16 Nov was due on Monday 23 Nov.
+NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _now() -> Any:
+    with clock.frozen(NOW):
+        yield
+
+
+@pytest.fixture
+def pse(make_person: Callable[..., Person]) -> Person:
+    return make_person(Role.PSE, timezone="America/New_York")
+
+
+def log(actor: Actor, person: Person, day: dt.date, hours: str, **kw: Any) -> TimeEntry:
+    item = kw.pop("work_item", None) or WorkItemFactory()
+    return services.time_entry_create(
+        actor=actor, person=person, work_item=item, date=day, hours=hours, **kw
+    )
+
+
+def test_an_entry_on_an_engagement_work_item_is_billable(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    billable = WorkItemFactory(
+        engagement=EngagementFactory(), epic=category("Project Work", "All project hours")
+    )
+    entry = log(actor_of(pse), pse, MONDAY, "7.5", work_item=billable)
+    assert entry.hours == D("7.50")
+    assert entry.work_item.billable
+    assert not WorkItemFactory().billable
+    assert AuditEntry.objects.filter(action="time.create", target_id=str(entry.pk)).exists()
+
+
+@pytest.mark.parametrize("hours", ["8hrs", "eight", "-1", "0", "NaN", "24.01"])
+def test_bad_hours_are_refused_and_nothing_is_written(
+    pse: Person, actor_of: Callable[[Person], Actor], hours: str
+) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        log(actor_of(pse), pse, MONDAY, hours)
+    assert exc.value.errors[0].field == "hours"
+    assert TimeEntry.objects.count() == 0
+
+
+def test_more_than_24_hours_in_a_day_is_refused(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    log(actor_of(pse), pse, MONDAY, "20")
+    with pytest.raises(ValidationFailed) as exc:
+        log(actor_of(pse), pse, MONDAY, "4.5")
+    assert "24.50 h with this entry" in exc.value.message
+    assert TimeEntry.objects.count() == 1
+
+
+def test_future_dates_only_for_planned_pto(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    later = dt.date(2026, 12, 24)
+    with pytest.raises(ValidationFailed) as exc:
+        log(actor_of(pse), pse, later, "8")
+    assert exc.value.errors[0].field == "date"
+    pto = WorkItemFactory(epic=category("PTO/Holidays", "PS Team PTO/Sick Days"))
+    assert log(actor_of(pse), pse, later, "8", work_item=pto).date == later
+
+
+def test_nobody_logs_someone_elses_time(
+    pse: Person, make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    other = make_person(Role.PSE)
+    with pytest.raises(PermissionDenied):
+        log(actor_of(other), pse, MONDAY, "8")
+    assert TimeEntry.objects.count() == 0
+
+
+def test_work_items_attach_to_a_category_not_a_major_epic(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    major = Epic.objects.get(name="Project Work", parent=None)
+    with pytest.raises(ValidationFailed) as exc:
+        services.work_item_create(actor=actor_of(pse), title="Kick-off", epic=major)
+    assert exc.value.errors[0].field == "epic_id"
+    item = services.work_item_create(
+        actor=actor_of(pse),
+        title="Kick-off",
+        epic=category("Project Work", "All project hours"),
+        labels=["ProjectWork", "ProjectWork"],
+    )
+    assert item.author == pse
+    assert [label.name for label in item.labels.all()] == ["ProjectWork"]
+
+
+def test_editing_an_entry_rechecks_the_day_limit(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    entry = log(actor_of(pse), pse, MONDAY, "8")
+    log(actor_of(pse), pse, MONDAY, "10")
+    with pytest.raises(ValidationFailed):
+        services.time_entry_update(actor=actor_of(pse), entry=entry, hours="15")
+    entry.refresh_from_db()
+    assert entry.hours == D("8.00")
+    services.time_entry_update(actor=actor_of(pse), entry=entry, hours="14", note="go-live")
+    entry.refresh_from_db()
+    assert (entry.hours, entry.note) == (D("14.00"), "go-live")
+
+
+def fill_week(actor: Actor, person: Person, per_day: str = "8", days: int = 5) -> None:
+    item = WorkItemFactory()
+    for i in range(days):
+        log(actor, person, MONDAY + dt.timedelta(days=i), per_day, work_item=item)
+
+
+def test_a_full_week_is_submitted_and_late_after_monday_noon(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    fill_week(actor_of(pse), pse)
+    sheet = services.timesheet_submit(actor=actor_of(pse), person=pse, week=MONDAY)
+    assert (sheet.hours, sheet.late) == (D("40.00"), True)
+    with pytest.raises(Conflict) as exc:
+        services.timesheet_submit(actor=actor_of(pse), person=pse, week=MONDAY)
+    assert "already submitted" in exc.value.message
+    assert Timesheet.objects.count() == 1
+
+
+def test_on_time_when_submitted_by_monday_morning(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    fill_week(actor_of(pse), pse)
+    with clock.frozen(dt.datetime(2026, 11, 23, 16, 59, tzinfo=dt.UTC)):  # 11:59 in New York
+        sheet = services.timesheet_submit(actor=actor_of(pse), person=pse, week=MONDAY)
+    assert sheet.late is False
+
+
+def test_a_short_week_is_refused_with_the_days_missing(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    fill_week(actor_of(pse), pse, days=4)
+    with pytest.raises(ValidationFailed) as exc:
+        services.timesheet_submit(actor=actor_of(pse), person=pse, week=MONDAY)
+    assert "32.00 h logged of the 40.00 h required" in exc.value.message
+    assert [e.message for e in exc.value.errors] == ["2026-11-20: 8.00 h missing"]
+    assert Timesheet.objects.count() == 0
+
+
+def test_pto_and_holidays_logged_as_time_count(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    fill_week(actor_of(pse), pse, days=4)
+    pto = WorkItemFactory(epic=category("PTO/Holidays", "PS Team PTO/Sick Days"))
+    log(actor_of(pse), pse, MONDAY + dt.timedelta(days=4), "8", work_item=pto)
+    assert services.timesheet_submit(actor=actor_of(pse), person=pse, week=MONDAY).hours == D(
+        "40.00"
+    )
+
+
+def test_a_french_week_needs_35_hours(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    fr = make_person(Role.PSE, country="FR", timezone="Europe/Paris")
+    fill_week(actor_of(fr), fr, per_day="7")
+    assert services.timesheet_submit(actor=actor_of(fr), person=fr, week=MONDAY).hours == D("35.00")
+
+
+def test_the_current_week_cannot_be_submitted_before_friday_noon(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        services.timesheet_submit(actor=actor_of(pse), person=pse, week=dt.date(2026, 11, 23))
+    assert exc.value.errors[0].field == "week"
+
+
+def test_the_timer_logs_elapsed_time_on_the_day_it_started(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    item = WorkItemFactory()
+    start = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)  # Monday 22:00 in New York
+    with clock.frozen(start):
+        services.timer_start(actor=actor_of(pse), person=pse, work_item=item)
+        with pytest.raises(Conflict):
+            services.timer_start(actor=actor_of(pse), person=pse, work_item=item)
+    with clock.frozen(start + dt.timedelta(hours=1, minutes=30)):
+        entry = services.timer_stop(actor=actor_of(pse), person=pse)
+    assert entry is not None
+    assert (entry.date, entry.hours, entry.source) == (dt.date(2026, 11, 23), D("1.50"), "timer")
+    with pytest.raises(Conflict):
+        services.timer_stop(actor=actor_of(pse), person=pse)
+
+
+def test_week_grid_sums_per_work_item_and_day(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    item = WorkItemFactory()
+    log(actor_of(pse), pse, MONDAY, "3", work_item=item)
+    log(actor_of(pse), pse, MONDAY, "2", work_item=item)
+    grid = selectors.week_grid(person=pse, week=MONDAY + dt.timedelta(days=3))
+    assert grid == {item.pk: {MONDAY: D("5.00")}}
