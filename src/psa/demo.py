@@ -338,7 +338,12 @@ def database_is_empty() -> bool:
 
 
 def load_reference_data() -> None:
-    """Data every installation needs (nothing yet beyond migrations; epics come with time)."""
+    """Data every installation needs: the epic tree (also seeded by its migration; this puts
+    it back in a database emptied after migrating)."""
+    from psa.timetracking import epics
+    from psa.timetracking.models import Epic
+
+    epics.seed(Epic)
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -355,6 +360,7 @@ def load_demo(*, size: str = "small", progress: Progress = lambda _: None) -> No
 
 @transaction.atomic
 def load_small(*, progress: Progress = lambda _: None) -> None:
+    load_reference_data()
     today = clock.today()
     people: dict[str, Person] = {}
     for name, username, title, country, subdiv, tz, roles, weekly, skills, manager in TEAM:
@@ -660,6 +666,8 @@ def load_small(*, progress: Progress = lambda _: None) -> None:
     progress(f"{len(CUSTOMERS)} customers, {len(plans)} engagements")
     load_schedule(people, by_name, monday=monday)
     progress("schedule: bookings, tentative work, internal time and open requests")
+    load_time(people, by_name, monday=monday)
+    progress("time: work items, three weeks of time entries, timesheets, a running timer")
 
 
 def load_schedule(
@@ -751,6 +759,97 @@ def load_schedule(
         actor=pc, request=declined, reason="Olivia is reserved for the Wayne Energy kick-off"
     )
     scheduling.feed_create(actor=actor("jordan.miller"), person=people["jordan.miller"])
+
+
+def load_time(
+    people: dict[str, Person], engagements: dict[str, Engagement], *, monday: dt.date
+) -> None:
+    """Work items under the epic tree, the last three weeks of time for every PSE (customer
+    work, internal work, holidays and PTO as time), timesheets for the two weeks before last,
+    and one running timer."""
+    from psa.people.rules import capacity_days
+    from psa.people.selectors import actor_for, work_pattern
+    from psa.timetracking import services as time
+    from psa.timetracking.selectors import epic_by_path
+
+    def actor(username: str) -> Actor:
+        user = people[username].user
+        return actor_for(user) if user else SYSTEM
+
+    project = epic_by_path("Project Work", "All project hours")
+    items = {
+        name: time.work_item_create(
+            actor=actor("priya.raman"),
+            title=f"{name}: project hours",
+            epic=project,
+            engagement=engagements[name],
+            labels=["ProjectWork"],
+        )
+        for name in (
+            "GitLab Migration Services",
+            "CI/CD Rapid Results",
+            "Embedded DevOps Engineer",
+            "Migration from Jenkins",
+        )
+    }
+    admin = time.work_item_create(
+        actor=actor("priya.raman"),
+        title="Timesheets, expenses and e-mail",
+        epic=epic_by_path("PS Internal", "General Administrative"),
+        labels=["Internal"],
+    )
+    enablement = time.work_item_create(
+        actor=actor("priya.raman"),
+        title="Kubernetes enablement",
+        epic=epic_by_path("PS Internal", "Personal Enablement"),
+        labels=["Internal"],
+    )
+    holidays = time.work_item_create(
+        actor=actor("priya.raman"),
+        title="Public holidays",
+        epic=epic_by_path("PTO/Holidays", "PS Team Holidays"),
+    )
+    pto = time.work_item_create(
+        actor=actor("priya.raman"),
+        title="PTO and sick days",
+        epic=epic_by_path("PTO/Holidays", "PS Team PTO/Sick Days"),
+    )
+    customer_items = list(items.values())
+    pses = [t[1] for t in TEAM if Role.PSE in t[6]]
+    first = monday - dt.timedelta(weeks=3)
+    for n, username in enumerate(pses):
+        person = people[username]
+        customer = customer_items[n % len(customer_items)]
+        customer.assignees.add(person)
+        for week in range(3):
+            start = first + dt.timedelta(weeks=week)
+            for day in capacity_days(work_pattern(person), start, start + dt.timedelta(days=6)):
+                if day.base <= 0:
+                    continue
+                if day.holiday:
+                    entries = [(holidays, day.base)]
+                elif day.time_off:
+                    entries = [(pto, day.base)]
+                else:
+                    work = (day.base * Decimal("0.75")).quantize(Decimal("0.01"))
+                    other = enablement if day.date.weekday() == 4 else admin
+                    entries = [(customer, work), (other, day.base - work)]
+                for item, hours in entries:
+                    time.time_entry_create(
+                        actor=actor(username),
+                        person=person,
+                        work_item=item,
+                        date=day.date,
+                        hours=hours,
+                    )
+            if week < 2:
+                time.timesheet_submit(actor=actor(username), person=person, week=start)
+    time.timer_start(
+        actor=actor("jordan.miller"),
+        person=people["jordan.miller"],
+        work_item=customer_items[0],
+        note="Pipeline migration pairing",
+    )
 
 
 # ------------------------------------------------------------------ large synthetic set

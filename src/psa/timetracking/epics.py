@@ -1,0 +1,62 @@
+"""The fixed epic tree (the team's handbook categories), seeded on first run; admins edit it.
+
+`seed` takes the Epic model as an argument so that the data migration can pass its historical
+model; `demo.load_reference_data` calls it too, for databases flushed after migrating."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TREE: list[tuple[str, list[str]]] = [
+    ("Global Company Meetings", ["SKO", "Contribute", "Commit"]),
+    (
+        "Project Work",
+        [
+            "All project hours",
+            "Internal/Sales handoff calls",
+            "Internal/External status meetings",
+            "Support tickets during a project",
+            "Weekly/Final customer reports and documentation",
+            "Status/Close out customer calls",
+            "Customer travel",
+        ],
+    ),
+    (
+        "PS Internal",
+        [
+            "Knowledge Sharing",
+            "General Administrative",
+            "Meetings/Staff Time",
+            "Travel Time",
+            "Personal Enablement",
+            "Time Tracking",
+        ],
+    ),
+    (
+        "Internal Assisted",
+        [
+            "Sales Assistance",
+            "Support Assistance",
+            "Practice Development",
+            "Product Development",
+            "Mentoring",
+        ],
+    ),
+    ("PTO/Holidays", ["PS Team Holidays", "PS Team PTO/Sick Days"]),
+]
+
+
+def seed(epic_model: Any) -> int:
+    """Create whatever part of the tree is missing; returns how many epics were created."""
+    created = 0
+    for i, (major, children) in enumerate(TREE):
+        parent, made = epic_model.objects.get_or_create(
+            name=major, parent=None, defaults={"position": i}
+        )
+        created += made
+        for j, name in enumerate(children):
+            _, made = epic_model.objects.get_or_create(
+                name=name, parent=parent, defaults={"position": j}
+            )
+            created += made
+    return created
