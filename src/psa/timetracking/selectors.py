@@ -123,3 +123,7 @@ def is_pto(work_item: WorkItem) -> bool:
     epic = work_item.epic
     major = epic.parent if epic.parent_id else epic
     return major is not None and major.name == PTO_MAJOR
+
+
+def timesheet_list(*, person: Person, limit: int = 104) -> list[Timesheet]:
+    return list(Timesheet.objects.filter(person=person).order_by("-week_start")[:limit])

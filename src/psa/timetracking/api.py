@@ -1,0 +1,132 @@
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from psa.core.api import actor
+from psa.core.errors import ValidationFailed
+from psa.engagements import selectors as engagements
+from psa.people import selectors as people
+from psa.timetracking import selectors, services
+from psa.timetracking.schemas import (
+    EntryIn,
+    EntryOut,
+    EntryPatch,
+    EpicTreeOut,
+    TimerIn,
+    TimerOut,
+    TimesheetIn,
+    TimesheetOut,
+    WorkItemIn,
+    WorkItemOut,
+)
+
+router = Router(tags=["time"])
+MAX_RANGE_DAYS = 400
+
+
+@router.get("/epics", response=list[EpicTreeOut])
+def list_epics(request: HttpRequest) -> Any:
+    return [
+        {"id": major.pk, "name": major.name, "categories": children}
+        for major, children in selectors.epic_tree()
+    ]
+
+
+@router.get("/work-items", response=list[WorkItemOut])
+def list_work_items(
+    request: HttpRequest,
+    search: str = "",
+    epic_id: int | None = None,
+    engagement_id: int | None = None,
+    person_id: int | None = None,
+) -> Any:
+    return list(
+        selectors.work_item_list(
+            search=search, epic_id=epic_id, engagement_id=engagement_id, person_id=person_id
+        )[:500]
+    )
+
+
+@router.post("/work-items", response={201: WorkItemOut})
+def create_work_item(request: HttpRequest, payload: WorkItemIn) -> Any:
+    return 201, services.work_item_create(
+        actor=actor(request),
+        title=payload.title,
+        epic=selectors.epic_get(epic_id=payload.epic_id),
+        engagement=(
+            engagements.engagement_get(engagement_id=payload.engagement_id)
+            if payload.engagement_id
+            else None
+        ),
+        assignees=[people.person_get(person_id=i) for i in payload.assignee_ids],
+        labels=payload.labels,
+    )
+
+
+@router.get("/entries", response=list[EntryOut])
+def list_entries(request: HttpRequest, person_id: int, start: dt.date, end: dt.date) -> Any:
+    if end < start or (end - start).days > MAX_RANGE_DAYS:
+        raise ValidationFailed(
+            f"end must be after start, at most {MAX_RANGE_DAYS} days", field="end"
+        )
+    person = people.person_get(person_id=person_id)
+    return list(selectors.entries_for(person=person, start=start, end=end))
+
+
+@router.post("/entries", response={201: EntryOut})
+def create_entry(request: HttpRequest, payload: EntryIn) -> Any:
+    return 201, services.time_entry_create(
+        actor=actor(request),
+        person=people.person_get(person_id=payload.person_id),
+        work_item=selectors.work_item_get(work_item_id=payload.work_item_id),
+        date=payload.date,
+        hours=payload.hours,
+        note=payload.note,
+    )
+
+
+@router.patch("/entries/{entry_id}", response=EntryOut)
+def update_entry(request: HttpRequest, entry_id: int, payload: EntryPatch) -> Any:
+    return services.time_entry_update(
+        actor=actor(request),
+        entry=selectors.entry_get(entry_id=entry_id),
+        **payload.dict(exclude_unset=True),
+    )
+
+
+@router.delete("/entries/{entry_id}", response={204: None})
+def delete_entry(request: HttpRequest, entry_id: int) -> Any:
+    services.time_entry_delete(actor=actor(request), entry=selectors.entry_get(entry_id=entry_id))
+    return 204, None
+
+
+@router.post("/timer/start", response={201: TimerOut})
+def start_timer(request: HttpRequest, payload: TimerIn) -> Any:
+    return 201, services.timer_start(
+        actor=actor(request),
+        person=people.person_get(person_id=payload.person_id),
+        work_item=selectors.work_item_get(work_item_id=payload.work_item_id),
+        note=payload.note,
+    )
+
+
+@router.post("/timer/stop", response={200: EntryOut, 204: None})
+def stop_timer(request: HttpRequest, person_id: int) -> Any:
+    entry = services.timer_stop(actor=actor(request), person=people.person_get(person_id=person_id))
+    return (200, entry) if entry is not None else (204, None)
+
+
+@router.get("/timesheets", response=list[TimesheetOut])
+def list_timesheets(request: HttpRequest, person_id: int) -> Any:
+    return selectors.timesheet_list(person=people.person_get(person_id=person_id))
+
+
+@router.post("/timesheets", response={201: TimesheetOut})
+def submit_timesheet(request: HttpRequest, payload: TimesheetIn) -> Any:
+    return 201, services.timesheet_submit(
+        actor=actor(request),
+        person=people.person_get(person_id=payload.person_id),
+        week=payload.week,
+    )

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+
+class EpicOut(Schema):
+    id: int
+    name: str
+    parent_id: int | None
+
+
+class EpicTreeOut(Schema):
+    id: int
+    name: str
+    categories: list[EpicOut]
+
+
+class WorkItemIn(Schema):
+    title: str = Field(min_length=1, max_length=255)
+    epic_id: int = Field(description="A category under a major epic.")
+    engagement_id: int | None = Field(None, description="Set for billable work on a SOW.")
+    assignee_ids: list[int] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+
+
+class WorkItemOut(Schema):
+    id: int
+    title: str
+    epic_id: int
+    epic: str = Field(alias="epic.name")
+    engagement_id: int | None
+    billable: bool
+    web_url: str
+
+
+class EntryIn(Schema):
+    person_id: int
+    work_item_id: int
+    date: dt.date
+    hours: Decimal | str = Field(description='A number (7.5 or "7.5"); units and words are refused')
+    note: str = Field("", max_length=500)
+
+
+class EntryPatch(Schema):
+    date: dt.date | None = None
+    hours: Decimal | str | None = None
+    note: str | None = Field(None, max_length=500)
+
+
+class EntryOut(Schema):
+    id: int
+    person_id: int
+    work_item_id: int
+    date: dt.date
+    hours: Decimal
+    note: str
+    source: str
+    billable: bool = Field(alias="work_item.billable")
+
+
+class TimerIn(Schema):
+    person_id: int
+    work_item_id: int
+    note: str = ""
+
+
+class TimerOut(Schema):
+    person_id: int
+    work_item_id: int
+    started_at: dt.datetime
+    note: str
+
+
+class TimesheetIn(Schema):
+    person_id: int
+    week: dt.date = Field(description="Any day of the ISO week (Monday-Sunday)")
+
+
+class TimesheetOut(Schema):
+    id: int
+    person_id: int
+    week_start: dt.date
+    submitted_at: dt.datetime
+    late: bool
+    hours: Decimal

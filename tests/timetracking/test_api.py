@@ -1,0 +1,166 @@
+"""Time API: entries, refusals as problem+json naming the field, timesheets, the timer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from psa.core import clock
+from psa.core.roles import Role
+from psa.people.models import Person
+from psa.timetracking.models import TimeEntry
+from tests.timetracking.factories import WorkItemFactory, category
+
+pytestmark = pytest.mark.django_db
+JSON = "application/json"
+MONDAY = dt.date(2026, 11, 16)
+
+
+@pytest.fixture(autouse=True)
+def _now() -> Any:
+    with clock.frozen(dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)):
+        yield
+
+
+def problem(response: Any, status: int, field: str) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert field in [e["field"] for e in body["errors"]], body
+    return body
+
+
+@pytest.mark.parametrize("hours", ["8hrs", "eight", "-2", "0", "NaN", "25"])
+def test_bad_hours_are_problem_json_and_nothing_is_saved(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client], hours: str
+) -> None:
+    pse = make_person(Role.PSE)
+    body = {
+        "person_id": pse.pk,
+        "work_item_id": WorkItemFactory().pk,
+        "date": MONDAY.isoformat(),
+        "hours": hours,
+    }
+    problem(api_as(pse).post("/api/v1/time/entries", body, content_type=JSON), 422, "hours")
+    assert TimeEntry.objects.count() == 0
+
+
+def test_numbers_and_numeric_text_are_both_accepted(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    pse = make_person(Role.PSE)
+    client = api_as(pse)
+    item = WorkItemFactory()
+    for hours in (7.5, "0.5"):
+        created = client.post(
+            "/api/v1/time/entries",
+            {
+                "person_id": pse.pk,
+                "work_item_id": item.pk,
+                "date": MONDAY.isoformat(),
+                "hours": hours,
+            },
+            content_type=JSON,
+        )
+        assert created.status_code == 201, created.content
+    listed = client.get(
+        "/api/v1/time/entries", {"person_id": pse.pk, "start": "2026-11-16", "end": "2026-11-22"}
+    )
+    assert [e["hours"] for e in listed.json()] == ["7.50", "0.50"]
+
+
+def test_a_short_week_submission_is_422_with_the_days(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    pse = make_person(Role.PSE)
+    client = api_as(pse)
+    item = WorkItemFactory()
+    for i in range(4):
+        client.post(
+            "/api/v1/time/entries",
+            {
+                "person_id": pse.pk,
+                "work_item_id": item.pk,
+                "date": (MONDAY + dt.timedelta(days=i)).isoformat(),
+                "hours": "8",
+            },
+            content_type=JSON,
+        )
+    body = problem(
+        client.post(
+            "/api/v1/time/timesheets",
+            {"person_id": pse.pk, "week": "2026-11-18"},
+            content_type=JSON,
+        ),
+        422,
+        "hours",
+    )
+    assert "2026-11-20: 8.00 h missing" in [e["message"] for e in body["errors"]]
+    client.post(
+        "/api/v1/time/entries",
+        {"person_id": pse.pk, "work_item_id": item.pk, "date": "2026-11-20", "hours": "8"},
+        content_type=JSON,
+    )
+    sheet = client.post(
+        "/api/v1/time/timesheets", {"person_id": pse.pk, "week": "2026-11-18"}, content_type=JSON
+    )
+    assert sheet.status_code == 201
+    assert sheet.json()["late"] is True
+    problem(
+        client.post(
+            "/api/v1/time/timesheets",
+            {"person_id": pse.pk, "week": "2026-11-16"},
+            content_type=JSON,
+        ),
+        409,
+        "week",
+    )
+
+
+def test_someone_elses_time_is_403(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    pse, other = make_person(Role.PSE), make_person(Role.PSE)
+    response = api_as(other).post(
+        "/api/v1/time/entries",
+        {
+            "person_id": pse.pk,
+            "work_item_id": WorkItemFactory().pk,
+            "date": "2026-11-16",
+            "hours": "8",
+        },
+        content_type=JSON,
+    )
+    assert response.status_code == 403
+    assert TimeEntry.objects.count() == 0
+
+
+def test_work_items_and_epics(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    client = api_as(make_person(Role.PSE))
+    tree = client.get("/api/v1/time/epics").json()
+    assert [m["name"] for m in tree] == [
+        "Global Company Meetings",
+        "Project Work",
+        "PS Internal",
+        "Internal Assisted",
+        "PTO/Holidays",
+    ]
+    major = tree[1]["id"]
+    problem(
+        client.post("/api/v1/time/work-items", {"title": "x", "epic_id": major}, content_type=JSON),
+        422,
+        "epic_id",
+    )
+    made = client.post(
+        "/api/v1/time/work-items",
+        {"title": "Kick-off", "epic_id": category("Project Work", "All project hours").pk},
+        content_type=JSON,
+    )
+    assert made.status_code == 201
+    assert made.json()["billable"] is False
