@@ -349,6 +349,47 @@ def cmd_schedule_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gitlab_sync(args: argparse.Namespace) -> int:
+    """Sync a GitLab group's epics, labels, issues and time logs; reported items on stderr."""
+    _data_dir(args)
+    _setup_django()
+    from psa.core.errors import DomainError
+    from psa.core.roles import SYSTEM
+    from psa.integrations.gitlab import GitLabClient, gitlab_settings
+    from psa.timetracking.gitlab_sync import gitlab_sync
+
+    def progress(stage: str, done: int, total: int) -> None:
+        text = f"{stage:<13}{done:,}/{total:,}" if total else f"{stage:<13}{done:,}"
+        print(f"\r{text}", end="\n" if total and done == total else "", file=sys.stderr, flush=True)
+
+    try:
+        settings = gitlab_settings(require_group=not args.group)
+        who = SYSTEM
+        if args.user:
+            from psa.core import tokens
+            from psa.people.selectors import actor_for
+
+            who = actor_for(tokens.user_by_username(args.user))
+        with GitLabClient.from_settings(settings) as client:
+            report = gitlab_sync(
+                actor=who, client=client, group=args.group or settings.group, progress=progress
+            )
+    except DomainError as exc:
+        print(f"psa gitlab sync: {exc.message}", file=sys.stderr)
+        return 2
+    for item in report.reported:
+        print(f"{item.code}: {item.message}", file=sys.stderr)
+    print(
+        f"{report.group}: {report.entries_created} time entries created, "
+        f"{report.entries_updated} updated, {report.entries_removed} removed, "
+        f"{report.entries_unchanged} unchanged; {report.work_items_created} work items created, "
+        f"{report.work_items_updated} updated; {report.epics_created} epic categories created; "
+        f"{len(report.reported)} reported",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _data_dir(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psa.settings")
@@ -450,6 +491,16 @@ def build_parser() -> argparse.ArgumentParser:
     schedule_export.add_argument("--end", help="bookings starting on or before this date")
     data_dir_arg(schedule_export)
     schedule_export.set_defaults(func=cmd_schedule_export)
+
+    gitlab_cmd = sub.add_parser("gitlab", help="GitLab import (PSA_GITLAB_URL, PSA_GITLAB_TOKEN)")
+    gitlab_sub = gitlab_cmd.add_subparsers(dest="gitlab_command", required=True)
+    gitlab_sync = gitlab_sub.add_parser(
+        "sync", help="sync a group's epics, labels, issues and time logs; reports on stderr"
+    )
+    gitlab_sync.add_argument("--group", help="group id or full path (default $PSA_GITLAB_GROUP)")
+    gitlab_sync.add_argument("--user", help="act as this login (default: system)")
+    data_dir_arg(gitlab_sync)
+    gitlab_sync.set_defaults(func=cmd_gitlab_sync)
 
     manage = sub.add_parser("manage", help="Django management commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
