@@ -418,15 +418,17 @@ def _book(
         created_at=now,
         updated_at=now,
     )
+    return _save_new(actor, booking, plan, action="booking.create", reason=override_reason)
+
+
+def _save_new(
+    actor: Actor, booking: Booking, plan: dict[dt.date, Decimal], *, action: str, reason: str
+) -> Booking:
     booking.save()
     _write_days(booking, plan)
     booking.save(update_fields=["start_date", "end_date", "hours"])
     audit.record(
-        actor=actor,
-        action="booking.create",
-        target=booking,
-        after=_booking_snapshot(booking),
-        reason=override_reason,
+        actor=actor, action=action, target=booking, after=_booking_snapshot(booking), reason=reason
     )
     return booking
 
@@ -434,21 +436,28 @@ def _book(
 def _cancel_booking(actor: Actor, request: AssignmentRequest) -> Booking:
     if request.booking is None:
         raise ValidationFailed(ERR_BOOKING_NEEDED, field="booking_id")
-    booking = Booking.objects.select_for_update().get(pk=request.booking.pk)
+    return _cancel(actor, request.booking, action="booking.cancel")
+
+
+def _cancel(actor: Actor, booking: Booking, *, action: str, reason: str = "") -> Booking:
+    """Cancel a booking (locked): its days go, freeing the time; its dates and hours stay, and
+    the calendar feeds send it as cancelled (SEQUENCE bumped)."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.state == Booking.State.CANCELLED:
         raise Conflict(ERR_BOOKING_CANCELLED.format(id=booking.pk), field="booking_id")
     before = _booking_snapshot(booking)
     booking.state = Booking.State.CANCELLED
     booking.sequence += 1
     booking.updated_at = clock.now()
-    booking.days.all().delete()  # frees the time; the dates and hours stay on the booking
+    booking.days.all().delete()
     booking.save(update_fields=["state", "sequence", "updated_at"])
     audit.record(
         actor=actor,
-        action="booking.cancel",
+        action=action,
         target=booking,
         before=before,
         after={"state": booking.state},
+        reason=reason,
     )
     return booking
 
@@ -541,17 +550,7 @@ def internal_time_create(
             created_at=now,
             updated_at=now,
         )
-        booking.save()
-        _write_days(booking, plan)
-        booking.save(update_fields=["start_date", "end_date", "hours"])
-        audit.record(
-            actor=actor,
-            action="internal.create",
-            target=booking,
-            after=_booking_snapshot(booking),
-            reason=override_reason,
-        )
-    return booking
+        return _save_new(actor, booking, plan, action="internal.create", reason=override_reason)
 
 
 def internal_time_cancel(*, actor: Actor, booking: Booking) -> Booking:
@@ -560,23 +559,7 @@ def internal_time_cancel(*, actor: Actor, booking: Booking) -> Booking:
     if actor.person_id != booking.person_id and not actor.has_any(*DECIDERS):
         raise PermissionDenied(ERR_INTERNAL_NOT_YOURS, field="booking_id")
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        if booking.state == Booking.State.CANCELLED:
-            raise Conflict(ERR_BOOKING_CANCELLED.format(id=booking.pk), field="booking_id")
-        before = _booking_snapshot(booking)
-        booking.state = Booking.State.CANCELLED
-        booking.sequence += 1
-        booking.updated_at = clock.now()
-        booking.days.all().delete()
-        booking.save(update_fields=["state", "sequence", "updated_at"])
-        audit.record(
-            actor=actor,
-            action="internal.cancel",
-            target=booking,
-            before=before,
-            after={"state": booking.state},
-        )
-    return booking
+        return _cancel(actor, booking, action="internal.cancel")
 
 
 # ------------------------------------------------------------------ tentative work
@@ -618,22 +601,8 @@ def _firm_up(actor: Actor, engagement: Engagement) -> list[TentativeOutcome]:
 
 
 def _cancel_all(actor: Actor, engagement: Engagement) -> None:
-    for booking in selectors.booking_list(engagement_id=engagement.pk).select_for_update(
-        of=("self",)
-    ):
-        booking.state = Booking.State.CANCELLED
-        booking.sequence += 1
-        booking.updated_at = clock.now()
-        booking.days.all().delete()
-        booking.save(update_fields=["state", "sequence", "updated_at"])
-        audit.record(
-            actor=actor,
-            action="booking.cancel",
-            target=booking,
-            before={"state": "active"},
-            after={"state": booking.state},
-            reason="engagement cancelled",
-        )
+    for booking in selectors.booking_list(engagement_id=engagement.pk):
+        _cancel(actor, booking, action="booking.cancel", reason="engagement cancelled")
 
 
 def engagement_status_change(
