@@ -701,3 +701,68 @@ def test_gitlab_durations_without_a_unit_or_with_a_strange_one_are_refused(text:
     with pytest.raises(ValueError, match="not a GitLab duration") as refused:
         parse_gitlab_duration(text)
     assert str(refused.value) == ERR_DURATION.format(value=text)
+
+
+@pytest.mark.django_db
+def test_only_gitlab_entries_of_the_groups_issues_are_ever_removed(
+    gitlab_server: FakeGitLab, client: GitLabClient, people: dict[str, Person], coordinator: Actor
+) -> None:
+    # given a manual entry on a synced work item and a GitLab entry of another group's issue
+    run(coordinator, client)
+    alice = people["alice"]
+    kickoff = WorkItem.objects.get(gitlab_id=201)
+    other = WorkItem.objects.create(
+        title="Other group", epic=kickoff.epic, gitlab_id=999, created_at=NOW
+    )
+    common = {"person": alice, "date": dt.date(2026, 11, 16), "created_at": NOW, "updated_at": NOW}
+    manual = TimeEntry.objects.create(work_item=kickoff, hours=Decimal("2.00"), **common)
+    foreign = TimeEntry.objects.create(
+        work_item=other, hours=Decimal("1.00"), source="gitlab", gitlab_id=9999, **common
+    )
+    # when every time log is deleted in GitLab
+    gitlab_server.data["timelogs"] = []
+    report = run(coordinator, client)
+    # then only the group's GitLab entries are removed
+    assert sorted(TimeEntry.objects.values_list("pk", flat=True)) == sorted([manual.pk, foreign.pk])
+    assert report.entries_removed == 5
+
+
+@pytest.mark.django_db
+def test_an_entry_that_others_adjust_is_kept_and_reported(
+    gitlab_server: FakeGitLab, client: GitLabClient, people: dict[str, Person], coordinator: Actor
+) -> None:
+    run(coordinator, client)
+    original = TimeEntry.objects.get(gitlab_id=303)
+    TimeEntry.objects.create(
+        person=original.person,
+        work_item=original.work_item,
+        date=original.date,
+        hours=Decimal("-0.34"),
+        adjusts=original,
+        reason="logged twice",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    gitlab_server.remove_timelog(303)
+    report = run(coordinator, client)
+    assert TimeEntry.objects.filter(gitlab_id=303).exists()
+    assert reported(report, sync.ADJUSTED) == [(303, None)]
+    assert report.entries_removed == 0
+
+
+@pytest.mark.django_db
+def test_a_reported_time_log_is_imported_once_its_person_exists(
+    gitlab_server: FakeGitLab,
+    client: GitLabClient,
+    people: dict[str, Person],
+    coordinator: Actor,
+    make_person: Callable[..., Person],
+) -> None:
+    run(coordinator, client)
+    carol = make_person(Role.PSE, email="Carol@Elsewhere.example", name="Carol")
+    report = run(coordinator, client)
+    assert reported(report, sync.UNKNOWN_USER) == []
+    entry = TimeEntry.objects.get(gitlab_id=304)
+    assert (entry.person, entry.hours) == (carol, Decimal("1.00"))
+    assert entry.date == dt.date(2026, 11, 20)
+    assert (report.entries_created, report.entries_unchanged) == (1, 5)
