@@ -48,7 +48,10 @@ class WorkItem(models.Model):
     title = models.CharField(max_length=255)
     epic = models.ForeignKey(Epic, on_delete=models.PROTECT, related_name="work_items")
     engagement = models.ForeignKey(
-        "engagements.Engagement", null=True, blank=True, on_delete=models.PROTECT,
+        "engagements.Engagement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="work_items",
     )
     author = models.ForeignKey(
