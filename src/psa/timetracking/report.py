@@ -1,0 +1,518 @@
+"""The hours report: a person's own time in a fiscal quarter (every entry they logged, whichever
+work item it is on), with totals per major epic, work item, day and ISO week, and productive
+utilization; as data, XLSX and CSV. Also the team report (many people, batched queries).
+
+Only the person's own entries count: time others logged on work items the person authored or is
+assigned to is theirs, not this person's. Adjusting entries (negative hours, with a reason) are
+rows like any other and count in every total.
+
+Productive utilization = billable hours / the person's capacity over the whole quarter (public
+holidays and time off removed), in percent to one place; None when the capacity is 0.
+
+The team workbook is one "Summary" sheet (a row per person) plus one long "Daily" sheet with a
+Person column (filterable and pivotable; 500 sheets, one a person, would not be).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Sum
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from psa.core.errors import PermissionDenied
+from psa.core.numbers import ZERO
+from psa.core.roles import Actor, Role
+from psa.people import rules as people_rules
+from psa.people import selectors as people
+from psa.people.models import Person
+from psa.timetracking import rules
+from psa.timetracking.models import Epic, TimeEntry, WorkItem
+
+PERCENT = Decimal("0.1")
+CHUNK = 500  # ids per IN (...) list
+REPORT_READERS = (
+    Role.DELIVERY_MANAGER,
+    Role.HEAD_OF_PS,
+    Role.FINANCE_PARTNER,
+    Role.CONTROLLER,
+    Role.FINANCE_BUSINESS_PARTNER,
+    Role.PROJECT_COORDINATOR,
+)
+ERR_NOT_YOURS = "you may see your own hours report, your reports' and, with a manager role, all"
+ERR_TEAM = "the team report needs a manager, finance or head-of-PS role (or your own reports)"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class WorkItemInfo:
+    id: int
+    title: str
+    web_url: str
+    epic: str  # the category
+    major_epic: str
+    major_position: int
+    engagement_id: int | None
+    engagement: str  # "Customer — Engagement", or ""
+
+    @property
+    def billable(self) -> bool:
+        return self.engagement_id is not None
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    entry_id: int
+    date: dt.date
+    work_item: WorkItemInfo
+    hours: Decimal
+    note: str
+    source: str
+    reason: str  # the adjustment reason, for an entry correcting locked time
+
+    @property
+    def billable(self) -> bool:
+        return self.work_item.billable
+
+
+@dataclass(frozen=True)
+class WorkItemTotal:
+    work_item: WorkItemInfo
+    hours: Decimal
+
+
+@dataclass
+class HoursReport:
+    person: Person
+    quarter: rules.FiscalQuarter
+    rows: list[ReportRow]
+    capacity: Decimal
+    total: Decimal = ZERO
+    billable: Decimal = ZERO
+    non_billable: Decimal = ZERO
+    by_major_epic: dict[str, Decimal] = field(default_factory=dict)  # in epic-tree order
+    by_work_item: list[WorkItemTotal] = field(default_factory=list)  # by hours, then title
+    by_day: dict[dt.date, Decimal] = field(default_factory=dict)  # days with time, in order
+    by_week: dict[dt.date, Decimal] = field(default_factory=dict)  # ISO week's Monday → hours
+
+    @property
+    def utilization(self) -> Decimal | None:
+        """Productive utilization: billable hours over capacity, percent (one place)."""
+        if self.capacity <= 0:
+            return None
+        return (self.billable * 100 / self.capacity).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
+def iso_week_label(monday: dt.date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def summarize(report: HoursReport) -> HoursReport:
+    """Fill the totals from the rows (one place computes them all)."""
+    billable = ZERO
+    non_billable = ZERO
+    majors: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    order: dict[str, tuple[int, str]] = {}
+    items: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    info: dict[int, WorkItemInfo] = {}
+    days: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    weeks: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    for row in report.rows:
+        wi = row.work_item
+        if wi.billable:
+            billable += row.hours
+        else:
+            non_billable += row.hours
+        majors[wi.major_epic] += row.hours
+        order[wi.major_epic] = (wi.major_position, wi.major_epic)
+        items[wi.id] += row.hours
+        info[wi.id] = wi
+        days[row.date] += row.hours
+        weeks[rules.week_start(row.date)] += row.hours
+    report.billable = billable
+    report.non_billable = non_billable
+    report.total = billable + non_billable
+    report.by_major_epic = {m: majors[m] for m in sorted(majors, key=lambda m: order[m])}
+    report.by_work_item = [
+        WorkItemTotal(info[i], h)
+        for i, h in sorted(items.items(), key=lambda kv: (-kv[1], info[kv[0]].title, kv[0]))
+    ]
+    report.by_day = {d: days[d] for d in sorted(days)}
+    report.by_week = {w: weeks[w] for w in sorted(weeks)}
+    return report
+
+
+# ------------------------------------------------------------------ access
+
+
+def access_hours_report(*, actor: Actor, person: Person) -> Person:
+    """A person sees their own report; their manager and the roles that certify, review or
+    schedule time see anyone's."""
+    if actor.person_id is not None and actor.person_id in (person.pk, person.manager_id):
+        return person
+    if actor.has_any(*REPORT_READERS):
+        return person
+    raise PermissionDenied(ERR_NOT_YOURS, field="person_id")
+
+
+def access_team_report(*, actor: Actor, manager_id: int | None) -> None:
+    if actor.has_any(*REPORT_READERS):
+        return
+    if manager_id is not None and actor.person_id == manager_id:
+        return
+    raise PermissionDenied(ERR_TEAM, field="manager_id")
+
+
+# ------------------------------------------------------------------ selectors
+
+
+def hours_report(*, person: Person, quarter: rules.FiscalQuarter) -> HoursReport:
+    """The person's hours report for the quarter."""
+    return team_reports(people=[person], quarter=quarter)[0]
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def _work_items(ids: Iterable[int]) -> dict[int, WorkItemInfo]:
+    majors = {
+        pk: (name, position)
+        for pk, name, position in Epic.objects.filter(parent__isnull=True).values_list(
+            "pk", "name", "position"
+        )
+    }
+    result: dict[int, WorkItemInfo] = {}
+    wanted = sorted(set(ids))
+    for chunk in _chunks(wanted):
+        rows = WorkItem.objects.filter(pk__in=chunk).values_list(
+            "pk",
+            "title",
+            "web_url",
+            "epic__name",
+            "epic__parent_id",
+            "epic_id",
+            "engagement_id",
+            "engagement__name",
+            "engagement__customer__name",
+        )
+        for pk, title, url, epic, parent_id, epic_id, eng_id, eng, customer in rows:
+            major_name, position = majors.get(parent_id or epic_id, (epic, 0))
+            label = f"{customer} — {eng}" if eng_id is not None and customer else (eng or "")
+            result[pk] = WorkItemInfo(
+                pk, title, url, epic, major_name, position, eng_id, label or ""
+            )
+    return result
+
+
+def team_reports(
+    *,
+    people: Sequence[Person],
+    quarter: rules.FiscalQuarter,
+    progress: Progress | None = None,
+) -> list[HoursReport]:
+    """Hours reports for many people, in the order given. Queries: the entries of each chunk of
+    500 people, the work items they are on, the epics, and the time off (capacity)."""
+    people_list = list(people)
+    capacity = _capacity(people_list, quarter)
+    raw: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    item_ids: set[int] = set()
+    ids = [p.pk for p in people_list]
+    for chunk in _chunks(ids):
+        rows = (
+            TimeEntry.objects.filter(
+                person_id__in=chunk, date__gte=quarter.start, date__lte=quarter.end
+            )
+            .order_by("person_id", "date", "id")
+            .values_list(
+                "person_id", "id", "date", "work_item_id", "hours", "note", "source", "reason"
+            )
+        )
+        for row in rows.iterator(chunk_size=5000):
+            raw[row[0]].append(row)
+            item_ids.add(row[3])
+    items = _work_items(item_ids)
+    reports = []
+    total = len(people_list)
+    for done, person in enumerate(people_list, start=1):
+        rows_out = [
+            ReportRow(eid, day, items[wid], hours, note, source, reason)
+            for _, eid, day, wid, hours, note, source, reason in raw.get(person.pk, ())
+        ]
+        reports.append(
+            summarize(HoursReport(person, quarter, rows_out, capacity.get(person.pk, ZERO)))
+        )
+        if progress is not None:
+            progress(done, total)
+    return reports
+
+
+def _capacity(people_list: list[Person], quarter: rules.FiscalQuarter) -> dict[int, Decimal]:
+    days = people.capacity_for_people(people=people_list, start=quarter.start, end=quarter.end)
+    return {pid: people_rules.total_hours(d) for pid, d in days.items()}
+
+
+def hours_by_engagement(*, engagement_ids: Sequence[int]) -> dict[int, Decimal]:
+    """All time logged on each engagement's work items (one query per 500 engagements)."""
+    result: dict[int, Decimal] = {}
+    for chunk in _chunks(list(engagement_ids)):
+        rows = (
+            TimeEntry.objects.filter(work_item__engagement_id__in=chunk)
+            .values_list("work_item__engagement_id")
+            .annotate(total=Sum("hours"))
+            .order_by()
+        )
+        result.update(dict(rows))
+    return result
+
+
+def hours_by_person_week(
+    *, person_ids: Sequence[int], start: dt.date, end: dt.date
+) -> dict[int, dict[dt.date, Decimal]]:
+    """Hours per person and ISO week (the week's Monday). Summed per day in the database (a
+    portable GROUP BY), folded into weeks here."""
+    result: dict[int, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for chunk in _chunks(list(person_ids)):
+        rows = (
+            TimeEntry.objects.filter(person_id__in=chunk, date__gte=start, date__lte=end)
+            .values_list("person_id", "date")
+            .annotate(total=Sum("hours"))
+            .order_by()
+        )
+        for pid, day, hours in rows:
+            result[pid][rules.week_start(day)] += hours
+    return {pid: dict(weeks) for pid, weeks in result.items()}
+
+
+def team_people(*, quarter: rules.FiscalQuarter, manager_id: int | None = None) -> list[Person]:
+    """Who a team report covers: the manager's reports (everyone without a manager), employed
+    on at least one day of the quarter, by name."""
+    return list(
+        people.person_list(manager_id=manager_id, employed_during=(quarter.start, quarter.end))
+    )
+
+
+# ------------------------------------------------------------------ files
+
+DAILY_COLUMNS = [
+    "Date",
+    "ISO week",
+    "Work item ID",
+    "Work item",
+    "Major epic",
+    "Epic category",
+    "Billable",
+    "Engagement",
+    "Hours",
+    "Note",
+    "Source",
+    "Adjustment reason",
+    "URL",
+]
+DAILY_WIDTHS = (12, 10, 12, 40, 22, 28, 9, 36, 9, 40, 10, 30, 40)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DATE_FORMAT = "yyyy-mm-dd"
+HOURS_FORMAT = "0.00"
+
+
+def _daily_values(row: ReportRow) -> list[Any]:
+    wi = row.work_item
+    return [
+        row.date,
+        iso_week_label(row.date),
+        wi.id,
+        wi.title,
+        wi.major_epic,
+        wi.epic,
+        wi.billable,
+        wi.engagement,
+        row.hours,
+        row.note,
+        row.source,
+        row.reason,
+        wi.web_url,
+    ]
+
+
+class _Sheet:
+    """A write-only worksheet: bold header, frozen header row, typed cells."""
+
+    def __init__(self, book: Workbook, title: str, columns: list[str], widths: Sequence[int]):
+        self.sheet: WriteOnlyWorksheet = book.create_sheet(title)
+        for i, width in enumerate(widths):
+            self.sheet.column_dimensions[_letter(i)].width = width
+        self.sheet.freeze_panes = "A2"
+        self.bold = Font(bold=True)
+        self.append([self.header(c) for c in columns])
+
+    def header(self, text: str) -> Cell:
+        cell = WriteOnlyCell(self.sheet, value=text)
+        cell.font = self.bold
+        return cell
+
+    def cell(self, value: Any) -> Any:
+        if isinstance(value, Decimal | dt.date):
+            c = WriteOnlyCell(self.sheet)
+            c.value = value
+            c.number_format = HOURS_FORMAT if isinstance(value, Decimal) else DATE_FORMAT
+            return c
+        if isinstance(value, str) and value.startswith("="):
+            c = WriteOnlyCell(self.sheet, value=value)
+            c.data_type = "s"  # text, never a formula
+            return c
+        return value
+
+    def append(self, values: Iterable[Any]) -> None:
+        self.sheet.append([self.cell(v) for v in values])
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _save(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _summary_pairs(report: HoursReport) -> list[tuple[str, Any]]:
+    q = report.quarter
+    return [
+        ("Person", report.person.name),
+        ("E-mail", report.person.email),
+        ("Quarter", q.label),
+        ("From", q.start),
+        ("To", q.end),
+        ("Capacity (h)", report.capacity),
+        ("Total hours", report.total),
+        ("Billable hours", report.billable),
+        ("Non-billable hours", report.non_billable),
+        ("Productive utilization %", report.utilization),
+    ]
+
+
+def report_xlsx(report: HoursReport) -> bytes:
+    """The report as a workbook: "Daily" (one row an entry), "By work item", "Summary" (totals,
+    utilization, hours per major epic and per ISO week) and "By day". Hours are numeric cells,
+    dates are date cells."""
+    book = Workbook(write_only=True)
+    daily = _Sheet(book, "Daily", DAILY_COLUMNS, DAILY_WIDTHS)
+    for row in report.rows:
+        daily.append(_daily_values(row))
+    daily.append([daily.header("Total"), *[None] * 7, report.total])
+
+    by_item = _Sheet(
+        book,
+        "By work item",
+        ["Work item ID", "Work item", "Major epic", "Epic category", "Billable", "Engagement"]
+        + ["Hours", "URL"],
+        (12, 40, 22, 28, 9, 36, 9, 40),
+    )
+    for t in report.by_work_item:
+        wi = t.work_item
+        by_item.append(
+            [wi.id, wi.title, wi.major_epic, wi.epic, wi.billable, wi.engagement, t.hours]
+            + [wi.web_url]
+        )
+
+    summary = _Sheet(book, "Summary", ["Item", "Value"], (28, 36))
+    for label, value in _summary_pairs(report):
+        summary.append([label, value])
+    summary.append([])
+    summary.append([summary.header("Major epic"), summary.header("Hours")])
+    for name, hours in report.by_major_epic.items():
+        summary.append([name, hours])
+    summary.append([])
+    summary.append([summary.header("ISO week"), summary.header("Monday"), summary.header("Hours")])
+    for monday, hours in report.by_week.items():
+        summary.append([iso_week_label(monday), monday, hours])
+
+    by_day = _Sheet(book, "By day", ["Date", "ISO week", "Hours"], (12, 10, 9))
+    for day, hours in report.by_day.items():
+        by_day.append([day, iso_week_label(day), hours])
+    return _save(book)
+
+
+def _csv_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # a spreadsheet would run it as a formula
+    return value
+
+
+def report_csv(report: HoursReport) -> bytes:
+    """The daily rows (hours as plain numbers such as 7.50, dates as YYYY-MM-DD) and a last
+    "Total" line with the total hours."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(DAILY_COLUMNS)
+    for row in report.rows:
+        writer.writerow([_csv_text(v) for v in _daily_values(row)])
+    writer.writerow(["Total", *[""] * 7, report.total, *[""] * 4])
+    return out.getvalue().encode("utf-8")
+
+
+TEAM_SUMMARY = [
+    "Person",
+    "E-mail",
+    "Quarter",
+    "Capacity (h)",
+    "Total hours",
+    "Billable hours",
+    "Non-billable hours",
+    "Productive utilization %",
+]
+
+
+def team_xlsx(reports: Sequence[HoursReport]) -> bytes:
+    """The team's quarter: "Summary" (a row per person, plus an hours column per major epic)
+    and one long "Daily" sheet with the person's name and e-mail first."""
+    book = Workbook(write_only=True)
+    majors: dict[str, tuple[int, str]] = {}
+    for r in reports:
+        for row in r.rows:
+            wi = row.work_item
+            majors[wi.major_epic] = (wi.major_position, wi.major_epic)
+    major_names = sorted(majors, key=lambda m: majors[m])
+    summary = _Sheet(
+        book,
+        "Summary",
+        TEAM_SUMMARY + major_names,
+        (28, 32, 10, 12, 12, 12, 14, 14) + (14,) * len(major_names),
+    )
+    for r in reports:
+        summary.append(
+            [
+                r.person.name,
+                r.person.email,
+                r.quarter.label,
+                r.capacity,
+                r.total,
+                r.billable,
+                r.non_billable,
+                r.utilization,
+            ]
+            + [r.by_major_epic.get(m, ZERO) for m in major_names]
+        )
+    daily = _Sheet(book, "Daily", ["Person", "E-mail", *DAILY_COLUMNS], (28, 32, *DAILY_WIDTHS))
+    for r in reports:
+        for row in r.rows:
+            daily.append([r.person.name, r.person.email, *_daily_values(row)])
+    return _save(book)
