@@ -1,0 +1,209 @@
+"""Hours reports: a person's fiscal quarter as JSON, XLSX or CSV; a team's as XLSX."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+
+from psa.core import clock
+from psa.core.api import actor
+from psa.core.errors import ValidationFailed
+from psa.people import selectors as people
+from psa.timetracking import report, rules
+
+router = Router(tags=["time"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+FORMATS = ("json", "xlsx", "csv")
+MIN_YEAR, MAX_YEAR = 2000, 2100
+ERR_QUARTER = "quarter must be 1, 2, 3 or 4"
+ERR_YEAR = f"year must be a fiscal year between {MIN_YEAR} and {MAX_YEAR}, such as 2027"
+ERR_BOTH = "give both year and quarter, or neither (the current fiscal quarter)"
+ERR_FORMAT = "format must be json, xlsx or csv"
+
+
+def quarter_from(year: int | None, quarter: int | None) -> rules.FiscalQuarter:
+    """The quarter asked for (FY `year`, quarter 1-4), or the current one when neither is given."""
+    start_month = settings.PSA_FISCAL_YEAR_START_MONTH
+    if year is None and quarter is None:
+        return rules.fiscal_quarter(clock.today(), start_month=start_month)
+    if quarter is not None and not 1 <= quarter <= 4:
+        raise ValidationFailed(ERR_QUARTER, field="quarter")
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed(ERR_YEAR, field="year")
+    if year is None or quarter is None:
+        raise ValidationFailed(ERR_BOTH, field="year" if year is None else "quarter")
+    return rules.quarter_by_label(year, quarter, start_month=start_month)
+
+
+class EpicHoursOut(Schema):
+    major_epic: str
+    hours: Decimal
+
+
+class WorkItemHoursOut(Schema):
+    work_item_id: int
+    title: str
+    web_url: str
+    major_epic: str
+    epic: str
+    billable: bool
+    engagement: str
+    hours: Decimal
+
+
+class DayHoursOut(Schema):
+    date: dt.date
+    hours: Decimal
+
+
+class WeekHoursOut(Schema):
+    week: str = Field(description="ISO week, e.g. 2026-W45")
+    monday: dt.date
+    hours: Decimal
+
+
+class ReportRowOut(Schema):
+    entry_id: int
+    date: dt.date
+    work_item_id: int
+    work_item: str
+    web_url: str
+    major_epic: str
+    epic: str
+    billable: bool
+    engagement: str
+    hours: Decimal
+    note: str
+    source: str
+    reason: str = Field(description="The adjustment reason, for a correction to locked time")
+
+
+class HoursReportOut(Schema):
+    person_id: int
+    name: str
+    quarter: str = Field(description="e.g. FY27 Q4")
+    start: dt.date
+    end: dt.date
+    capacity: Decimal
+    total: Decimal
+    billable: Decimal
+    non_billable: Decimal
+    utilization: Decimal | None = Field(description="Billable hours / capacity, percent")
+    by_major_epic: list[EpicHoursOut]
+    by_work_item: list[WorkItemHoursOut]
+    by_day: list[DayHoursOut]
+    by_week: list[WeekHoursOut]
+    rows: list[ReportRowOut]
+
+
+def _item(wi: report.WorkItemInfo) -> dict[str, Any]:
+    return {
+        "work_item_id": wi.id,
+        "title": wi.title,
+        "web_url": wi.web_url,
+        "major_epic": wi.major_epic,
+        "epic": wi.epic,
+        "billable": wi.billable,
+        "engagement": wi.engagement,
+    }
+
+
+def _json(r: report.HoursReport) -> dict[str, Any]:
+    return {
+        "person_id": r.person.pk,
+        "name": r.person.name,
+        "quarter": r.quarter.label,
+        "start": r.quarter.start,
+        "end": r.quarter.end,
+        "capacity": r.capacity,
+        "total": r.total,
+        "billable": r.billable,
+        "non_billable": r.non_billable,
+        "utilization": r.utilization,
+        "by_major_epic": [{"major_epic": m, "hours": h} for m, h in r.by_major_epic.items()],
+        "by_work_item": [{**_item(t.work_item), "hours": t.hours} for t in r.by_work_item],
+        "by_day": [{"date": d, "hours": h} for d, h in r.by_day.items()],
+        "by_week": [
+            {"week": report.iso_week_label(m), "monday": m, "hours": h}
+            for m, h in r.by_week.items()
+        ],
+        "rows": [
+            {
+                "entry_id": row.entry_id,
+                "date": row.date,
+                "work_item_id": row.work_item.id,
+                "work_item": row.work_item.title,
+                "web_url": row.work_item.web_url,
+                "major_epic": row.work_item.major_epic,
+                "epic": row.work_item.epic,
+                "billable": row.billable,
+                "engagement": row.work_item.engagement,
+                "hours": row.hours,
+                "note": row.note,
+                "source": row.source,
+                "reason": row.reason,
+            }
+            for row in r.rows
+        ],
+    }
+
+
+def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _file_stem(q: rules.FiscalQuarter) -> str:
+    return f"hours-FY{q.year % 100:02d}-Q{q.quarter}"
+
+
+@router.get("/reports/team.xlsx", response={200: None})
+def team_report_xlsx(
+    request: HttpRequest,
+    year: int | None = None,
+    quarter: int | None = None,
+    manager_id: int | None = None,
+) -> HttpResponse:
+    """A team's hours reports for a fiscal quarter as one workbook: a summary row per person and
+    one Daily sheet with a Person column. The team is the manager's reports (everyone employed
+    in the quarter without manager_id)."""
+    q = quarter_from(year, quarter)
+    report.access_team_report(actor=actor(request), manager_id=manager_id)
+    if manager_id is not None:
+        people.person_get(person_id=manager_id)  # 404 for an unknown manager
+    chosen = report.team_people(quarter=q, manager_id=manager_id)
+    data = report.team_xlsx(report.team_reports(people=chosen, quarter=q))
+    suffix = f"-manager-{manager_id}" if manager_id is not None else "-team"
+    return _download(data, XLSX, f"{_file_stem(q)}{suffix}.xlsx")
+
+
+@router.get("/reports/{person_id}", response={200: HoursReportOut})
+def hours_report(
+    request: HttpRequest,
+    person_id: int,
+    year: int | None = None,
+    quarter: int | None = None,
+    format: str = "json",  # noqa: A002 - the query parameter's name
+) -> Any:
+    """A person's hours report for a fiscal quarter (default: the current one): every entry
+    they logged, totals per major epic, work item, day and ISO week, and productive utilization.
+    `format=xlsx` or `format=csv` downloads it."""
+    if format not in FORMATS:
+        raise ValidationFailed(ERR_FORMAT, field="format")
+    q = quarter_from(year, quarter)
+    person = report.access_hours_report(
+        actor=actor(request), person=people.person_get(person_id=person_id)
+    )
+    result = report.hours_report(person=person, quarter=q)
+    stem = f"{_file_stem(q)}-person-{person.pk}"
+    if format == "xlsx":
+        return _download(report.report_xlsx(result), XLSX, f"{stem}.xlsx")
+    if format == "csv":
+        return _download(report.report_csv(result), CSV, f"{stem}.csv")
+    return _json(result)
