@@ -390,6 +390,58 @@ def cmd_gitlab_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_time_report(args: argparse.Namespace) -> int:
+    """Quarterly hours reports as XLSX files: one a person (and the team workbook when no
+    --person is given), with a progress bar on stderr."""
+    _data_dir(args)
+    _setup_django()
+    from django.conf import settings
+
+    from psa.core.errors import DomainError
+    from psa.people.models import Person
+    from psa.timetracking import report
+
+    try:
+        quarter = report.report_quarter(args.year, args.quarter)
+    except DomainError as exc:
+        print(f"psa time report: {exc.message}", file=sys.stderr)
+        return 2
+    if args.person:
+        chosen = list(Person.objects.filter(email__iexact=args.person))
+        if not chosen:
+            print(f"psa time report: no person with e-mail {args.person}", file=sys.stderr)
+            return 2
+    else:
+        chosen = report.team_people(quarter=quarter)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"hours-FY{quarter.year % 100:02d}-Q{quarter.quarter}"
+    start_month = settings.PSA_FISCAL_YEAR_START_MONTH
+
+    def bar(stage: str, done: int, total: int) -> None:
+        filled = 30 * done // total if total else 30
+        end = "\n" if done == total else ""
+        text = f"{stage:<8}[{'#' * filled}{' ' * (30 - filled)}] {done:,}/{total:,} people"
+        print(f"\r{text}", end=end, file=sys.stderr, flush=True)
+
+    print(
+        f"{quarter.label} ({quarter.start} to {quarter.end}, fiscal year from month "
+        f"{start_month}): {len(chosen):,} people",
+        file=sys.stderr,
+    )
+    reports = report.team_reports(
+        people=chosen, quarter=quarter, progress=lambda d, t: bar("read", d, t)
+    )
+    for done, result in enumerate(reports, start=1):
+        local = "".join(c if c.isalnum() or c in "._-" else "_" for c in result.person.email)
+        (out / f"{stem}-{local}.xlsx").write_bytes(report.report_xlsx(result))
+        bar("write", done, len(reports))
+    if not args.person:
+        (out / f"{stem}-team.xlsx").write_bytes(report.team_xlsx(reports))
+    print(f"wrote {len(reports):,} reports to {out}", file=sys.stderr)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _data_dir(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psa.settings")
@@ -501,6 +553,18 @@ def build_parser() -> argparse.ArgumentParser:
     gitlab_sync.add_argument("--user", help="act as this login (default: system)")
     data_dir_arg(gitlab_sync)
     gitlab_sync.set_defaults(func=cmd_gitlab_sync)
+
+    time_cmd = sub.add_parser("time", help="time tracking: quarterly hours reports")
+    time_sub = time_cmd.add_subparsers(dest="time_command", required=True)
+    time_report = time_sub.add_parser(
+        "report", help="write quarterly hours reports (XLSX), one a person, plus the team's"
+    )
+    time_report.add_argument("--year", type=int, help="fiscal year, e.g. 2027 (default: current)")
+    time_report.add_argument("--quarter", type=int, help="1-4 (default: the current quarter)")
+    time_report.add_argument("--person", help="only this person (e-mail)")
+    time_report.add_argument("--out", default=".", help="folder to write to (default: .)")
+    data_dir_arg(time_report)
+    time_report.set_defaults(func=cmd_time_report)
 
     manage = sub.add_parser("manage", help="Django management commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Sum
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from psa.core.errors import PermissionDenied
+from psa.core import clock
+from psa.core.errors import PermissionDenied, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
 from psa.people import rules as people_rules
@@ -152,6 +154,27 @@ def summarize(report: HoursReport) -> HoursReport:
     report.by_day = {d: days[d] for d in sorted(days)}
     report.by_week = {w: weeks[w] for w in sorted(weeks)}
     return report
+
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+ERR_QUARTER = "quarter must be 1, 2, 3 or 4"
+ERR_YEAR = f"year must be a fiscal year between {MIN_YEAR} and {MAX_YEAR}, such as 2027"
+ERR_BOTH = "give both year and quarter, or neither (the current fiscal quarter)"
+
+
+def report_quarter(year: int | None, quarter: int | None) -> rules.FiscalQuarter:
+    """The quarter asked for (FY `year`, quarter 1-4), or the current one (today by the clock,
+    settings.PSA_FISCAL_YEAR_START_MONTH) when neither is given."""
+    start_month = settings.PSA_FISCAL_YEAR_START_MONTH
+    if year is None and quarter is None:
+        return rules.fiscal_quarter(clock.today(), start_month=start_month)
+    if quarter is not None and not 1 <= quarter <= 4:
+        raise ValidationFailed(ERR_QUARTER, field="quarter")
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed(ERR_YEAR, field="year")
+    if year is None or quarter is None:
+        raise ValidationFailed(ERR_BOTH, field="year" if year is None else "quarter")
+    return rules.quarter_by_label(year, quarter, start_month=start_month)
 
 
 # ------------------------------------------------------------------ access

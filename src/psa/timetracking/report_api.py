@@ -4,11 +4,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from psa.core import clock
 from psa.core.api import actor
 from psa.core.errors import ValidationFailed
 from psa.people import selectors as people
@@ -19,25 +17,7 @@ router = Router(tags=["time"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 FORMATS = ("json", "xlsx", "csv")
-MIN_YEAR, MAX_YEAR = 2000, 2100
-ERR_QUARTER = "quarter must be 1, 2, 3 or 4"
-ERR_YEAR = f"year must be a fiscal year between {MIN_YEAR} and {MAX_YEAR}, such as 2027"
-ERR_BOTH = "give both year and quarter, or neither (the current fiscal quarter)"
 ERR_FORMAT = "format must be json, xlsx or csv"
-
-
-def quarter_from(year: int | None, quarter: int | None) -> rules.FiscalQuarter:
-    """The quarter asked for (FY `year`, quarter 1-4), or the current one when neither is given."""
-    start_month = settings.PSA_FISCAL_YEAR_START_MONTH
-    if year is None and quarter is None:
-        return rules.fiscal_quarter(clock.today(), start_month=start_month)
-    if quarter is not None and not 1 <= quarter <= 4:
-        raise ValidationFailed(ERR_QUARTER, field="quarter")
-    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValidationFailed(ERR_YEAR, field="year")
-    if year is None or quarter is None:
-        raise ValidationFailed(ERR_BOTH, field="year" if year is None else "quarter")
-    return rules.quarter_by_label(year, quarter, start_month=start_month)
 
 
 class EpicHoursOut(Schema):
@@ -173,7 +153,7 @@ def team_report_xlsx(
     """A team's hours reports for a fiscal quarter as one workbook: a summary row per person and
     one Daily sheet with a Person column. The team is the manager's reports (everyone employed
     in the quarter without manager_id)."""
-    q = quarter_from(year, quarter)
+    q = report.report_quarter(year, quarter)
     report.access_team_report(actor=actor(request), manager_id=manager_id)
     if manager_id is not None:
         people.person_get(person_id=manager_id)  # 404 for an unknown manager
@@ -196,7 +176,7 @@ def hours_report(
     `format=xlsx` or `format=csv` downloads it."""
     if format not in FORMATS:
         raise ValidationFailed(ERR_FORMAT, field="format")
-    q = quarter_from(year, quarter)
+    q = report.report_quarter(year, quarter)
     person = report.access_hours_report(
         actor=actor(request), person=people.person_get(person_id=person_id)
     )
