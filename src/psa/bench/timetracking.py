@@ -1,0 +1,413 @@
+"""`psa bench time`: bulk import of time entries, hours totals for 500 engagements, quarterly
+hours reports (XLSX) for every person, and hours per person per week through the ORM against
+one raw SQL query.
+
+The synthetic time set (loaded once, topped up by `load_time_entries`): large is 500 people ×
+the four fiscal quarters before the current one (one year, ~520,000 entries: four entries a
+weekday, 8 hours, on their engagements' work items and internal ones); small is 50 people × the
+last complete quarter.
+
+Bulk import writes with the fastest path each database has: PostgreSQL's COPY (psycopg 3),
+Django's bulk_create in large batches on SQLite. The import metric imports a separate batch
+(dated after the data set) in a transaction that is rolled back, so every run measures it and
+the data set stays as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from psa.bench import emit, ensure_dataset, note, prepare
+
+BENCH = "time"
+SIZES = {"small": (50, 1), "large": (500, 4)}  # (people, fiscal quarters of entries)
+ENGAGEMENTS = 500
+IMPORT_ROWS = {"small": 20_000, "large": 100_000}
+RUNS = {"small": 10, "large": 20}
+TITLE = "Bench "  # the prefix of the benchmark's work items
+ENTRY_COLUMNS = (
+    "person_id",
+    "work_item_id",
+    "date",
+    "hours",
+    "note",
+    "source",
+    "reason",
+    "created_at",
+    "updated_at",
+)
+# A day's 8 hours in four entries: (billable?, hours).
+DAY = (
+    (True, Decimal("4.00")),
+    (True, Decimal("2.00")),
+    (False, Decimal("1.50")),
+    (False, Decimal("0.50")),
+)
+
+Progress = Callable[[str], None]
+
+
+def _timed(fn: Callable[[], object], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
+def bench_work_items() -> tuple[list[int], list[int], list[int]]:
+    """The benchmark's work items, created once: one on each of the first 500 synthetic
+    engagements (billable) and one under every other epic category (internal). Returns
+    (engagement ids, billable work item ids, internal work item ids)."""
+    from django.db import transaction
+
+    from psa.core import clock
+    from psa.engagements.models import Engagement
+    from psa.timetracking.models import Epic, WorkItem
+
+    engagements = list(
+        Engagement.objects.filter(name__startswith="Engagement ")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:ENGAGEMENTS]
+    )
+    project = Epic.objects.get(parent__name="Project Work", name="All project hours")
+    internal_epics = list(
+        Epic.objects.filter(parent__isnull=False).exclude(parent__name="Project Work")
+    )
+    now = clock.now()
+    with transaction.atomic():
+        have = set(
+            WorkItem.objects.filter(
+                title__startswith=TITLE, engagement_id__in=engagements
+            ).values_list("engagement_id", flat=True)
+        )
+        WorkItem.objects.bulk_create(
+            [
+                WorkItem(
+                    title=f"{TITLE}engagement work {pk}",
+                    epic=project,
+                    engagement_id=pk,
+                    web_url=f"https://gitlab.example.com/ps/bench/-/issues/{pk}",
+                    created_at=now,
+                )
+                for pk in engagements
+                if pk not in have
+            ],
+            batch_size=1000,
+        )
+        have_internal = set(
+            WorkItem.objects.filter(title__startswith=f"{TITLE}internal: ").values_list(
+                "epic_id", flat=True
+            )
+        )
+        WorkItem.objects.bulk_create(
+            [
+                WorkItem(title=f"{TITLE}internal: {e.name}", epic=e, created_at=now)
+                for e in internal_epics
+                if e.pk not in have_internal
+            ]
+        )
+    billable = list(
+        WorkItem.objects.filter(title__startswith=TITLE, engagement_id__in=engagements)
+        .order_by("engagement_id")
+        .values_list("pk", flat=True)
+    )
+    internal = list(
+        WorkItem.objects.filter(title__startswith=f"{TITLE}internal: ")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return engagements, billable, internal
+
+
+def entry_rows(
+    *,
+    person_ids: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    billable: Sequence[int],
+    internal: Sequence[int],
+    seed: int = 11,
+    limit: int | None = None,
+) -> list[tuple[Any, ...]]:
+    """Synthetic entries (columns ENTRY_COLUMNS): four a weekday for each person, 8 hours."""
+    from psa.core import clock
+
+    rng = random.Random(seed)  # noqa: S311 - reproducible data, not a secret
+    now = clock.now()
+    rows: list[tuple[Any, ...]] = []
+    days = [
+        start + dt.timedelta(days=i)
+        for i in range((end - start).days + 1)
+        if (start + dt.timedelta(days=i)).weekday() < 5
+    ]
+    for n, pid in enumerate(person_ids):
+        mine = (billable[n % len(billable)], billable[(n + 1) % len(billable)])
+        for day in days:
+            for slot, (is_billable, hours) in enumerate(DAY):
+                item = mine[slot] if is_billable else internal[rng.randrange(len(internal))]
+                rows.append((pid, item, day, hours, "", "manual", "", now, now))
+                if limit is not None and len(rows) >= limit:
+                    return rows
+    return rows
+
+
+def bulk_insert_entries(rows: Sequence[tuple[Any, ...]]) -> int:
+    """Insert time entries (tuples in ENTRY_COLUMNS order) as fast as the database allows."""
+    from django.db import connection
+
+    from psa.timetracking.models import TimeEntry
+
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(TimeEntry._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_COLUMNS)
+        with connection.cursor() as cursor:
+            raw: Any = cursor.cursor  # psycopg 3's cursor, for COPY
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return len(rows)
+    TimeEntry.objects.bulk_create(
+        [TimeEntry(**dict(zip(ENTRY_COLUMNS, row, strict=True))) for row in rows],
+        batch_size=2000,
+    )
+    return len(rows)
+
+
+def load_time_entries(
+    *,
+    person_ids: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    progress: Progress = lambda _: None,
+) -> int:
+    """Load the synthetic time set for these people from start to end (skipping people who
+    already have entries there); returns how many entries were inserted."""
+    from django.db import transaction
+
+    from psa.timetracking.models import TimeEntry
+
+    _, billable, internal = bench_work_items()
+    done = set(
+        TimeEntry.objects.filter(person_id__in=person_ids, date__gte=start, date__lte=end)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    todo = [p for p in person_ids if p not in done]
+    inserted = 0
+    for i in range(0, len(todo), 50):
+        chunk = todo[i : i + 50]
+        rows = entry_rows(
+            person_ids=chunk, start=start, end=end, billable=billable, internal=internal, seed=i
+        )
+        with transaction.atomic():
+            inserted += bulk_insert_entries(rows)
+        progress(f"{min(i + 50, len(todo))}/{len(todo)} people, {inserted:,} entries")
+    return inserted
+
+
+def _quarters(today: dt.date, count: int) -> list[Any]:
+    """The `count` fiscal quarters before today's, oldest first."""
+    from django.conf import settings
+
+    from psa.timetracking import rules
+
+    month = settings.PSA_FISCAL_YEAR_START_MONTH
+    q = rules.fiscal_quarter(today, start_month=month)
+    result = []
+    for _ in range(count):
+        q = rules.fiscal_quarter(q.start - dt.timedelta(days=1), start_month=month)
+        result.append(q)
+    return list(reversed(result))
+
+
+def run(*, size: str, db: str) -> int:
+    prepare(size=size, db=db)
+    ensure_dataset(size)
+    from django.db import connection
+
+    from psa.core import clock
+    from psa.people.models import Person
+
+    want_people, quarter_count = SIZES[size]
+    quarters = _quarters(clock.today(), quarter_count)
+    start, end = quarters[0].start, quarters[-1].end
+    people = list(Person.objects.filter(email__startswith="synthetic").order_by("pk")[:want_people])
+    t0 = time.perf_counter()
+    loaded = load_time_entries(
+        person_ids=[p.pk for p in people], start=start, end=end, progress=lambda m: note(f"  {m}")
+    )
+    if loaded:
+        note(f"loaded {loaded:,} time entries in {time.perf_counter() - t0:.1f} s")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh planner statistics after the bulk load
+    _import(db, size, people, after=end)
+    _engagement_totals(db, size)
+    _reports(db, people, quarters[-1])
+    _person_weeks(db, size, people, quarters[-1])
+    return 0
+
+
+def _import(db: str, size: str, people: Sequence[Any], *, after: dt.date) -> None:
+    from django.db import transaction
+
+    _, billable, internal = bench_work_items()
+    n = IMPORT_ROWS[size]
+    first = after + dt.timedelta(days=400)  # clear of the data set
+    rows = entry_rows(
+        person_ids=[p.pk for p in people],
+        start=first,
+        end=first + dt.timedelta(days=400),
+        billable=billable,
+        internal=internal,
+        limit=n,
+    )
+    with transaction.atomic():
+        t0 = time.perf_counter()
+        bulk_insert_entries(rows)
+        seconds = time.perf_counter() - t0
+        transaction.set_rollback(True)
+    emit(
+        bench=BENCH,
+        metric="bulk_import.rate",
+        value=len(rows) / seconds,
+        unit="entries/s",
+        n=len(rows),
+        target=50_000,
+        better="higher",
+        db=db,
+    )
+
+
+def _engagement_totals(db: str, size: str) -> None:
+    from psa.timetracking import report
+
+    engagements, _, _ = bench_work_items()
+    report.hours_by_engagement(engagement_ids=engagements)  # warm up
+    samples = _timed(lambda: report.hours_by_engagement(engagement_ids=engagements), RUNS[size])
+    emit(
+        bench=BENCH,
+        metric=f"engagement_totals.{len(engagements)}",
+        value=statistics.median(samples),
+        unit="ms",
+        n=len(engagements),
+        target=50,
+        better="lower",
+        db=db,
+    )
+
+
+def _reports(db: str, people: Sequence[Any], quarter: Any) -> None:
+    """Every person's quarterly report as an XLSX workbook, then the team workbook."""
+    import sys
+
+    from psa.timetracking import report
+
+    def bar(done: int, total: int) -> None:
+        filled = 30 * done // total
+        end = "\n" if done == total else ""
+        text = f"  reports [{'#' * filled}{' ' * (30 - filled)}] {done}/{total}"
+        print(f"\r{text}", end=end, file=sys.stderr, flush=True)
+
+    t0 = time.perf_counter()
+    reports = report.team_reports(people=people, quarter=quarter)
+    size = 0
+    for i, r in enumerate(reports, start=1):
+        size += len(report.report_xlsx(r))
+        bar(i, len(reports))
+    seconds = time.perf_counter() - t0
+    rows = sum(len(r.rows) for r in reports)
+    note(f"  {len(reports)} workbooks, {rows:,} entries, {size / 1e6:.1f} MB")
+    emit(
+        bench=BENCH,
+        metric=f"quarterly_reports_xlsx.{len(reports)}",
+        value=seconds,
+        unit="s",
+        n=len(reports),
+        target=60,
+        better="lower",
+        db=db,
+    )
+    t0 = time.perf_counter()
+    report.team_xlsx(reports)
+    emit(
+        bench=BENCH,
+        metric=f"team_xlsx.{len(reports)}",
+        value=time.perf_counter() - t0,
+        unit="s",
+        n=rows,
+        target=None,
+        better="lower",
+        db=db,
+    )
+
+
+def _raw_person_weeks(
+    person_ids: Sequence[int], start: dt.date, end: dt.date
+) -> list[tuple[Any, ...]]:
+    from django.db import connection
+
+    ids = ", ".join(str(int(i)) for i in person_ids)
+    if connection.vendor == "postgresql":
+        week = "date_trunc('week', date)::date"
+    else:
+        week = "date(date, '-' || ((CAST(strftime('%%w', date) AS INTEGER) + 6) %% 7) || ' days')"
+    sql = (
+        f"SELECT person_id, {week} AS week, SUM(hours) FROM timetracking_timeentry "  # noqa: S608
+        f"WHERE person_id IN ({ids}) AND date >= %s AND date <= %s GROUP BY person_id, week"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [start, end])
+        return list(cursor.fetchall())
+
+
+def _person_weeks(db: str, size: str, people: Sequence[Any], quarter: Any) -> None:
+    from psa.timetracking import report
+
+    ids = [p.pk for p in people]
+    orm = report.hours_by_person_week(person_ids=ids, start=quarter.start, end=quarter.end)
+    raw = _raw_person_weeks(ids, quarter.start, quarter.end)
+    weeks = sum(len(w) for w in orm.values())
+    if weeks != len(raw):
+        note(f"  person-weeks differ: ORM {weeks}, raw SQL {len(raw)}")
+    runs = RUNS[size]
+    orm_ms = statistics.median(
+        _timed(
+            lambda: report.hours_by_person_week(
+                person_ids=ids, start=quarter.start, end=quarter.end
+            ),
+            runs,
+        )
+    )
+    raw_ms = statistics.median(
+        _timed(lambda: _raw_person_weeks(ids, quarter.start, quarter.end), runs)
+    )
+    for metric, value in (("person_weeks.orm", orm_ms), ("person_weeks.raw_sql", raw_ms)):
+        emit(
+            bench=BENCH,
+            metric=metric,
+            value=value,
+            unit="ms",
+            n=weeks,
+            target=None,
+            better="lower",
+            db=db,
+        )
+    emit(
+        bench=BENCH,
+        metric="person_weeks.orm_vs_raw",
+        value=orm_ms / raw_ms,
+        unit="ratio",
+        n=weeks,
+        target=1.5,
+        better="lower",
+        db=db,
+    )
