@@ -439,3 +439,34 @@ def test_api_team_xlsx_for_a_manager(world: World, api_as: Callable[[Person], Cl
         .status_code
         == 403
     )
+
+
+# ------------------------------------------------------------------ the benchmark's loader
+
+
+def test_bench_loader_inserts_entries_the_report_reads(
+    make_person: Callable[..., Person],
+) -> None:
+    from psa.bench import timetracking as bench_time
+
+    people = [make_person(Role.PSE, weekly_hours=Decimal("40"), country="US") for _ in range(2)]
+    for i in range(3):
+        EngagementFactory(name=f"Engagement {i:06d}")
+
+    inserted = bench_time.load_time_entries(
+        person_ids=[p.pk for p in people], start=FY27_Q4.start, end=FY27_Q4.end
+    )
+    again = bench_time.load_time_entries(
+        person_ids=[p.pk for p in people], start=FY27_Q4.start, end=FY27_Q4.end
+    )
+
+    weekdays = 65  # 1 Nov 2026 - 31 Jan 2027
+    assert (inserted, again) == (2 * weekdays * 4, 0)
+    r = report.hours_report(person=people[0], quarter=FY27_Q4)
+    assert r.total == Decimal(8 * weekdays)
+    assert r.billable == Decimal(6 * weekdays)
+    assert r.rows[0].date == dt.date(2026, 11, 2)
+    assert isinstance(r.rows[0].hours, Decimal)
+    stored = TimeEntry.objects.filter(person=people[0]).first()
+    assert stored is not None
+    assert stored.created_at.tzinfo is not None
