@@ -43,6 +43,8 @@ FILLED_APPS = {
     "core",
     "people",
     "engagements",
+    "scheduling",
+    "timetracking",
 }
 
 

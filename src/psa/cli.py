@@ -364,6 +364,8 @@ def cmd_gitlab_sync(args: argparse.Namespace) -> int:
 
     try:
         settings = gitlab_settings(require_group=not args.group)
+        from psa.timetracking.certification import is_locked
+
         who = SYSTEM
         if args.user:
             from psa.core import tokens
@@ -372,7 +374,11 @@ def cmd_gitlab_sync(args: argparse.Namespace) -> int:
             who = actor_for(tokens.user_by_username(args.user))
         with GitLabClient.from_settings(settings) as client:
             report = gitlab_sync(
-                actor=who, client=client, group=args.group or settings.group, progress=progress
+                actor=who,
+                client=client,
+                group=args.group or settings.group,
+                progress=progress,
+                is_locked=is_locked,  # approved quarters are never changed by a sync
             )
     except DomainError as exc:
         print(f"psa gitlab sync: {exc.message}", file=sys.stderr)

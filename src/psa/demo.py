@@ -844,12 +844,36 @@ def load_time(
                     )
             if week < 2:
                 time.timesheet_submit(actor=actor(username), person=person, week=start)
+    _certify(people, actor, first)
     time.timer_start(
         actor=actor("jordan.miller"),
         person=people["jordan.miller"],
         work_item=customer_items[0],
         note="Pipeline migration pairing",
     )
+
+
+def _certify(people: dict[str, Person], actor: Callable[[str], Actor], day: dt.date) -> None:
+    """The quarter of `day` through the chain: Camille's hours fully approved (locked), Jordan's
+    certified by his manager and waiting for the head of PS."""
+    from django.conf import settings
+
+    from psa.timetracking import certification as chain
+    from psa.timetracking.rules import fiscal_quarter
+
+    q = fiscal_quarter(day, start_month=settings.PSA_FISCAL_YEAR_START_MONTH)
+    steps = {
+        "camille.dubois": ("sophie.laurent", "dana.whitfield", "ellen.okafor"),
+        "jordan.miller": ("marcus.chen",),
+    }
+    for username, deciders in steps.items():
+        cert = chain.certification_generate(
+            actor=actor("dana.whitfield"), person=people[username], year=q.year, quarter=q.quarter
+        )
+        for decider in deciders:
+            cert = chain.certification_decide(
+                actor=actor(decider), certification=cert, approve=True
+            )
 
 
 # ------------------------------------------------------------------ large synthetic set

@@ -164,3 +164,68 @@ def test_work_items_and_epics(
     )
     assert made.status_code == 201
     assert made.json()["billable"] is False
+
+
+def test_certification_chain_over_the_api(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    manager = make_person(Role.DELIVERY_MANAGER)
+    pse = make_person(Role.PSE, manager=manager)
+    head, finance = make_person(Role.HEAD_OF_PS), make_person(Role.FINANCE_PARTNER)
+    entry = (
+        api_as(pse)
+        .post(
+            "/api/v1/time/entries",
+            {
+                "person_id": pse.pk,
+                "work_item_id": WorkItemFactory().pk,
+                "date": "2026-11-16",
+                "hours": "8",
+            },
+            content_type=JSON,
+        )
+        .json()
+    )
+    made = api_as(manager).post(
+        "/api/v1/time/certifications",
+        {"person_id": pse.pk, "year": 2027, "quarter": 4},
+        content_type=JSON,
+    )
+    assert made.status_code == 201, made.content
+    cid = made.json()["id"]
+    problem(
+        api_as(finance).post(
+            f"/api/v1/time/certifications/{cid}/decide", {"approve": True}, content_type=JSON
+        ),
+        409,
+        "status",
+    )
+    for who in (manager, head, finance):
+        r = api_as(who).post(
+            f"/api/v1/time/certifications/{cid}/decide", {"approve": True}, content_type=JSON
+        )
+        assert r.status_code == 200, r.content
+    assert r.json()["status"] == "approved"
+    assert [s["step"] for s in r.json()["steps"]] == ["manager", "head", "finance"]
+    locked = api_as(pse).patch(
+        f"/api/v1/time/entries/{entry['id']}", {"hours": "6"}, content_type=JSON
+    )
+    problem(locked, 409, "date")
+    adjusted = api_as(pse).post(
+        f"/api/v1/time/entries/{entry['id']}/adjust",
+        {"hours": "-2", "reason": "double-counted"},
+        content_type=JSON,
+    )
+    assert adjusted.status_code == 201, adjusted.content
+    bad = api_as(manager).post(
+        "/api/v1/time/certifications",
+        {"person_id": pse.pk, "year": 2027, "quarter": 5},
+        content_type=JSON,
+    )
+    problem(bad, 422, "quarter")
+    refused = api_as(pse).post(
+        "/api/v1/time/certifications",
+        {"person_id": pse.pk, "year": 2027, "quarter": 4},
+        content_type=JSON,
+    )
+    assert refused.status_code == 403

@@ -8,12 +8,17 @@ from psa.core.api import actor
 from psa.core.errors import ValidationFailed
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
-from psa.timetracking import selectors, services
+from psa.timetracking import certification, selectors, services
 from psa.timetracking.schemas import (
+    AdjustIn,
+    CertificationIn,
+    CertificationOut,
+    DecisionIn,
     EntryIn,
     EntryOut,
     EntryPatch,
     EpicTreeOut,
+    ReasonIn,
     TimerIn,
     TimerOut,
     TimesheetIn,
@@ -129,4 +134,51 @@ def submit_timesheet(request: HttpRequest, payload: TimesheetIn) -> Any:
         actor=actor(request),
         person=people.person_get(person_id=payload.person_id),
         week=payload.week,
+    )
+
+
+@router.post("/entries/{entry_id}/adjust", response={201: EntryOut})
+def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
+    """Correct locked time with an adjusting entry (the certification is approved again)."""
+    return 201, certification.time_entry_adjust(
+        actor=actor(request),
+        entry=selectors.entry_get(entry_id=entry_id),
+        hours=payload.hours,
+        reason=payload.reason,
+    )
+
+
+@router.get("/certifications", response=list[CertificationOut])
+def list_certifications(
+    request: HttpRequest, status: str = "", person_id: int | None = None
+) -> Any:
+    return certification.certifications_for(status=status, person_id=person_id)
+
+
+@router.post("/certifications", response={201: CertificationOut})
+def generate_certification(request: HttpRequest, payload: CertificationIn) -> Any:
+    return 201, certification.certification_generate(
+        actor=actor(request),
+        person=people.person_get(person_id=payload.person_id),
+        year=payload.year,
+        quarter=payload.quarter,
+    )
+
+
+@router.post("/certifications/{certification_id}/decide", response=CertificationOut)
+def decide_certification(request: HttpRequest, certification_id: int, payload: DecisionIn) -> Any:
+    return certification.certification_decide(
+        actor=actor(request),
+        certification=certification.certification_get(certification_id=certification_id),
+        approve=payload.approve,
+        reason=payload.reason,
+    )
+
+
+@router.post("/certifications/{certification_id}/reopen", response=CertificationOut)
+def reopen_certification(request: HttpRequest, certification_id: int, payload: ReasonIn) -> Any:
+    return certification.certification_reopen(
+        actor=actor(request),
+        certification=certification.certification_get(certification_id=certification_id),
+        reason=payload.reason,
     )

@@ -138,3 +138,70 @@ class Timer(models.Model):
 
     def __str__(self) -> str:
         return f"timer {self.person_id}"
+
+
+class QuarterlyCertification(models.Model):
+    """A person's hours for a fiscal quarter, through the approval chain: the delivery manager
+    certifies, the head of PS approves, the finance partner gives final approval. After final
+    approval the quarter's time is locked (`locked_at`): corrections are adjusting entries, which
+    send the certification through the chain again; finance may reopen it with a reason."""
+
+    class Status(models.TextChoices):
+        GENERATED = "generated", "Waiting for the delivery manager"
+        MANAGER_CERTIFIED = "manager_certified", "Certified by the manager"
+        HEAD_APPROVED = "head_approved", "Approved by the head of PS"
+        APPROVED = "approved", "Final approval (finance)"
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.GENERATED)
+    total_hours = models.DecimalField(max_digits=8, decimal_places=2)
+    billable_hours = models.DecimalField(max_digits=8, decimal_places=2)
+    capacity_hours = models.DecimalField(max_digits=8, decimal_places=2)
+    revision = models.PositiveIntegerField(default=1)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    work_item = models.ForeignKey(  # the certification issue under the Time Tracking epic
+        WorkItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    generated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-fiscal_year", "-quarter", "person_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "fiscal_year", "quarter"], name="certification_quarter"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "start_date", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"FY{self.fiscal_year % 100:02d} Q{self.quarter} hours of person {self.person_id}"
+
+
+class CertificationStep(models.Model):
+    """One decision in the chain (kept: the certification's history)."""
+
+    class Step(models.TextChoices):
+        MANAGER = "manager", "Delivery manager"
+        HEAD = "head", "Head of PS"
+        FINANCE = "finance", "Finance partner"
+        REOPEN = "reopen", "Reopened by finance"
+
+    certification = models.ForeignKey(
+        QuarterlyCertification, on_delete=models.CASCADE, related_name="steps"
+    )
+    step = models.CharField(max_length=10, choices=Step.choices)
+    approved = models.BooleanField()
+    reason = models.TextField(blank=True)
+    actor_name = models.CharField(max_length=150)
+    revision = models.PositiveIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.step} {'approved' if self.approved else 'rejected'}"

@@ -86,3 +86,60 @@ class TimesheetOut(Schema):
     submitted_at: dt.datetime
     late: bool
     hours: Decimal
+
+
+class CertificationIn(Schema):
+    person_id: int
+    year: int = Field(description="Fiscal year, named by the calendar year it ends in")
+    quarter: int = Field(description="1-4")
+
+
+class DecisionIn(Schema):
+    approve: bool
+    reason: str = Field("", max_length=2000)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AdjustIn(Schema):
+    hours: Decimal | str = Field(description="The change: negative removes time")
+    reason: str = Field(max_length=500)
+
+
+class CertificationStepOut(Schema):
+    step: str
+    approved: bool
+    reason: str
+    actor_name: str
+    revision: int
+    at: dt.datetime
+
+
+class CertificationOut(Schema):
+    id: int
+    person_id: int
+    fiscal_year: int
+    quarter: int
+    start_date: dt.date
+    end_date: dt.date
+    status: str
+    total_hours: Decimal
+    billable_hours: Decimal
+    capacity_hours: Decimal
+    utilization: Decimal | None = Field(description="Billable / capacity, percent")
+    revision: int
+    locked_at: dt.datetime | None
+    work_item_id: int | None
+    steps: list[CertificationStepOut]
+
+    @staticmethod
+    def resolve_utilization(obj: object) -> Decimal | None:
+        from psa.timetracking.certification import utilization
+
+        return utilization(obj)  # type: ignore[arg-type]
+
+    @staticmethod
+    def resolve_steps(obj: object) -> list[object]:
+        return list(obj.steps.all())  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import rules, selectors
+from psa.timetracking import certification, rules, selectors
 from psa.timetracking.models import Epic, Label, TimeEntry, Timer, Timesheet, WorkItem
 
 TIME_ADMINS = (Role.HEAD_OF_PS,)
@@ -129,6 +129,7 @@ def time_entry_create(
     with transaction.atomic():
         # One writer a person at a time, so two entries cannot pass the 24-hour check together.
         locked = people_services.person_lock(person_id=person.pk)
+        certification.ensure_unlocked(person_id=person.pk, day=date)
         _check_entry(locked, work_item, date, amount)
         now = clock.now()
         entry = TimeEntry.objects.create(
@@ -161,6 +162,7 @@ def time_entry_update(
             .get(pk=entry.pk)
         )
         before = audit.snapshot(entry)
+        certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         if hours is not None:
             try:
                 entry.hours = rules.parse_hours(hours)
@@ -170,6 +172,7 @@ def time_entry_update(
             entry.date = date
         if note is not None:
             entry.note = note.strip()
+        certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         _check_entry(entry.person, entry.work_item, entry.date, entry.hours, entry.pk)
         entry.updated_at = clock.now()
         entry.save()
@@ -186,6 +189,7 @@ def time_entry_update(
 def time_entry_delete(*, actor: Actor, entry: TimeEntry) -> None:
     _require_own_time(actor, entry.person)
     with transaction.atomic():
+        certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         audit.record(actor=actor, action="time.delete", target=entry, before=audit.snapshot(entry))
         entry.delete()
 

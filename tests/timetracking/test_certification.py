@@ -1,0 +1,217 @@
+"""The quarterly certification chain: order, roles, own hours, rejection, the lock, adjusting
+entries and reopening."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from psa.core import clock
+from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
+from psa.core.models import AuditEntry
+from psa.core.roles import Actor, Role
+from psa.people.models import Person
+from psa.timetracking import certification as chain
+from psa.timetracking import services
+from psa.timetracking.models import CertificationStep, QuarterlyCertification, TimeEntry
+from tests.engagements.factories import EngagementFactory
+from tests.timetracking.factories import WorkItemFactory, category
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+DAY = dt.date(2026, 11, 16)  # FY27 Q4: 1 Nov 2026 - 31 Jan 2027
+NOW = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _now() -> Any:
+    with clock.frozen(NOW):
+        yield
+
+
+@pytest.fixture
+def org(make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]) -> Any:
+    class Org:
+        manager = make_person(Role.DELIVERY_MANAGER, name="Marcus")
+        head = make_person(Role.HEAD_OF_PS, name="Dana")
+        finance = make_person(Role.FINANCE_PARTNER, name="Ellen")
+        pse = make_person(Role.PSE, name="Alex", manager=manager)
+        other_manager = make_person(Role.DELIVERY_MANAGER, name="Sophie")
+
+        def a(self, person: Person) -> Actor:
+            return actor_of(person)
+
+    o = Org()
+    billable = WorkItemFactory(
+        engagement=EngagementFactory(), epic=category("Project Work", "All project hours")
+    )
+    o.entry = services.time_entry_create(
+        actor=o.a(o.pse), person=o.pse, work_item=billable, date=DAY, hours="6"
+    )
+    services.time_entry_create(
+        actor=o.a(o.pse), person=o.pse, work_item=WorkItemFactory(), date=DAY, hours="2"
+    )
+    return o
+
+
+def generate(org: Any) -> QuarterlyCertification:
+    return chain.certification_generate(
+        actor=org.a(org.manager), person=org.pse, year=2027, quarter=4
+    )
+
+
+def approve_all(org: Any, cert: QuarterlyCertification) -> QuarterlyCertification:
+    for who in (org.manager, org.head, org.finance):
+        cert = chain.certification_decide(actor=org.a(who), certification=cert, approve=True)
+    return cert
+
+
+def test_generation_has_the_quarters_totals_and_is_idempotent(org: Any) -> None:
+    cert = generate(org)
+    assert (cert.start_date, cert.end_date) == (dt.date(2026, 11, 1), dt.date(2027, 1, 31))
+    assert (cert.total_hours, cert.billable_hours) == (D("8.00"), D("6.00"))
+    # 65 weekdays less 5 US holidays (11 Nov, 26 Nov, 25 Dec, 1 Jan, 18 Jan) of 8 hours
+    assert cert.capacity_hours == D("480.00")
+    assert chain.utilization(cert) == D("1.3")  # 6 / 480 = 1.25 %, rounded half up
+    assert generate(org).pk == cert.pk
+    assert QuarterlyCertification.objects.count() == 1
+
+
+def test_the_chain_in_order_locks_the_quarter(org: Any) -> None:
+    cert = generate(org)
+    cert = chain.certification_decide(actor=org.a(org.manager), certification=cert, approve=True)
+    assert cert.status == "manager_certified"
+    assert cert.work_item is not None
+    assert [label.name for label in cert.work_item.labels.all()] == ["ManagerCertifiedTimesheet"]
+    assert cert.work_item.epic.name == "Time Tracking"
+    cert = chain.certification_decide(actor=org.a(org.head), certification=cert, approve=True)
+    cert = chain.certification_decide(actor=org.a(org.finance), certification=cert, approve=True)
+    assert (cert.status, cert.locked_at) == ("approved", NOW)
+    assert [s.step for s in CertificationStep.objects.order_by("id")] == [
+        "manager",
+        "head",
+        "finance",
+    ]
+
+
+@pytest.mark.parametrize("who", ["head", "finance"])
+def test_steps_happen_in_order_only(org: Any, who: str) -> None:
+    cert = generate(org)
+    with pytest.raises(Conflict):
+        chain.certification_decide(actor=org.a(getattr(org, who)), certification=cert, approve=True)
+    cert.refresh_from_db()
+    assert cert.status == "generated"
+
+
+def test_only_the_persons_own_manager_certifies(org: Any) -> None:
+    cert = generate(org)
+    with pytest.raises(PermissionDenied):
+        chain.certification_decide(actor=org.a(org.other_manager), certification=cert, approve=True)
+    with pytest.raises(PermissionDenied):
+        chain.certification_decide(actor=org.a(org.pse), certification=cert, approve=True)
+
+
+def test_nobody_approves_their_own_hours(org: Any, make_person: Callable[..., Person]) -> None:
+    cert = chain.certification_generate(
+        actor=org.a(org.head), person=org.manager, year=2027, quarter=4
+    )
+    with pytest.raises(PermissionDenied) as exc:
+        chain.certification_decide(actor=org.a(org.manager), certification=cert, approve=True)
+    assert "own hours" in exc.value.message
+
+
+def test_a_rejection_needs_a_reason_and_goes_back_to_the_start(org: Any) -> None:
+    cert = chain.certification_decide(
+        actor=org.a(org.manager), certification=generate(org), approve=True
+    )
+    with pytest.raises(ValidationFailed):
+        chain.certification_decide(actor=org.a(org.head), certification=cert, approve=False)
+    cert = chain.certification_decide(
+        actor=org.a(org.head),
+        certification=cert,
+        approve=False,
+        reason="Missing the Globex travel day",
+    )
+    assert cert.status == "generated"
+    assert CertificationStep.objects.filter(approved=False).get().reason == (
+        "Missing the Globex travel day"
+    )
+
+
+def test_locked_time_cannot_be_edited_or_deleted_or_added(org: Any) -> None:
+    approve_all(org, generate(org))
+    with pytest.raises(Conflict) as exc:
+        services.time_entry_update(actor=org.a(org.pse), entry=org.entry, hours="7")
+    assert "FY27 Q4, approved and locked" in exc.value.message
+    with pytest.raises(Conflict):
+        services.time_entry_delete(actor=org.a(org.pse), entry=org.entry)
+    with pytest.raises(Conflict):
+        services.time_entry_create(
+            actor=org.a(org.pse), person=org.pse, work_item=WorkItemFactory(), date=DAY, hours="1"
+        )
+    org.entry.refresh_from_db()
+    assert org.entry.hours == D("6.00")
+    # Outside the quarter time is open.
+    services.time_entry_create(
+        actor=org.a(org.pse),
+        person=org.pse,
+        work_item=WorkItemFactory(),
+        date=dt.date(2027, 2, 1),
+        hours="1",
+    )
+
+
+def test_a_correction_is_an_adjusting_entry_approved_like_the_rest(org: Any) -> None:
+    cert = approve_all(org, generate(org))
+    with pytest.raises(ValidationFailed) as exc:
+        chain.time_entry_adjust(actor=org.a(org.pse), entry=org.entry, hours="-1", reason="")
+    assert exc.value.errors[0].field == "reason"
+    with pytest.raises(ValidationFailed):
+        chain.time_entry_adjust(
+            actor=org.a(org.pse), entry=org.entry, hours="-7", reason="too much"
+        )
+    adjustment = chain.time_entry_adjust(
+        actor=org.a(org.pse), entry=org.entry, hours="-1.5", reason="Half of the call was pre-sales"
+    )
+    assert (adjustment.hours, adjustment.adjusts, adjustment.date) == (D("-1.50"), org.entry, DAY)
+    org.entry.refresh_from_db()
+    assert org.entry.hours == D("6.00")  # never edited in place
+    cert.refresh_from_db()
+    assert (cert.status, cert.revision, cert.total_hours, cert.billable_hours) == (
+        "generated",
+        2,
+        D("6.50"),
+        D("4.50"),
+    )
+    assert cert.locked_at is not None  # still locked while it is approved again
+    cert = approve_all(org, cert)
+    assert cert.status == "approved"
+    assert AuditEntry.objects.filter(action="time.adjust").get().reason == (
+        "Half of the call was pre-sales"
+    )
+
+
+def test_adjusting_unlocked_time_is_refused(org: Any) -> None:
+    with pytest.raises(Conflict):
+        chain.time_entry_adjust(actor=org.a(org.pse), entry=org.entry, hours="1", reason="x")
+    assert TimeEntry.objects.filter(adjusts__isnull=False).count() == 0
+
+
+def test_finance_reopens_with_a_reason(org: Any) -> None:
+    cert = approve_all(org, generate(org))
+    with pytest.raises(PermissionDenied):
+        chain.certification_reopen(actor=org.a(org.head), certification=cert, reason="x")
+    with pytest.raises(ValidationFailed):
+        chain.certification_reopen(actor=org.a(org.finance), certification=cert, reason=" ")
+    cert = chain.certification_reopen(
+        actor=org.a(org.finance), certification=cert, reason="Payroll correction for November"
+    )
+    assert (cert.status, cert.locked_at, cert.revision) == ("generated", None, 2)
+    services.time_entry_update(actor=org.a(org.pse), entry=org.entry, hours="7")
+    assert AuditEntry.objects.filter(action="certification.reopen").get().reason == (
+        "Payroll correction for November"
+    )
