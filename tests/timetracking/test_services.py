@@ -218,3 +218,67 @@ def test_week_grid_sums_per_work_item_and_day(
     log(actor_of(pse), pse, MONDAY, "2", work_item=item)
     grid = selectors.week_grid(person=pse, week=MONDAY + dt.timedelta(days=3))
     assert grid == {item.pk: {MONDAY: D("5.00")}}
+
+
+def test_my_week_is_prefilled_from_confirmed_bookings_and_internal_time(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    from psa.core.roles import SYSTEM
+    from psa.engagements.models import Status
+    from psa.scheduling import services as scheduling
+
+    engagement = EngagementFactory(status=Status.ACTIVE)
+    project = WorkItemFactory(
+        engagement=engagement, epic=category("Project Work", "All project hours")
+    )
+    week = dt.date(2026, 12, 7)
+    request = scheduling.request_create(
+        actor=SYSTEM,
+        engagement=engagement,
+        person=pse,
+        start_date=week,
+        end_date=week + dt.timedelta(days=1),
+        hours=D("12"),
+    )
+    scheduling.request_confirm(actor=SYSTEM, request=request)
+    scheduling.internal_time_create(
+        actor=actor_of(pse),
+        person=pse,
+        task_name="Mentoring",
+        start_date=week + dt.timedelta(days=2),
+        end_date=week + dt.timedelta(days=2),
+        hours=D("2"),
+    )
+    tentative = EngagementFactory(status=Status.PIPELINE)
+    scheduling.request_confirm(
+        actor=SYSTEM,
+        request=scheduling.request_create(
+            actor=SYSTEM,
+            engagement=tentative,
+            person=pse,
+            start_date=week + dt.timedelta(days=3),
+            end_date=week + dt.timedelta(days=3),
+            hours=D("4"),
+        ),
+    )
+    suggestions = selectors.week_from_schedule(person=pse, week=week + dt.timedelta(days=4))
+    assert [(s.date.day, s.hours, s.work_item, s.task_name) for s in suggestions] == [
+        (7, D("6.00"), project, ""),
+        (8, D("6.00"), project, ""),
+        (9, D("2.00"), None, "Mentoring"),
+    ]  # the tentative booking is not time to log
+    assert TimeEntry.objects.count() == 0
+
+
+def test_missing_timesheets_lists_unsubmitted_weeks_with_hours_so_far(
+    pse: Person, make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    done = make_person(Role.PSE, name="Done")
+    fill_week(actor_of(done), done)
+    services.timesheet_submit(actor=actor_of(done), person=done, week=MONDAY)
+    log(actor_of(pse), pse, MONDAY, "8")
+    missing = selectors.missing_timesheets(people=[pse, done], weeks=[MONDAY])
+    assert [(m.person, m.week_start, m.logged, m.required) for m in missing] == [
+        (pse, MONDAY, D("8.00"), D("40.00"))
+    ]
+    assert missing[0].due.isoformat() == "2026-11-23T12:00:00-05:00"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -277,3 +277,23 @@ def tentative_bookings(*, engagement_id: int) -> list[Booking]:
             firmness="tentative",
         )
     )
+
+
+@dataclass(frozen=True)
+class PlannedDay:
+    date: dt.date
+    hours: Decimal
+    kind: str
+    engagement_id: int | None
+    task_name: str
+
+
+def booking_days_for(
+    *, person_id: int, start: dt.date, end: dt.date, kinds: Sequence[str] = ()
+) -> list[PlannedDay]:
+    """A person's planned hours per day and booking (for "fill my week from my schedule")."""
+    qs = BookingDay.objects.filter(person_id=person_id, date__gte=start, date__lte=end)
+    if kinds:
+        qs = qs.filter(kind__in=list(kinds))
+    rows = qs.values_list("date", "hours", "kind", "booking__engagement_id", "booking__task_name")
+    return [PlannedDay(*row) for row in rows.order_by("date", "booking_id")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
@@ -11,6 +13,8 @@ from django.db.models import Q, QuerySet, Sum
 from psa.core.errors import NotFound
 from psa.core.numbers import ZERO
 from psa.people.models import Person
+from psa.people.selectors import effective_weekly_hours
+from psa.scheduling.selectors import booking_days_for
 from psa.timetracking import rules
 from psa.timetracking.models import Epic, TimeEntry, Timesheet, WorkItem
 
@@ -127,3 +131,101 @@ def is_pto(work_item: WorkItem) -> bool:
 
 def timesheet_list(*, person: Person, limit: int = 104) -> list[Timesheet]:
     return list(Timesheet.objects.filter(person=person).order_by("-week_start")[:limit])
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A pre-filled cell of "my week": hours planned on the schedule, for the person to adjust."""
+
+    date: dt.date
+    hours: Decimal
+    engagement_id: int | None
+    task_name: str
+    work_item: WorkItem | None  # where the hours would go, when there is an obvious one
+
+
+def week_from_schedule(*, person: Person, week: dt.date) -> list[Suggestion]:
+    """The person's confirmed bookings and internal time in a week, as time to log: engagement
+    work on the engagement's first "All project hours" work item (if it has one), internal time
+    on a work item of the same title (if one exists). Nothing is saved."""
+    monday = rules.week_start(week)
+    days = booking_days_for(
+        person_id=person.pk,
+        start=monday,
+        end=monday + dt.timedelta(days=6),
+        kinds=("confirmed", "internal"),
+    )
+    engagement_ids = {d.engagement_id for d in days if d.engagement_id}
+    items_by_engagement: dict[int, WorkItem] = {}
+    for item in WorkItem.objects.filter(engagement_id__in=engagement_ids).order_by("id"):
+        items_by_engagement.setdefault(item.engagement_id or 0, item)
+    titles = {d.task_name for d in days if d.task_name}
+    items_by_title = {i.title: i for i in WorkItem.objects.filter(title__in=titles)}
+    return [
+        Suggestion(
+            date=d.date,
+            hours=d.hours,
+            engagement_id=d.engagement_id,
+            task_name=d.task_name,
+            work_item=(
+                items_by_engagement.get(d.engagement_id)
+                if d.engagement_id
+                else items_by_title.get(d.task_name)
+            ),
+        )
+        for d in days
+    ]
+
+
+@dataclass(frozen=True)
+class MissingTimesheet:
+    person: Person
+    week_start: dt.date
+    logged: Decimal
+    required: Decimal
+    due: dt.datetime
+
+
+def missing_timesheets(
+    *, people: Iterable[Person], weeks: Iterable[dt.date]
+) -> list[MissingTimesheet]:
+    """Weeks not submitted yet, per person, with the hours logged so far (a manager's view and
+    the reminders' list). Two queries for the lot."""
+    people = list(people)
+    mondays = sorted({rules.week_start(w) for w in weeks})
+    if not people or not mondays:
+        return []
+    submitted = set(
+        Timesheet.objects.filter(person__in=people, week_start__in=mondays).values_list(
+            "person_id", "week_start"
+        )
+    )
+    logged: dict[tuple[int, dt.date], Decimal] = defaultdict(lambda: ZERO)
+    rows = (
+        TimeEntry.objects.filter(
+            person__in=people, date__gte=mondays[0], date__lte=mondays[-1] + dt.timedelta(days=6)
+        )
+        .values_list("person_id", "date")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    for pid, day, total in rows:
+        logged[(pid, rules.week_start(day))] += total
+    result = []
+    for person in people:
+        required = effective_weekly_hours(person)
+        for monday in mondays:
+            employed = person.start_date <= monday + dt.timedelta(days=6) and (
+                person.end_date is None or person.end_date >= monday
+            )
+            if employed and (person.pk, monday) not in submitted:
+                result.append(
+                    MissingTimesheet(
+                        person=person,
+                        week_start=monday,
+                        logged=logged[(person.pk, monday)],
+                        required=required,
+                        due=rules.due_at(monday, person.timezone),
+                    )
+                )
+    return result
