@@ -136,8 +136,11 @@ def entry_rows(
     internal: Sequence[int],
     seed: int = 11,
     limit: int | None = None,
+    first: int = 0,
 ) -> list[tuple[Any, ...]]:
-    """Synthetic entries (columns ENTRY_COLUMNS): four a weekday for each person, 8 hours."""
+    """Synthetic entries (columns ENTRY_COLUMNS): four a weekday for each person, 8 hours, the
+    billable ones on two engagements' work items (person number `first + i` gets work items
+    i and i + 1, so 500 people cover 500 engagements)."""
     from psa.core import clock
 
     rng = random.Random(seed)  # noqa: S311 - reproducible data, not a secret
@@ -148,7 +151,7 @@ def entry_rows(
         for i in range((end - start).days + 1)
         if (start + dt.timedelta(days=i)).weekday() < 5
     ]
-    for n, pid in enumerate(person_ids):
+    for n, pid in enumerate(person_ids, start=first):
         mine = (billable[n % len(billable)], billable[(n + 1) % len(billable)])
         for day in days:
             for slot, (is_billable, hours) in enumerate(DAY):
@@ -230,7 +233,13 @@ def load_time_entries(
     for i in range(0, len(todo), 50):
         chunk = todo[i : i + 50]
         rows = entry_rows(
-            person_ids=chunk, start=start, end=end, billable=billable, internal=internal, seed=i
+            person_ids=chunk,
+            start=start,
+            end=end,
+            billable=billable,
+            internal=internal,
+            seed=i,
+            first=i,
         )
         with transaction.atomic():
             inserted += bulk_insert_entries(rows)

@@ -25,7 +25,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Sum
+from django.db.models.functions import TruncWeek
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
@@ -305,16 +307,24 @@ def hours_by_engagement(*, engagement_ids: Sequence[int]) -> dict[int, Decimal]:
 def hours_by_person_week(
     *, person_ids: Sequence[int], start: dt.date, end: dt.date
 ) -> dict[int, dict[dt.date, Decimal]]:
-    """Hours per person and ISO week (the week's Monday). Summed per day in the database (a
-    portable GROUP BY), folded into weeks here."""
+    """Hours per person and ISO week (the week's Monday). PostgreSQL groups by
+    date_trunc('week') itself; SQLite's week truncation is a Python function called per row,
+    so there the database sums per day (a plain GROUP BY) and the days are folded into weeks
+    here. Both give the same figures."""
+    by_week = connection.vendor == "postgresql"
     result: dict[int, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for chunk in _chunks(list(person_ids)):
-        rows = (
-            TimeEntry.objects.filter(person_id__in=chunk, date__gte=start, date__lte=end)
-            .values_list("person_id", "date")
-            .annotate(total=Sum("hours"))
-            .order_by()
-        )
+        qs = TimeEntry.objects.filter(person_id__in=chunk, date__gte=start, date__lte=end)
+        rows: Iterable[tuple[int, dt.date, Decimal]]
+        if by_week:
+            rows = (
+                qs.annotate(week=TruncWeek("date"))
+                .values_list("person_id", "week")
+                .annotate(total=Sum("hours"))
+                .order_by()
+            )
+        else:
+            rows = qs.values_list("person_id", "date").annotate(total=Sum("hours")).order_by()
         for pid, day, hours in rows:
             result[pid][rules.week_start(day)] += hours
     return {pid: dict(weeks) for pid, weeks in result.items()}
