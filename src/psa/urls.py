@@ -15,5 +15,6 @@ urlpatterns = [
     path("tokens/", core_views.tokens_page, name="tokens"),
     path("people/", include("psa.people.urls")),
     path("schedule/", include("psa.scheduling.urls")),
+    path("time/", include("psa.timetracking.urls")),
     path("", include("psa.engagements.urls")),
 ]

@@ -1,0 +1,23 @@
+"""Forms of the time pages: they parse types only; the services hold the rules."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class WeekForm(forms.Form):
+    week = forms.DateField(required=False)
+
+
+class TimerStartForm(forms.Form):
+    work_item_id = forms.IntegerField(min_value=1, max_value=2**62, label="Work item")
+    note = forms.CharField(required=False, max_length=500)
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    reason = forms.CharField(required=False, max_length=2000)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000)

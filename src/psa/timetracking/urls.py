@@ -1,0 +1,27 @@
+from django.urls import path
+
+from psa.timetracking import views
+
+urlpatterns = [
+    path("", views.my_week, name="time_week"),
+    path("submit/", views.week_submit, name="time_submit"),
+    path("timer/start/", views.timer_start, name="time_timer_start"),
+    path("timer/stop/", views.timer_stop, name="time_timer_stop"),
+    path("timesheets/", views.timesheets, name="time_timesheets"),
+    path("certifications/", views.certification_queue, name="time_certifications"),
+    path(
+        "certifications/<int:certification_id>/",
+        views.certification_detail,
+        name="time_certification",
+    ),
+    path(
+        "certifications/<int:certification_id>/decide/",
+        views.certification_decide,
+        name="time_certification_decide",
+    ),
+    path(
+        "certifications/<int:certification_id>/reopen/",
+        views.certification_reopen,
+        name="time_certification_reopen",
+    ),
+]

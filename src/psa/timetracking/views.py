@@ -1,0 +1,551 @@
+"""Time pages: "My week" (work items x days, totals, fill from my schedule, the timer, submit),
+my timesheets with a manager's view of who is missing what, and the quarterly certification
+queue of each role with a certification's history and its hours-report downloads.
+
+Views parse input, call the services and selectors, and render. The week grid saves cell by
+cell, one service call per changed cell; a refused cell keeps the typed value with the service's
+message (422, or 409 for locked time) and the cells before it stay saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from psa.core import clock
+from psa.core.api import actor
+from psa.core.errors import DomainError
+from psa.core.numbers import ZERO
+from psa.core.roles import Role
+from psa.core.views import error_status, page, refuse
+from psa.people import selectors as people
+from psa.people.models import Person
+from psa.timetracking import certification, rules, selectors, services
+from psa.timetracking.forms import DecideForm, ReasonForm, TimerStartForm, WeekForm
+from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, WorkItem
+
+EDITABLE_SOURCES = (TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER)
+MISSING_WEEKS = 4
+ALL_ITEMS_LIMIT = 500
+NO_PERSON = "Your login is not linked to a team member, so you have no time of your own."
+QUEUE_STATUS = {
+    Role.DELIVERY_MANAGER: QuarterlyCertification.Status.GENERATED,
+    Role.HEAD_OF_PS: QuarterlyCertification.Status.MANAGER_CERTIFIED,
+    Role.FINANCE_PARTNER: QuarterlyCertification.Status.HEAD_APPROVED,
+}
+REPORT_URL = "/api/v1/time/reports/{person_id}?year={year}&quarter={quarter}&format={fmt}"
+
+
+def _short(value: Decimal) -> str:
+    """Hours without trailing zeros: 8, 7.5, 6.25."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _me(request: HttpRequest) -> Person | None:
+    return people.person_for_user(user=request.user)
+
+
+def _monday(request: HttpRequest, person: Person | None) -> dt.date:
+    form = WeekForm(request.GET)
+    week = form.cleaned_data.get("week") if form.is_valid() else None
+    if week is None:
+        week = clock.today(person.timezone if person else "UTC")
+    return rules.week_start(week)
+
+
+def _week_url(monday: dt.date, extra: list[int] | None = None, **params: str) -> str:
+    query: list[tuple[str, str]] = [("week", monday.isoformat())]
+    query += [("add", str(i)) for i in extra or []]
+    query += list(params.items())
+    return f"{reverse('time_week')}?{urlencode(query)}"
+
+
+def _ids(values: list[str]) -> list[int]:
+    ids = []
+    for value in values:
+        if value.isdigit() and 0 < int(value) < 2**62 and int(value) not in ids:
+            ids.append(int(value))
+    return ids
+
+
+# ------------------------------------------------------------------ my week
+
+
+@dataclass
+class Cell:
+    item: WorkItem
+    day: dt.date
+    entries: list[TimeEntry]
+    locked: bool
+    value: str = ""
+    suggested: bool = False
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"h-{self.item.pk}-{self.day.isoformat()}"
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.hours for e in self.entries), ZERO)
+
+    @property
+    def editable(self) -> bool:
+        if self.locked:
+            return False
+        return not self.entries or (
+            len(self.entries) == 1 and self.entries[0].source in EDITABLE_SOURCES
+        )
+
+    @property
+    def label(self) -> str:
+        return f"{self.day:%a} {self.day.day} {self.day:%b}, {self.item.title}"
+
+
+@dataclass
+class Row:
+    item: WorkItem
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((c.total for c in self.cells), ZERO)
+
+    @property
+    def total_text(self) -> str:
+        return _short(self.total)
+
+
+def _items_by_id(ids: list[int]) -> dict[int, WorkItem]:
+    found = {}
+    for item_id in ids:
+        try:
+            found[item_id] = selectors.work_item_get(work_item_id=item_id)
+        except DomainError:
+            continue
+    return found
+
+
+def _grid(
+    person: Person, monday: dt.date, extra: list[int]
+) -> tuple[list[dt.date], list[Row], dict[dt.date, bool]]:
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    entries = list(selectors.entries_for(person=person, start=days[0], end=days[-1]))
+    by_cell: dict[tuple[int, dt.date], list[TimeEntry]] = defaultdict(list)
+    items: dict[int, WorkItem] = {}
+    for entry in entries:
+        by_cell[(entry.work_item_id, entry.date)].append(entry)
+        items.setdefault(entry.work_item_id, entry.work_item)
+    for item_id, item in _items_by_id([i for i in extra if i not in items]).items():
+        items[item_id] = item
+    locked = {d: certification.is_locked(person.pk, d) for d in days}
+    rows = []
+    for item in sorted(items.values(), key=lambda i: (i.title.lower(), i.pk)):
+        row = Row(item=item)
+        for d in days:
+            cell = Cell(item=item, day=d, entries=by_cell.get((item.pk, d), []), locked=locked[d])
+            cell.value = _short(cell.total) if cell.entries else ""
+            row.cells.append(cell)
+        rows.append(row)
+    return days, rows, locked
+
+
+def _save_cell(request: HttpRequest, person: Person, cell: Cell, raw: str) -> bool:
+    """Apply one typed cell through the services. Returns whether it changed anything."""
+    text = raw.strip()
+    try:
+        wanted = rules.parse_hours(text) if text else ZERO
+    except ValueError:
+        wanted = None  # the service says what is wrong with it
+    if wanted is not None and wanted == cell.total:
+        return False
+    me = actor(request)
+    entry = cell.entries[0] if cell.entries else None
+    if wanted == ZERO:
+        if entry is None:
+            return False
+        services.time_entry_delete(actor=me, entry=entry)
+    elif entry is None:
+        services.time_entry_create(
+            actor=me, person=person, work_item=cell.item, date=cell.day, hours=text
+        )
+    else:
+        services.time_entry_update(actor=me, entry=entry, hours=text)
+    return True
+
+
+def _item_options(person: Person) -> dict[str, Any]:
+    mine = list(selectors.work_item_list(person_id=person.pk)[:ALL_ITEMS_LIMIT])
+    groups: dict[str, list[WorkItem]] = defaultdict(list)
+    for item in selectors.work_item_list()[:ALL_ITEMS_LIMIT]:
+        epic = item.epic
+        path = f"{epic.parent.name} / {epic.name}" if epic.parent_id and epic.parent else epic.name
+        groups[path].append(item)
+    return {"mine": mine, "groups": sorted(groups.items())}
+
+
+def _render_week(
+    request: HttpRequest,
+    person: Person,
+    monday: dt.date,
+    *,
+    extra: list[int] | None = None,
+    posted: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    refused: str = "",
+    refused_details: list[str] | None = None,
+    fill: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    extra = list(extra or [])
+    suggestions = selectors.week_from_schedule(person=person, week=monday) if fill else []
+    unplaced = [s for s in suggestions if s.work_item is None]
+    placed = [s for s in suggestions if s.work_item is not None]
+    extra += [s.work_item.pk for s in placed if s.work_item and s.work_item.pk not in extra]
+    days, rows, locked = _grid(person, monday, extra)
+    suggested: dict[tuple[int, dt.date], Decimal] = defaultdict(lambda: ZERO)
+    for s in placed:
+        if s.work_item is not None:
+            suggested[(s.work_item.pk, s.date)] += s.hours
+    posted = posted or {}
+    errors = errors or {}
+    for row in rows:
+        for cell in row.cells:
+            key = (row.item.pk, cell.day)
+            if cell.name in posted:
+                cell.value = posted[cell.name]
+            elif key in suggested and not cell.entries and cell.editable:
+                cell.value = _short(suggested[key])
+                cell.suggested = True
+            cell.error = errors.get(cell.name, "")
+    day_totals = [sum((r.cells[i].total for r in rows), ZERO) for i in range(7)]
+    week_total = sum(day_totals, ZERO)
+    weekly_hours = people.effective_weekly_hours(person)
+    sheet = selectors.timesheet_for(person=person, week=monday)
+    timer = Timer.objects.select_related("work_item").filter(person=person).first()
+    context = {
+        "person": person,
+        "monday": monday,
+        "sunday": days[-1],
+        "prev": monday - dt.timedelta(days=7),
+        "next": monday + dt.timedelta(days=7),
+        "this_week": rules.week_start(clock.today(person.timezone)),
+        "days": [
+            {"date": d, "locked": locked[d], "total": _short(t)}
+            for d, t in zip(days, day_totals, strict=True)
+        ],
+        "locked_days": [d for d in days if locked[d]],
+        "rows": rows,
+        "extra": [r.item.pk for r in rows],
+        "complete": week_total >= weekly_hours,
+        "week_total": _short(week_total),
+        "weekly_hours": _short(weekly_hours),
+        "short_by": _short(max(weekly_hours - week_total, ZERO)),
+        "sheet": sheet,
+        "timer": timer,
+        "options": _item_options(person),
+        "errors": errors,
+        "refused": refused,
+        "refused_details": refused_details or [],
+        "fill": fill,
+        "suggested_count": sum(1 for r in rows for c in r.cells if c.suggested),
+        "unplaced": unplaced,
+        "entries": [e for r in rows for c in r.cells for e in c.entries],
+    }
+    return render(request, "timetracking/week.html", context, status=status)
+
+
+@page
+def my_week(request: HttpRequest) -> HttpResponse:
+    person = _me(request)
+    if person is None:
+        return render(request, "timetracking/no_person.html", {"message": NO_PERSON})
+    if request.method != "POST":
+        monday = _monday(request, person)
+        return _render_week(
+            request,
+            person,
+            monday,
+            extra=_ids(request.GET.getlist("add")),
+            fill=request.GET.get("fill") == "1",
+        )
+    form = WeekForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["week"] is None:
+        return redirect("time_week")
+    monday = rules.week_start(form.cleaned_data["week"])
+    extra = _ids(request.POST.getlist("row"))
+    add = _ids([request.POST.get("add_item", "")])
+    _, rows, _ = _grid(person, monday, extra)
+    posted = {
+        c.name: request.POST[c.name][:20] for r in rows for c in r.cells if c.name in request.POST
+    }
+    errors: dict[str, str] = {}
+    statuses: list[int] = []
+    saved = 0
+    for row in rows:
+        for cell in row.cells:
+            if cell.name not in posted or not (cell.editable or cell.locked):
+                continue  # several entries: changed in the day's entries, not here
+            try:
+                saved += _save_cell(request, person, cell, posted[cell.name])
+            except DomainError as exc:
+                statuses.append(error_status(exc))
+                errors[cell.name] = exc.message
+    if errors:
+        refused = (
+            f"{len(errors)} cell{'s' if len(errors) != 1 else ''} not saved"
+            + (f"; the other {saved} change{'s' if saved != 1 else ''} were saved" if saved else "")
+            + "."
+        )
+        return _render_week(
+            request,
+            person,
+            monday,
+            extra=extra + add,
+            posted={k: v for k, v in posted.items() if k in errors},
+            errors=errors,
+            refused=refused,
+            status=422 if 422 in statuses else 409,
+        )
+    if saved:
+        messages.success(request, f"Saved {saved} change{'s' if saved != 1 else ''}.")
+    elif not add:
+        messages.info(request, "Nothing changed.")
+    return redirect(_week_url(monday, extra + add))
+
+
+@page
+@require_POST
+def week_submit(request: HttpRequest) -> HttpResponse:
+    person = _me(request)
+    form = WeekForm(request.POST)
+    if person is None or not form.is_valid() or form.cleaned_data["week"] is None:
+        return redirect("time_week")
+    monday = rules.week_start(form.cleaned_data["week"])
+    try:
+        sheet = services.timesheet_submit(actor=actor(request), person=person, week=monday)
+    except DomainError as exc:
+        return _render_week(request, person, monday, refused=exc.message, status=error_status(exc))
+    late = " (late)" if sheet.late else ""
+    messages.success(request, f"Week of {monday:%d %b %Y} submitted{late}: {sheet.hours} h.")
+    return redirect(_week_url(monday))
+
+
+@page
+@require_POST
+def timer_start(request: HttpRequest) -> HttpResponse:
+    person = _me(request)
+    week_form = WeekForm(request.POST)
+    monday = (
+        rules.week_start(week_form.cleaned_data["week"])
+        if week_form.is_valid() and week_form.cleaned_data["week"]
+        else None
+    )
+    if person is None:
+        return redirect("time_week")
+    monday = monday or rules.week_start(clock.today(person.timezone))
+    form = TimerStartForm(request.POST)
+    if not form.is_valid():
+        return _render_week(
+            request, person, monday, refused="Pick a work item to time.", status=422
+        )
+    try:
+        services.timer_start(
+            actor=actor(request),
+            person=person,
+            work_item=selectors.work_item_get(work_item_id=form.cleaned_data["work_item_id"]),
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as exc:
+        return _render_week(request, person, monday, refused=exc.message, status=error_status(exc))
+    messages.success(request, "Timer started.")
+    return redirect(_week_url(monday))
+
+
+@page
+@require_POST
+def timer_stop(request: HttpRequest) -> HttpResponse:
+    person = _me(request)
+    if person is None:
+        return redirect("time_week")
+    monday = rules.week_start(clock.today(person.timezone))
+    try:
+        entry = services.timer_stop(actor=actor(request), person=person)
+    except DomainError as exc:
+        return _render_week(request, person, monday, refused=exc.message, status=error_status(exc))
+    if entry is None:
+        messages.info(request, "Timer stopped: under a minute, nothing logged.")
+        return redirect("time_week")
+    messages.success(request, f"Timer stopped: {entry.hours} h logged on {entry.work_item}.")
+    return redirect(_week_url(rules.week_start(entry.date)))
+
+
+# ------------------------------------------------------------------ timesheets
+
+
+@page
+def timesheets(request: HttpRequest) -> HttpResponse:
+    person = _me(request)
+    me = actor(request)
+    team: list[Person] = []
+    scope = ""
+    if me.has_any(Role.HEAD_OF_PS):
+        team = list(people.person_list(role=Role.PSE))
+        scope = "every PSE"
+    elif me.has_any(Role.DELIVERY_MANAGER) and person is not None:
+        team = list(people.person_list(manager_id=person.pk))
+        scope = "your reports"
+    today = clock.today(person.timezone if person else "UTC")
+    this_monday = rules.week_start(today)
+    weeks = [this_monday - dt.timedelta(days=7 * k) for k in range(1, MISSING_WEEKS + 1)]
+    missing = selectors.missing_timesheets(people=team, weeks=weeks) if team else []
+    return render(
+        request,
+        "timetracking/timesheets.html",
+        {
+            "person": person,
+            "sheets": selectors.timesheet_list(person=person) if person else [],
+            "team": team,
+            "scope": scope,
+            "missing": sorted(missing, key=lambda m: (m.person.name, m.week_start)),
+            "weeks": weeks,
+            "now": clock.now(),
+        },
+    )
+
+
+# ------------------------------------------------------------------ certifications
+
+
+def _queue_roles(request: HttpRequest) -> list[str]:
+    me = actor(request)
+    return [role for role in QUEUE_STATUS if role in me.roles]
+
+
+def _report_links(cert: QuarterlyCertification) -> dict[str, str]:
+    return {
+        fmt: REPORT_URL.format(
+            person_id=cert.person_id, year=cert.fiscal_year, quarter=cert.quarter, fmt=fmt
+        )
+        for fmt in ("xlsx", "csv")
+    }
+
+
+def _queue(request: HttpRequest, person: Person | None) -> list[dict[str, Any]]:
+    """The sections of the queue: one per chain role the actor has (a manager's only their
+    reports'), and for finance the approved quarters it may reopen. Never one's own hours."""
+    roles = actor(request).roles
+    own = person.pk if person else None
+    found: list[tuple[str, str, list[QuarterlyCertification], bool]] = []
+    for role, status in QUEUE_STATUS.items():
+        if role not in roles:
+            continue
+        rows = certification.certifications_for(status=status)
+        if role == Role.DELIVERY_MANAGER:
+            rows = [c for c in rows if own is not None and c.person.manager_id == own]
+        found.append((Role(role).label, role, rows, False))
+    if Role.FINANCE_PARTNER in roles:
+        approved = certification.certifications_for(status=QuarterlyCertification.Status.APPROVED)
+        found.append(("Approved (locked)", "approved", approved, True))
+    return [
+        {
+            "role": label,
+            "key": key,
+            "reopen": reopen,
+            "rows": [
+                {"cert": c, "utilization": certification.utilization(c), "links": _report_links(c)}
+                for c in rows
+                if c.person_id != own
+            ],
+        }
+        for label, key, rows, reopen in found
+    ]
+
+
+def _render_queue(
+    request: HttpRequest, *, refused: str = "", failed_id: int | None = None, status: int = 200
+) -> HttpResponse:
+    if not _queue_roles(request):
+        raise refuse("Only delivery managers, the head of PS and finance certify timesheets.")
+    return render(
+        request,
+        "timetracking/certifications.html",
+        {"sections": _queue(request, _me(request)), "refused": refused, "failed_id": failed_id},
+        status=status,
+    )
+
+
+@page
+def certification_queue(request: HttpRequest) -> HttpResponse:
+    return _render_queue(request)
+
+
+@page
+def certification_detail(request: HttpRequest, certification_id: int) -> HttpResponse:
+    cert = certification.certification_get(certification_id=certification_id)
+    return render(
+        request,
+        "timetracking/certification.html",
+        {
+            "cert": cert,
+            "steps": list(cert.steps.all()),
+            "utilization": certification.utilization(cert),
+            "links": _report_links(cert),
+        },
+    )
+
+
+@page
+@require_POST
+def certification_decide(request: HttpRequest, certification_id: int) -> HttpResponse:
+    cert = certification.certification_get(certification_id=certification_id)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        return _render_queue(
+            request, refused="Choose approve or reject.", failed_id=cert.pk, status=422
+        )
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        certification.certification_decide(
+            actor=actor(request),
+            certification=cert,
+            approve=approve,
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        status = error_status(exc)
+        return _render_queue(
+            request, refused=f"{cert.person.name}: {exc.message}", failed_id=cert.pk, status=status
+        )
+    verb = "approved" if approve else "rejected"
+    messages.success(request, f"{cert.person.name}, FY{cert.fiscal_year} Q{cert.quarter}: {verb}.")
+    return redirect("time_certifications")
+
+
+@page
+@require_POST
+def certification_reopen(request: HttpRequest, certification_id: int) -> HttpResponse:
+    cert = certification.certification_get(certification_id=certification_id)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        certification.certification_reopen(actor=actor(request), certification=cert, reason=reason)
+    except DomainError as exc:
+        status = error_status(exc)
+        return _render_queue(
+            request, refused=f"{cert.person.name}: {exc.message}", failed_id=cert.pk, status=status
+        )
+    messages.success(
+        request, f"{cert.person.name}, FY{cert.fiscal_year} Q{cert.quarter}: reopened."
+    )
+    return redirect("time_certifications")

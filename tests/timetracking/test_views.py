@@ -1,0 +1,447 @@
+"""Time pages: My week (the grid saves cell by cell through the services, bad input and locked
+days refused per cell), fill from my schedule, the timer, submitting a week, timesheets with the
+manager's "who is missing what", and the certification queue of each role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils.html import escape
+
+from psa.core import clock
+from psa.core.roles import SYSTEM, Role
+from psa.engagements.models import Status
+from psa.people.models import Person
+from psa.scheduling import services as scheduling
+from psa.timetracking import certification, rules, services
+from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, Timesheet
+from tests.engagements.factories import EngagementFactory
+from tests.timetracking.factories import WorkItemFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+MakePerson = Callable[..., Person]
+NOW = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)  # a Wednesday
+MON = dt.date(2026, 11, 16)  # the week before: no US holiday
+WEEK = MON.isoformat()
+
+
+def day(offset: int) -> dt.date:
+    return MON + dt.timedelta(days=offset)
+
+
+def cell(item: Any, offset: int) -> str:
+    return f"h-{item.pk}-{day(offset).isoformat()}"
+
+
+@pytest.fixture(autouse=True)
+def _today() -> Any:
+    with clock.frozen(NOW):
+        yield
+
+
+def client_for(person: Person) -> Client:
+    client = Client()
+    assert person.user is not None
+    client.force_login(person.user)
+    return client
+
+
+def hours(person: Person) -> dict[tuple[int, dt.date], Decimal]:
+    return {
+        (e.work_item_id, e.date): e.hours
+        for e in TimeEntry.objects.filter(person=person).order_by("id")
+    }
+
+
+def log(person: Person, item: Any, offset: int, amount: str) -> TimeEntry:
+    return services.time_entry_create(
+        actor=SYSTEM, person=person, work_item=item, date=day(offset), hours=amount
+    )
+
+
+# ------------------------------------------------------------------ my week
+
+
+def test_my_week_shows_the_grid_with_totals(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Write the runbook")
+    log(pse, docs, 0, "7.5")
+    log(pse, docs, 1, "8")
+
+    response = client_for(pse).get(f"/time/?week={WEEK}")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Write the runbook" in html
+    assert f'id="{cell(docs, 0)}" name="{cell(docs, 0)}" value="7.5"' in html
+    assert 'for="' + cell(docs, 1) + '">Tue 17 Nov, Write the runbook</label>' in html
+    assert "<strong>15.5 h</strong> of 40 h" in html
+    assert "?week=2026-11-09" in html
+    assert "?week=2026-11-23" in html
+
+
+def test_a_login_without_a_person_is_told_so(db: None, django_user_model: Any) -> None:
+    user = django_user_model.objects.create_user("nobody", password="x")
+    client = Client()
+    client.force_login(user)
+
+    response = client.get("/time/")
+
+    assert response.status_code == 200
+    assert "not linked to a team member" in response.content.decode()
+
+
+def test_saving_the_grid_creates_updates_and_deletes(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+    other = WorkItemFactory(title="Other")
+    log(pse, docs, 0, "8")
+    log(pse, docs, 1, "4")
+
+    response = client_for(pse).post(
+        "/time/",
+        {
+            "week": WEEK,
+            "row": [docs.pk, other.pk],
+            cell(docs, 0): "8",  # unchanged
+            cell(docs, 1): "",  # deleted
+            cell(docs, 2): "6.25",  # created
+            cell(other, 0): "0",  # stays empty
+            cell(other, 3): "1.5",  # created on a new row
+        },
+    )
+
+    assert response.status_code == 302
+    assert hours(pse) == {
+        (docs.pk, day(0)): D("8.00"),
+        (docs.pk, day(2)): D("6.25"),
+        (other.pk, day(3)): D("1.50"),
+    }
+    client_for(pse).post("/time/", {"week": WEEK, "row": [docs.pk], cell(docs, 2): "7"})
+    assert hours(pse)[(docs.pk, day(2))] == D("7.00")
+
+
+def test_text_in_a_cell_is_refused_there_and_other_cells_are_saved(
+    make_person: MakePerson,
+) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+
+    response = client_for(pse).post(
+        "/time/", {"week": WEEK, "row": [docs.pk], cell(docs, 0): "8", cell(docs, 1): "8hrs"}
+    )
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    message = rules.ERR_HOURS_TEXT.format(value="8hrs")
+    assert f'id="{cell(docs, 1)}-error" role="alert">{escape(message)}' in html
+    assert 'value="8hrs"' in html
+    assert "1 cell not saved; the other 1 change were saved." in html
+    assert hours(pse) == {(docs.pk, day(0)): D("8.00")}
+
+
+def test_several_entries_in_a_cell_are_read_only(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+    log(pse, docs, 0, "2")
+    log(pse, docs, 0, "3")
+
+    html = client_for(pse).get(f"/time/?week={WEEK}").content.decode()
+    assert f'id="{cell(docs, 0)}" value="5" type="text" readonly' in html
+    assert "2 entries</a>" in html
+
+    client_for(pse).post("/time/", {"week": WEEK, "row": [docs.pk], cell(docs, 0): "9"})
+    assert sorted(TimeEntry.objects.values_list("hours", flat=True)) == [D("2.00"), D("3.00")]
+
+
+def _locked_quarter(person: Person) -> QuarterlyCertification:
+    quarter = rules.fiscal_quarter(MON, start_month=2)
+    return QuarterlyCertification.objects.create(
+        person=person,
+        fiscal_year=quarter.year,
+        quarter=quarter.quarter,
+        start_date=quarter.start,
+        end_date=quarter.end,
+        status=QuarterlyCertification.Status.APPROVED,
+        total_hours=D("8"),
+        billable_hours=D("0"),
+        capacity_hours=D("500"),
+        locked_at=NOW,
+        generated_at=NOW,
+    )
+
+
+def test_a_locked_day_is_read_only_and_a_forged_post_is_refused(
+    make_person: MakePerson,
+) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+    log(pse, docs, 0, "8")
+    _locked_quarter(pse)
+    assert certification.is_locked(pse.pk, day(0))
+
+    html = client_for(pse).get(f"/time/?week={WEEK}").content.decode()
+    assert f'id="{cell(docs, 0)}" value="8" type="text" readonly' in html
+    assert "Locked (quarter approved)" in html
+
+    response = client_for(pse).post(
+        "/time/", {"week": WEEK, "row": [docs.pk], cell(docs, 0): "4", cell(docs, 1): "3"}
+    )
+
+    assert response.status_code == 409
+    assert "approved and locked" in response.content.decode()
+    assert hours(pse) == {(docs.pk, day(0)): D("8.00")}
+
+
+def test_fill_from_my_schedule_prefills_empty_cells_without_saving(
+    make_person: MakePerson,
+) -> None:
+    pse = make_person(Role.PSE)
+    engagement = EngagementFactory(name="Migration", status=Status.ACTIVE)
+    item = WorkItemFactory(title="All project hours", engagement=engagement)
+    request = scheduling.request_create(
+        actor=SYSTEM,
+        engagement=engagement,
+        person=pse,
+        start_date=day(0),
+        end_date=day(1),
+        hours=D("8"),
+        per_day=True,
+    )
+    scheduling.request_confirm(actor=SYSTEM, request=request)
+
+    response = client_for(pse).get(f"/time/?week={WEEK}&fill=1")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="{cell(item, 0)}" name="{cell(item, 0)}" value="8"' in html
+    assert f'id="{cell(item, 1)}" name="{cell(item, 1)}" value="8"' in html
+    assert "2 cells pre-filled from your schedule" in html
+    assert not TimeEntry.objects.exists()
+
+
+def test_submit_a_full_week_and_see_it_submitted_late(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+    for offset in range(5):
+        log(pse, docs, offset, "8")
+
+    response = client_for(pse).post("/time/submit/", {"week": WEEK})
+
+    assert response.status_code == 302
+    sheet = Timesheet.objects.get(person=pse)
+    assert (sheet.week_start, sheet.hours, sheet.late) == (MON, D("40.00"), True)
+    html = client_for(pse).get(f"/time/?week={WEEK}").content.decode()
+    assert "Submitted (late)" in html
+    assert "Submit week" not in html
+
+
+def test_a_short_week_is_refused_with_the_missing_days(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+    for offset in range(4):
+        log(pse, docs, offset, "8")
+
+    response = client_for(pse).post("/time/submit/", {"week": WEEK})
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "32.00 h logged of the 40.00 h required; missing: Fri 20 Nov 8.00 h" in html
+    assert not Timesheet.objects.exists()
+
+
+def test_timer_start_and_stop(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+    client = client_for(pse)
+
+    response = client.post("/time/timer/start/", {"work_item_id": docs.pk, "note": "triage"})
+
+    assert response.status_code == 302
+    html = client.get("/time/").content.decode()
+    assert "Running on <strong>Docs</strong> since Wed 25 Nov, 15:00 UTC" in html
+    again = client.post("/time/timer/start/", {"work_item_id": docs.pk})
+    assert again.status_code == 409
+    assert "a timer is already running" in again.content.decode()
+
+    with clock.frozen(NOW + dt.timedelta(minutes=90)):
+        response = client.post("/time/timer/stop/")
+
+    assert response.status_code == 302
+    assert not Timer.objects.exists()
+    entry = TimeEntry.objects.get(person=pse)
+    assert (entry.hours, entry.date, entry.source) == (D("1.50"), NOW.date(), "timer")
+
+
+def test_timer_start_without_an_item_is_refused(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    response = client_for(pse).post("/time/timer/start/", {"work_item_id": "x"})
+    assert response.status_code == 422
+    assert not Timer.objects.exists()
+
+
+# ------------------------------------------------------------------ timesheets
+
+
+def test_my_timesheets_and_the_managers_missing_list(make_person: MakePerson) -> None:
+    manager = make_person(Role.DELIVERY_MANAGER, Role.PSE, name="Marcus Chen")
+    alex = make_person(Role.PSE, name="Alex Rivera", manager=manager)
+    make_person(Role.PSE, name="Not Mine")
+    docs = WorkItemFactory(title="Docs")
+    for offset in range(5):
+        log(manager, docs, offset, "8")
+    services.timesheet_submit(actor=SYSTEM, person=manager, week=MON)
+    log(alex, docs, 0, "6")
+
+    html = client_for(manager).get("/time/timesheets/").content.decode()
+
+    assert "Mon 16 Nov 2026" in html
+    assert "Submitted (late)" in html
+    assert "Who is missing what" in html
+    assert html.count("Alex Rivera") == 4  # the last four weeks
+    assert "Not Mine" not in html
+    assert "6 h" in html
+    assert "40 h" in html
+
+
+def test_a_pse_sees_no_missing_list(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    html = client_for(pse).get("/time/timesheets/").content.decode()
+    assert "Who is missing what" not in html
+    assert "No timesheets submitted yet." in html
+
+
+# ------------------------------------------------------------------ certifications
+
+
+def _cert(person: Person, status: str) -> QuarterlyCertification:
+    return QuarterlyCertification.objects.create(
+        person=person,
+        fiscal_year=2026,
+        quarter=3,
+        start_date=dt.date(2026, 8, 1),
+        end_date=dt.date(2026, 10, 31),
+        status=status,
+        total_hours=D("480"),
+        billable_hours=D("300"),
+        capacity_hours=D("500"),
+        generated_at=NOW,
+    )
+
+
+@pytest.fixture
+def chain(make_person: MakePerson) -> dict[str, Any]:
+    manager = make_person(Role.DELIVERY_MANAGER, name="Marcus Chen")
+    head = make_person(Role.HEAD_OF_PS, name="Hana Head")
+    finance = make_person(Role.FINANCE_PARTNER, name="Fiona Finance")
+    alex = make_person(Role.PSE, name="Alex Rivera", manager=manager)
+    sam = make_person(Role.PSE, name="Sam Patel", manager=manager)
+    other = make_person(Role.PSE, name="Olga Other")
+    return {
+        "manager": manager,
+        "head": head,
+        "finance": finance,
+        "alex": alex,
+        "generated": _cert(alex, "generated"),
+        "others": _cert(other, "generated"),
+        "certified": _cert(sam, "manager_certified"),
+    }
+
+
+def test_each_role_sees_its_queue(chain: dict[str, Any]) -> None:
+    manager_html = client_for(chain["manager"]).get("/time/certifications/").content.decode()
+    head_html = client_for(chain["head"]).get("/time/certifications/").content.decode()
+    finance_html = client_for(chain["finance"]).get("/time/certifications/").content.decode()
+
+    assert "Alex Rivera" in manager_html
+    assert "Olga Other" not in manager_html
+    assert "Sam Patel" not in manager_html
+    assert "60.0 %" in manager_html
+    assert (
+        "/api/v1/time/reports/{}?year=2026&amp;quarter=3&amp;format=xlsx".format(chain["alex"].pk)
+        in manager_html
+    )
+    assert "Sam Patel" in head_html
+    assert "Alex Rivera" not in head_html
+    assert "Nothing waiting." in finance_html
+
+
+def test_approve_and_reject(chain: dict[str, Any]) -> None:
+    client = client_for(chain["manager"])
+    cert = chain["generated"]
+
+    refused = client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "reject"})
+    assert refused.status_code == 422
+    assert certification.ERR_REASON in refused.content.decode()
+    cert.refresh_from_db()
+    assert cert.status == "generated"
+
+    response = client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"})
+    assert response.status_code == 302
+    cert.refresh_from_db()
+    assert cert.status == "manager_certified"
+
+    head = client_for(chain["head"])
+    response = head.post(
+        f"/time/certifications/{cert.pk}/decide/",
+        {"decision": "reject", "reason": "Sales assistance is missing"},
+    )
+    assert response.status_code == 302
+    cert.refresh_from_db()
+    assert cert.status == "generated"
+    detail = head.get(f"/time/certifications/{cert.pk}/").content.decode()
+    assert "rejected by" in detail
+    assert "Sales assistance is missing" in detail
+    assert "format=csv" in detail
+
+
+def test_finance_approves_and_reopens(chain: dict[str, Any]) -> None:
+    cert = chain["certified"]
+    cert.status = "head_approved"
+    cert.save()
+    client = client_for(chain["finance"])
+
+    client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"})
+    cert.refresh_from_db()
+    assert cert.status == "approved"
+    assert cert.locked_at is not None
+    assert "Reopen" in client.get("/time/certifications/").content.decode()
+
+    refused = client.post(f"/time/certifications/{cert.pk}/reopen/", {"reason": ""})
+    assert refused.status_code == 422
+    response = client.post(f"/time/certifications/{cert.pk}/reopen/", {"reason": "Late PTO"})
+    assert response.status_code == 302
+    cert.refresh_from_db()
+    assert (cert.status, cert.locked_at) == ("generated", None)
+
+
+def test_a_pse_may_not_open_or_decide(chain: dict[str, Any]) -> None:
+    client = client_for(chain["alex"])
+    cert = chain["others"]
+
+    assert client.get("/time/certifications/").status_code == 403
+    response = client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"})
+
+    assert response.status_code == 403
+    cert.refresh_from_db()
+    assert cert.status == "generated"
+
+
+def test_a_manager_may_not_certify_someone_elses_report(chain: dict[str, Any]) -> None:
+    cert = chain["others"]
+    response = client_for(chain["manager"]).post(
+        f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"}
+    )
+    assert response.status_code == 403
+    cert.refresh_from_db()
+    assert cert.status == "generated"
+
+
+def test_an_unknown_certification_is_404(chain: dict[str, Any]) -> None:
+    assert client_for(chain["head"]).get("/time/certifications/999999/").status_code == 404
