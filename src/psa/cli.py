@@ -120,7 +120,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     worker = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "psa.cli", "worker"], env=env
     )
-    children = [web, worker]
+    periodic = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "psa.cli", "periodic"], env=env
+    )
+    children = [web, worker, periodic]
     stopping = False
 
     def stop(signum: int, frame: Any) -> None:
@@ -151,6 +154,35 @@ def cmd_up(args: argparse.Namespace) -> int:
             child.kill()
     print("Stopped.", flush=True)
     return code
+
+
+def cmd_periodic(args: argparse.Namespace) -> int:
+    """The periodic jobs (idempotent): timesheet reminders. `--once` runs them once (cron)."""
+    _data_dir(args)
+    _setup_django()
+    from django.db import close_old_connections
+
+    from psa.timetracking.reminders import timesheet_reminders_send
+
+    stop = False
+
+    def handle(signum: int, frame: Any) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    while True:
+        sent = timesheet_reminders_send()
+        if sent:
+            print(f"psa periodic: {sent} timesheet reminders sent", file=sys.stderr, flush=True)
+        close_old_connections()
+        if args.once:
+            return 0
+        for _ in range(int(args.every)):
+            if stop:
+                return 0
+            time.sleep(1)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -475,6 +507,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--access-log", action="store_true")
     data_dir_arg(up)
     up.set_defaults(func=cmd_up)
+
+    periodic = sub.add_parser("periodic", help="run the periodic jobs (timesheet reminders)")
+    periodic.add_argument("--once", action="store_true", help="run once and exit (for cron)")
+    periodic.add_argument("--every", type=int, default=300, help="seconds between runs")
+    data_dir_arg(periodic)
+    periodic.set_defaults(func=cmd_periodic)
 
     worker = sub.add_parser("worker", help="run the background worker only")
     data_dir_arg(worker)

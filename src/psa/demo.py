@@ -845,6 +845,11 @@ def load_time(
             if week < 2:
                 time.timesheet_submit(actor=actor(username), person=person, week=start)
     _certify(people, actor, first)
+    # Last week is not submitted yet: its Friday reminders went out on Saturday.
+    from psa.timetracking.reminders import timesheet_reminders_send
+
+    saturday = monday - dt.timedelta(days=2)
+    timesheet_reminders_send(now=dt.datetime.combine(saturday, dt.time(12), tzinfo=dt.UTC))
     time.timer_start(
         actor=actor("jordan.miller"),
         person=people["jordan.miller"],

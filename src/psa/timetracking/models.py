@@ -205,3 +205,24 @@ class CertificationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} {'approved' if self.approved else 'rejected'}"
+
+
+class TimesheetReminder(models.Model):
+    """A reminder sent for a person's week (so each is sent once)."""
+
+    class Kind(models.TextChoices):
+        FRIDAY = "friday", "Friday afternoon"
+        MONDAY = "monday", "Monday morning"
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "week_start", "kind"], name="reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder {self.person_id} {self.week_start}"

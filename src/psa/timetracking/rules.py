@@ -183,3 +183,21 @@ def parse_gitlab_duration(text: str) -> int:
 
 def seconds_to_hours(seconds: int) -> Decimal:
     return (Decimal(seconds) / 3600).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+FRIDAY_REMINDER = dt.time(14, 0)
+MONDAY_REMINDER = dt.time(8, 0)
+
+
+def reminder_due(local: dt.datetime) -> tuple[str, dt.date] | None:
+    """Which timesheet reminder is due at this local time, and for which week: "friday" from
+    Friday 14:00 until Monday 08:00 (this week), "monday" from Monday 08:00 until the noon
+    deadline (last week)."""
+    day, time = local.date(), local.time()
+    monday = week_start(day)
+    weekday = day.weekday()
+    if (weekday == 4 and time >= FRIDAY_REMINDER) or weekday in (5, 6):
+        return "friday", monday
+    if weekday == 0 and MONDAY_REMINDER <= time < DUE_WEEKDAY_TIME:
+        return "monday", monday - dt.timedelta(days=7)
+    return None
