@@ -766,3 +766,28 @@ def test_a_reported_time_log_is_imported_once_its_person_exists(
     assert (entry.person, entry.hours) == (carol, Decimal("1.00"))
     assert entry.date == dt.date(2026, 11, 20)
     assert (report.entries_created, report.entries_unchanged) == (1, 5)
+
+
+def test_the_api_runs_the_sync_as_a_task(
+    gitlab_server: FakeGitLab,
+    people: dict[str, Person],
+    make_person: Callable[..., Person],
+    api_as: Callable[[Person], Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from psa.timetracking.models import TimeEntry
+
+    monkeypatch.setenv("PSA_GITLAB_URL", gitlab_server.url)
+    monkeypatch.setenv("PSA_GITLAB_TOKEN", TOKEN)
+    monkeypatch.setenv("PSA_GITLAB_GROUP", GROUP_PATH)
+    pc = make_person(Role.PROJECT_COORDINATOR)
+    refused = api_as(make_person(Role.PSE)).post(
+        "/api/v1/time/gitlab/sync", {}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    assert TimeEntry.objects.count() == 0
+    with clock.frozen(NOW):
+        started = api_as(pc).post("/api/v1/time/gitlab/sync", {}, content_type="application/json")
+    assert started.status_code == 202, started.content
+    assert started.json()["status"] == "SUCCESSFUL"  # the tests run tasks immediately
+    assert TimeEntry.objects.filter(source="gitlab").count() > 0

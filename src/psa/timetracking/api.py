@@ -4,11 +4,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from psa.core.api import actor
+from psa.core.api import actor, signed_in_user
 from psa.core.errors import ValidationFailed
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.timetracking import certification, selectors, services
+from psa.timetracking.gitlab_sync import require_syncer
 from psa.timetracking.schemas import (
     AdjustIn,
     CertificationIn,
@@ -18,6 +19,8 @@ from psa.timetracking.schemas import (
     EntryOut,
     EntryPatch,
     EpicTreeOut,
+    GitLabSyncIn,
+    GitLabSyncOut,
     ReasonIn,
     TimerIn,
     TimerOut,
@@ -26,6 +29,7 @@ from psa.timetracking.schemas import (
     WorkItemIn,
     WorkItemOut,
 )
+from psa.timetracking.tasks import gitlab_sync_task
 
 router = Router(tags=["time"])
 MAX_RANGE_DAYS = 400
@@ -182,3 +186,12 @@ def reopen_certification(request: HttpRequest, certification_id: int, payload: R
         certification=certification.certification_get(certification_id=certification_id),
         reason=payload.reason,
     )
+
+
+@router.post("/gitlab/sync", response={202: GitLabSyncOut})
+def start_gitlab_sync(request: HttpRequest, payload: GitLabSyncIn) -> Any:
+    """Start a GitLab sync in the background; poll the task for its report."""
+    me = actor(request)
+    require_syncer(me)
+    result = gitlab_sync_task.enqueue(user_id=signed_in_user(request).pk, group=payload.group)
+    return 202, {"task_id": str(result.id), "status": str(result.status)}

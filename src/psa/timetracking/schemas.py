@@ -143,3 +143,12 @@ class CertificationOut(Schema):
     @staticmethod
     def resolve_steps(obj: object) -> list[object]:
         return list(obj.steps.all())  # type: ignore[attr-defined]
+
+
+class GitLabSyncIn(Schema):
+    group: str = Field("", description="Group path; default PSA_GITLAB_GROUP")
+
+
+class GitLabSyncOut(Schema):
+    task_id: str
+    status: str
