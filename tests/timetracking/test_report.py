@@ -197,6 +197,11 @@ def test_utilization_is_none_without_capacity(
     assert r.utilization is None
     assert r.rows == []
     assert r.total == Decimal("0")
+    summary = load_workbook(io.BytesIO(report.report_xlsx(r)))["Summary"]
+    values = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row[0]}
+    assert values["Productive utilization %"] is None
+    assert report.report_csv(r).decode().splitlines()[-1].startswith("Total,")
+    assert load_workbook(io.BytesIO(report.team_xlsx([r]))).sheetnames == ["Summary", "Daily"]
 
 
 def test_an_adjusting_entry_counts_with_its_reason(world: World) -> None:
