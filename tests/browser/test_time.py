@@ -1,0 +1,108 @@
+"""Time in a real browser: a PSE opens My week, adds a row, types hours into the cells, saves,
+sees the totals and submits the week. A screenshot of My week with the demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from psa.core import clock
+from psa.core.roles import Role
+from psa.timetracking.epics import seed
+from psa.timetracking.models import Epic, TimeEntry, Timesheet
+from tests.browser.conftest import sign_in
+from tests.people.factories import PersonFactory
+from tests.timetracking.factories import WorkItemFactory
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct-horse-battery"  # tests.people.factories.UserFactory's
+NOW = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)  # a Wednesday
+MON = dt.date(2026, 11, 16)  # the week before: no US holiday
+
+
+@pytest.fixture
+def frozen_clock(transactional_db: None) -> Iterator[None]:
+    seed(Epic)  # a transactional test starts from an empty database
+    # The live server runs in another thread of this process: it reads the same clock.
+    with clock.frozen(NOW):
+        yield
+
+
+def test_a_pse_logs_a_week_and_submits_it(
+    browser_page: Any, transactional_db: None, frozen_clock: None
+) -> None:
+    pse = PersonFactory(roles=[Role.PSE], name="Alex Rivera", user__username="alex")
+    WorkItemFactory(title="Write the runbook", author=pse)
+    page = browser_page
+
+    sign_in(page, "alex", PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Time").click()
+    page.wait_for_url("**/time/")
+    page.get_by_role("link", name="← Previous week").click()
+    page.wait_for_url("**/time/?week=2026-11-16")
+    page.get_by_label("Add a row").select_option(label="Write the runbook")
+    page.get_by_role("button", name="Save").click()
+    page.locator("table.week-grid tbody th", has_text="Write the runbook").wait_for()
+
+    for day in ("Mon 16 Nov", "Tue 17 Nov", "Wed 18 Nov", "Thu 19 Nov"):
+        page.get_by_label(f"{day}, Write the runbook").fill("8")
+    page.get_by_label("Fri 20 Nov, Write the runbook").fill("7.5")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved 5 changes.").wait_for()
+
+    assert page.locator("#week-total strong").inner_text() == "39.5 h"
+    assert page.locator("#day-total-5").inner_text() == "7.5"
+    assert sorted(TimeEntry.objects.values_list("hours", flat=True)) == [
+        Decimal("7.50"),
+        *[Decimal("8.00")] * 4,
+    ]
+
+    # Short by half an hour: the submission says which day.
+    page.get_by_role("button", name="Submit week").click()
+    page.get_by_role("alert").get_by_text("missing: Fri 20 Nov 0.50 h").wait_for()
+    assert not Timesheet.objects.exists()
+
+    page.get_by_label("Fri 20 Nov, Write the runbook").fill("8")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved 1 change.").wait_for()
+    assert page.locator("#week-total strong").inner_text() == "40 h"
+    page.get_by_role("button", name="Submit week").click()
+    page.get_by_text("Submitted (late)").first.wait_for()
+    sheet = Timesheet.objects.get(person=pse)
+    assert (sheet.week_start, sheet.hours) == (MON, Decimal("40.00"))
+
+
+def test_bad_hours_are_shown_at_the_cell(
+    browser_page: Any, transactional_db: None, frozen_clock: None
+) -> None:
+    PersonFactory(roles=[Role.PSE], name="Sam Patel", user__username="sam")
+    item = WorkItemFactory(title="Support ticket")
+    page = browser_page
+    sign_in(page, "sam", PASSWORD)
+    page.goto(f"/time/?week={MON.isoformat()}&add={item.pk}")
+
+    page.get_by_label("Mon 16 Nov, Support ticket").fill("25")
+    page.get_by_role("button", name="Save").click()
+
+    page.get_by_role("alert").filter(has_text="at most 24 hours").first.wait_for()
+    assert not TimeEntry.objects.exists()
+
+
+def test_screenshot_of_my_week(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    from psa import demo
+
+    demo.load_small()
+    page = browser_page
+    sign_in(page, "jordan.miller", demo.DEMO_PASSWORD)
+    page.goto("/time/")
+    page.get_by_role("link", name="← Previous week").click()  # the demo logs the weeks before
+    page.locator("table.week-grid tbody th").first.wait_for()
+    page.screenshot(path=str(screenshot_dir / "my-week.png"), full_page=True)
+    assert (screenshot_dir / "my-week.png").stat().st_size > 10_000
