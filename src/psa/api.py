@@ -19,6 +19,7 @@ from psa.scheduling.feeds_api import router as feeds_router
 from psa.scheduling.review_api import router as review_router
 from psa.scheduling.sheets_api import router as sheets_router
 from psa.timetracking.api import router as time_router
+from psa.timetracking.report_api import router as report_router
 
 api = NinjaAPI(
     title="PSA API",
@@ -37,6 +38,7 @@ api.add_router("/scheduling", feeds_router)
 api.add_router("/scheduling", sheets_router)
 api.add_router("/scheduling", review_router)
 api.add_router("/time", time_router)
+api.add_router("/time", report_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/audit", audit_router)
 
