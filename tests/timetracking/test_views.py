@@ -445,3 +445,16 @@ def test_a_manager_may_not_certify_someone_elses_report(chain: dict[str, Any]) -
 
 def test_an_unknown_certification_is_404(chain: dict[str, Any]) -> None:
     assert client_for(chain["head"]).get("/time/certifications/999999/").status_code == 404
+
+
+def test_the_report_links_download_the_quarter(chain: dict[str, Any]) -> None:
+    client = client_for(chain["manager"])
+    cert = chain["generated"]
+    html = client.get(f"/time/certifications/{cert.pk}/").content.decode()
+    link = f"/api/v1/time/reports/{chain['alex'].pk}?year=2026&amp;quarter=3&amp;format="
+
+    assert f'href="{link}xlsx"' in html
+    response = client.get(f"/api/v1/time/reports/{chain['alex'].pk}?year=2026&quarter=3&format=csv")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
