@@ -47,6 +47,7 @@ def run(*, size: str, db: str) -> int:
     from psa.scheduling.models import Booking
 
     want_people, want_bookings = SIZES[size]
+    _team_of(want_people)
     today = clock.today()
     start = today - dt.timedelta(days=365)
     have = Booking.objects.filter(person__email__startswith="synthetic").count()
@@ -206,6 +207,18 @@ def _import(db: str, size: str, people: Sequence[Any]) -> None:
         better="lower",
         db=db,
     )
+
+
+def _team_of(size: int) -> None:
+    """The issue's team: `size` PSEs. The shared synthetic set has more people; the rest become
+    sales people (they stay in the people list, but are not proposed for work)."""
+    from psa.core.roles import Role
+    from psa.people.models import Person, PersonRole
+
+    synthetic = Person.objects.filter(email__startswith="synthetic").order_by("pk")
+    extra = list(synthetic.values_list("pk", flat=True)[size:])
+    PersonRole.objects.filter(person_id__in=extra, role=Role.PSE).update(role=Role.SALES)
+    note(f"team: {synthetic.count() - len(extra)} PSEs of {synthetic.count()} synthetic people")
 
 
 def _board(db: str, people: Sequence[object]) -> None:
