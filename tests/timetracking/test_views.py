@@ -458,3 +458,43 @@ def test_the_report_links_download_the_quarter(chain: dict[str, Any]) -> None:
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+
+
+# ------------------------------------------------------------------ quarterly report
+
+
+def test_my_quarterly_report(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Write the runbook")
+    log(pse, docs, 0, "7.5")
+    log(pse, docs, 1, "8")
+
+    response = client_for(pse).get("/time/report/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Hours report · FY27 Q4" in html
+    assert "<dt>Total</dt><dd>15.50 h</dd>" in html
+    assert "Write the runbook" in html
+    assert "2026-W47" in html
+    assert f"/api/v1/time/reports/{pse.pk}?year=2027&amp;quarter=4&amp;format=xlsx" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("year=2027&quarter=9", 200), ("year=1&quarter=1", 422), ("quarter=2", 422)],
+)
+def test_a_bad_quarter_shows_the_current_one(
+    make_person: MakePerson, query: str, status: int
+) -> None:
+    pse = make_person(Role.PSE)
+    response = client_for(pse).get(f"/time/report/?{query}")
+    assert response.status_code == status
+    assert "FY27 Q4" in response.content.decode()
+
+
+def test_someone_elses_report_is_refused(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    other = make_person(Role.PSE)
+    assert client_for(pse).get(f"/time/report/?person_id={other.pk}").status_code == 403
+    assert client_for(pse).get("/time/report/?person_id=99999999").status_code == 404

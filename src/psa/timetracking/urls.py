@@ -8,6 +8,7 @@ urlpatterns = [
     path("timer/start/", views.timer_start, name="time_timer_start"),
     path("timer/stop/", views.timer_stop, name="time_timer_stop"),
     path("timesheets/", views.timesheets, name="time_timesheets"),
+    path("report/", views.quarterly_report, name="time_report"),
     path("certifications/", views.certification_queue, name="time_certifications"),
     path(
         "certifications/<int:certification_id>/",

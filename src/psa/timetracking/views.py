@@ -29,8 +29,8 @@ from psa.core.roles import Role
 from psa.core.views import error_status, page, refuse
 from psa.people import selectors as people
 from psa.people.models import Person
-from psa.timetracking import certification, rules, selectors, services
-from psa.timetracking.forms import DecideForm, ReasonForm, TimerStartForm, WeekForm
+from psa.timetracking import certification, report, rules, selectors, services
+from psa.timetracking.forms import DecideForm, ReasonForm, ReportForm, TimerStartForm, WeekForm
 from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, WorkItem
 
 EDITABLE_SOURCES = (TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER)
@@ -421,6 +421,60 @@ def timesheets(request: HttpRequest) -> HttpResponse:
             "weeks": weeks,
             "now": clock.now(),
         },
+    )
+
+
+# ------------------------------------------------------------------ quarterly report
+
+
+def _other_quarter(year: int, quarter: int) -> rules.FiscalQuarter | None:
+    try:
+        return report.report_quarter(year, quarter)
+    except DomainError:  # beyond the years a report covers
+        return None
+
+
+@page
+def quarterly_report(request: HttpRequest) -> HttpResponse:
+    """A person's hours report for a fiscal quarter (mine and the current quarter by default),
+    with its XLSX and CSV downloads."""
+    form = ReportForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    me = _me(request)
+    person_id = data.get("person_id") or (me.pk if me else None)
+    if person_id is None:
+        return render(request, "timetracking/no_person.html", {"message": NO_PERSON})
+    error = ""
+    try:
+        quarter = report.report_quarter(data.get("year"), data.get("quarter"))
+    except DomainError as exc:
+        error = exc.message
+        quarter = report.report_quarter(None, None)
+    person = report.access_hours_report(
+        actor=actor(request), person=people.person_get(person_id=person_id)
+    )
+    result = report.hours_report(person=person, quarter=quarter)
+    links = {
+        fmt: REPORT_URL.format(
+            person_id=person.pk, year=quarter.year, quarter=quarter.quarter, fmt=fmt
+        )
+        for fmt in ("xlsx", "csv")
+    }
+    prev_q = _other_quarter(quarter.year - (quarter.quarter == 1), (quarter.quarter - 2) % 4 + 1)
+    next_q = _other_quarter(quarter.year + (quarter.quarter == 4), quarter.quarter % 4 + 1)
+    return render(
+        request,
+        "timetracking/report.html",
+        {
+            "report": result,
+            "quarter": quarter,
+            "links": links,
+            "error": error,
+            "prev_q": prev_q,
+            "next_q": next_q,
+            "by_week": [(iso, report.iso_week_label(iso), h) for iso, h in result.by_week.items()],
+        },
+        status=422 if error else 200,
     )
 
 
