@@ -52,6 +52,8 @@ def test_a_pse_logs_a_week_and_submits_it(
     for day in ("Mon 16 Nov", "Tue 17 Nov", "Wed 18 Nov", "Thu 19 Nov"):
         page.get_by_label(f"{day}, Write the runbook").fill("8")
     page.get_by_label("Fri 20 Nov, Write the runbook").fill("7.5")
+    assert page.locator("#week-total strong").inner_text() == "39.5 h"  # live, before saving
+    assert TimeEntry.objects.count() == 0
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Saved 5 changes.").wait_for()
 
