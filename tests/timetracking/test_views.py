@@ -498,3 +498,17 @@ def test_someone_elses_report_is_refused(make_person: MakePerson) -> None:
     other = make_person(Role.PSE)
     assert client_for(pse).get(f"/time/report/?person_id={other.pk}").status_code == 403
     assert client_for(pse).get("/time/report/?person_id=99999999").status_code == 404
+
+
+def test_a_manager_picks_a_report_and_gets_the_team_workbook(make_person: MakePerson) -> None:
+    manager = make_person(Role.DELIVERY_MANAGER, name="Marcus Chen")
+    alex = make_person(Role.PSE, name="Alex Rivera", manager=manager)
+    log(alex, WorkItemFactory(title="Docs"), 0, "6")
+
+    response = client_for(manager).get(f"/time/report/?person_id={alex.pk}&year=2027&quarter=4")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<option value="{alex.pk}" selected>Alex Rivera</option>' in html
+    assert "<dt>Total</dt><dd>6 h</dd>" in html
+    assert "/api/v1/time/reports/team.xlsx?year=2027&amp;quarter=4" in html

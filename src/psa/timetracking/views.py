@@ -454,6 +454,20 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
         actor=actor(request), person=people.person_get(person_id=person_id)
     )
     result = report.hours_report(person=person, quarter=quarter)
+    me_actor = actor(request)
+    readers = me_actor.has_any(*report.REPORT_READERS)
+    if readers:  # may read anyone's: pick among the people employed in the quarter
+        choices = list(people.person_list(employed_during=(quarter.start, quarter.end)))
+    elif me is not None:  # their own and their reports'
+        choices = [me, *people.person_list(manager_id=me.pk)]
+    else:
+        choices = []
+    team_url = ""
+    if readers or (me is not None and len(choices) > 1):
+        manager = f"&manager_id={me.pk}" if me is not None and not readers else ""
+        team_url = (
+            f"/api/v1/time/reports/team.xlsx?year={quarter.year}&quarter={quarter.quarter}{manager}"
+        )
     links = {
         fmt: REPORT_URL.format(
             person_id=person.pk, year=quarter.year, quarter=quarter.quarter, fmt=fmt
@@ -470,6 +484,8 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
             "quarter": quarter,
             "links": links,
             "error": error,
+            "choices": choices if len(choices) > 1 else [],
+            "team_url": team_url,
             "prev_q": prev_q,
             "next_q": next_q,
             "by_week": [(iso, report.iso_week_label(iso), h) for iso, h in result.by_week.items()],
