@@ -512,3 +512,37 @@ def test_a_manager_picks_a_report_and_gets_the_team_workbook(make_person: MakePe
     assert f'<option value="{alex.pk}" selected>Alex Rivera</option>' in html
     assert "<dt>Total</dt><dd>6 h</dd>" in html
     assert "/api/v1/time/reports/team.xlsx?year=2027&amp;quarter=4" in html
+
+
+def test_stopping_no_timer_and_submitting_a_future_week_are_refused(
+    make_person: MakePerson,
+) -> None:
+    pse = make_person(Role.PSE)
+    client = client_for(pse)
+
+    stop = client.post("/time/timer/stop/")
+    future = client.post("/time/submit/", {"week": "2026-11-30"})
+
+    assert stop.status_code == 409
+    assert services.ERR_NO_TIMER in stop.content.decode()
+    assert future.status_code == 422
+    assert services.ERR_WEEK_FUTURE.format(week="2026-11-30") in future.content.decode()
+    assert not Timesheet.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query", ["week=2026-13-45", "week=x&add=abc", "add=99999999999999999999", "add=424242"]
+)
+def test_odd_query_strings_show_the_current_week(make_person: MakePerson, query: str) -> None:
+    pse = make_person(Role.PSE)
+    response = client_for(pse).get(f"/time/?{query}")
+    assert response.status_code == 200
+    assert "Mon 23 Nov – Sun 29 Nov 2026" in response.content.decode()
+
+
+def test_a_post_without_a_week_changes_nothing(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+    response = client_for(pse).post("/time/", {"row": [docs.pk], cell(docs, 0): "8"})
+    assert response.status_code == 302
+    assert not TimeEntry.objects.exists()
