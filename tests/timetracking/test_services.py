@@ -282,3 +282,16 @@ def test_missing_timesheets_lists_unsubmitted_weeks_with_hours_so_far(
         (pse, MONDAY, D("8.00"), D("40.00"))
     ]
     assert missing[0].due.isoformat() == "2026-11-23T12:00:00-05:00"
+
+
+def test_a_timer_whose_time_cannot_be_logged_can_be_discarded(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    from psa.timetracking.models import Timer
+
+    services.timer_start(actor=actor_of(pse), person=pse, work_item=WorkItemFactory())
+    services.timer_discard(actor=actor_of(pse), person=pse)
+    assert Timer.objects.count() == 0
+    assert TimeEntry.objects.count() == 0
+    with pytest.raises(Conflict):
+        services.timer_discard(actor=actor_of(pse), person=pse)

@@ -16,7 +16,7 @@ from psa.people.models import Person
 from psa.people.selectors import effective_weekly_hours
 from psa.scheduling.selectors import booking_days_for
 from psa.timetracking import rules
-from psa.timetracking.models import Epic, TimeEntry, Timesheet, WorkItem
+from psa.timetracking.models import Epic, TimeEntry, Timer, Timesheet, WorkItem
 
 PTO_MAJOR = "PTO/Holidays"
 
@@ -160,7 +160,10 @@ def week_from_schedule(*, person: Person, week: dt.date) -> list[Suggestion]:
     for item in WorkItem.objects.filter(engagement_id__in=engagement_ids).order_by("id"):
         items_by_engagement.setdefault(item.engagement_id or 0, item)
     titles = {d.task_name for d in days if d.task_name}
-    items_by_title = {i.title: i for i in WorkItem.objects.filter(title__in=titles)}
+    # The oldest item of a title wins, as for engagements (whatever the database's order).
+    items_by_title: dict[str, WorkItem] = {}
+    for item in WorkItem.objects.filter(title__in=titles).order_by("id"):
+        items_by_title.setdefault(item.title, item)
     return [
         Suggestion(
             date=d.date,
@@ -229,3 +232,8 @@ def missing_timesheets(
                     )
                 )
     return result
+
+
+def timer_for(*, person: Person) -> Timer | None:
+    """The person's running timer, if any."""
+    return Timer.objects.select_related("work_item").filter(person=person).first()

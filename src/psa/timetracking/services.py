@@ -249,6 +249,22 @@ def timer_stop(*, actor: Actor, person: Person) -> TimeEntry | None:
         )
 
 
+def timer_discard(*, actor: Actor, person: Person) -> None:
+    """Throw the running timer away without logging anything (e.g. its day is locked)."""
+    _require_own_time(actor, person)
+    with transaction.atomic():
+        timer = Timer.objects.select_for_update().filter(person=person).first()
+        if timer is None:
+            raise Conflict(ERR_NO_TIMER, field="timer")
+        audit.record(
+            actor=actor,
+            action="timer.discard",
+            target=timer,
+            before={"work_item_id": timer.work_item_id},
+        )
+        timer.delete()
+
+
 # ------------------------------------------------------------------ timesheets
 
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("submit/", views.week_submit, name="time_submit"),
     path("timer/start/", views.timer_start, name="time_timer_start"),
     path("timer/stop/", views.timer_stop, name="time_timer_stop"),
+    path("timer/discard/", views.timer_discard, name="time_timer_discard"),
     path("timesheets/", views.timesheets, name="time_timesheets"),
     path("report/", views.quarterly_report, name="time_report"),
     path("certifications/", views.certification_queue, name="time_certifications"),

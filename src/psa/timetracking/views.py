@@ -31,7 +31,7 @@ from psa.people import selectors as people
 from psa.people.models import Person
 from psa.timetracking import certification, report, rules, selectors, services
 from psa.timetracking.forms import DecideForm, ReasonForm, ReportForm, TimerStartForm, WeekForm
-from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, WorkItem
+from psa.timetracking.models import QuarterlyCertification, TimeEntry, WorkItem
 
 EDITABLE_SOURCES = (TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER)
 MISSING_WEEKS = 4
@@ -148,7 +148,8 @@ def _grid(
         items.setdefault(entry.work_item_id, entry.work_item)
     for item_id, item in _items_by_id([i for i in extra if i not in items]).items():
         items[item_id] = item
-    locked = {d: certification.is_locked(person.pk, d) for d in days}
+    locked_set = certification.locked_days(person_id=person.pk, start=days[0], end=days[-1])
+    locked = {d: d in locked_set for d in days}
     rows = []
     for item in sorted(items.values(), key=lambda i: (i.title.lower(), i.pk)):
         row = Row(item=item)
@@ -232,7 +233,7 @@ def _render_week(
     week_total = sum(day_totals, ZERO)
     weekly_hours = people.effective_weekly_hours(person)
     sheet = selectors.timesheet_for(person=person, week=monday)
-    timer = Timer.objects.select_related("work_item").filter(person=person).first()
+    timer = selectors.timer_for(person=person)
     context = {
         "person": person,
         "monday": monday,
@@ -388,6 +389,21 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
         return redirect("time_week")
     messages.success(request, f"Timer stopped: {entry.hours} h logged on {entry.work_item}.")
     return redirect(_week_url(rules.week_start(entry.date)))
+
+
+@page
+@require_POST
+def timer_discard(request: HttpRequest) -> HttpResponse:
+    person = _me(request)
+    if person is None:
+        return redirect("time_week")
+    try:
+        services.timer_discard(actor=actor(request), person=person)
+    except DomainError as exc:
+        monday = rules.week_start(clock.today(person.timezone))
+        return _render_week(request, person, monday, refused=exc.message, status=error_status(exc))
+    messages.info(request, "Timer discarded: nothing logged.")
+    return redirect("time_week")
 
 
 # ------------------------------------------------------------------ timesheets
@@ -568,7 +584,7 @@ def certification_detail(request: HttpRequest, certification_id: int) -> HttpRes
         "timetracking/certification.html",
         {
             "cert": cert,
-            "steps": list(cert.steps.all()),
+            "steps": certification.certification_steps(certification=cert),
             "utilization": certification.utilization(cert),
             "links": _report_links(cert),
         },
