@@ -287,7 +287,38 @@ def run(*, size: str, db: str) -> int:
     _engagement_totals(db, size)
     _reports(db, people, quarters[-1])
     _person_weeks(db, size, people, quarters[-1])
+    _my_week(db, people[0], quarters[-1].start)
     return 0
+
+
+def _my_week(db: str, person: Any, day: dt.date) -> None:
+    """The "my week" page of a person with a full week of entries, rendered through Django."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from psa.people.models import Person
+
+    user, _ = get_user_model().objects.get_or_create(username=f"bench-{person.pk}")
+    Person.objects.filter(pk=person.pk, user__isnull=True).update(user=user)
+    client = Client()
+    client.force_login(user)
+    monday = day - dt.timedelta(days=day.weekday())
+    url = f"/time/?week={monday.isoformat()}"
+    status = client.get(url).status_code  # warm up
+    if status != 200:
+        note(f"my week page answered {status}: skipped")
+        return
+    samples = _timed(lambda: client.get(url), 20)
+    emit(
+        bench=BENCH,
+        metric="my_week_page",
+        value=statistics.median(samples),
+        unit="ms",
+        n=len(samples),
+        target=100,
+        better="lower",
+        db=db,
+    )
 
 
 def _import(db: str, size: str, people: Sequence[Any], *, after: dt.date) -> None:
