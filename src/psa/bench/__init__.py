@@ -15,6 +15,8 @@ import importlib
 import json
 import os
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,21 @@ def emit(
     }
     print(json.dumps(line), flush=True)
     return line
+
+
+def timed(fn: Callable[[], object], runs: int) -> list[float]:
+    """Milliseconds of each of `runs` calls."""
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def note(message: str) -> None:

@@ -12,29 +12,15 @@ import datetime as dt
 import random
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from psa.bench import emit, ensure_dataset, note, prepare
+from psa.bench import emit, ensure_dataset, note, p95, prepare, timed
 
 BENCH = "scheduling"
 SIZES = {"small": (300, 20_000), "large": (2000, 200_000)}  # (people, bookings)
 RUNS = {"small": 30, "large": 100}
-
-
-def _timed(fn: Callable[[], object], runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return samples
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def run(*, size: str, db: str) -> int:
@@ -78,7 +64,7 @@ def run(*, size: str, db: str) -> int:
             per_day=per_day,
         )
 
-    samples = _timed(lambda: selectors.availability(ask=some_ask(), with_proposals=False), runs)
+    samples = timed(lambda: selectors.availability(ask=some_ask(), with_proposals=False), runs)
     emit(
         bench=BENCH,
         metric="availability.p50",
@@ -92,7 +78,7 @@ def run(*, size: str, db: str) -> int:
     emit(
         bench=BENCH,
         metric="availability.p95",
-        value=_p95(samples),
+        value=p95(samples),
         unit="ms",
         n=runs,
         target=None,
@@ -108,7 +94,7 @@ def run(*, size: str, db: str) -> int:
         conflicts += 1 if result.proposals else 0
 
     analyse()  # warm up: the first call imports the holiday calendars
-    samples = _timed(analyse, max(10, runs // 5))
+    samples = timed(analyse, max(10, runs // 5))
     emit(
         bench=BENCH,
         metric="conflict_with_proposals.p50",
@@ -122,7 +108,7 @@ def run(*, size: str, db: str) -> int:
     emit(
         bench=BENCH,
         metric="conflict_with_proposals.p95",
-        value=_p95(samples),
+        value=p95(samples),
         unit="ms",
         n=len(samples),
         target=None,
@@ -131,7 +117,7 @@ def run(*, size: str, db: str) -> int:
     )
 
     review_people = people[:want_people]
-    samples = _timed(
+    samples = timed(
         lambda: review.weekly_review(people_list=review_people, start=today, weeks=12), 3
     )
     emit(
@@ -239,7 +225,7 @@ def _board(db: str, people: Sequence[object]) -> None:
     client.force_login(user)
     query: dict[str, str | int] = {"weeks": 12, "role": "pse", "limit": 50}
     client.get(url, query)  # warm the template cache
-    samples = _timed(lambda: client.get(url, query), 10)
+    samples = timed(lambda: client.get(url, query), 10)
     emit(
         bench=BENCH,
         metric="board.50x12",

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from psa.bench import emit, ensure_dataset, note, prepare
+from psa.bench import emit, ensure_dataset, note, prepare, timed
 
 BENCH = "time"
 SIZES = {"small": (50, 1), "large": (500, 4)}  # (people, fiscal quarters of entries)
@@ -51,15 +51,6 @@ DAY = (
 )
 
 Progress = Callable[[str], None]
-
-
-def _timed(fn: Callable[[], object], runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return samples
 
 
 def bench_work_items() -> tuple[list[int], list[int], list[int]]:
@@ -308,7 +299,7 @@ def _my_week(db: str, person: Any, day: dt.date) -> None:
     if status != 200:
         note(f"my week page answered {status}: skipped")
         return
-    samples = _timed(lambda: client.get(url), 20)
+    samples = timed(lambda: client.get(url), 20)
     emit(
         bench=BENCH,
         metric="my_week_page",
@@ -357,7 +348,7 @@ def _engagement_totals(db: str, size: str) -> None:
 
     engagements, _, _ = bench_work_items()
     report.hours_by_engagement(engagement_ids=engagements)  # warm up
-    samples = _timed(lambda: report.hours_by_engagement(engagement_ids=engagements), RUNS[size])
+    samples = timed(lambda: report.hours_by_engagement(engagement_ids=engagements), RUNS[size])
     emit(
         bench=BENCH,
         metric=f"engagement_totals.{len(engagements)}",
@@ -445,7 +436,7 @@ def _person_weeks(db: str, size: str, people: Sequence[Any], quarter: Any) -> No
         note(f"  person-weeks differ: ORM {weeks}, raw SQL {len(raw)}")
     runs = RUNS[size]
     orm_ms = statistics.median(
-        _timed(
+        timed(
             lambda: report.hours_by_person_week(
                 person_ids=ids, start=quarter.start, end=quarter.end
             ),
@@ -453,7 +444,7 @@ def _person_weeks(db: str, size: str, people: Sequence[Any], quarter: Any) -> No
         )
     )
     raw_ms = statistics.median(
-        _timed(lambda: _raw_person_weeks(ids, quarter.start, quarter.end), runs)
+        timed(lambda: _raw_person_weeks(ids, quarter.start, quarter.end), runs)
     )
     for metric, value in (("person_weeks.orm", orm_ms), ("person_weeks.raw_sql", raw_ms)):
         emit(
