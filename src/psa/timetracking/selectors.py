@@ -63,10 +63,14 @@ def work_item_list(
         qs = qs.filter(epic_id=epic_id)
     if engagement_id is not None:
         qs = qs.filter(engagement_id=engagement_id)
-    if person_id is not None:  # authored, assigned, or logged on
+    if person_id is not None:  # authored, assigned, or logged on (subqueries: no DISTINCT)
+        assigned = WorkItem.assignees.through.objects.filter(person_id=person_id)
+        logged = TimeEntry.objects.filter(person_id=person_id)
         qs = qs.filter(
-            Q(author_id=person_id) | Q(assignees__id=person_id) | Q(entries__person_id=person_id)
-        ).distinct()
+            Q(author_id=person_id)
+            | Q(pk__in=assigned.values("workitem_id"))
+            | Q(pk__in=logged.values("work_item_id"))
+        )
     return qs.order_by("title", "id")
 
 
