@@ -54,3 +54,13 @@ def _fast_password_hashing(settings: Any) -> None:
 def _tasks_run_immediately(settings: Any) -> None:
     # Tasks (e-mail) run in-process when enqueued, so tests see their effects.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _clock_not_left_frozen() -> Any:
+    from psa.core import clock
+
+    yield
+    leaked = clock._override
+    clock._override = None  # never let one test's frozen clock leak into the next
+    assert leaked is None, f"a test left the clock frozen at {leaked}"

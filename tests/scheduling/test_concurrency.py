@@ -50,9 +50,8 @@ def test_concurrent_confirmations_never_push_a_person_over_capacity(
 
     def confirm(index: int) -> None:
         try:
-            with clock.frozen(NOW):
-                barrier.wait(timeout=10)
-                services.request_confirm(actor=pcs[index], request=requests[index])
+            barrier.wait(timeout=10)
+            services.request_confirm(actor=pcs[index], request=requests[index])
             outcomes.append("booked")
         except Conflict:
             outcomes.append("conflict")
@@ -60,10 +59,13 @@ def test_concurrent_confirmations_never_push_a_person_over_capacity(
             connections.close_all()
 
     threads = [threading.Thread(target=confirm, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    # The clock is frozen once, around both threads: frozen() sets a process-wide value, and
+    # threads entering and leaving it in turn could leave it set after the test.
+    with clock.frozen(NOW):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
     assert sorted(outcomes) == ["booked", "conflict"]
     loads = selectors.day_loads(person=pse, start=MON, end=MON + dt.timedelta(days=2))
     assert all(load.planned == Decimal("6.00") for load in loads.values())
