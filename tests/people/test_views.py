@@ -457,3 +457,19 @@ def test_a_pse_may_not_change_someone_elses_time_off(make_person: MakePerson) ->
 def test_time_off_pages_need_post(make_person: MakePerson) -> None:
     me = make_person(Role.PSE)
     assert client_for(me).get(f"/people/{me.pk}/time-off/").status_code == 405
+
+
+def test_the_person_page_shows_the_cost_rate_only_to_those_who_may_see_pay(
+    make_person: Callable[..., Person],
+) -> None:
+    from django.test import Client
+
+    subject = make_person(Role.PSE, cost_rate="95.00")
+    finance = make_person(Role.FINANCE_PARTNER)
+    colleague = make_person(Role.PSE)
+    seen = {}
+    for who in (subject, finance, colleague):
+        client = Client()
+        client.force_login(who.user)
+        seen[who.pk] = "95.00" in client.get(f"/people/{subject.pk}/").content.decode()
+    assert seen == {subject.pk: True, finance.pk: True, colleague.pk: False}

@@ -99,6 +99,7 @@ def _detail_context(request: HttpRequest, person: Person, **extra: Any) -> dict[
             )
         ),
         "can_manage": services.can_manage_person(me, person),
+        "can_view_costs": services.can_view_costs(me, person),
         "can_time_off": services.can_change_time_off(me, person),
         "is_me": me.person_id == person.pk,
         "time_off_form": TimeOffForm(),
