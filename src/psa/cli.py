@@ -436,7 +436,7 @@ def cmd_time_report(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     from psa.core.errors import DomainError
-    from psa.people.models import Person
+    from psa.people import selectors as people_selectors
     from psa.timetracking import report
 
     try:
@@ -445,9 +445,10 @@ def cmd_time_report(args: argparse.Namespace) -> int:
         print(f"psa time report: {exc.message}", file=sys.stderr)
         return 2
     if args.person:
-        chosen = list(Person.objects.filter(email__iexact=args.person))
-        if not chosen:
-            print(f"psa time report: no person with e-mail {args.person}", file=sys.stderr)
+        try:
+            chosen = [people_selectors.person_by_email(email=args.person)]
+        except DomainError as exc:
+            print(f"psa time report: {exc.message}", file=sys.stderr)
             return 2
     else:
         chosen = report.team_people(quarter=quarter)

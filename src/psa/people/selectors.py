@@ -57,6 +57,13 @@ def person_get(*, person_id: int) -> Person:
     return person
 
 
+def person_by_email(*, email: str) -> Person:
+    person = Person.objects.filter(email__iexact=email.strip()).first()
+    if person is None:
+        raise NotFound(f"no person with e-mail {email}", field="email")
+    return person
+
+
 def person_list(
     *,
     search: str = "",
