@@ -64,3 +64,24 @@ def _clock_not_left_frozen() -> Any:
     leaked = clock._override
     clock._override = None  # never let one test's frozen clock leak into the next
     assert leaked is None, f"a test left the clock frozen at {leaked}"
+
+
+@pytest.fixture(autouse=True)
+def _time_rollup_consistent(request: pytest.FixtureRequest) -> Any:
+    """After every database test, the stored hours rollup must equal what the time entries give:
+    a write path that forgets `rollup.apply` fails here, whichever test exercises it."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db", "live_server"} & names:
+        yield
+        return
+    # Set the database up here, so that it is torn down after this check runs.
+    transactional = bool({"transactional_db", "live_server"} & names) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    from psa.timetracking import rollup
+
+    problems = rollup.verify()
+    assert not problems, "the time rollup drifted from the entries:\n" + "\n".join(problems[:10])

@@ -240,6 +240,25 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_time_rollup(args: argparse.Namespace) -> int:
+    """Compare the stored hours rollup with the time entries; --rebuild recomputes it."""
+    _data_dir(args)
+    _setup_django()
+    from psa.timetracking import rollup
+
+    if args.rebuild:
+        print(f"hours rollup rebuilt: {rollup.rebuild()} work item weeks")
+        return 0
+    problems = rollup.verify()
+    for problem in problems[:50]:
+        print(problem)
+    if problems:
+        print(f"hours rollup DIFFERS from the entries in {len(problems)} work item weeks")
+        return 1
+    print("hours rollup matches the time entries")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     _data_dir(args)
     _setup_django()
@@ -599,7 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_dir_arg(gitlab_sync)
     gitlab_sync.set_defaults(func=cmd_gitlab_sync)
 
-    time_cmd = sub.add_parser("time", help="time tracking: quarterly hours reports")
+    time_cmd = sub.add_parser("time", help="time tracking: reports, the hours rollup")
     time_sub = time_cmd.add_subparsers(dest="time_command", required=True)
     time_report = time_sub.add_parser(
         "report", help="write quarterly hours reports (XLSX), one a person, plus the team's"
@@ -610,6 +629,15 @@ def build_parser() -> argparse.ArgumentParser:
     time_report.add_argument("--out", default=".", help="folder to write to (default: .)")
     data_dir_arg(time_report)
     time_report.set_defaults(func=cmd_time_report)
+
+    time_rollup = time_sub.add_parser(
+        "rollup", help="check (or rebuild) the stored hours per work item and week"
+    )
+    time_rollup.add_argument(
+        "--rebuild", action="store_true", help="recompute it from the time entries"
+    )
+    data_dir_arg(time_rollup)
+    time_rollup.set_defaults(func=cmd_time_rollup)
 
     manage = sub.add_parser("manage", help="Django management commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -27,6 +27,7 @@ from psa.integrations.gitlab import (
 )
 from psa.people.models import Person
 from psa.timetracking import gitlab_sync as sync
+from psa.timetracking import rollup
 from psa.timetracking.models import Epic, Label, TimeEntry, WorkItem
 from psa.timetracking.rules import ERR_DURATION, parse_gitlab_duration, seconds_to_hours
 
@@ -719,6 +720,7 @@ def test_only_gitlab_entries_of_the_groups_issues_are_ever_removed(
     foreign = TimeEntry.objects.create(
         work_item=other, hours=Decimal("1.00"), source="gitlab", gitlab_id=9999, **common
     )
+    rollup.apply([rollup.added(manual), rollup.added(foreign)])
     # when every time log is deleted in GitLab
     gitlab_server.data["timelogs"] = []
     report = run(coordinator, client)
@@ -733,7 +735,7 @@ def test_an_entry_that_others_adjust_is_kept_and_reported(
 ) -> None:
     run(coordinator, client)
     original = TimeEntry.objects.get(gitlab_id=303)
-    TimeEntry.objects.create(
+    adjustment = TimeEntry.objects.create(
         person=original.person,
         work_item=original.work_item,
         date=original.date,
@@ -743,6 +745,7 @@ def test_an_entry_that_others_adjust_is_kept_and_reported(
         created_at=NOW,
         updated_at=NOW,
     )
+    rollup.apply([rollup.added(adjustment)])
     gitlab_server.remove_timelog(303)
     report = run(coordinator, client)
     assert TimeEntry.objects.filter(gitlab_id=303).exists()

@@ -22,7 +22,7 @@ from psa.core import clock
 from psa.core.api import TokenAuth, install_error_handlers
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import report, report_api, rules, services
+from psa.timetracking import report, report_api, rollup, rules, selectors, services
 from psa.timetracking.models import TimeEntry, WorkItem
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
@@ -206,7 +206,7 @@ def test_utilization_is_none_without_capacity(
 
 def test_an_adjusting_entry_counts_with_its_reason(world: World) -> None:
     original = TimeEntry.objects.get(person=world.pse, date=dt.date(2027, 1, 29))
-    TimeEntry.objects.create(
+    adjustment = TimeEntry.objects.create(
         person=world.pse,
         work_item=world.billable,
         date=original.date,
@@ -216,6 +216,7 @@ def test_an_adjusting_entry_counts_with_its_reason(world: World) -> None:
         created_at=NOW,
         updated_at=NOW,
     )
+    rollup.apply([rollup.added(adjustment)])
 
     r = report.hours_report(person=world.pse, quarter=FY27_Q4)
 
@@ -341,7 +342,7 @@ def test_hours_by_person_week_and_engagement(world: World) -> None:
     )
     assert weeks == {world.pse.pk: report.hours_report(person=world.pse, quarter=FY27_Q4).by_week}
     assert world.billable.engagement_id is not None
-    totals = report.hours_by_engagement(engagement_ids=[world.billable.engagement_id])
+    totals = selectors.engagement_hours(engagement_ids=[world.billable.engagement_id])
     assert totals == {world.billable.engagement_id: Decimal("27.00")}  # every quarter, everyone
 
 

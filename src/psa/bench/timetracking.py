@@ -154,7 +154,16 @@ def entry_rows(
 
 
 def bulk_insert_entries(rows: Sequence[tuple[Any, ...]]) -> int:
-    """Insert time entries (tuples in ENTRY_COLUMNS order) as fast as the database allows."""
+    """Insert time entries (tuples in ENTRY_COLUMNS order) as fast as the database allows, and
+    add them to the hours rollup as every write path must."""
+    from psa.timetracking import rollup
+
+    _insert_rows(rows)
+    rollup.apply(rollup.Change(item, day, hours, 1) for _, item, day, hours, *_ in rows)
+    return len(rows)
+
+
+def _insert_rows(rows: Sequence[tuple[Any, ...]]) -> None:
     from django.db import connection
 
     from psa.timetracking.models import TimeEntry
@@ -167,7 +176,7 @@ def bulk_insert_entries(rows: Sequence[tuple[Any, ...]]) -> int:
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        return len(rows)
+        return
     # SQLite: one prepared INSERT run over every row, values adapted as the ORM would.
     ops = connection.ops
     table = ops.quote_name(TimeEntry._meta.db_table)
@@ -197,7 +206,6 @@ def bulk_insert_entries(rows: Sequence[tuple[Any, ...]]) -> int:
             f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 - our own names
             [adapted(row) for row in rows],
         )
-    return len(rows)
 
 
 def load_time_entries(
@@ -344,11 +352,11 @@ def _import(db: str, size: str, people: Sequence[Any], *, after: dt.date) -> Non
 
 
 def _engagement_totals(db: str, size: str) -> None:
-    from psa.timetracking import report
+    from psa.timetracking import selectors
 
     engagements, _, _ = bench_work_items()
-    report.hours_by_engagement(engagement_ids=engagements)  # warm up
-    samples = timed(lambda: report.hours_by_engagement(engagement_ids=engagements), RUNS[size])
+    selectors.engagement_hours(engagement_ids=engagements)  # warm up
+    samples = timed(lambda: selectors.engagement_hours(engagement_ids=engagements), RUNS[size])
     emit(
         bench=BENCH,
         metric=f"engagement_totals.{len(engagements)}",

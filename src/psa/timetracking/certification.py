@@ -24,7 +24,7 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import rules, selectors
+from psa.timetracking import rollup, rules, selectors
 from psa.timetracking.models import (
     CertificationStep,
     Label,
@@ -344,6 +344,7 @@ def time_entry_adjust(
             created_at=now,
             updated_at=now,
         )
+        rollup.apply([rollup.added(adjustment)])
         cert = QuarterlyCertification.objects.select_for_update().get(pk=cert.pk)
         before = {"status": cert.status}
         cert.status = Status.GENERATED

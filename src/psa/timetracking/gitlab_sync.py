@@ -47,6 +47,7 @@ from psa.integrations.gitlab import (
 )
 from psa.people import selectors as people_selectors
 from psa.people.models import Person
+from psa.timetracking import rollup
 from psa.timetracking.models import Epic, Label, TimeEntry, WorkItem
 from psa.timetracking.rules import seconds_to_hours
 
@@ -423,6 +424,8 @@ class _EntryChanges:
     created: list[TimeEntry] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     removed: list[TimeEntry] = field(default_factory=list)
+    # What updated entries took from and gave to the rollup.
+    rollup_changes: list[rollup.Change] = field(default_factory=list)
 
 
 def _existing_entries(
@@ -492,6 +495,13 @@ def _time_entries(
         TimeEntry.objects.bulk_create(changes.created, batch_size=QUERY_CHUNK)
     for chunk in _chunks([entry.pk for entry in changes.removed]):
         TimeEntry.objects.filter(pk__in=chunk).delete()
+    rollup.apply(
+        [
+            *changes.rollup_changes,
+            *(rollup.added(entry) for entry in changes.created),
+            *(rollup.removed(entry) for entry in changes.removed),
+        ]
+    )
     report.entries_created = len(changes.created)
     report.entries_updated = len(changes.updated)
     report.entries_removed = len(changes.removed)
@@ -581,10 +591,12 @@ def _time_entry(
             )
             report.reported.append(Reported(LOCKED, tid, message, iid))
             return
+    changes.rollup_changes.append(rollup.removed(entry))
     for name in changed:
         setattr(entry, name, wanted[name])
     entry.updated_at = now
     entry.save(update_fields=[*changed, "updated_at"])
+    changes.rollup_changes.append(rollup.added(entry))
     changes.updated.append(entry.pk)
 
 

@@ -226,3 +226,24 @@ class TimesheetReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder {self.person_id} {self.week_start}"
+
+
+class WorkItemWeek(models.Model):
+    """Hours logged on a work item in one ISO week: a rollup of TimeEntry that
+    `rollup.apply` keeps current on every write, so engagement totals read a few rows per work
+    item instead of summing every entry. Hundredths of an hour, so that adding and subtracting
+    in SQL stays exact on SQLite too (its decimals are floats)."""
+
+    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()  # a Monday
+    hundredths = models.BigIntegerField()
+    entries = models.IntegerField()
+
+    class Meta:
+        ordering = ["work_item_id", "week_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["work_item", "week_start"], name="work_item_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"work item {self.work_item_id} week {self.week_start}"

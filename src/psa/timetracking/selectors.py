@@ -16,7 +16,7 @@ from psa.people.models import Person
 from psa.people.selectors import effective_weekly_hours
 from psa.scheduling.selectors import booking_days_for
 from psa.timetracking import rules
-from psa.timetracking.models import Epic, TimeEntry, Timer, Timesheet, WorkItem
+from psa.timetracking.models import Epic, TimeEntry, Timer, Timesheet, WorkItem, WorkItemWeek
 
 PTO_MAJOR = "PTO/Holidays"
 
@@ -241,3 +241,41 @@ def missing_timesheets(
 def timer_for(*, person: Person) -> Timer | None:
     """The person's running timer, if any."""
     return Timer.objects.select_related("work_item").filter(person=person).first()
+
+
+# ------------------------------------------------------------------ engagement totals
+
+ENGAGEMENT_CHUNK = 500  # ids per query, under every database's parameter limit
+CENT = Decimal("0.01")
+
+
+def _from_hundredths(value: int) -> Decimal:
+    return (Decimal(value) / 100).quantize(CENT)
+
+
+def engagement_hours(*, engagement_ids: Iterable[int]) -> dict[int, Decimal]:
+    """All hours logged on each engagement's work items (adjustments included), read from the
+    stored rollup: one small aggregate per 500 engagements. Engagements without time are
+    absent."""
+    ids = sorted(set(engagement_ids))
+    result: dict[int, Decimal] = {}
+    for i in range(0, len(ids), ENGAGEMENT_CHUNK):
+        rows = (
+            WorkItemWeek.objects.filter(work_item__engagement_id__in=ids[i : i + ENGAGEMENT_CHUNK])
+            .values_list("work_item__engagement_id")
+            .annotate(total=Sum("hundredths"))
+            .order_by()
+        )
+        result.update({eid: _from_hundredths(total) for eid, total in rows})
+    return result
+
+
+def engagement_weeks(*, engagement_id: int) -> list[tuple[dt.date, Decimal]]:
+    """Hours logged on an engagement per ISO week (the Monday), oldest first."""
+    rows = (
+        WorkItemWeek.objects.filter(work_item__engagement_id=engagement_id)
+        .values_list("week_start")
+        .annotate(total=Sum("hundredths"))
+        .order_by("week_start")
+    )
+    return [(week, _from_hundredths(total)) for week, total in rows]

@@ -18,7 +18,7 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import certification, rules, selectors
+from psa.timetracking import certification, rollup, rules, selectors
 from psa.timetracking.models import Epic, Label, TimeEntry, Timer, Timesheet, WorkItem
 
 TIME_ADMINS = (Role.HEAD_OF_PS,)
@@ -142,6 +142,7 @@ def time_entry_create(
             created_at=now,
             updated_at=now,
         )
+        rollup.apply([rollup.added(entry)])
         audit.record(actor=actor, action="time.create", target=entry, after=audit.snapshot(entry))
     return entry
 
@@ -162,6 +163,7 @@ def time_entry_update(
             .get(pk=entry.pk)
         )
         before = audit.snapshot(entry)
+        was = rollup.removed(entry)
         certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         if hours is not None:
             try:
@@ -176,6 +178,7 @@ def time_entry_update(
         _check_entry(entry.person, entry.work_item, entry.date, entry.hours, entry.pk)
         entry.updated_at = clock.now()
         entry.save()
+        rollup.apply([was, rollup.added(entry)])
         audit.record(
             actor=actor,
             action="time.update",
@@ -191,6 +194,7 @@ def time_entry_delete(*, actor: Actor, entry: TimeEntry) -> None:
     with transaction.atomic():
         certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         audit.record(actor=actor, action="time.delete", target=entry, before=audit.snapshot(entry))
+        rollup.apply([rollup.removed(entry)])
         entry.delete()
 
 

@@ -1,0 +1,182 @@
+"""The stored hours rollup (hours per work item and ISO week) and the engagement totals read
+from it. Every database test also checks, on teardown, that the rollup equals the entries
+(tests/conftest.py), so each write path is covered wherever it is exercised."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from psa import cli
+from psa.core import clock
+from psa.core.roles import Actor, Role
+from psa.people.models import Person
+from psa.timetracking import rollup, selectors, services
+from psa.timetracking.models import TimeEntry, WorkItem, WorkItemWeek
+from tests.engagements.factories import EngagementFactory
+from tests.timetracking.factories import WorkItemFactory, category
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+MONDAY = dt.date(2026, 11, 16)
+SUNDAY = dt.date(2026, 11, 22)
+NEXT_MONDAY = dt.date(2026, 11, 23)
+NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _now() -> Any:
+    with clock.frozen(NOW):
+        yield
+
+
+@pytest.fixture
+def pse(make_person: Callable[..., Person]) -> Person:
+    return make_person(Role.PSE)
+
+
+def billable_item() -> WorkItem:
+    return WorkItemFactory(
+        engagement=EngagementFactory(), epic=category("Project Work", "All project hours")
+    )
+
+
+def weeks(item: WorkItem) -> list[tuple[dt.date, int, int]]:
+    return list(
+        WorkItemWeek.objects.filter(work_item=item).values_list(
+            "week_start", "hundredths", "entries"
+        )
+    )
+
+
+def test_fold_groups_by_monday_and_drops_changes_that_cancel_out() -> None:
+    changes = [
+        rollup.Change(1, MONDAY, D("1.25"), 1),
+        rollup.Change(1, SUNDAY, D("0.75"), 1),  # the same ISO week
+        rollup.Change(1, NEXT_MONDAY, D("2.00"), 1),
+        rollup.Change(2, MONDAY, D("3.00"), 1),
+        rollup.Change(2, MONDAY, D("-3.00"), -1),  # added and taken away again
+    ]
+    assert rollup.fold(changes) == {(1, MONDAY): (200, 2), (1, NEXT_MONDAY): (200, 1)}
+
+
+def test_create_update_and_delete_keep_the_weeks_exact(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    actor, item = actor_of(pse), billable_item()
+    # given two entries in one week, and one in the next
+    first = services.time_entry_create(
+        actor=actor, person=pse, work_item=item, date=MONDAY, hours="0.1"
+    )
+    services.time_entry_create(actor=actor, person=pse, work_item=item, date=SUNDAY, hours="0.2")
+    assert weeks(item) == [(MONDAY, 30, 2)]  # 0.1 + 0.2 is exactly 0.30, on SQLite too
+
+    # when one moves to the next week with new hours, then the other is deleted
+    services.time_entry_update(actor=actor, entry=first, hours="7.75", date=NEXT_MONDAY)
+    assert weeks(item) == [(MONDAY, 20, 1), (NEXT_MONDAY, 775, 1)]
+    services.time_entry_delete(actor=actor, entry=TimeEntry.objects.get(date=SUNDAY))
+
+    # then the emptied week has no row and the engagement's total is the one entry left
+    assert weeks(item) == [(NEXT_MONDAY, 775, 1)]
+    assert item.engagement_id is not None
+    assert selectors.engagement_hours(engagement_ids=[item.engagement_id]) == {
+        item.engagement_id: D("7.75")
+    }
+    assert selectors.engagement_weeks(engagement_id=item.engagement_id) == [
+        (NEXT_MONDAY, D("7.75"))
+    ]
+
+
+def test_engagement_totals_sum_every_work_item_and_person_and_skip_internal_time(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    engagement = EngagementFactory()
+    kickoff = WorkItemFactory(
+        engagement=engagement, epic=category("Project Work", "Internal/External status meetings")
+    )
+    build = WorkItemFactory(
+        engagement=engagement, epic=category("Project Work", "All project hours")
+    )
+    other = billable_item()
+    internal = WorkItemFactory()
+    alice, bob = make_person(Role.PSE), make_person(Role.PSE)
+    for person, item, hours in (
+        (alice, kickoff, "1.5"),
+        (bob, kickoff, "2"),
+        (alice, build, "6.25"),
+        (bob, other, "4"),
+        (alice, internal, "0.25"),
+    ):
+        services.time_entry_create(
+            actor=actor_of(person), person=person, work_item=item, date=MONDAY, hours=hours
+        )
+    assert other.engagement_id is not None
+    totals = selectors.engagement_hours(
+        engagement_ids=[engagement.pk, other.engagement_id, EngagementFactory().pk]
+    )
+    # the engagement without time is absent; internal time belongs to no engagement
+    assert totals == {engagement.pk: D("9.75"), other.engagement_id: D("4.00")}
+
+
+def test_engagement_totals_read_in_chunks_for_many_engagements(
+    pse: Person, actor_of: Callable[[Person], Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selectors, "ENGAGEMENT_CHUNK", 2)
+    items = [billable_item() for _ in range(5)]
+    for i, item in enumerate(items, start=1):
+        services.time_entry_create(
+            actor=actor_of(pse), person=pse, work_item=item, date=MONDAY, hours=str(i)
+        )
+    ids = [item.engagement_id for item in items]
+    assert selectors.engagement_hours(engagement_ids=[i for i in ids if i]) == {
+        eid: D(i) for i, eid in enumerate(ids, start=1)
+    }
+
+
+def test_verify_names_a_drifted_week_and_rebuild_repairs_it(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    item = billable_item()
+    services.time_entry_create(
+        actor=actor_of(pse), person=pse, work_item=item, date=MONDAY, hours="3"
+    )
+    assert rollup.verify() == []
+    # when the rollup is changed behind the services' back
+    WorkItemWeek.objects.filter(work_item=item).update(hundredths=100)
+    problems = rollup.verify()
+    assert problems == [
+        f"work item {item.pk}, week of 2026-11-16: entries give 3 h in 1, the rollup has 1 h in 1"
+    ]
+    # then rebuild puts it back
+    assert rollup.rebuild() == 1
+    assert weeks(item) == [(MONDAY, 300, 1)]
+    assert rollup.verify() == []
+
+
+def test_cli_checks_and_rebuilds_the_rollup(
+    pse: Person,
+    actor_of: Callable[[Person], Actor],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PSA_DATA_DIR", str(tmp_path))
+    item = billable_item()
+    services.time_entry_create(
+        actor=actor_of(pse), person=pse, work_item=item, date=MONDAY, hours="2"
+    )
+    assert cli.main(["time", "rollup"]) == 0
+    assert "hours rollup matches the time entries" in capsys.readouterr().out
+    WorkItemWeek.objects.all().delete()
+    assert cli.main(["time", "rollup"]) == 1
+    out = capsys.readouterr().out
+    assert "entries give 2 h in 1, the rollup has 0 h in 0" in out
+    assert "DIFFERS from the entries in 1 work item weeks" in out
+    assert cli.main(["time", "rollup", "--rebuild"]) == 0
+    assert "rebuilt: 1 work item weeks" in capsys.readouterr().out
+    assert weeks(item) == [(MONDAY, 200, 1)]
