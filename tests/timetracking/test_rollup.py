@@ -180,3 +180,116 @@ def test_cli_checks_and_rebuilds_the_rollup(
     assert cli.main(["time", "rollup", "--rebuild"]) == 0
     assert "rebuilt: 1 work item weeks" in capsys.readouterr().out
     assert weeks(item) == [(MONDAY, 200, 1)]
+
+
+# ------------------------------------------------------------------ API and the engagement page
+
+
+@pytest.fixture
+def logged(pse: Person, actor_of: Callable[[Person], Actor]) -> WorkItem:
+    """An engagement with a 10-hour budget and 12.5 hours over two weeks."""
+    item = WorkItemFactory(
+        engagement=EngagementFactory(budget_hours=D("10")),
+        epic=category("Project Work", "All project hours"),
+    )
+    for day, hours in ((MONDAY, "8"), (NEXT_MONDAY, "4.5")):
+        services.time_entry_create(
+            actor=actor_of(pse), person=pse, work_item=item, date=day, hours=hours
+        )
+    return item
+
+
+def test_api_engagement_time_per_week_against_the_budget(
+    logged: WorkItem, pse: Person, api_as: Callable[[Person], Any]
+) -> None:
+    response = api_as(pse).get(f"/api/v1/time/engagements/{logged.engagement_id}/hours")
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "engagement_id": logged.engagement_id,
+        "hours": "12.50",
+        "budget_hours": "10.00",
+        "remaining_hours": "-2.50",
+        "percent_of_budget": "125.0",
+        "weeks": [
+            {"week_start": "2026-11-16", "hours": "8.00"},
+            {"week_start": "2026-11-23", "hours": "4.50"},
+        ],
+    }
+
+
+def test_api_engagement_time_without_budget_or_time(
+    pse: Person, api_as: Callable[[Person], Any]
+) -> None:
+    engagement = EngagementFactory(budget_hours=D("0"))
+    body = api_as(pse).get(f"/api/v1/time/engagements/{engagement.pk}/hours").json()
+    assert (body["hours"], body["percent_of_budget"], body["weeks"]) == ("0.00", None, [])
+    missing = api_as(pse).get("/api/v1/time/engagements/999999/hours")
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0]["field"] == "engagement_id"
+
+
+def test_api_hours_of_many_engagements(
+    logged: WorkItem, pse: Person, api_as: Callable[[Person], Any]
+) -> None:
+    quiet = EngagementFactory()
+    ids = f"engagement_id={quiet.pk}&engagement_id={logged.engagement_id}"
+    response = api_as(pse).get(f"/api/v1/time/engagement-hours?{ids}")
+    assert response.status_code == 200, response.content
+    assert sorted(response.json(), key=lambda r: r["engagement_id"]) == sorted(
+        [
+            {"engagement_id": logged.engagement_id, "hours": "12.50"},
+            {"engagement_id": quiet.pk, "hours": "0.00"},
+        ],
+        key=lambda r: r["engagement_id"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("", 422, None),  # the parameter is required
+        ("engagement_id=abc", 422, None),
+        (
+            "engagement_id=999998&engagement_id=999999",
+            404,
+            "no engagement has the id 999998, 999999",
+        ),
+        ("&".join(f"engagement_id={i}" for i in range(1, 502)), 422, "between 1 and 500"),
+    ],
+)
+def test_api_hours_of_many_engagements_refuses_bad_ids(
+    pse: Person, api_as: Callable[[Person], Any], query: str, status: int, message: str | None
+) -> None:
+    response = api_as(pse).get(f"/api/v1/time/engagement-hours?{query}")
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    errors = response.json()["errors"]
+    assert errors[0]["field"].startswith("engagement_id")
+    if message:
+        assert message in errors[0]["message"]
+
+
+def test_the_engagement_page_shows_time_logged_against_the_budget(
+    logged: WorkItem, pse: Person, client: Any
+) -> None:
+    client.force_login(pse.user)
+    html = client.get(f"/engagements/{logged.engagement_id}/").content.decode()
+    assert '<dd id="time-logged">12.50 h</dd>' in html
+    assert 'class="overrun">-2.50 h</dd>' in html
+    assert "125.0 %" in html
+    assert html.index("Mon 23 Nov 2026") < html.index("Mon 16 Nov 2026")  # newest week first
+
+
+def test_the_engagement_list_shows_time_logged_with_one_query_for_the_page(
+    logged: WorkItem, pse: Person, client: Any, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(5):
+        EngagementFactory()
+    client.force_login(pse.user)
+    client.get("/engagements/")  # warm the session
+    with django_assert_max_num_queries(12) as queries:
+        html = client.get("/engagements/").content.decode()
+    assert "12.50 / 10 h" in html
+    assert html.count("0.00 / ") >= 5
+    rollup_reads = [q for q in queries.captured_queries if "workitemweek" in q["sql"]]
+    assert len(rollup_reads) == 1

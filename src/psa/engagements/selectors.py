@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
@@ -61,6 +62,13 @@ def engagement_get(*, engagement_id: int) -> Engagement:
     if engagement is None:
         raise NotFound(f"engagement {engagement_id} does not exist", field="engagement_id")
     return engagement
+
+
+def engagements_missing(*, engagement_ids: Iterable[int]) -> list[int]:
+    """The ids among these that name no engagement, in order."""
+    wanted = sorted(set(engagement_ids))
+    found = set(Engagement.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    return [i for i in wanted if i not in found]
 
 
 def engagement_percent_complete(engagement: Engagement) -> Decimal | None:

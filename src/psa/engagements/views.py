@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 from psa.core import audit, clock
 from psa.core.api import actor
 from psa.core.errors import DomainError
+from psa.core.numbers import ZERO
 from psa.core.roles import Actor
 from psa.core.views import (
     apply_domain_errors,
@@ -39,6 +41,7 @@ from psa.engagements.forms import (
 )
 from psa.engagements.models import Customer, Engagement, Kind, Status
 from psa.scheduling.services import engagement_status_change
+from psa.timetracking import selectors as time_selectors
 
 ADD_ROW = "add_milestone_row"
 TRANSITION_LABELS: dict[str, str] = {
@@ -112,7 +115,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
                 return redirect("customer_detail", customer_id=customer.pk)
         else:
             status = 422
-    engagements = paginate(request, selectors.engagement_list(customer_id=customer.pk))
+    engagements = _with_hours(paginate(request, selectors.engagement_list(customer_id=customer.pk)))
     return render(
         request,
         "engagements/customer_detail.html",
@@ -131,6 +134,16 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 # ------------------------------------------------------------------ engagements
 
 
+def _with_hours(page_obj: Page[Engagement]) -> Page[Engagement]:
+    """Each engagement on the page gets `hours_logged` (one query for the page)."""
+    rows = list(page_obj)
+    totals = time_selectors.engagement_hours(engagement_ids=[e.pk for e in rows])
+    for e in rows:
+        e.hours_logged = totals.get(e.pk, ZERO)  # type: ignore[attr-defined]
+    page_obj.object_list = rows
+    return page_obj
+
+
 @page
 def engagement_list(request: HttpRequest) -> HttpResponse:
     form = EngagementFilterForm(request.GET or None)
@@ -140,7 +153,7 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
         "engagements/engagement_list.html",
         {
             "form": form,
-            "page_obj": paginate(request, selectors.engagement_list(**filters)),
+            "page_obj": _with_hours(paginate(request, selectors.engagement_list(**filters))),
             "can_create": _may_create(actor(request)),
         },
     )
@@ -307,6 +320,7 @@ def _detail_context(request: HttpRequest, engagement: Engagement, **extra: Any) 
         "audit_target": Engagement._meta.label_lower,
         "today": clock.today(),
         "milestone_error": "",
+        "time": time_selectors.engagement_time(engagement=engagement),
     }
     context.update(extra)
     return context

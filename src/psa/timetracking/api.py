@@ -1,11 +1,12 @@
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from psa.core.api import actor, signed_in_user
-from psa.core.errors import ValidationFailed
+from psa.core.errors import NotFound, ValidationFailed
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.timetracking import certification, selectors, services
@@ -15,6 +16,8 @@ from psa.timetracking.schemas import (
     CertificationIn,
     CertificationOut,
     DecisionIn,
+    EngagementHoursOut,
+    EngagementTimeOut,
     EntryIn,
     EntryOut,
     EntryPatch,
@@ -32,7 +35,11 @@ from psa.timetracking.schemas import (
 from psa.timetracking.tasks import gitlab_sync_task
 
 router = Router(tags=["time"])
+ZERO_HOURS = Decimal("0.00")
 MAX_RANGE_DAYS = 400
+MAX_ENGAGEMENTS = 500
+ERR_ENGAGEMENT_IDS = f"give between 1 and {MAX_ENGAGEMENTS} engagement ids"
+ERR_UNKNOWN_ENGAGEMENTS = "no engagement has the id {ids}"
 
 
 @router.get("/epics", response=list[EpicTreeOut])
@@ -195,3 +202,31 @@ def start_gitlab_sync(request: HttpRequest, payload: GitLabSyncIn) -> Any:
     require_syncer(me)
     result = gitlab_sync_task.enqueue(user_id=signed_in_user(request).pk, group=payload.group)
     return 202, {"task_id": str(result.id), "status": str(result.status)}
+
+
+@router.get("/engagements/{engagement_id}/hours", response=EngagementTimeOut)
+def engagement_time(request: HttpRequest, engagement_id: int) -> Any:
+    """Hours logged on an engagement's work items, per ISO week and in all, against its budget
+    hours (adjustments included)."""
+    return selectors.engagement_time(
+        engagement=engagements.engagement_get(engagement_id=engagement_id)
+    )
+
+
+@router.get("/engagement-hours", response=list[EngagementHoursOut])
+def engagement_hours(
+    request: HttpRequest,
+    engagement_id: list[int] = Query(...),  # noqa: B008 - ninja's idiom
+) -> Any:
+    """Total hours of many engagements at once (`?engagement_id=1&engagement_id=2`, at most
+    500); an engagement without time reads 0."""
+    ids = sorted(set(engagement_id))
+    if not 1 <= len(ids) <= MAX_ENGAGEMENTS:
+        raise ValidationFailed(ERR_ENGAGEMENT_IDS, field="engagement_id")
+    missing = engagements.engagements_missing(engagement_ids=ids)
+    if missing:
+        raise NotFound(
+            ERR_UNKNOWN_ENGAGEMENTS.format(ids=", ".join(map(str, missing))), field="engagement_id"
+        )
+    totals = selectors.engagement_hours(engagement_ids=ids)
+    return [{"engagement_id": i, "hours": totals.get(i, ZERO_HOURS)} for i in ids]

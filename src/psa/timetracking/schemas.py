@@ -152,3 +152,26 @@ class GitLabSyncIn(Schema):
 class GitLabSyncOut(Schema):
     task_id: str
     status: str
+
+
+class WeekHoursOut(Schema):
+    week_start: dt.date
+    hours: Decimal
+
+
+class EngagementTimeOut(Schema):
+    engagement_id: int
+    hours: Decimal = Field(description="Every hour logged on the engagement's work items")
+    budget_hours: Decimal
+    remaining_hours: Decimal
+    percent_of_budget: Decimal | None = Field(description="None when there is no budget")
+    weeks: list[WeekHoursOut]
+
+    @staticmethod
+    def resolve_weeks(obj: object) -> list[dict[str, object]]:
+        return [{"week_start": w, "hours": h} for w, h in obj.weeks]  # type: ignore[attr-defined]
+
+
+class EngagementHoursOut(Schema):
+    engagement_id: int
+    hours: Decimal

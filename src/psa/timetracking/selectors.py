@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from psa.core.errors import NotFound
 from psa.core.numbers import ZERO
+from psa.engagements.models import Engagement
 from psa.people.models import Person
 from psa.people.selectors import effective_weekly_hours
 from psa.scheduling.selectors import booking_days_for
@@ -279,3 +280,34 @@ def engagement_weeks(*, engagement_id: int) -> list[tuple[dt.date, Decimal]]:
         .order_by("week_start")
     )
     return [(week, _from_hundredths(total)) for week, total in rows]
+
+
+@dataclass(frozen=True)
+class EngagementTime:
+    """Time logged on an engagement against its budget hours."""
+
+    engagement_id: int
+    hours: Decimal
+    budget_hours: Decimal
+    weeks: list[tuple[dt.date, Decimal]]
+
+    @property
+    def remaining_hours(self) -> Decimal:
+        return self.budget_hours - self.hours
+
+    @property
+    def percent_of_budget(self) -> Decimal | None:
+        """Hours logged as a percentage of the budget (one place); None without a budget."""
+        if self.budget_hours <= 0:
+            return None
+        return (self.hours * 100 / self.budget_hours).quantize(Decimal("0.1"))
+
+
+def engagement_time(*, engagement: Engagement) -> EngagementTime:
+    weeks = engagement_weeks(engagement_id=engagement.pk)
+    return EngagementTime(
+        engagement_id=engagement.pk,
+        hours=sum((hours for _, hours in weeks), ZERO).quantize(CENT),
+        budget_hours=engagement.budget_hours,
+        weeks=weeks,
+    )
