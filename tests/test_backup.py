@@ -138,6 +138,23 @@ def fill_every_table() -> None:
     from psa.core import tokens
 
     tokens.token_create(actor=SYSTEM, user=priya, name="laptop")
+    from psa.core.models import Job
+
+    Job.objects.create(  # binary content must survive the trip byte for byte
+        user=priya,
+        kind="time.team_reports",
+        title="Hours reports",
+        params={"year": 2027, "quarter": 4, "manager_id": None},
+        status=Job.Status.DONE,
+        done=3,
+        total=3,
+        result={"people": 1},
+        file=bytes(range(256)),
+        file_name="hours.zip",
+        content_type="application/zip",
+        created_at=clock.now(),
+        finished_at=clock.now(),
+    )
 
 
 @pytest.fixture

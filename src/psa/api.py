@@ -11,6 +11,7 @@ from psa.core.api import (
     install_error_handlers,
     tokens_router,
 )
+from psa.core.jobs_api import router as jobs_router
 from psa.engagements.api import customers as customers_router
 from psa.engagements.api import router as engagements_router
 from psa.people.api import router as people_router
@@ -41,6 +42,7 @@ api.add_router("/time", time_router)
 api.add_router("/time", report_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/audit", audit_router)
+api.add_router("/jobs", jobs_router)
 
 
 def openapi_json() -> str:

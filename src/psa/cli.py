@@ -157,12 +157,13 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_periodic(args: argparse.Namespace) -> int:
-    """The periodic jobs (idempotent): timesheet reminders. `--once` runs them once (cron)."""
+    """The periodic jobs (idempotent; see psa.periodic): timesheet reminders, the end-of-quarter
+    certifications, purging old jobs. `--once` runs them once (cron)."""
     _data_dir(args)
     _setup_django()
     from django.db import close_old_connections
 
-    from psa.timetracking.reminders import timesheet_reminders_send
+    from psa.periodic import run_once
 
     stop = False
 
@@ -173,9 +174,10 @@ def cmd_periodic(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
     while True:
-        sent = timesheet_reminders_send()
-        if sent:
-            print(f"psa periodic: {sent} timesheet reminders sent", file=sys.stderr, flush=True)
+        for name, count in run_once().items():
+            if count:
+                what = "FAILED (see the log)" if count < 0 else str(count)
+                print(f"psa periodic: {name}: {what}", file=sys.stderr, flush=True)
         close_old_connections()
         if args.once:
             return 0
@@ -473,7 +475,6 @@ def cmd_time_report(args: argparse.Namespace) -> int:
         chosen = report.team_people(quarter=quarter)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"hours-FY{quarter.year % 100:02d}-Q{quarter.quarter}"
     start_month = settings.PSA_FISCAL_YEAR_START_MONTH
 
     def bar(stage: str, done: int, total: int) -> None:
@@ -491,11 +492,11 @@ def cmd_time_report(args: argparse.Namespace) -> int:
         people=chosen, quarter=quarter, progress=lambda d, t: bar("read", d, t)
     )
     for done, result in enumerate(reports, start=1):
-        local = "".join(c if c.isalnum() or c in "._-" else "_" for c in result.person.email)
-        (out / f"{stem}-{local}.xlsx").write_bytes(report.report_xlsx(result))
+        (out / report.person_file_name(result)).write_bytes(report.report_xlsx(result))
         bar("write", done, len(reports))
     if not args.person:
-        (out / f"{stem}-team.xlsx").write_bytes(report.team_xlsx(reports))
+        team = report.team_xlsx(reports, progress=lambda d, t: bar("team", d, t))
+        (out / f"{report.team_file_stem(quarter, None)}.xlsx").write_bytes(team)
     print(f"wrote {len(reports):,} reports to {out}", file=sys.stderr)
     return 0
 
@@ -528,7 +529,9 @@ def build_parser() -> argparse.ArgumentParser:
     data_dir_arg(up)
     up.set_defaults(func=cmd_up)
 
-    periodic = sub.add_parser("periodic", help="run the periodic jobs (timesheet reminders)")
+    periodic = sub.add_parser(
+        "periodic", help="run the periodic jobs (reminders, quarter-end certifications, purges)"
+    )
     periodic.add_argument("--once", action="store_true", help="run once and exit (for cron)")
     periodic.add_argument("--every", type=int, default=300, help="seconds between runs")
     data_dir_arg(periodic)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("audit/", core_views.audit_page, name="audit"),
     path("tokens/", core_views.tokens_page, name="tokens"),
+    path("jobs/", core_views.job_list, name="jobs"),
+    path("jobs/<int:job_id>/", core_views.job_detail, name="job_detail"),
     path("people/", include("psa.people.urls")),
     path("schedule/", include("psa.scheduling.urls")),
     path("time/", include("psa.timetracking.urls")),

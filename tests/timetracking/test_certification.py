@@ -215,3 +215,61 @@ def test_finance_reopens_with_a_reason(org: Any) -> None:
     assert AuditEntry.objects.filter(action="certification.reopen").get().reason == (
         "Payroll correction for November"
     )
+
+
+# ------------------------------------------------------------------ the end-of-quarter job
+
+
+def test_the_end_of_quarter_job_generates_each_pses_certification_once(
+    make_person: Callable[..., Person],
+    actor_of: Callable[[Person], Actor],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core import mail
+
+    from psa.core.models import Notification
+
+    # given, on 3 Feb 2027 (FY28 Q1), FY27 Q4 (Nov 2026 - Jan 2027) has just ended
+    manager = make_person(Role.DELIVERY_MANAGER, name="Marcus Chen")
+    alex = make_person(Role.PSE, manager=manager, start_date=dt.date(2025, 1, 6))
+    blair = make_person(Role.PSE, manager=manager, start_date=dt.date(2026, 12, 1))  # mid-quarter
+    make_person(Role.PSE, manager=manager, start_date=dt.date(2027, 2, 1))  # after it: skipped
+    make_person(
+        Role.PSE, manager=manager, start_date=dt.date(2024, 1, 1), end_date=dt.date(2026, 10, 30)
+    )
+    already = make_person(Role.PSE, manager=manager, start_date=dt.date(2025, 1, 6))
+    chain.certification_generate(actor=actor_of(manager), person=already, year=2027, quarter=4)
+    services.time_entry_create(
+        actor=actor_of(alex), person=alex, work_item=WorkItemFactory(), date=DAY, hours="6"
+    )
+
+    # when the periodic job runs, twice
+    with django_capture_on_commit_callbacks(execute=True):
+        assert chain.certifications_generate_due(today=NOW.date()) == 2
+    assert chain.certifications_generate_due(today=NOW.date()) == 0
+
+    # then alex and blair have FY27 Q4 certifications with their totals, waiting for the manager
+    certs = QuarterlyCertification.objects.filter(fiscal_year=2027, quarter=4)
+    assert sorted(certs.values_list("person_id", flat=True)) == sorted(
+        [alex.pk, blair.pk, already.pk]
+    )
+    mine = certs.get(person=alex)
+    assert (mine.status, mine.total_hours) == (QuarterlyCertification.Status.GENERATED, D("6.00"))
+    audit = AuditEntry.objects.filter(action="certification.generate", target_id=str(mine.pk))
+    assert audit.get().actor_name == "system"
+    # and the manager was told once, in the app and by e-mail
+    notes = Notification.objects.filter(user=manager.user)
+    assert [n.text for n in notes] == [
+        "FY27 Q4 timesheets are ready for you to certify: 2 of your team."
+    ]
+    assert [m.subject for m in mail.outbox] == ["PSA: FY27 Q4 timesheets to certify"]
+
+
+def test_periodic_jobs_run_on_when_one_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from psa import periodic
+
+    def broken() -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(periodic, "JOBS", {"a": lambda: 2, "b": broken, "c": lambda: 0})
+    assert periodic.run_once() == {"a": 2, "b": -1, "c": 0}

@@ -792,5 +792,9 @@ def test_the_api_runs_the_sync_as_a_task(
     with clock.frozen(NOW):
         started = api_as(pc).post("/api/v1/time/gitlab/sync", {}, content_type="application/json")
     assert started.status_code == 202, started.content
-    assert started.json()["status"] == "SUCCESSFUL"  # the tests run tasks immediately
+    job = started.json()
+    assert job["status"] == "done", job  # the tests run tasks as they are queued
+    assert job["result"]["group"] == GROUP_PATH
+    assert job["result"]["entries_created"] > 0
+    assert api_as(pc).get(f"/api/v1/jobs/{job['id']}").json()["result"] == job["result"]
     assert TimeEntry.objects.filter(source="gitlab").count() > 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,16 +14,13 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import path
-from ninja import NinjaAPI
-from ninja.security import SessionAuth
 from openpyxl import load_workbook
 
 from psa.core import clock
-from psa.core.api import TokenAuth, install_error_handlers
+from psa.core.models import Job
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import report, report_api, rollup, rules, selectors, services
+from psa.timetracking import report, rollup, rules, selectors, services
 from psa.timetracking.models import TimeEntry, WorkItem
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
@@ -31,25 +29,16 @@ pytestmark = pytest.mark.django_db
 
 # FY27 Q4 with the fiscal year starting in February: 1 Nov 2026 - 31 Jan 2027.
 FY27_Q4 = rules.quarter_by_label(2027, 4, start_month=2)
+JSON = "application/json"
 NOW = dt.datetime(2027, 2, 10, 15, tzinfo=dt.UTC)  # after the quarter: every date is in the past
 # A 40-hour US week: 65 weekdays in the quarter less 5 federal holidays (Veterans Day,
 # Thanksgiving, Christmas, New Year, Martin Luther King Jr. Day) = 60 days × 8 h.
 CAPACITY = Decimal("480.00")
 
-# The router is mounted on a test API here, so these tests run whether or not psa.api has
-# registered it yet (django-ninja mounts one router on several APIs).
-_api = NinjaAPI(
-    title="hours report tests", auth=[TokenAuth(), SessionAuth()], urls_namespace="report-tests"
-)
-install_error_handlers(_api)
-_api.add_router("/time", report_api.router)
-urlpatterns = [path("api/v1/", _api.urls)]
-
 
 @pytest.fixture(autouse=True)
 def _now(settings: Any) -> Iterator[None]:
     settings.PSA_FISCAL_YEAR_START_MONTH = 2
-    settings.ROOT_URLCONF = __name__
     with clock.frozen(NOW):
         yield
 
@@ -426,25 +415,75 @@ def test_api_refuses_someone_elses_report(world: World, api_as: Callable[[Person
     assert response["Content-Type"] == "application/problem+json"
 
 
-def test_api_team_xlsx_for_a_manager(world: World, api_as: Callable[[Person], Client]) -> None:
+def test_api_team_reports_for_a_manager_as_a_job(
+    world: World, api_as: Callable[[Person], Client]
+) -> None:
     manager = world.pse.manager
     assert manager is not None
+    body = {"year": 2027, "quarter": 4, "manager_id": manager.pk}
 
-    response = api_as(manager).get(
-        f"/api/v1/time/reports/team.xlsx?year=2027&quarter=4&manager_id={manager.pk}"
+    started = api_as(manager).post("/api/v1/time/reports/team", body, content_type=JSON)
+
+    assert started.status_code == 202, started.content
+    job = started.json()
+    # the tests run tasks as they are queued: the job is done already
+    assert (job["status"], job["percent"], job["result"]) == (
+        "done",
+        100,
+        {"people": 2, "entries": 7},
     )
-
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"] == XLSX
-    book = load_workbook(io.BytesIO(response.content))
-    names = [row[0] for row in book["Summary"].iter_rows(min_row=2, values_only=True)]
-    assert names == ["Alex Pse", "Blair Other"]
+    assert job["file_url"] == f"/api/v1/jobs/{job['id']}/file"
+    assert api_as(manager).get(f"/api/v1/jobs/{job['id']}").json()["status"] == "done"
+    download = api_as(manager).get(job["file_url"])
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/zip"
+    stem = f"hours-FY27-Q4-manager-{manager.pk}"
+    assert download["Content-Disposition"] == f'attachment; filename="{stem}.zip"'
+    with zipfile.ZipFile(io.BytesIO(download.content)) as bundle:
+        names = sorted(bundle.namelist())
+        team = load_workbook(io.BytesIO(bundle.read(f"{stem}.xlsx")))
+        alex = load_workbook(io.BytesIO(bundle.read(report.person_file_name(reports_of(world)[0]))))
+    assert names == sorted(
+        [f"{stem}.xlsx", *(report.person_file_name(r) for r in reports_of(world))]
+    )
+    summary = [row[0] for row in team["Summary"].iter_rows(min_row=2, values_only=True)]
+    assert summary == ["Alex Pse", "Blair Other"]
     assert (
-        api_as(world.pse)
-        .get(f"/api/v1/time/reports/team.xlsx?year=2027&quarter=4&manager_id={manager.pk}")
-        .status_code
-        == 403
+        alex.sheetnames
+        == load_workbook(io.BytesIO(report.report_xlsx(reports_of(world)[0]))).sheetnames
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"year": 2027, "quarter": 5}, 422, "quarter"),
+        ({"year": 2027, "quarter": 4, "manager_id": 999999}, 403, "manager_id"),
+        ({"year": "next", "quarter": 4}, 422, "year"),
+    ],
+)
+def test_api_team_reports_refusals_queue_nothing(
+    world: World, api_as: Callable[[Person], Client], body: dict[str, Any], status: int, field: str
+) -> None:
+    response = api_as(world.pse).post("/api/v1/time/reports/team", body, content_type=JSON)
+    assert response.status_code == status, response.content
+    assert response.json()["errors"][0]["field"].endswith(field)
+    assert not Job.objects.exists()
+
+
+def test_a_pse_may_not_export_their_managers_team(
+    world: World, api_as: Callable[[Person], Client]
+) -> None:
+    manager = world.pse.manager
+    assert manager is not None
+    body = {"year": 2027, "quarter": 4, "manager_id": manager.pk}
+    response = api_as(world.pse).post("/api/v1/time/reports/team", body, content_type=JSON)
+    assert response.status_code == 403
+    assert not Job.objects.exists()
+
+
+def reports_of(world: World) -> list[report.HoursReport]:
+    return report.team_reports(people=[world.pse, world.other], quarter=FY27_Q4)
 
 
 # ------------------------------------------------------------------ the benchmark's loader

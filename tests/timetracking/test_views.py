@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from psa.core import clock
+from psa.core.models import Job
 from psa.core.roles import SYSTEM, Role
 from psa.engagements.models import Status
 from psa.people.models import Person
@@ -511,7 +512,42 @@ def test_a_manager_picks_a_report_and_gets_the_team_workbook(make_person: MakePe
     assert response.status_code == 200
     assert f'<option value="{alex.pk}" selected>Alex Rivera</option>' in html
     assert "<dt>Total</dt><dd>6 h</dd>" in html
-    assert "/api/v1/time/reports/team.xlsx?year=2027&amp;quarter=4" in html
+    assert 'action="/time/report/team/"' in html
+    assert "Prepare every report of the team (FY27 Q4, ZIP)" in html  # managers read everyone's
+
+    # when they ask for every report of the team, the job page follows it
+    response = client_for(manager).post(
+        "/time/report/team/", {"year": 2027, "quarter": 4, "manager_id": manager.pk}
+    )
+    job = Job.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    html = client_for(manager).get(response["Location"]).content.decode()
+    assert "Hours reports FY27 Q4, Marcus Chen&#x27;s team" in html
+    assert f'href="/api/v1/jobs/{job.pk}/file"' in html
+    assert f"hours-FY27-Q4-manager-{manager.pk}.zip" in html
+    assert "hx-trigger" not in html  # finished: no more polling
+
+
+def test_a_team_lead_exports_only_their_own_team(
+    make_person: MakePerson,
+) -> None:
+    # a PSE who leads one other PSE may export their own team only
+    manager = make_person(Role.PSE)
+    make_person(Role.PSE, manager=manager)
+    other = make_person(Role.DELIVERY_MANAGER)
+    html = client_for(manager).get("/time/report/?year=2027&quarter=4").content.decode()
+    assert f'name="manager_id" value="{manager.pk}"' in html
+    assert "Prepare every report of my team" in html
+    response = client_for(manager).post(
+        "/time/report/team/", {"year": 2027, "quarter": 4, "manager_id": other.pk}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/time/report/"
+    assert not Job.objects.exists()
+    bad = client_for(manager).post("/time/report/team/", {"quarter": "9"})
+    assert bad.status_code == 302
+    assert not Job.objects.exists()
 
 
 def test_stopping_no_timer_and_submitting_a_future_week_are_refused(

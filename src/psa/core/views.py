@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from psa.core import audit, clock, tokens
+from psa.core import audit, clock, jobs, tokens
 from psa.core.api import actor
 from psa.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from psa.core.roles import Role
@@ -204,3 +204,16 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@page
+def job_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/jobs.html", {"jobs": jobs.jobs_for(actor=actor(request))})
+
+
+@page
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job's progress; while it runs, htmx asks for the status part again every second."""
+    job = jobs.job_get(actor=actor(request), job_id=job_id)
+    template = "core/_job_status.html" if request.htmx else "core/job.html"  # type: ignore[attr-defined]
+    return render(request, template, {"job": job})

@@ -5,12 +5,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from psa.core.api import actor, signed_in_user
+from psa.core.api import actor
 from psa.core.errors import NotFound, ValidationFailed
+from psa.core.jobs_api import JobOut
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.timetracking import certification, selectors, services
-from psa.timetracking.gitlab_sync import require_syncer
 from psa.timetracking.schemas import (
     AdjustIn,
     CertificationIn,
@@ -23,7 +23,6 @@ from psa.timetracking.schemas import (
     EntryPatch,
     EpicTreeOut,
     GitLabSyncIn,
-    GitLabSyncOut,
     ReasonIn,
     TimerIn,
     TimerOut,
@@ -32,7 +31,6 @@ from psa.timetracking.schemas import (
     WorkItemIn,
     WorkItemOut,
 )
-from psa.timetracking.tasks import gitlab_sync_task
 
 router = Router(tags=["time"])
 ZERO_HOURS = Decimal("0.00")
@@ -195,13 +193,11 @@ def reopen_certification(request: HttpRequest, certification_id: int, payload: R
     )
 
 
-@router.post("/gitlab/sync", response={202: GitLabSyncOut})
+@router.post("/gitlab/sync", response={202: JobOut})
 def start_gitlab_sync(request: HttpRequest, payload: GitLabSyncIn) -> Any:
-    """Start a GitLab sync in the background; poll the task for its report."""
-    me = actor(request)
-    require_syncer(me)
-    result = gitlab_sync_task.enqueue(user_id=signed_in_user(request).pk, group=payload.group)
-    return 202, {"task_id": str(result.id), "status": str(result.status)}
+    """Start a GitLab sync in the background; follow it at /api/v1/jobs/{id}, whose result is
+    the sync's report."""
+    return 202, services.gitlab_sync_start(actor=actor(request), group=payload.group)
 
 
 @router.get("/engagements/{engagement_id}/hours", response=EngagementTimeOut)

@@ -18,8 +18,9 @@ from django.db.models import Sum
 
 from psa.core import audit, clock
 from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from psa.core.notifications import notify
 from psa.core.numbers import ZERO
-from psa.core.roles import Actor, Role
+from psa.core.roles import SYSTEM, Actor, Role
 from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
@@ -59,6 +60,7 @@ ERR_NOT_LOCKED = "{date} is not locked: change the entry itself"
 ERR_NEGATIVE = "the adjusted entry cannot go below 0 hours ({net} h)"
 ERR_NOT_APPROVED = "only an approved certification can be reopened"
 ERR_MAY_NOT_GENERATE = "managers, the head of PS and finance generate certifications"
+MSG_READY = "{quarter} timesheets are ready for you to certify: {count} of your team."
 ERR_ADJUST_ZERO = "an adjustment changes the hours: give a number other than 0"
 
 
@@ -171,6 +173,40 @@ def certification_generate(
             after={"total": total, "billable": billable, "capacity": capacity},
         )
     return cert
+
+
+def certifications_generate_due(*, today: dt.date | None = None) -> int:
+    """The end-of-quarter job: once a fiscal quarter is over, generate the certification of
+    every PSE employed in it, and tell each delivery manager how many of their reports wait
+    for them. Idempotent: people who already have one are left alone. Returns how many were
+    generated."""
+    today = today or clock.today()
+    ended = _quarter(_quarter(today).start - dt.timedelta(days=1))
+    have = set(
+        QuarterlyCertification.objects.filter(
+            fiscal_year=ended.year, quarter=ended.quarter
+        ).values_list("person_id", flat=True)
+    )
+    due = [
+        p
+        for p in people.person_list(role=Role.PSE, employed_during=(ended.start, ended.end))
+        if p.pk not in have
+    ]
+    waiting: dict[int, int] = {}
+    for person in due:
+        certification_generate(actor=SYSTEM, person=person, year=ended.year, quarter=ended.quarter)
+        if person.manager_id is not None:
+            waiting[person.manager_id] = waiting.get(person.manager_id, 0) + 1
+    for manager in people.person_list().filter(pk__in=waiting, user__isnull=False):
+        assert manager.user is not None  # noqa: S101 - filtered on it
+        count = waiting[manager.pk]
+        notify(
+            user=manager.user,
+            text=MSG_READY.format(count=count, quarter=ended.label),
+            url="/time/certifications/",
+            subject=f"PSA: {ended.label} timesheets to certify",
+        )
+    return len(due)
 
 
 def certification_decide(

@@ -23,6 +23,12 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000)
 
 
+class TeamReportsForm(forms.Form):
+    year = forms.IntegerField(required=False, min_value=1, max_value=9999)
+    quarter = forms.IntegerField(required=False, min_value=1, max_value=4)
+    manager_id = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+
+
 class ReportForm(forms.Form):
     person_id = forms.IntegerField(required=False, min_value=1, max_value=2**62)
     year = forms.IntegerField(required=False, min_value=1, max_value=9999)

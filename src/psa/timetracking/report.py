@@ -502,7 +502,7 @@ TEAM_SUMMARY = [
 ]
 
 
-def team_xlsx(reports: Sequence[HoursReport]) -> bytes:
+def team_xlsx(reports: Sequence[HoursReport], progress: Progress | None = None) -> bytes:
     """The team's quarter: "Summary" (a row per person, plus an hours column per major epic)
     and one long "Daily" sheet with the person's name and e-mail first."""
     book = Workbook(write_only=True)
@@ -533,7 +533,77 @@ def team_xlsx(reports: Sequence[HoursReport]) -> bytes:
             + [r.by_major_epic.get(m, ZERO) for m in major_names]
         )
     daily = _Sheet(book, "Daily", ["Person", "E-mail", *DAILY_COLUMNS], (28, 32, *DAILY_WIDTHS))
-    for r in reports:
+    for done, r in enumerate(reports, start=1):
         for row in r.rows:
             daily.append([r.person.name, r.person.email, *_daily_values(row)])
+        if progress is not None:
+            progress(done, len(reports))
     return _save(book)
+
+
+def file_stem(quarter: rules.FiscalQuarter) -> str:
+    return f"hours-FY{quarter.year % 100:02d}-Q{quarter.quarter}"
+
+
+def person_file_name(report: HoursReport) -> str:
+    """The person's workbook: the quarter and their e-mail, made safe for any file system."""
+    local = "".join(c if c.isalnum() or c in "._-" else "_" for c in report.person.email)
+    return f"{file_stem(report.quarter)}-{local}.xlsx"
+
+
+def team_file_stem(quarter: rules.FiscalQuarter, manager_id: int | None) -> str:
+    suffix = f"-manager-{manager_id}" if manager_id is not None else "-team"
+    return f"{file_stem(quarter)}{suffix}"
+
+
+StageProgress = Callable[[int, int, str], None]  # (done, total, stage)
+
+
+@dataclass(frozen=True)
+class TeamBundle:
+    data: bytes  # a ZIP
+    file_name: str
+    people: int
+    entries: int
+
+
+def team_bundle(
+    *,
+    actor: Actor,
+    quarter: rules.FiscalQuarter,
+    manager_id: int | None,
+    progress: StageProgress | None = None,
+) -> TeamBundle:
+    """Every quarterly report of a team in one ZIP: a workbook per person and the team
+    workbook. Progress runs over three passes of the people:
+    reading their time, writing their workbooks, writing the team workbook."""
+    import zipfile
+
+    access_team_report(actor=actor, manager_id=manager_id)
+    chosen = team_people(quarter=quarter, manager_id=manager_id)
+    n = len(chosen)
+    total = 3 * n or 1
+
+    def stage(offset: int, name: str) -> Progress:
+        def step(done: int, _of: int) -> None:
+            if progress is not None:
+                progress(offset + done, total, name)
+
+        return step
+
+    if progress is not None:
+        progress(0, total, "Reading time")
+    reports = team_reports(people=chosen, quarter=quarter, progress=stage(0, "Reading time"))
+    out = io.BytesIO()
+    stem = team_file_stem(quarter, manager_id)
+    # The workbooks are compressed already: storing them is as small and much faster.
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as bundle:
+        write = stage(n, "Writing each person's workbook")
+        for done, r in enumerate(reports, start=1):
+            bundle.writestr(person_file_name(r), report_xlsx(r))
+            write(done, n)
+        bundle.writestr(f"{stem}.xlsx", team_xlsx(reports, progress=stage(2 * n, "Team workbook")))
+    if progress is not None:
+        progress(total, total, "Done")
+    entries = sum(len(r.rows) for r in reports)
+    return TeamBundle(out.getvalue(), f"{stem}.zip", people=n, entries=entries)

@@ -1,4 +1,5 @@
-"""Hours reports: a person's fiscal quarter as JSON, XLSX or CSV; a team's as XLSX."""
+"""Hours reports: a person's fiscal quarter as JSON, XLSX or CSV; a team's as a background job
+that makes a ZIP of workbooks."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,8 +10,9 @@ from ninja import Field, Router, Schema
 
 from psa.core.api import actor
 from psa.core.errors import ValidationFailed
+from psa.core.jobs_api import JobOut
 from psa.people import selectors as people
-from psa.timetracking import report, rules
+from psa.timetracking import report, services
 
 router = Router(tags=["time"])
 
@@ -139,28 +141,24 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-def _file_stem(q: rules.FiscalQuarter) -> str:
-    return f"hours-FY{q.year % 100:02d}-Q{q.quarter}"
+class TeamReportsIn(Schema):
+    year: int | None = Field(None, description="Fiscal year, e.g. 2027 (default: current)")
+    quarter: int | None = Field(None, description="1-4 (default: the current quarter)")
+    manager_id: int | None = Field(None, description="Only this manager's reports")
 
 
-@router.get("/reports/team.xlsx", response={200: None})
-def team_report_xlsx(
-    request: HttpRequest,
-    year: int | None = None,
-    quarter: int | None = None,
-    manager_id: int | None = None,
-) -> HttpResponse:
-    """A team's hours reports for a fiscal quarter as one workbook: a summary row per person and
-    one Daily sheet with a Person column. The team is the manager's reports (everyone employed
-    in the quarter without manager_id)."""
-    q = report.report_quarter(year, quarter)
-    report.access_team_report(actor=actor(request), manager_id=manager_id)
-    if manager_id is not None:
-        people.person_get(person_id=manager_id)  # 404 for an unknown manager
-    chosen = report.team_people(quarter=q, manager_id=manager_id)
-    data = report.team_xlsx(report.team_reports(people=chosen, quarter=q))
-    suffix = f"-manager-{manager_id}" if manager_id is not None else "-team"
-    return _download(data, XLSX, f"{_file_stem(q)}{suffix}.xlsx")
+@router.post("/reports/team", response={202: JobOut})
+def start_team_reports(request: HttpRequest, payload: TeamReportsIn) -> Any:
+    """Every quarterly hours report of a team, made in the background: one ZIP with a workbook
+    per person and the team workbook (a summary row per person and one Daily sheet). Follow
+    the job at /api/v1/jobs/{id} and download its file when it is done. The team is the
+    manager's reports (everyone employed in the quarter without manager_id)."""
+    return 202, services.team_reports_start(
+        actor=actor(request),
+        year=payload.year,
+        quarter=payload.quarter,
+        manager_id=payload.manager_id,
+    )
 
 
 @router.get("/reports/{person_id}", response={200: HoursReportOut})
@@ -181,7 +179,7 @@ def hours_report(
         actor=actor(request), person=people.person_get(person_id=person_id)
     )
     result = report.hours_report(person=person, quarter=q)
-    stem = f"{_file_stem(q)}-person-{person.pk}"
+    stem = f"{report.file_stem(q)}-person-{person.pk}"
     if format == "xlsx":
         return _download(report.report_xlsx(result), XLSX, f"{stem}.xlsx")
     if format == "csv":

@@ -149,11 +149,6 @@ class GitLabSyncIn(Schema):
     group: str = Field("", description="Group path; default PSA_GITLAB_GROUP")
 
 
-class GitLabSyncOut(Schema):
-    task_id: str
-    status: str
-
-
 class WeekHoursOut(Schema):
     week_start: dt.date
     hours: Decimal

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from psa.core import audit, clock
+from psa.core import audit, clock, jobs
 from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from psa.core.models import Job
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
 from psa.engagements.models import Engagement
@@ -18,7 +19,8 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import certification, rollup, rules, selectors
+from psa.timetracking import certification, report, rollup, rules, selectors, tasks
+from psa.timetracking.gitlab_sync import require_syncer
 from psa.timetracking.models import Epic, Label, TimeEntry, Timer, Timesheet, WorkItem
 
 TIME_ADMINS = (Role.HEAD_OF_PS,)
@@ -327,3 +329,37 @@ def timesheet_submit(*, actor: Actor, person: Person, week: dt.date) -> Timeshee
             after={"week": monday, "hours": check.logged, "late": sheet.late},
         )
     return sheet
+
+
+# ------------------------------------------------------------------ background jobs
+
+
+def team_reports_start(
+    *, actor: Actor, year: int | None, quarter: int | None, manager_id: int | None
+) -> Job:
+    """Queue every quarterly report of a team (everyone, or one manager's reports) as a ZIP;
+    the quarter, the manager and the right to read them are checked now, before queuing."""
+    q = report.report_quarter(year, quarter)
+    report.access_team_report(actor=actor, manager_id=manager_id)
+    whose = "everyone"
+    if manager_id is not None:
+        whose = f"{people.person_get(person_id=manager_id).name}'s team"
+    return jobs.job_start(
+        actor=actor,
+        kind=tasks.TEAM_REPORTS,
+        title=f"Hours reports {q.label}, {whose}",
+        params={"year": q.year, "quarter": q.quarter, "manager_id": manager_id},
+        task=tasks.team_reports_task,
+    )
+
+
+def gitlab_sync_start(*, actor: Actor, group: str = "") -> Job:
+    """Queue a GitLab sync of a group (default: the configured one)."""
+    require_syncer(actor)
+    return jobs.job_start(
+        actor=actor,
+        kind=tasks.GITLAB_SYNC,
+        title=f"GitLab sync of {group or 'the configured group'}",
+        params={"group": group},
+        task=tasks.gitlab_sync_task,
+    )

@@ -1,35 +1,68 @@
-"""Background jobs for time tracking: take ids, call a service, return a JSON-able summary."""
+"""Background jobs for time tracking: each takes a job id, runs as the user who asked (their
+rights apply when it runs) and records its progress and outcome on the job (core.jobs)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from django_tasks import task
 
-from psa.core.errors import DomainError
+from psa.core import jobs
+from psa.core.models import Job
 from psa.integrations.gitlab import GitLabClient, gitlab_settings
 from psa.people.selectors import actor_for
+from psa.timetracking import report
 from psa.timetracking.certification import is_locked
 from psa.timetracking.gitlab_sync import gitlab_sync
 
+GITLAB_SYNC = "time.gitlab_sync"
+TEAM_REPORTS = "time.team_reports"
+ZIP = "application/zip"
+
 
 @task()
-def gitlab_sync_task(*, user_id: int, group: str = "") -> dict[str, Any]:
-    """Run a GitLab sync for the user who asked (their rights apply); approved quarters are
-    never changed (reported instead)."""
-    try:
-        actor = actor_for(User.objects.get(pk=user_id))
-        settings = gitlab_settings(require_group=not group)
-        with GitLabClient.from_settings(settings) as client:
-            report = gitlab_sync(
-                actor=actor, client=client, group=group or settings.group, is_locked=is_locked
-            )
-    except DomainError as exc:
-        return {"ok": False, "error": exc.message}
-    return {
-        "ok": True,
-        "group": report.group,
-        **report.counts(),
-        "reported": [f"{r.code}: {r.message}" for r in report.reported[:200]],
+def gitlab_sync_task(*, job_id: int) -> None:
+    """Run a GitLab sync; approved quarters are never changed (reported instead)."""
+    jobs.job_run(job_id, _gitlab_sync)
+
+
+def _gitlab_sync(job: Job, progress: jobs.Progress) -> jobs.JobOutput:
+    group = str(job.params.get("group") or "")
+    settings = gitlab_settings(require_group=not group)
+    with GitLabClient.from_settings(settings) as client:
+        outcome = gitlab_sync(
+            actor=actor_for(job.user),
+            client=client,
+            group=group or settings.group,
+            is_locked=is_locked,
+            progress=lambda stage, done, total: progress(done, total, stage),
+        )
+    result: dict[str, Any] = {
+        "group": outcome.group,
+        **outcome.counts(),
+        "reported": [f"{r.code}: {r.message}" for r in outcome.reported[:200]],
     }
+    return jobs.JobOutput(result=result)
+
+
+@task()
+def team_reports_task(*, job_id: int) -> None:
+    """Every quarterly hours report of a team as one ZIP (see report.team_bundle)."""
+    jobs.job_run(job_id, _team_reports)
+
+
+def _team_reports(job: Job, progress: jobs.Progress) -> jobs.JobOutput:
+    params = job.params
+    quarter = report.report_quarter(params["year"], params["quarter"])
+    bundle = report.team_bundle(
+        actor=actor_for(job.user),
+        quarter=quarter,
+        manager_id=params.get("manager_id"),
+        progress=progress,
+    )
+    return jobs.JobOutput(
+        result={"people": bundle.people, "entries": bundle.entries},
+        file=bundle.data,
+        file_name=bundle.file_name,
+        content_type=ZIP,
+    )

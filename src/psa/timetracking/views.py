@@ -30,7 +30,14 @@ from psa.core.views import error_status, page, refuse
 from psa.people import selectors as people
 from psa.people.models import Person
 from psa.timetracking import certification, report, rules, selectors, services
-from psa.timetracking.forms import DecideForm, ReasonForm, ReportForm, TimerStartForm, WeekForm
+from psa.timetracking.forms import (
+    DecideForm,
+    ReasonForm,
+    ReportForm,
+    TeamReportsForm,
+    TimerStartForm,
+    WeekForm,
+)
 from psa.timetracking.models import QuarterlyCertification, TimeEntry, WorkItem
 
 EDITABLE_SOURCES = (TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER)
@@ -478,12 +485,9 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
         choices = [me, *people.person_list(manager_id=me.pk)]
     else:
         choices = []
-    team_url = ""
-    if readers or (me is not None and len(choices) > 1):
-        manager = f"&manager_id={me.pk}" if me is not None and not readers else ""
-        team_url = (
-            f"/api/v1/time/reports/team.xlsx?year={quarter.year}&quarter={quarter.quarter}{manager}"
-        )
+    # Readers may export everyone; a manager, their own reports.
+    can_team = readers or (me is not None and len(choices) > 1)
+    team_manager = me.pk if me is not None and not readers else None
     links = {
         fmt: REPORT_URL.format(
             person_id=person.pk, year=quarter.year, quarter=quarter.quarter, fmt=fmt
@@ -501,13 +505,32 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
             "links": links,
             "error": error,
             "choices": choices if len(choices) > 1 else [],
-            "team_url": team_url,
+            "can_team": can_team,
+            "team_manager": team_manager,
             "prev_q": prev_q,
             "next_q": next_q,
             "by_week": [(iso, report.iso_week_label(iso), h) for iso, h in result.by_week.items()],
         },
         status=422 if error else 200,
     )
+
+
+@page
+@require_POST
+def team_reports_start(request: HttpRequest) -> HttpResponse:
+    """Queue the team's quarterly reports as a job and follow it on the job's page."""
+    form = TeamReportsForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+        return redirect("time_report")
+    try:
+        job = services.team_reports_start(actor=actor(request), **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("time_report")
+    return redirect("job_detail", job_id=job.pk)
 
 
 # ------------------------------------------------------------------ certifications
