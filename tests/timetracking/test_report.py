@@ -515,3 +515,26 @@ def test_bench_loader_inserts_entries_the_report_reads(
     stored = TimeEntry.objects.filter(person=people[0]).first()
     assert stored is not None
     assert stored.created_at.tzinfo is not None
+
+
+def test_the_team_bundle_reports_progress_in_three_passes(world: World) -> None:
+    seen: list[tuple[int, int, str]] = []
+    bundle = report.team_bundle(
+        people=[world.pse, world.other],
+        quarter=FY27_Q4,
+        stem="team",
+        progress=lambda d, t, s: seen.append((d, t, s)),
+    )
+    assert seen == [
+        (0, 6, "Reading time"),
+        (1, 6, "Reading time"),
+        (2, 6, "Reading time"),
+        (3, 6, "Writing each person's workbook"),
+        (4, 6, "Writing each person's workbook"),
+        (5, 6, "Team workbook"),
+        (6, 6, "Team workbook"),
+        (6, 6, "Done"),
+    ]
+    assert (bundle.people, bundle.entries, bundle.file_name) == (2, 7, "team.zip")
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as z:
+        assert "team.xlsx" in z.namelist()

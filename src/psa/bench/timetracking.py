@@ -370,45 +370,31 @@ def _engagement_totals(db: str, size: str) -> None:
 
 
 def _reports(db: str, people: Sequence[Any], quarter: Any) -> None:
-    """Every person's quarterly report as an XLSX workbook, then the team workbook."""
+    """Every person's quarterly report: what the team-reports job makes (a ZIP of a workbook
+    per person and the team workbook), with its progress bar."""
     import sys
 
     from psa.timetracking import report
 
-    def bar(done: int, total: int) -> None:
+    def bar(done: int, total: int, stage: str) -> None:
         filled = 30 * done // total
         end = "\n" if done == total else ""
-        text = f"  reports [{'#' * filled}{' ' * (30 - filled)}] {done}/{total}"
+        text = f"  [{'#' * filled}{' ' * (30 - filled)}] {done}/{total} {stage:<32}"
         print(f"\r{text}", end=end, file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
-    reports = report.team_reports(people=people, quarter=quarter)
-    size = 0
-    for i, r in enumerate(reports, start=1):
-        size += len(report.report_xlsx(r))
-        bar(i, len(reports))
+    bundle = report.team_bundle(people=people, quarter=quarter, stem="bench-team", progress=bar)
     seconds = time.perf_counter() - t0
-    rows = sum(len(r.rows) for r in reports)
-    note(f"  {len(reports)} workbooks, {rows:,} entries, {size / 1e6:.1f} MB")
+    note(
+        f"  {bundle.people} people, {bundle.entries:,} entries, {len(bundle.data) / 1e6:.1f} MB ZIP"
+    )
     emit(
         bench=BENCH,
-        metric=f"quarterly_reports_xlsx.{len(reports)}",
+        metric=f"quarterly_reports_xlsx.{bundle.people}",
         value=seconds,
         unit="s",
-        n=len(reports),
+        n=bundle.entries,
         target=60,
-        better="lower",
-        db=db,
-    )
-    t0 = time.perf_counter()
-    report.team_xlsx(reports)
-    emit(
-        bench=BENCH,
-        metric=f"team_xlsx.{len(reports)}",
-        value=time.perf_counter() - t0,
-        unit="s",
-        n=rows,
-        target=None,
         better="lower",
         db=db,
     )

@@ -567,20 +567,37 @@ class TeamBundle:
     entries: int
 
 
-def team_bundle(
+def team_bundle_for(
     *,
     actor: Actor,
     quarter: rules.FiscalQuarter,
     manager_id: int | None,
     progress: StageProgress | None = None,
 ) -> TeamBundle:
-    """Every quarterly report of a team in one ZIP: a workbook per person and the team
-    workbook. Progress runs over three passes of the people:
-    reading their time, writing their workbooks, writing the team workbook."""
+    """Every quarterly report of a team (the manager's reports, or everyone employed in the
+    quarter), if the actor may read them."""
+    access_team_report(actor=actor, manager_id=manager_id)
+    return team_bundle(
+        people=team_people(quarter=quarter, manager_id=manager_id),
+        quarter=quarter,
+        stem=team_file_stem(quarter, manager_id),
+        progress=progress,
+    )
+
+
+def team_bundle(
+    *,
+    people: Sequence[Person],
+    quarter: rules.FiscalQuarter,
+    stem: str,
+    progress: StageProgress | None = None,
+) -> TeamBundle:
+    """Every person's quarterly report in one ZIP: a workbook per person and the team
+    workbook (`stem`.xlsx). Progress runs over three passes of the people: reading their time,
+    writing their workbooks, writing the team workbook."""
     import zipfile
 
-    access_team_report(actor=actor, manager_id=manager_id)
-    chosen = team_people(quarter=quarter, manager_id=manager_id)
+    chosen = list(people)
     n = len(chosen)
     total = 3 * n or 1
 
@@ -595,7 +612,6 @@ def team_bundle(
         progress(0, total, "Reading time")
     reports = team_reports(people=chosen, quarter=quarter, progress=stage(0, "Reading time"))
     out = io.BytesIO()
-    stem = team_file_stem(quarter, manager_id)
     # The workbooks are compressed already: storing them is as small and much faster.
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as bundle:
         write = stage(n, "Writing each person's workbook")

@@ -54,7 +54,7 @@ def team_reports_task(*, job_id: int) -> None:
 def _team_reports(job: Job, progress: jobs.Progress) -> jobs.JobOutput:
     params = job.params
     quarter = report.report_quarter(params["year"], params["quarter"])
-    bundle = report.team_bundle(
+    bundle = report.team_bundle_for(
         actor=actor_for(job.user),
         quarter=quarter,
         manager_id=params.get("manager_id"),
