@@ -108,3 +108,36 @@ def test_screenshot_of_my_week(
     page.locator("table.week-grid tbody th").first.wait_for()
     page.screenshot(path=str(screenshot_dir / "my-week.png"), full_page=True)
     assert (screenshot_dir / "my-week.png").stat().st_size > 10_000
+
+
+def test_a_manager_prepares_every_report_of_the_team_and_follows_the_job(
+    browser_page: Any, transactional_db: None, frozen_clock: None
+) -> None:
+    from psa.core.models import Job
+
+    PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen", user__username="marcus")
+    pse = PersonFactory(roles=[Role.PSE], name="Alex Rivera")
+    WorkItemFactory(title="Write the runbook", author=pse)
+    page = browser_page
+    sign_in(page, "marcus", PASSWORD)
+    page.goto("/time/report/")
+    page.get_by_role("button", name="Prepare every report of the team").click()
+
+    # the job ran at once here (the tests' task backend): its page offers the ZIP
+    page.wait_for_url("**/jobs/*/")
+    job = Job.objects.get()
+    link = page.get_by_role("link", name=f"Download {job.file_name}")
+    link.wait_for()
+    assert job.file_name.endswith("-team.zip")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == job.file_name
+
+    # a job still running: the page polls and shows the download once it is done
+    Job.objects.filter(pk=job.pk).update(status="running", done=2, total=6, stage="Writing")
+    page.goto(f"/jobs/{job.pk}/")
+    page.get_by_text("Writing: 2 of 6").wait_for()
+    assert page.locator("#job-progress").get_attribute("value") == "33"
+    Job.objects.filter(pk=job.pk).update(status="done", done=6, finished_at=NOW)
+    page.get_by_role("link", name=f"Download {job.file_name}").wait_for(timeout=5_000)
+    assert page.locator("#job-progress").get_attribute("value") == "100"
