@@ -85,3 +85,14 @@ def _time_rollup_consistent(request: pytest.FixtureRequest) -> Any:
 
     problems = rollup.verify()
     assert not problems, "the time rollup drifted from the entries:\n" + "\n".join(problems[:10])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_cache() -> Any:
+    """Each test starts with no verified tokens cached (a token id can come back in the next
+    test's fresh database)."""
+    from psa.core import tokens
+
+    tokens.forget_verified()
+    yield
+    tokens.forget_verified()

@@ -188,3 +188,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PSA_LOG_LEVEL", "WARNING")},
 }
+
+# How long a worker process trusts an API token it has verified, without asking the database
+# again: a revocation reaches the other processes within this many seconds (0: never cache).
+PSA_TOKEN_CACHE_SECONDS = int(os.environ.get("PSA_TOKEN_CACHE_SECONDS", "10"))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -92,3 +93,65 @@ def test_api_tokens_endpoint_creates_lists_and_revokes(
     refused = bearer.get("/api/v1/people")
     assert refused.status_code == 401
     assert refused["Content-Type"] == "application/problem+json"
+
+
+# ------------------------------------------------------------------ the verified-token cache
+
+
+class Monotonic:
+    """A stand-in for time.monotonic that the test moves on."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_verified_token_needs_no_query_until_the_cache_lapses(
+    make_person: Callable[..., Person],
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Callable[..., Any],
+    settings: Any,
+) -> None:
+    settings.PSA_TOKEN_CACHE_SECONDS = 10
+    monotonic = Monotonic()
+    monkeypatch.setattr(tokens.time, "monotonic", monotonic)
+    person = make_person()
+    issued = tokens.token_create(actor=SYSTEM, user=person.user, name="script")
+    assert tokens.token_authenticate(issued.secret) == person.user
+    with django_assert_num_queries(0):
+        assert tokens.token_authenticate(issued.secret) == person.user
+
+    # revoked by another process (straight in the database): trusted until the cache lapses
+    ApiToken.objects.update(revoked_at=clock.now())
+    monotonic.now += 9.9
+    assert tokens.token_authenticate(issued.secret) == person.user
+    monotonic.now += 0.2
+    assert tokens.token_authenticate(issued.secret) is None
+    assert tokens.token_authenticate(issued.secret) is None  # and it stays refused
+
+
+def test_revoking_here_and_expiry_take_effect_at_once_despite_the_cache(
+    make_person: Callable[..., Person], settings: Any
+) -> None:
+    settings.PSA_TOKEN_CACHE_SECONDS = 3600
+    person = make_person()
+    with clock.frozen(NOW):
+        issued = tokens.token_create(actor=SYSTEM, user=person.user, name="t", days=1)
+        assert tokens.token_authenticate(issued.secret) == person.user
+    with clock.frozen(NOW + dt.timedelta(days=1, seconds=1)):
+        assert tokens.token_authenticate(issued.secret) is None  # expired while cached
+    other = tokens.token_create(actor=SYSTEM, user=person.user, name="u")
+    assert tokens.token_authenticate(other.secret) == person.user
+    tokens.token_revoke(actor=SYSTEM, token_id=other.token.pk)
+    assert tokens.token_authenticate(other.secret) is None
+
+
+def test_no_cache_when_it_is_turned_off(make_person: Callable[..., Person], settings: Any) -> None:
+    settings.PSA_TOKEN_CACHE_SECONDS = 0
+    person = make_person()
+    issued = tokens.token_create(actor=SYSTEM, user=person.user, name="t")
+    assert tokens.token_authenticate(issued.secret) == person.user
+    ApiToken.objects.update(revoked_at=clock.now())
+    assert tokens.token_authenticate(issued.secret) is None

@@ -144,7 +144,10 @@ class Page(PaginationBase):
     ) -> dict[str, Any]:
         count = queryset.count()
         start = (pagination.page - 1) * pagination.page_size
-        items = list(queryset[start : start + pagination.page_size])
+        # The page's ids first, then their rows: the ids come from the ordering's index alone,
+        # while OFFSET over the full query would join and sort every row before the page.
+        page_ids = queryset.values("pk")[start : start + pagination.page_size]
+        items = list(queryset.filter(pk__in=page_ids))
         if self.prepare is not None:
             items = self.prepare(items)
         pages = (count + pagination.page_size - 1) // pagination.page_size

@@ -78,7 +78,9 @@ class Milestone(models.Model):
     reached_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        ordering = ["engagement", "position"]
+        # By the id, not the relation: ordering by "engagement" would join the engagement
+        # table only to sort by its own ordering.
+        ordering = ["engagement_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["engagement", "position"], name="milestone_position")
         ]

@@ -53,12 +53,14 @@ def engagement_list(
 
 
 def engagement_get(*, engagement_id: int) -> Engagement:
-    engagement = (
+    # No first(): it would add the list's ORDER BY to a lookup by primary key.
+    found = list(
         Engagement.objects.select_related("customer", "owner")
         .prefetch_related("milestones")
         .filter(pk=engagement_id)
-        .first()
+        .order_by()[:1]
     )
+    engagement = found[0] if found else None
     if engagement is None:
         raise NotFound(f"engagement {engagement_id} does not exist", field="engagement_id")
     return engagement

@@ -26,7 +26,7 @@ MAX_CAPACITY_DAYS = 800
 @router.get("", response=list[PersonOut])
 @paginate(Page, prepare=selectors.with_labels)
 def list_people(request: HttpRequest, filters: Query[PersonFilter]) -> Any:
-    return selectors.person_list(**filters.dict())
+    return selectors.person_list(**filters.dict(), related=False)
 
 
 @router.post("", response={201: PersonOut})

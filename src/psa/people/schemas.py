@@ -74,10 +74,14 @@ class PersonOut(Schema):
 
     @staticmethod
     def resolve_username(obj: Person) -> str | None:
+        if hasattr(obj, "login_name"):  # set by selectors.with_labels
+            return obj.login_name
         return obj.user.get_username() if obj.user_id and obj.user else None
 
     @staticmethod
     def resolve_manager_name(obj: Person) -> str | None:
+        if hasattr(obj, "manager_name"):  # set by selectors.with_labels
+            return obj.manager_name
         return obj.manager.name if obj.manager_id and obj.manager else None
 
     @staticmethod
