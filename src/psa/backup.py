@@ -48,7 +48,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.duration import duration_iso_string
 
-from psa.core import clock
+from psa.core import clock, generations
 from psa.core.errors import Conflict, ValidationFailed
 
 Progress = Callable[[str], None]
@@ -423,6 +423,7 @@ def restore(path: Path, replace: bool = False, *, progress: Progress = _stderr) 
             _erase(list(targets.values()))
             total = _load(path, targets, progress)
             _reset_sequences(list(targets.values()))
+            generations.bump_all()  # rows were written without signals: drop cached reads
     except DatabaseError as exc:
         raise ValidationFailed(ERR_LOAD.format(detail=exc), field="file") from exc
     finally:

@@ -20,6 +20,7 @@ from psa.core.roles import SYSTEM, Actor, Role
 from psa.engagements import services as engagement_services
 from psa.engagements.models import Customer, Engagement, Kind, Milestone, Status
 from psa.engagements.rules import MilestoneSpec
+from psa.people import cache as people_cache
 from psa.people import services as people_services
 from psa.people.models import Person, PersonRole, Skill
 
@@ -932,6 +933,7 @@ def load_large(
             for i in range(people)
         ]
         created = Person.objects.bulk_create(batch, batch_size=1000)
+        people_cache.changed()  # bulk writes send no signals
         PersonRole.objects.bulk_create(
             [PersonRole(person=p, role=Role.PSE) for p in created], batch_size=2000
         )

@@ -242,3 +242,82 @@ def test_people_list_query_count_does_not_grow_with_the_page(
             assert client.get("/api/v1/people", {"page_size": 100}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# ------------------------------------------------------------------ the cached people list
+
+
+def names(client: Client, **query: Any) -> list[str]:
+    return [p["name"] for p in client.get("/api/v1/people", query).json()["items"]]
+
+
+def test_a_repeated_people_page_is_served_from_memory(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    viewer = make_person(Role.HEAD_OF_PS, name="Avery Head")
+    client = api_as(viewer)
+    first = client.get("/api/v1/people", {"page_size": 10})
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/api/v1/people", {"page_size": 10})
+    assert again.content == first.content
+    assert again["Content-Type"] == "application/json"
+    # who asks (their person and roles decide the cost rates shown) and the people
+    # generation; no count, no page
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) == 3, sql
+    assert not [q for q in sql if "COUNT(" in q.upper()]
+    assert first.json()["items"][0]["roles"] == ["head_of_ps"]
+
+
+def test_every_change_to_people_shows_in_the_next_list(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client], head: Person
+) -> None:
+    pse = make_person(Role.PSE, name="Blair Pse", manager=head)
+    client = api_as(head)
+    assert names(client) == ["Blair Pse", head.name]
+
+    # a change through the API
+    client.patch(f"/api/v1/people/{pse.pk}", {"name": "Blair Renamed"}, content_type=JSON)
+    assert names(client) == ["Blair Renamed", head.name]
+    # roles (written in bulk) and skills (a many-to-many)
+    changed = client.patch(
+        f"/api/v1/people/{pse.pk}",
+        {"roles": [Role.PSE, Role.PROJECT_COORDINATOR], "skills": ["Go"]},
+        content_type=JSON,
+    )
+    assert changed.status_code == 200, changed.content
+    row = client.get("/api/v1/people").json()["items"][0]
+    assert (row["roles"], row["skills"]) == (sorted([Role.PSE, Role.PROJECT_COORDINATOR]), ["Go"])
+    # a login renamed outside the services (the admin does this)
+    assert pse.user is not None
+    pse.user.username = "blair.new"
+    pse.user.save()
+    assert client.get("/api/v1/people").json()["items"][0]["username"] == "blair.new"
+    # a new person
+    make_person(Role.PSE, name="Aaron New")
+    assert names(client) == ["Aaron New", "Blair Renamed", head.name]
+
+
+def test_the_cached_list_keeps_each_viewers_cost_rates(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    from decimal import Decimal
+
+    subject = make_person(Role.PSE, name="Casey Subject", cost_rate=Decimal("95"))
+    finance = api_as(make_person(Role.FINANCE_PARTNER))
+    colleague = api_as(make_person(Role.PSE))
+
+    def rate(client: Client) -> Any:
+        items = client.get("/api/v1/people", {"search": "Casey"}).json()["items"]
+        return items[0]["cost_rate"]
+
+    assert (rate(finance), rate(colleague), rate(finance), rate(colleague)) == (
+        "95.00",
+        None,
+        "95.00",
+        None,
+    )
+    assert rate(api_as(subject)) == "95.00"

@@ -142,22 +142,32 @@ class Page(PaginationBase):
     def paginate_queryset(
         self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
-        count = queryset.count()
-        start = (pagination.page - 1) * pagination.page_size
-        # The page's ids first, then their rows: the ids come from the ordering's index alone,
-        # while OFFSET over the full query would join and sort every row before the page.
-        page_ids = queryset.values("pk")[start : start + pagination.page_size]
-        items = list(queryset.filter(pk__in=page_ids))
-        if self.prepare is not None:
-            items = self.prepare(items)
-        pages = (count + pagination.page_size - 1) // pagination.page_size
-        return {
-            "items": items,
-            "count": count,
-            "page": pagination.page,
-            "page_size": pagination.page_size,
-            "pages": pages,
-        }
+        return page_of(queryset, pagination.page, pagination.page_size, prepare=self.prepare)
+
+
+def page_of(
+    queryset: QuerySet[Any],
+    page: int,
+    page_size: int,
+    *,
+    prepare: Callable[[list[Any]], list[Any]] | None = None,
+) -> dict[str, Any]:
+    """One page of a list as the API returns it: items, count, page, page_size, pages."""
+    count = queryset.count()
+    start = (page - 1) * page_size
+    # The page's ids first, then their rows: the ids come from the ordering's index alone,
+    # while OFFSET over the full query would join and sort every row before the page.
+    page_ids = queryset.values("pk")[start : start + page_size]
+    items = list(queryset.filter(pk__in=page_ids))
+    if prepare is not None:
+        items = prepare(items)
+    return {
+        "items": items,
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "pages": (count + page_size - 1) // page_size,
+    }
 
 
 # ------------------------------------------------------------------ tokens and audit

@@ -116,3 +116,14 @@ class Job(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return 100 * self.done // self.total if self.total else 0
+
+
+class Generation(models.Model):
+    """A token for one kind of data that changes, in the same transaction, whenever that data
+    does: what was computed under one token stays right until the token changes."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"

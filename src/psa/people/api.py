@@ -1,18 +1,19 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
-from ninja.pagination import paginate
 
-from psa.core.api import Page, actor
+from psa.core.api import Page, actor, page_of
 from psa.core.errors import ValidationFailed
 from psa.people import rules, selectors, services
+from psa.people.cache import people_pages
 from psa.people.schemas import (
     CapacityOut,
     PersonFilter,
     PersonIn,
     PersonOut,
+    PersonPageOut,
     PersonPatch,
     TimeOffIn,
     TimeOffOut,
@@ -23,10 +24,30 @@ router = Router(tags=["people"])
 MAX_CAPACITY_DAYS = 800
 
 
-@router.get("", response=list[PersonOut])
-@paginate(Page, prepare=selectors.with_labels)
-def list_people(request: HttpRequest, filters: Query[PersonFilter]) -> Any:
-    return selectors.person_list(**filters.dict(), related=False)
+@router.get("", response=PersonPageOut)
+def list_people(
+    request: HttpRequest, filters: Query[PersonFilter], pagination: Query[Page.Input]
+) -> HttpResponse:
+    """People by name, a page at a time. Served from memory until people change (any person,
+    role, skill or login): the response is cached per login, as cost rates depend on who asks."""
+    me = actor(request)
+    key = (me.user_id, filters.model_dump_json(), pagination.page, pagination.page_size)
+
+    def build() -> bytes:
+        page = page_of(
+            selectors.person_list(**filters.dict(), related=False),
+            pagination.page,
+            pagination.page_size,
+            prepare=selectors.with_labels,
+        )
+        return (
+            PersonPageOut.model_validate(page, context={"request": request})
+            .model_dump_json(by_alias=True)
+            .encode()
+        )
+
+    body = people_pages.get_or_build(key, build)
+    return HttpResponse(body, content_type="application/json")
 
 
 @router.post("", response={201: PersonOut})

@@ -112,6 +112,14 @@ class PersonOut(Schema):
         return names if names is not None else sorted(r.role for r in obj.role_rows.all())
 
 
+class PersonPageOut(Schema):
+    items: list[PersonOut]
+    count: int
+    page: int
+    page_size: int
+    pages: int
+
+
 class PersonFilter(FilterSchema):
     search: str = ""
     role: str = ""

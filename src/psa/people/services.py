@@ -15,6 +15,7 @@ from psa.core import audit
 from psa.core.errors import FieldError, PermissionDenied, ValidationFailed
 from psa.core.numbers import CURRENCIES
 from psa.core.roles import Actor, Role
+from psa.people import cache as people_cache
 from psa.people import rules
 from psa.people.models import Person, PersonRole, Skill, TimeOff
 
@@ -165,6 +166,7 @@ def _set_roles(person: Person, roles: list[str]) -> None:
     PersonRole.objects.bulk_create(
         [PersonRole(person=person, role=r) for r in sorted(set(roles) - existing)]
     )
+    people_cache.changed()  # bulk_create sends no signal
 
 
 def _full_snapshot(person: Person) -> dict[str, Any]:
