@@ -8,6 +8,7 @@ one small query."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -44,18 +45,22 @@ class GenerationCache:
         self.name = name
         self.entries = entries
         self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()  # a threaded server shares one cache between threads
 
     def get_or_build(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
         full = (current(self.name), key)
-        found = self._items.get(full)
-        if found is not None:
-            self._items.move_to_end(full)
-            return found
+        with self._lock:
+            found = self._items.get(full)
+            if found is not None:
+                self._items.move_to_end(full)
+                return found
         value = build()
-        self._items[full] = value
-        if len(self._items) > self.entries:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[full] = value
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
         return value
 
     def clear(self) -> None:
-        self._items.clear()
+        with self._lock:
+            self._items.clear()
