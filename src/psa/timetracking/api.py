@@ -21,6 +21,9 @@ from psa.timetracking.schemas import (
     EntryIn,
     EntryOut,
     EntryPatch,
+    EpicIn,
+    EpicOut,
+    EpicPatch,
     EpicTreeOut,
     GitLabSyncIn,
     ReasonIn,
@@ -46,6 +49,38 @@ def list_epics(request: HttpRequest) -> Any:
         {"id": major.pk, "name": major.name, "categories": children}
         for major, children in selectors.epic_tree()
     ]
+
+
+@router.post("/epics", response={201: EpicOut})
+def create_epic(request: HttpRequest, payload: EpicIn) -> Any:
+    """Administrators: a major epic (no parent_id) or a category under one."""
+    parent = None
+    if payload.parent_id is not None:
+        parent = selectors.epic_get(epic_id=payload.parent_id, field="parent_id")
+    return 201, services.epic_create(
+        actor=actor(request),
+        name=payload.name,
+        parent=parent,
+        position=payload.position,
+        description=payload.description,
+    )
+
+
+@router.patch("/epics/{epic_id}", response=EpicOut)
+def update_epic(request: HttpRequest, epic_id: int, payload: EpicPatch) -> Any:
+    """Administrators: rename, reorder or describe an epic (it keeps its place in the tree)."""
+    return services.epic_update(
+        actor=actor(request),
+        epic=selectors.epic_get(epic_id=epic_id),
+        **payload.dict(exclude_unset=True),
+    )
+
+
+@router.delete("/epics/{epic_id}", response={204: None})
+def delete_epic(request: HttpRequest, epic_id: int) -> Any:
+    """Administrators: remove an epic with no categories and no work items (else 409)."""
+    services.epic_delete(actor=actor(request), epic=selectors.epic_get(epic_id=epic_id))
+    return 204, None
 
 
 @router.get("/work-items", response=list[WorkItemOut])

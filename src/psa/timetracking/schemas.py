@@ -12,6 +12,19 @@ class EpicOut(Schema):
     parent_id: int | None
 
 
+class EpicIn(Schema):
+    name: str
+    parent_id: int | None = Field(None, description="The major epic; none for a major epic")
+    position: int = Field(0, ge=0, le=1000)
+    description: str = Field("", max_length=300)
+
+
+class EpicPatch(Schema):
+    name: str | None = None
+    position: int | None = Field(None, ge=0, le=1000)
+    description: str | None = Field(None, max_length=300)
+
+
 class EpicTreeOut(Schema):
     id: int
     name: str

@@ -28,10 +28,10 @@ def epic_tree() -> list[tuple[Epic, list[Epic]]]:
     return [(m, [e for e in epics if e.parent_id == m.pk]) for m in majors]
 
 
-def epic_get(*, epic_id: int) -> Epic:
+def epic_get(*, epic_id: int, field: str = "epic_id") -> Epic:
     epic = Epic.objects.select_related("parent").filter(pk=epic_id).first()
     if epic is None:
-        raise NotFound(f"epic {epic_id} does not exist", field="epic_id")
+        raise NotFound(f"epic {epic_id} does not exist", field=field)
     return epic
 
 

@@ -28,6 +28,11 @@ TIME_ADMINS = (Role.HEAD_OF_PS,)
 ERR_NOT_YOUR_TIME = "you may only log your own time"
 ERR_MAJOR_EPIC = "attach the work item to a category under a major epic, not to the major epic"
 ERR_TITLE = "a work item needs a title"
+ERR_EPIC_ADMIN = "only an administrator changes the epic tree"
+ERR_EPIC_NAME = "an epic needs a name of 1 to 120 characters"
+ERR_EPIC_TAKEN = "{parent} already has an epic named {name!r}"
+ERR_EPIC_DEPTH = "categories sit under a major epic: {parent} is a category itself"
+ERR_EPIC_IN_USE = "{name} has {what}: move or remove them first"
 ERR_FUTURE = "{date} is after today: only planned PTO may be logged ahead"
 ERR_SUBMITTED_TWICE = "the week of {week} was already submitted on {at:%Y-%m-%d %H:%M} UTC"
 ERR_SHORT_WEEK = "{logged} h logged of the {required} h required; missing: {days}"
@@ -39,6 +44,93 @@ ERR_WEEK_FUTURE = "the week of {week} has not ended yet"
 def _require_own_time(actor: Actor, person: Person) -> None:
     if actor.person_id != person.pk and not actor.has_any(*TIME_ADMINS):
         raise PermissionDenied(ERR_NOT_YOUR_TIME, field="person_id")
+
+
+# ------------------------------------------------------------------ the epic tree
+
+
+def _epic_fields(
+    *, name: str, parent: Epic | None, exclude_id: int | None = None
+) -> tuple[str, list[FieldError]]:
+    errors = []
+    clean = name.strip()
+    if not 1 <= len(clean) <= 120:
+        errors.append(FieldError("name", ERR_EPIC_NAME))
+    if parent is not None and parent.parent_id is not None:
+        errors.append(FieldError("parent_id", ERR_EPIC_DEPTH.format(parent=parent.name)))
+    siblings = Epic.objects.filter(parent=parent, name__iexact=clean)
+    if exclude_id is not None:
+        siblings = siblings.exclude(pk=exclude_id)
+    if clean and siblings.exists():
+        where = parent.name if parent else "The tree"
+        errors.append(FieldError("name", ERR_EPIC_TAKEN.format(parent=where, name=clean)))
+    return clean, errors
+
+
+def epic_create(
+    *, actor: Actor, name: str, parent: Epic | None, position: int = 0, description: str = ""
+) -> Epic:
+    """A new major epic (no parent) or a category under one. Administrators only."""
+    if not actor.is_admin:
+        raise PermissionDenied(ERR_EPIC_ADMIN)
+    clean, errors = _epic_fields(name=name, parent=parent)
+    if errors:
+        raise ValidationFailed.collect(errors)
+    with transaction.atomic():
+        epic = Epic.objects.create(
+            name=clean, parent=parent, position=position, description=description.strip()
+        )
+        audit.record(actor=actor, action="epic.create", target=epic, after=audit.snapshot(epic))
+    return epic
+
+
+def epic_update(
+    *,
+    actor: Actor,
+    epic: Epic,
+    name: str | None = None,
+    position: int | None = None,
+    description: str | None = None,
+) -> Epic:
+    """Rename, reorder or describe an epic; it stays where it is in the tree, so the hours
+    already under it keep rolling up to the same major epic."""
+    if not actor.is_admin:
+        raise PermissionDenied(ERR_EPIC_ADMIN)
+    with transaction.atomic():
+        epic = Epic.objects.select_for_update().select_related("parent").get(pk=epic.pk)
+        before = audit.snapshot(epic)
+        if name is not None:
+            clean, errors = _epic_fields(name=name, parent=epic.parent, exclude_id=epic.pk)
+            if errors:
+                raise ValidationFailed.collect(errors)
+            epic.name = clean
+        if position is not None:
+            epic.position = position
+        if description is not None:
+            epic.description = description.strip()
+        epic.save()
+        audit.record(
+            actor=actor,
+            action="epic.update",
+            target=epic,
+            before=before,
+            after=audit.snapshot(epic),
+        )
+    return epic
+
+
+def epic_delete(*, actor: Actor, epic: Epic) -> None:
+    """Remove an epic nothing hangs on: no categories, no work items."""
+    if not actor.is_admin:
+        raise PermissionDenied(ERR_EPIC_ADMIN)
+    with transaction.atomic():
+        epic = Epic.objects.select_for_update().get(pk=epic.pk)
+        if Epic.objects.filter(parent=epic).exists():
+            raise Conflict(ERR_EPIC_IN_USE.format(name=epic.name, what="categories"))
+        if WorkItem.objects.filter(epic=epic).exists():
+            raise Conflict(ERR_EPIC_IN_USE.format(name=epic.name, what="work items"))
+        audit.record(actor=actor, action="epic.delete", target=epic, before=audit.snapshot(epic))
+        epic.delete()
 
 
 # ------------------------------------------------------------------ work items

@@ -1,0 +1,110 @@
+"""The epic tree is seeded, and administrators (only) edit it: add, rename, reorder, remove
+what nothing hangs on. Every refusal changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from psa.core.models import AuditEntry
+from psa.core.roles import Role
+from psa.people.models import Person
+from psa.timetracking.models import Epic
+from tests.timetracking.factories import WorkItemFactory, category
+
+pytestmark = pytest.mark.django_db
+JSON = "application/json"
+
+
+@pytest.fixture
+def admin(make_person: Callable[..., Person], api_as: Callable[[Person], Client]) -> Client:
+    person = make_person(Role.HEAD_OF_PS)
+    assert person.user is not None
+    person.user.is_superuser = True
+    person.user.save()
+    return api_as(person)
+
+
+def tree() -> list[tuple[str | None, str]]:
+    return sorted(Epic.objects.values_list("parent__name", "name"), key=str)
+
+
+def test_an_admin_adds_renames_reorders_and_removes_a_category(admin: Client) -> None:
+    internal = Epic.objects.get(name="PS Internal", parent=None)
+    body = {"name": " Conference talks ", "parent_id": internal.pk, "position": 9}
+    created = admin.post("/api/v1/time/epics", body, content_type=JSON)
+    assert created.status_code == 201, created.content
+    epic = created.json()
+    assert (epic["name"], epic["parent_id"]) == ("Conference talks", internal.pk)
+    changed = admin.patch(
+        f"/api/v1/time/epics/{epic['id']}",
+        {"name": "Conferences", "position": 1},
+        content_type=JSON,
+    )
+    assert changed.json()["name"] == "Conferences"
+    assert Epic.objects.get(pk=epic["id"]).position == 1
+    listed = admin.get("/api/v1/time/epics").json()
+    major = next(m for m in listed if m["id"] == internal.pk)
+    assert "Conferences" in [c["name"] for c in major["categories"]]
+    assert admin.delete(f"/api/v1/time/epics/{epic['id']}").status_code == 204
+    assert not Epic.objects.filter(pk=epic["id"]).exists()
+    actions = AuditEntry.objects.filter(target_id=str(epic["id"])).values_list("action", flat=True)
+    assert sorted(actions) == ["epic.create", "epic.delete", "epic.update"]
+
+
+def test_an_admin_adds_a_major_epic(admin: Client) -> None:
+    created = admin.post("/api/v1/time/epics", {"name": "Partner Programs"}, content_type=JSON)
+    assert created.status_code == 201
+    assert created.json()["parent_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"name": "  "}, "name", "1 to 120 characters"),
+        ({"name": "x" * 121}, "name", "1 to 120 characters"),
+        ({"name": "project work"}, "name", "already has an epic named"),  # case-insensitive
+        ({"name": "Deeper", "parent": "Knowledge Sharing"}, "parent_id", "is a category itself"),
+        ({"name": "Orphan", "parent_id": 999999}, "parent_id", "does not exist"),
+    ],
+)
+def test_bad_epics_are_refused_and_nothing_changes(
+    admin: Client, body: dict[str, Any], field: str, message: str
+) -> None:
+    if "parent" in body:
+        body = {"name": body["name"], "parent_id": category("PS Internal", body["parent"]).pk}
+    before = tree()
+    response = admin.post("/api/v1/time/epics", body, content_type=JSON)
+    assert response.status_code in (404, 422), response.content
+    error = response.json()["errors"][0]
+    assert (error["field"], message in error["message"]) == (field, True)
+    assert tree() == before
+
+
+def test_an_epic_in_use_is_not_removed(admin: Client) -> None:
+    used = category("PS Internal", "Knowledge Sharing")
+    WorkItemFactory(epic=used)
+    major = Epic.objects.get(name="PS Internal", parent=None)
+    for epic, what in ((used, "work items"), (major, "categories")):
+        response = admin.delete(f"/api/v1/time/epics/{epic.pk}")
+        assert response.status_code == 409
+        assert what in response.json()["detail"]
+    assert Epic.objects.filter(pk__in=[used.pk, major.pk]).count() == 2
+
+
+def test_only_an_admin_edits_the_tree(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    head = api_as(make_person(Role.HEAD_OF_PS))
+    before = tree()
+    internal = Epic.objects.get(name="PS Internal", parent=None)
+    body = {"name": "Mine", "parent_id": internal.pk}
+    assert head.post("/api/v1/time/epics", body, content_type=JSON).status_code == 403
+    sharing = category("PS Internal", "Knowledge Sharing")
+    url = f"/api/v1/time/epics/{sharing.pk}"
+    assert head.patch(url, {"name": "Renamed"}, content_type=JSON).status_code == 403
+    assert head.delete(url).status_code == 403
+    assert tree() == before
