@@ -108,3 +108,41 @@ def test_only_an_admin_edits_the_tree(
     assert head.patch(url, {"name": "Renamed"}, content_type=JSON).status_code == 403
     assert head.delete(url).status_code == 403
     assert tree() == before
+
+
+# ------------------------------------------------------------------ the page
+
+
+def test_the_epics_page_lets_an_admin_change_the_tree(
+    make_person: Callable[..., Person], client: Client
+) -> None:
+    person = make_person(Role.HEAD_OF_PS)
+    assert person.user is not None
+    client.force_login(person.user)
+    html = client.get("/time/epics/").content.decode()
+    assert "Knowledge Sharing" in html
+    assert "New category under PS Internal" not in html  # not an administrator
+
+    person.user.is_superuser = True
+    person.user.save()
+    internal = Epic.objects.get(name="PS Internal", parent=None)
+    WorkItemFactory(epic=category("PS Internal", "Knowledge Sharing"))
+    page = client.post(
+        "/time/epics/", {"action": "add", "parent_id": internal.pk, "name": "Podcasts"}, follow=True
+    ).content.decode()
+    assert "Added Podcasts." in page
+    podcasts = Epic.objects.get(name="Podcasts", parent=internal)
+    page = client.post(
+        "/time/epics/",
+        {"action": "rename", "epic_id": podcasts.pk, "name": "project work"},
+        follow=True,
+    ).content.decode()
+    assert "Renamed to project work." in page  # unique among siblings only
+    used = category("PS Internal", "Knowledge Sharing")
+    page = client.post(
+        "/time/epics/", {"action": "delete", "epic_id": used.pk}, follow=True
+    ).content.decode()
+    assert "Knowledge Sharing has work items: move or remove them first" in page
+    assert Epic.objects.filter(pk=used.pk).exists()
+    client.post("/time/epics/", {"action": "delete", "epic_id": podcasts.pk})
+    assert not Epic.objects.filter(pk=podcasts.pk).exists()

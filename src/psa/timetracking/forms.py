@@ -23,6 +23,15 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000)
 
 
+class EpicForm(forms.Form):
+    """One change to the epic tree: add (name, parent), rename (epic, name) or remove (epic)."""
+
+    action = forms.ChoiceField(choices=[("add", "add"), ("rename", "rename"), ("delete", "delete")])
+    epic_id = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    parent_id = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    name = forms.CharField(required=False, max_length=200)
+
+
 class TeamReportsForm(forms.Form):
     year = forms.IntegerField(required=False, min_value=1, max_value=9999)
     quarter = forms.IntegerField(required=False, min_value=1, max_value=4)

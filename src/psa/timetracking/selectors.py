@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from psa.core.errors import NotFound
 from psa.core.numbers import ZERO
@@ -26,6 +26,12 @@ def epic_tree() -> list[tuple[Epic, list[Epic]]]:
     epics = list(Epic.objects.order_by("position", "name"))
     majors = [e for e in epics if e.parent_id is None]
     return [(m, [e for e in epics if e.parent_id == m.pk]) for m in majors]
+
+
+def work_items_per_epic() -> dict[int, int]:
+    """How many work items each category holds (categories without any are absent)."""
+    rows = WorkItem.objects.values_list("epic_id").annotate(n=Count("id")).order_by()
+    return dict(rows)
 
 
 def epic_get(*, epic_id: int, field: str = "epic_id") -> Epic:

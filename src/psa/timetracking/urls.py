@@ -10,6 +10,7 @@ urlpatterns = [
     path("timer/discard/", views.timer_discard, name="time_timer_discard"),
     path("timesheets/", views.timesheets, name="time_timesheets"),
     path("report/", views.quarterly_report, name="time_report"),
+    path("epics/", views.epic_tree_page, name="time_epics"),
     path("report/team/", views.team_reports_start, name="time_team_reports"),
     path("certifications/", views.certification_queue, name="time_certifications"),
     path(

@@ -32,6 +32,7 @@ from psa.people.models import Person
 from psa.timetracking import certification, report, rules, selectors, services
 from psa.timetracking.forms import (
     DecideForm,
+    EpicForm,
     ReasonForm,
     ReportForm,
     TeamReportsForm,
@@ -531,6 +532,41 @@ def team_reports_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("time_report")
     return redirect("job_detail", job_id=job.pk)
+
+
+@page
+def epic_tree_page(request: HttpRequest) -> HttpResponse:
+    """The epic tree, with its work items counted; administrators change it here."""
+    me = actor(request)
+    if request.method == "POST":
+        form = EpicForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "That change could not be read; try again.")
+            return redirect("time_epics")
+        data = form.cleaned_data
+        try:
+            if data["action"] == "add":
+                parent_id = data["parent_id"]
+                parent = selectors.epic_get(epic_id=parent_id) if parent_id else None
+                epic = services.epic_create(actor=me, name=data["name"], parent=parent)
+                messages.success(request, f"Added {epic.name}.")
+            elif data["action"] == "rename":
+                epic = selectors.epic_get(epic_id=data["epic_id"] or 0)
+                epic = services.epic_update(actor=me, epic=epic, name=data["name"])
+                messages.success(request, f"Renamed to {epic.name}.")
+            else:
+                epic = selectors.epic_get(epic_id=data["epic_id"] or 0)
+                services.epic_delete(actor=me, epic=epic)
+                messages.success(request, f"Removed {epic.name}.")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("time_epics")
+    counts = selectors.work_items_per_epic()
+    tree = [
+        (major, [(c, counts.get(c.pk, 0)) for c in categories])
+        for major, categories in selectors.epic_tree()
+    ]
+    return render(request, "timetracking/epics.html", {"tree": tree, "can_edit": me.is_admin})
 
 
 # ------------------------------------------------------------------ certifications
