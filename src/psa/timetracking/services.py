@@ -97,7 +97,7 @@ def epic_update(
     if not actor.is_admin:
         raise PermissionDenied(ERR_EPIC_ADMIN)
     with transaction.atomic():
-        epic = Epic.objects.select_for_update().select_related("parent").get(pk=epic.pk)
+        epic = Epic.objects.select_for_update(of=("self",)).select_related("parent").get(pk=epic.pk)
         before = audit.snapshot(epic)
         if name is not None:
             clean, errors = _epic_fields(name=name, parent=epic.parent, exclude_id=epic.pk)
