@@ -10,9 +10,10 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from psa.core.errors import NotFound
+from psa.core.errors import NotFound, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.engagements.models import Engagement
+from psa.engagements.selectors import engagements_missing
 from psa.people.models import Person
 from psa.people.selectors import effective_weekly_hours
 from psa.scheduling.selectors import booking_days_for
@@ -275,6 +276,25 @@ def engagement_hours(*, engagement_ids: Iterable[int]) -> dict[int, Decimal]:
         )
         result.update({eid: _from_hundredths(total) for eid, total in rows})
     return result
+
+
+MAX_ENGAGEMENTS = 500
+ERR_ENGAGEMENT_IDS = f"give between 1 and {MAX_ENGAGEMENTS} engagement ids"
+ERR_UNKNOWN_ENGAGEMENTS = "no engagement has the id {ids}"
+
+
+def engagement_totals(*, engagement_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Hours of each asked engagement, by id, 0 where nothing is logged: between 1 and 500
+    engagements that must all exist (a 404 names the unknown ids)."""
+    ids = sorted(set(engagement_ids))
+    if not 1 <= len(ids) <= MAX_ENGAGEMENTS:
+        raise ValidationFailed(ERR_ENGAGEMENT_IDS, field="engagement_id")
+    missing = engagements_missing(engagement_ids=ids)
+    if missing:
+        unknown = ", ".join(map(str, missing))
+        raise NotFound(ERR_UNKNOWN_ENGAGEMENTS.format(ids=unknown), field="engagement_id")
+    totals = engagement_hours(engagement_ids=ids)
+    return {i: totals.get(i, ZERO) for i in ids}
 
 
 def engagement_weeks(*, engagement_id: int) -> list[tuple[dt.date, Decimal]]:
