@@ -141,3 +141,54 @@ def test_a_manager_prepares_every_report_of_the_team_and_follows_the_job(
     Job.objects.filter(pk=job.pk).update(status="done", done=6, finished_at=NOW)
     page.get_by_role("link", name=f"Download {job.file_name}").wait_for(timeout=5_000)
     assert page.locator("#job-progress").get_attribute("value") == "100"
+
+
+def test_an_admin_edits_the_epic_tree_and_sees_engagement_time_and_jobs(
+    browser_page: Any, transactional_db: None, frozen_clock: None, screenshot_dir: Path
+) -> None:
+    from tests.engagements.factories import EngagementFactory
+
+    admin = PersonFactory(roles=[Role.HEAD_OF_PS], name="Avery Admin", user__username="avery")
+    assert admin.user is not None
+    admin.user.is_superuser = True
+    admin.user.save()
+    engagement = EngagementFactory(name="Acme rollout", budget_hours=Decimal("10"))
+    item = WorkItemFactory(
+        title="Acme build", engagement=engagement, epic=Epic.objects.get(name="All project hours")
+    )
+    TimeEntry.objects.create(
+        person=admin,
+        work_item=item,
+        date=MON,
+        hours=Decimal("12.5"),
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    from psa.timetracking import rollup
+
+    rollup.rebuild()
+    page = browser_page
+    sign_in(page, "avery", PASSWORD)
+
+    # the epic tree: add a category, then rename it
+    page.goto("/time/epics/")
+    page.get_by_label("New category under PS Internal").fill("Podcasts")
+    page.get_by_label("New category under PS Internal").press("Enter")
+    page.get_by_text("Added Podcasts.").wait_for()
+    page.get_by_label("New name for Podcasts").fill("Conference talks")
+    page.get_by_label("New name for Podcasts").press("Enter")
+    page.get_by_text("Renamed to Conference talks.").wait_for()
+    assert Epic.objects.filter(name="Conference talks").exists()
+    page.screenshot(path=str(screenshot_dir / "epics.png"), full_page=True)
+
+    # the engagement's time against its budget, on its page and in the list
+    page.goto(f"/engagements/{engagement.pk}/")
+    assert page.locator("#time-logged").inner_text() == "12.50 h"
+    assert page.locator("dd.overrun").inner_text() == "-2.50 h"
+    page.screenshot(path=str(screenshot_dir / "engagement-time.png"), full_page=True)
+    page.goto("/engagements/")
+    page.get_by_role("cell", name="12.50 / 10 h").wait_for()
+
+    # the jobs list, from the header
+    page.get_by_role("link", name="Jobs").click()
+    page.get_by_text("No jobs yet.").wait_for()
