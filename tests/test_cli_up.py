@@ -38,6 +38,7 @@ def get(url: str, token: str = "") -> tuple[int, dict[str, object]]:
 def test_psa_up_serves_health_and_the_api_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "PSA_DATA_DIR": str(tmp_path)}
+    env.pop("PSA_SMTP_HOST", None)  # no SMTP server: e-mail goes to the outbox folder
     psa = [sys.executable, "-m", "psa.cli"]
     proc = subprocess.Popen(
         [*psa, "up", "--port", str(port), "--clock", "2026-11-23T08:00Z"],
@@ -80,6 +81,8 @@ def test_psa_up_serves_health_and_the_api_and_stops_on_ctrl_c(tmp_path: Path) ->
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert "sign in as admin / " in out
+    assert f"e-mail is written to {tmp_path / 'outbox'}" in out
+    assert "state=FAILED" not in out  # no task failed, the Monday reminders' e-mail included
     assert "Stopped." in out
 
 

@@ -96,6 +96,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"  database: {where}\n  sign in as {username} / {password}", flush=True)
     if demo.DEMO_PASSWORD_NOTE and not args.no_demo:
         print(f"  {demo.DEMO_PASSWORD_NOTE}", flush=True)
+    from django.conf import settings
+
+    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        print(f"  e-mail is written to {settings.EMAIL_FILE_PATH} (set PSA_SMTP_HOST to send it)")
     print("  Ctrl-C stops the web server and the worker.", flush=True)
     env = dict(os.environ)
     web = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments

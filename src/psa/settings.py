@@ -160,6 +160,11 @@ TASKS = {
 
 EMAIL_HOST = os.environ.get("PSA_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("PSA_SMTP_PORT", "1025"))
+# Development without an SMTP server: each e-mail is written as a file to <data dir>/outbox,
+# so a first `psa up` sends its reminders somewhere readable instead of failing.
+if not PRODUCTION and "PSA_SMTP_HOST" not in os.environ:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = os.environ.get("PSA_FROM_EMAIL", "psa@localhost")
 
 # Behind a reverse proxy (PSA_BEHIND_PROXY=1): trust its X-Forwarded-Proto for HTTPS and take
