@@ -195,14 +195,18 @@ def test_certification_chain_over_the_api(
     cid = made.json()["id"]
     problem(
         api_as(finance).post(
-            f"/api/v1/time/certifications/{cid}/decide", {"approve": True}, content_type=JSON
+            f"/api/v1/time/certifications/{cid}/decide",
+            {"step": "finance", "approve": True},
+            content_type=JSON,
         ),
         409,
-        "status",
+        "step",
     )
-    for who in (manager, head, finance):
+    for who, step in ((manager, "manager"), (head, "head"), (finance, "finance")):
         r = api_as(who).post(
-            f"/api/v1/time/certifications/{cid}/decide", {"approve": True}, content_type=JSON
+            f"/api/v1/time/certifications/{cid}/decide",
+            {"step": step, "approve": True},
+            content_type=JSON,
         )
         assert r.status_code == 200, r.content
     assert r.json()["status"] == "approved"

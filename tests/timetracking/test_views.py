@@ -377,13 +377,17 @@ def test_approve_and_reject(chain: dict[str, Any]) -> None:
     client = client_for(chain["manager"])
     cert = chain["generated"]
 
-    refused = client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "reject"})
+    refused = client.post(
+        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "reject"}
+    )
     assert refused.status_code == 422
     assert certification.ERR_REASON in refused.content.decode()
     cert.refresh_from_db()
     assert cert.status == "generated"
 
-    response = client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"})
+    response = client.post(
+        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "approve"}
+    )
     assert response.status_code == 302
     cert.refresh_from_db()
     assert cert.status == "manager_certified"
@@ -391,7 +395,7 @@ def test_approve_and_reject(chain: dict[str, Any]) -> None:
     head = client_for(chain["head"])
     response = head.post(
         f"/time/certifications/{cert.pk}/decide/",
-        {"decision": "reject", "reason": "Sales assistance is missing"},
+        {"step": "head", "decision": "reject", "reason": "Sales assistance is missing"},
     )
     assert response.status_code == 302
     cert.refresh_from_db()
@@ -408,7 +412,9 @@ def test_finance_approves_and_reopens(chain: dict[str, Any]) -> None:
     cert.save()
     client = client_for(chain["finance"])
 
-    client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"})
+    client.post(
+        f"/time/certifications/{cert.pk}/decide/", {"step": "finance", "decision": "approve"}
+    )
     cert.refresh_from_db()
     assert cert.status == "approved"
     assert cert.locked_at is not None
@@ -427,7 +433,9 @@ def test_a_pse_may_not_open_or_decide(chain: dict[str, Any]) -> None:
     cert = chain["others"]
 
     assert client.get("/time/certifications/").status_code == 403
-    response = client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"})
+    response = client.post(
+        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "approve"}
+    )
 
     assert response.status_code == 403
     cert.refresh_from_db()
@@ -437,7 +445,7 @@ def test_a_pse_may_not_open_or_decide(chain: dict[str, Any]) -> None:
 def test_a_manager_may_not_certify_someone_elses_report(chain: dict[str, Any]) -> None:
     cert = chain["others"]
     response = client_for(chain["manager"]).post(
-        f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"}
+        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "approve"}
     )
     assert response.status_code == 403
     cert.refresh_from_db()

@@ -115,7 +115,9 @@ def list_entries(request: HttpRequest, person_id: int, start: dt.date, end: dt.d
         raise ValidationFailed(
             f"end must be after start, at most {MAX_RANGE_DAYS} days", field="end"
         )
-    person = people.person_get(person_id=person_id)
+    person = selectors.access_time_of(
+        actor=actor(request), person=people.person_get(person_id=person_id)
+    )
     return list(selectors.entries_for(person=person, start=start, end=end))
 
 
@@ -164,7 +166,10 @@ def stop_timer(request: HttpRequest, person_id: int) -> Any:
 
 @router.get("/timesheets", response=list[TimesheetOut])
 def list_timesheets(request: HttpRequest, person_id: int) -> Any:
-    return selectors.timesheet_list(person=people.person_get(person_id=person_id))
+    person = selectors.access_time_of(
+        actor=actor(request), person=people.person_get(person_id=person_id)
+    )
+    return selectors.timesheet_list(person=person)
 
 
 @router.post("/timesheets", response={201: TimesheetOut})
@@ -191,7 +196,9 @@ def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
 def list_certifications(
     request: HttpRequest, status: str = "", person_id: int | None = None
 ) -> Any:
-    return certification.certifications_for(status=status, person_id=person_id)
+    return certification.certifications_for(
+        actor=actor(request), status=status, person_id=person_id
+    )
 
 
 @router.post("/certifications", response={201: CertificationOut})
@@ -206,9 +213,13 @@ def generate_certification(request: HttpRequest, payload: CertificationIn) -> An
 
 @router.post("/certifications/{certification_id}/decide", response=CertificationOut)
 def decide_certification(request: HttpRequest, certification_id: int, payload: DecisionIn) -> Any:
+    me = actor(request)
     return certification.certification_decide(
-        actor=actor(request),
-        certification=certification.certification_get(certification_id=certification_id),
+        actor=me,
+        certification=certification.access_certification(
+            actor=me, certification_id=certification_id
+        ),
+        step=payload.step,
         approve=payload.approve,
         reason=payload.reason,
     )
@@ -216,9 +227,12 @@ def decide_certification(request: HttpRequest, certification_id: int, payload: D
 
 @router.post("/certifications/{certification_id}/reopen", response=CertificationOut)
 def reopen_certification(request: HttpRequest, certification_id: int, payload: ReasonIn) -> Any:
+    me = actor(request)
     return certification.certification_reopen(
-        actor=actor(request),
-        certification=certification.certification_get(certification_id=certification_id),
+        actor=me,
+        certification=certification.access_certification(
+            actor=me, certification_id=certification_id
+        ),
         reason=payload.reason,
     )
 

@@ -15,6 +15,7 @@ class TimerStartForm(forms.Form):
 
 
 class DecideForm(forms.Form):
+    step = forms.ChoiceField(choices=[("manager", ""), ("head", ""), ("finance", "")])
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     reason = forms.CharField(required=False, max_length=2000)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -108,6 +109,9 @@ class CertificationIn(Schema):
 
 
 class DecisionIn(Schema):
+    step: Literal["manager", "head", "finance"] = Field(
+        description="The step you decide; 409 if the certification has moved on since."
+    )
     approve: bool
     reason: str = Field("", max_length=2000)
 
