@@ -21,19 +21,30 @@ from psa.core.errors import DomainError
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
 from psa.timetracking import certification as chain
-from psa.timetracking import services
-from psa.timetracking.models import CertificationStep, QuarterlyCertification, TimeEntry, Timer
+from psa.timetracking import epics, services
+from psa.timetracking.models import (
+    CertificationStep,
+    Epic,
+    QuarterlyCertification,
+    TimeEntry,
+    Timer,
+)
 from tests.timetracking.factories import WorkItemFactory
 
 pytestmark = [
-    # serialized_rollback: the seeded epic tree is back for each test (transactional tests flush)
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 D = Decimal
 DAY = dt.date(2026, 11, 16)  # FY27 Q4: 1 Nov 2026 - 31 Jan 2027
 NOW = dt.datetime(2026, 11, 18, 9, tzinfo=dt.UTC)
 AFTER_QUARTER = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _epic_tree(transactional_db: None) -> None:
+    # A transactional test before this one flushed the tree its migration seeds.
+    epics.seed(Epic)
 
 
 def run_together(calls: list[Callable[[], Any]], *, now: dt.datetime = NOW) -> list[str]:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 
-from psa.core import audit, clock
+from psa.core import audit, clock, numbers
 from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from psa.core.notifications import notify
 from psa.core.numbers import ZERO
@@ -360,7 +360,7 @@ def time_entry_adjust(
         raise PermissionDenied("you may only correct your own time", field="person_id")
     errors: list[FieldError] = []
     try:
-        delta = rules.parse_hours(hours)
+        delta = numbers.parse_hours(hours)
     except ValueError as exc:
         errors.append(FieldError("hours", str(exc)))
         delta = ZERO

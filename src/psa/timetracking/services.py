@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from psa.core import audit, clock, jobs
+from psa.core import audit, clock, jobs, numbers
 from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from psa.core.models import Job
 from psa.core.numbers import ZERO
@@ -217,7 +217,7 @@ def time_entry_create(
     """Log hours on a work item. Hours are numbers (two places); at most 24 a day."""
     _require_own_time(actor, person)
     try:
-        amount = rules.parse_hours(hours)
+        amount = numbers.parse_hours(hours)
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="hours") from exc
     with transaction.atomic():
@@ -268,7 +268,7 @@ def time_entry_update(
         certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         if hours is not None:
             try:
-                entry.hours = rules.parse_hours(hours)
+                entry.hours = numbers.parse_hours(hours)
             except ValueError as exc:
                 raise ValidationFailed(str(exc), field="hours") from exc
         if date is not None:

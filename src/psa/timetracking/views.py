@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from psa.core import clock
+from psa.core import clock, numbers
 from psa.core.api import actor
 from psa.core.errors import DomainError
 from psa.core.numbers import ZERO
@@ -173,7 +173,7 @@ def _save_cell(request: HttpRequest, person: Person, cell: Cell, raw: str) -> bo
     """Apply one typed cell through the services. Returns whether it changed anything."""
     text = raw.strip()
     try:
-        wanted = rules.parse_hours(text) if text else ZERO
+        wanted = numbers.parse_hours(text) if text else ZERO
     except ValueError:
         wanted = None  # the service says what is wrong with it
     if wanted is not None and wanted == cell.total:
