@@ -196,25 +196,27 @@ def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
 def list_certifications(
     request: HttpRequest, status: str = "", person_id: int | None = None
 ) -> Any:
-    return certification.certifications_for(
-        actor=actor(request), status=status, person_id=person_id
+    return certification.certification_views(
+        certification.certifications_for(actor=actor(request), status=status, person_id=person_id)
     )
 
 
 @router.post("/certifications", response={201: CertificationOut})
 def generate_certification(request: HttpRequest, payload: CertificationIn) -> Any:
-    return 201, certification.certification_generate(
-        actor=actor(request),
-        person=people.person_get(person_id=payload.person_id),
-        year=payload.year,
-        quarter=payload.quarter,
+    return 201, certification.certification_view(
+        certification.certification_generate(
+            actor=actor(request),
+            person=people.person_get(person_id=payload.person_id),
+            year=payload.year,
+            quarter=payload.quarter,
+        )
     )
 
 
 @router.post("/certifications/{certification_id}/decide", response=CertificationOut)
 def decide_certification(request: HttpRequest, certification_id: int, payload: DecisionIn) -> Any:
     me = actor(request)
-    return certification.certification_decide(
+    decided = certification.certification_decide(
         actor=me,
         certification=certification.access_certification(
             actor=me, certification_id=certification_id
@@ -222,19 +224,22 @@ def decide_certification(request: HttpRequest, certification_id: int, payload: D
         step=payload.step,
         approve=payload.approve,
         reason=payload.reason,
+        digest=payload.digest,
     )
+    return certification.certification_view(decided)
 
 
 @router.post("/certifications/{certification_id}/reopen", response=CertificationOut)
 def reopen_certification(request: HttpRequest, certification_id: int, payload: ReasonIn) -> Any:
     me = actor(request)
-    return certification.certification_reopen(
+    reopened = certification.certification_reopen(
         actor=me,
         certification=certification.access_certification(
             actor=me, certification_id=certification_id
         ),
         reason=payload.reason,
     )
+    return certification.certification_view(reopened)
 
 
 @router.post("/gitlab/sync", response={202: JobOut})

@@ -114,6 +114,11 @@ class DecisionIn(Schema):
     )
     approve: bool
     reason: str = Field("", max_length=2000)
+    digest: str | None = Field(
+        None,
+        max_length=64,
+        description="The digest of the figures you were shown (409 if they changed since)",
+    )
 
 
 class ReasonIn(Schema):
@@ -132,6 +137,16 @@ class CertificationStepOut(Schema):
     actor_name: str
     revision: int
     at: dt.datetime
+    total_hours: Decimal | None = Field(description="The figures an approval approved")
+    billable_hours: Decimal | None
+    capacity_hours: Decimal | None
+    digest: str
+
+
+class EntryChangesOut(Schema):
+    added: list[int]
+    changed: list[int]
+    removed: list[int]
 
 
 class CertificationOut(Schema):
@@ -142,20 +157,20 @@ class CertificationOut(Schema):
     start_date: dt.date
     end_date: dt.date
     status: str
-    total_hours: Decimal
+    total_hours: Decimal = Field(description="From the quarter's entries as they are now")
     billable_hours: Decimal
     capacity_hours: Decimal
     utilization: Decimal | None = Field(description="Billable / capacity, percent")
+    digest: str = Field(
+        description="Of the entries these figures come from: send it with an approval"
+    )
+    flags: list[str] = Field(description="No hours, far below capacity, weeks not submitted")
+    missing_weeks: list[dt.date] = Field(description="Mondays of the weeks never submitted")
+    changes: EntryChangesOut = Field(description="Entries changed since the last approval")
     revision: int
     locked_at: dt.datetime | None
     work_item_id: int | None
     steps: list[CertificationStepOut]
-
-    @staticmethod
-    def resolve_utilization(obj: object) -> Decimal | None:
-        from psa.timetracking.certification import utilization
-
-        return utilization(obj)  # type: ignore[arg-type]
 
     @staticmethod
     def resolve_steps(obj: object) -> list[object]:

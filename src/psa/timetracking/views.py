@@ -611,9 +611,10 @@ def _queue(request: HttpRequest, person: Person | None) -> list[dict[str, Any]]:
             "reopen": reopen,
             "step": step,
             "rows": [
-                {"cert": c, "utilization": certification.utilization(c), "links": _report_links(c)}
-                for c in rows
-                if c.person_id != own
+                {"cert": view, "links": _report_links(view.cert)}
+                for view in certification.certification_views(
+                    [c for c in rows if c.person_id != own]
+                )
             ],
         }
         for label, key, rows, reopen, step in found
@@ -647,9 +648,8 @@ def certification_detail(request: HttpRequest, certification_id: int) -> HttpRes
         request,
         "timetracking/certification.html",
         {
-            "cert": cert,
+            "cert": certification.certification_view(cert),
             "steps": certification.certification_steps(certification=cert),
-            "utilization": certification.utilization(cert),
             "links": _report_links(cert),
         },
     )
@@ -672,6 +672,7 @@ def certification_decide(request: HttpRequest, certification_id: int) -> HttpRes
             step=form.cleaned_data["step"],
             approve=approve,
             reason=form.cleaned_data["reason"],
+            digest=form.cleaned_data["digest"] or None,
         )
     except DomainError as exc:
         status = error_status(exc)
