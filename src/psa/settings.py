@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from psa import production
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("PSA_DATA_DIR", Path.cwd() / "psa-data")).resolve()
 PRODUCTION = os.environ.get("PSA_ENV", "development") == "production"
@@ -21,7 +23,7 @@ def _secret_key() -> str:
     if key := os.environ.get("PSA_SECRET_KEY"):
         return key
     if PRODUCTION:
-        raise ImproperlyConfigured("PSA_SECRET_KEY must be set in production")
+        return ""  # refused at the end, with every other reason production refuses
     # Development: one key per data folder, so sessions survive restarts.
     path = DATA_DIR / "secret_key"
     if path.exists():
@@ -180,8 +182,6 @@ CSRF_COOKIE_SECURE = PRODUCTION
 
 # The system clock: `psa up --clock` sets PSA_CLOCK; production refuses it.
 PSA_CLOCK = os.environ.get("PSA_CLOCK", "")
-if PSA_CLOCK and PRODUCTION:
-    raise ImproperlyConfigured("PSA_CLOCK (psa up --clock) is refused in production settings")
 
 # Fiscal year start month (February: FY21 = Feb 2020 - Jan 2021).
 PSA_FISCAL_YEAR_START_MONTH = int(os.environ.get("PSA_FISCAL_YEAR_START_MONTH", "2"))
@@ -197,3 +197,12 @@ LOGGING = {
 # How long a worker process trusts an API token it has verified, without asking the database
 # again: a revocation reaches the other processes within this many seconds (0: never cache).
 PSA_TOKEN_CACHE_SECONDS = int(os.environ.get("PSA_TOKEN_CACHE_SECONDS", "10"))
+
+# Production starts only when it is configured for it: every reason it is not, at once, so that
+# one restart after fixing them is enough (see psa.production).
+if PRODUCTION and (
+    refused := production.refusals(secret_key=SECRET_KEY, debug=DEBUG, clock=PSA_CLOCK)
+):
+    raise ImproperlyConfigured(
+        "production settings refused (PSA_ENV=production):\n" + "\n".join(f"- {r}" for r in refused)
+    )
