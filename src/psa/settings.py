@@ -203,6 +203,12 @@ LOGGING = {
 # again: a revocation reaches the other processes within this many seconds (0: never cache).
 PSA_TOKEN_CACHE_SECONDS = int(os.environ.get("PSA_TOKEN_CACHE_SECONDS", "10"))
 
+# A running job whose worker has not written its heartbeat for this long is marked failed (the
+# worker died with it). A live job beats every 30 s, so less than a minute would fail live jobs.
+PSA_JOB_STALE_SECONDS = int(os.environ.get("PSA_JOB_STALE_SECONDS", "300"))
+if PSA_JOB_STALE_SECONDS < 60:
+    raise ImproperlyConfigured("PSA_JOB_STALE_SECONDS must be at least 60 (jobs beat every 30 s)")
+
 # Production starts only when it is configured for it: every reason it is not, at once, so that
 # one restart after fixing them is enough (see psa.production).
 if PRODUCTION and (

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -36,11 +38,12 @@ def test_the_listener_sees_a_violation(browser_page: Any) -> None:
 
 def test_the_main_pages_keep_to_the_policy(browser_page: Any, transactional_db: None) -> None:
     from psa import demo
-    from psa.core import clock
+    from psa.core import clock, jobs
     from psa.core.models import Job
     from psa.engagements.models import Customer, Engagement
     from psa.people.models import Person
     from psa.scheduling.models import AssignmentRequest
+    from psa.timetracking.tasks import TEAM_REPORTS
 
     demo.load_small()
     page = browser_page
@@ -82,21 +85,34 @@ def test_the_main_pages_keep_to_the_policy(browser_page: Any, transactional_db: 
         visit(page, path)
     assert page.csp_violations == []
 
-    # a running job's page polls through htmx
+    # a running job's page polls through htmx ...
+    now = clock.now()
     job = Job.objects.create(
         user=Person.objects.get(name="Priya Raman").user,
-        kind="test",
-        title="A running job",
+        kind=TEAM_REPORTS,
+        title="Hours reports, everyone",
+        params={"year": None, "quarter": None, "manager_id": None},
+        task="psa.timetracking.tasks.team_reports_task",
         status="running",
         done=1,
         total=4,
         stage="Reading",
-        created_at=clock.now(),
+        created_at=now,
+        started_at=now,
+        heartbeat_at=now,
     )
     page.goto(f"/jobs/{job.pk}/")
     page.get_by_text("Reading: 1 of 4").wait_for()
     Job.objects.filter(pk=job.pk).update(done=3)
     page.get_by_text("Reading: 3 of 4").wait_for(timeout=5_000)
+    # ... and shows it failed once its worker stopped beating, with a Retry button
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=now - dt.timedelta(minutes=6))
+    page.get_by_text(jobs.ERR_WORKER_STOPPED).wait_for(timeout=5_000)
+    page.get_by_role("button", name="Retry").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    retry = Job.objects.get(retry_of=job)
+    assert page.url.endswith(f"/jobs/{retry.pk}/")
+    page.get_by_text(f"A retry of job {job.pk}.").wait_for()
 
 
 def test_the_api_docs_render_from_psa_alone(browser_page: Any, live_server: Any) -> None:
