@@ -338,6 +338,25 @@ def database_is_empty() -> bool:
     return not Person.objects.exists() and not get_user_model().objects.exists()
 
 
+def demo_login_left() -> str:
+    """A demo team member's username that still signs in with the published DEMO_PASSWORD
+    ("" when none does, or before the tables exist). Production refuses such a database."""
+    from django.contrib.auth.hashers import check_password
+    from django.db import connection
+
+    User = get_user_model()
+    if User._meta.db_table not in connection.introspection.table_names():
+        return ""
+    usernames = [member[1] for member in TEAM] + ["mia.kowalski"]  # the new hire, not in TEAM
+    # Only the demo's own usernames are hashed against it: a real database has none, so this
+    # costs one query, and a demo database stops at the first match.
+    logins = User.objects.filter(username__in=usernames, is_active=True)
+    for username, hashed in logins.values_list("username", "password"):
+        if check_password(DEMO_PASSWORD, hashed):
+            return str(username)
+    return ""
+
+
 def load_reference_data() -> None:
     """Data every installation needs: the epic tree (also seeded by its migration; this puts
     it back in a database emptied after migrating)."""

@@ -17,6 +17,7 @@ JOBS: dict[str, Callable[[], int]] = {
     "timesheet reminders sent": lambda: timesheet_reminders_send(now=clock.now()),
     "quarterly certifications generated": lambda: certifications_generate_due(today=clock.today()),
     "finished jobs purged": lambda: jobs.jobs_purge(now=clock.now()),
+    "jobs whose worker stopped marked failed": lambda: jobs.jobs_fail_stale(now=clock.now()),
 }
 
 

@@ -99,6 +99,14 @@ class Job(models.Model):
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written while it runs (with each progress report, and every HEARTBEAT_SECONDS): a running
+    # job whose heartbeat is older than PSA_JOB_STALE_SECONDS lost its worker (core.jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The task that runs it (its dotted path), so that a retry can queue it again.
+    task = models.CharField(max_length=200, blank=True)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
