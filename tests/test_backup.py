@@ -64,6 +64,15 @@ def _fast_passwords(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def audit_files(settings: Any, tmp_path: Path) -> dict[str, Path]:
+    """This test's own audit key and checkpoint file (restore writes a checkpoint)."""
+    settings.PSA_AUDIT_KEY = ""
+    settings.PSA_AUDIT_KEY_FILE = tmp_path / "audit.key"
+    settings.PSA_AUDIT_CHECKPOINTS = tmp_path / "audit-checkpoints.jsonl"
+    return {"key": tmp_path / "audit.key", "checkpoints": tmp_path / "audit-checkpoints.jsonl"}
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_the_database(settings: Any) -> None:
     # The default backend, so queued task results are a table to back up.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -277,6 +286,53 @@ def test_replace_erases_what_is_there_and_restores_the_backup(
     assert after.pop("core.generation") != filled["core.generation"]
     assert after == {k: v for k, v in filled.items() if k != "core.generation"}
     assert audit.verify_chain() == (len(filled["core.auditentry"]), [])
+
+
+def test_a_restore_of_an_older_backup_starts_the_audit_checkpoints_afresh(
+    filled: Contents, saved: Path, audit_files: dict[str, Path]
+) -> None:
+    # given: changes after the backup, and a checkpoint that has them
+    engagement_services.customer_create(actor=SYSTEM, name="Made After The Backup")
+    before_restore = audit.audit_checkpoint()
+    assert before_restore.count == len(filled["core.auditentry"]) + 1
+
+    # when: the older backup replaces the database
+    backup.restore(saved, replace=True, progress=lambda _: None)
+
+    # then: a signed "restore" checkpoint says so, and the log verifies against it
+    lines = audit_files["checkpoints"].read_text().splitlines()
+    marker = json.loads(lines[-1])
+    assert marker["kind"] == "restore"
+    assert marker["count"] == len(filled["core.auditentry"])
+    assert marker["note"].startswith(f"from {saved.name}, made ")
+    result = audit.audit_verify()
+    assert result.findings == []
+    assert result.notes[0] == audit.NOTE_RESTORE.format(at=marker["at"], note=marker["note"])
+    # without that checkpoint, the entry the restore dropped reads as deleted
+    audit_files["checkpoints"].write_text(lines[0] + "\n")
+    assert audit.audit_verify().findings == [
+        audit.ERR_TAIL.format(
+            at=before_restore.at,
+            count=before_restore.count,
+            head_id=before_restore.head_id,
+            end=max(row[0] for row in filled["core.auditentry"]),
+            now=len(filled["core.auditentry"]),
+        )
+    ]
+
+
+def test_backup_reminds_that_the_audit_key_is_not_in_the_file(
+    filled: Contents,
+    tmp_path: Path,
+    audit_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["backup", str(tmp_path / "b.psa")]) == 0
+
+    err = capsys.readouterr().err
+    assert backup.NOTE_AUDIT_KEY.format(where=audit_files["key"]) in err
+    with gzip.open(tmp_path / "b.psa") as f:
+        assert audit_files["key"].read_text().strip().encode() not in f.read()
 
 
 def _truncated(path: Path) -> Path:
@@ -565,7 +621,7 @@ def crafted(path: Path, table: str, field: str, value: Any) -> tuple[Path, Any]:
 
 @pytest.mark.slow
 def test_restore_into_a_fresh_database_needs_no_replace_and_gives_the_same_data(
-    filled: Contents, saved: Path, fresh_database: FreshDatabase
+    filled: Contents, saved: Path, fresh_database: FreshDatabase, audit_files: dict[str, Path]
 ) -> None:
     # given: a database that only migrations have touched (they seed the epic tree), and a
     # file with a valid checksum but an impossible date
@@ -595,8 +651,21 @@ def test_restore_into_a_fresh_database_needs_no_replace_and_gives_the_same_data(
         assert actual["rows"][label] == rows, label
     assert actual["figures"] == expected["figures"]
     assert len(expected["figures"]) > 1
+
+    # and: the audit log is keyed with a key the new data folder lacks: restore says so,
+    # verify refuses to call the log intact, and with the key copied over it verifies
+    assert backup.WARN_AUDIT_KEY.strip() in restored.stderr
+    fresh_key = Path(fresh_database.env["PSA_DATA_DIR"]) / "audit.key"
+    unkeyed = fresh_database.psa("audit", "verify")
+    assert unkeyed.returncode == 1
+    assert "there is no key here" in unkeyed.stdout
+    assert not fresh_key.exists()
+    fresh_key.write_bytes(audit_files["key"].read_bytes())
     verified = fresh_database.psa("audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    count = len(expected["rows"]["core.auditentry"])
+    assert f"audit chain intact: {count} entries" in verified.stdout
+    assert "checkpoint written" in verified.stdout
 
 
 @pytest.mark.slow

@@ -51,7 +51,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.duration import duration_iso_string
 
-from psa.core import clock, generations
+from psa.core import audit, clock, generations
 from psa.core.errors import Conflict, ValidationFailed
 
 Progress = Callable[[str], None]
@@ -98,6 +98,15 @@ ERR_COLUMN_MISSING = (
     "{field}: missing from the backup"
 )
 ERR_LOAD_TABLE = "table {table}: {detail}"
+WARN_AUDIT_KEY = (
+    "  the restored audit log is signed with a key this data folder lacks: copy audit.key from "
+    "the data folder the backup came from (or set PSA_AUDIT_KEY) before PSA writes again; "
+    "`psa audit verify` needs it too"
+)
+NOTE_AUDIT_KEY = (
+    "the audit key ({where}) is not in the backup, on purpose: keep a copy of it with your "
+    "backups, or the restored audit log cannot be verified or extended"
+)
 
 
 def _stderr(message: str) -> None:
@@ -509,7 +518,20 @@ def restore(path: Path, replace: bool = False, *, progress: Progress = _stderr) 
         raise ValidationFailed(ERR_LOAD.format(detail=detail), field="file") from exc
     finally:
         ContentType.objects.clear_cache()
+    # The log was replaced: the checkpoints of the one before would report its entries after
+    # the backup as deleted, so a signed "restore" checkpoint starts the comparison afresh.
+    note = f"from {path.name}, made {info.header.get('created_at')}"
+    if audit.checkpoint_after_restore(note=note) is None:
+        progress(WARN_AUDIT_KEY)
     return total
+
+
+def audit_key_note() -> str:
+    """Where the audit key lives, for `psa backup` to remind that the file does not hold it."""
+    from django.conf import settings
+
+    where = "PSA_AUDIT_KEY" if settings.PSA_AUDIT_KEY else str(settings.PSA_AUDIT_KEY_FILE)
+    return NOTE_AUDIT_KEY.format(where=where)
 
 
 def _erase(targets: list[type[models.Model]]) -> None:

@@ -197,3 +197,10 @@ LOGGING = {
 # How long a worker process trusts an API token it has verified, without asking the database
 # again: a revocation reaches the other processes within this many seconds (0: never cache).
 PSA_TOKEN_CACHE_SECONDS = int(os.environ.get("PSA_TOKEN_CACHE_SECONDS", "10"))
+
+# The audit log's HMAC key and its signed checkpoints (psa.core.audit). The key is kept out of
+# the database, and so out of backups: PSA_AUDIT_KEY, or a key generated into the data folder
+# (mode 0600) on first use. Several servers writing one database must share PSA_AUDIT_KEY.
+PSA_AUDIT_KEY = os.environ.get("PSA_AUDIT_KEY", "")
+PSA_AUDIT_KEY_FILE = DATA_DIR / "audit.key"
+PSA_AUDIT_CHECKPOINTS = DATA_DIR / "audit-checkpoints.jsonl"
