@@ -438,17 +438,37 @@ def test_a_tampered_checkpoint_is_detected(
     assert result.written is None
 
 
-def test_a_line_that_is_no_checkpoint_is_reported(audit_files: dict[str, Path]) -> None:
+@pytest.mark.parametrize(
+    ("line", "detail"),
+    [
+        ('{"head_id": 99}', "fields missing"),
+        ("not json", "Expecting value: line 1 column 1 (char 0)"),
+        (
+            '{"kind": "checkpoint", "head_id": "99", "head_hash": "", "count": 1, '
+            '"legacy_upto": 0, "at": "", "key_id": "", "sig": ""}',
+            "head_id, count and legacy_upto must be whole numbers",
+        ),
+        (
+            '{"kind": "checkpoint", "head_id": 99, "head_hash": "", "count": 1, '
+            '"legacy_upto": 0, "at": "", "key_id": "", "sig": 5}',
+            "kind, head_hash, at, key_id, note and sig must be text",
+        ),
+    ],
+    ids=["fields", "json", "number", "text"],
+)
+def test_a_line_that_is_no_checkpoint_is_reported(
+    audit_files: dict[str, Path], line: str, detail: str
+) -> None:
     make_entries("A")
     audit.audit_checkpoint()
     with audit_files["checkpoints"].open("a") as f:
-        f.write('{"head_id": 99}\n')
+        f.write(line + "\n")
 
     result = audit.audit_verify()
 
     assert result.findings == [
         audit.ERR_CHECKPOINT_UNREADABLE.format(
-            path=audit_files["checkpoints"], line=2, detail="fields missing"
+            path=audit_files["checkpoints"], line=2, detail=detail
         )
     ]
 
@@ -512,6 +532,29 @@ def test_the_periodic_checkpoint_refuses_a_forged_entry_after_the_last_checkpoin
 
     with pytest.raises(audit.AuditLogNotIntact, match=f"entry {forged.pk}: an unkeyed"):
         audit.audit_checkpoint_periodic()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_extend_one_keyed_chain_on_postgresql() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite serialises writers itself")
+
+    def write(prefix: str) -> None:
+        try:
+            for i in range(10):
+                services.customer_create(actor=SYSTEM, name=f"{prefix} {i}")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(write, ["A", "B", "C"]))
+
+    result = audit.audit_verify(write_checkpoint=True)
+    assert (result.count, result.broken, result.findings) == (30, [], [])
 
 
 def test_history_for_a_record_is_newest_first() -> None:

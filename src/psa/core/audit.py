@@ -400,8 +400,12 @@ def read_checkpoints(path: Path, key: bytes | None, *, required: bool = False) -
             if not isinstance(data, dict) or not set(data) >= _FIELDS:
                 raise ValueError("fields missing")
             checkpoint = Checkpoint(**data)
-            if not isinstance(checkpoint.head_id, int) or not isinstance(checkpoint.count, int):
-                raise ValueError("head_id and count must be numbers")
+            numbers = (checkpoint.head_id, checkpoint.count, checkpoint.legacy_upto)
+            texts = (checkpoint.kind, checkpoint.head_hash, checkpoint.at, checkpoint.key_id)
+            if not all(type(n) is int for n in numbers):
+                raise ValueError("head_id, count and legacy_upto must be whole numbers")
+            if not all(isinstance(t, str) for t in (*texts, checkpoint.note, checkpoint.sig)):
+                raise ValueError("kind, head_hash, at, key_id, note and sig must be text")
         except (ValueError, TypeError) as exc:
             result.findings.append(
                 ERR_CHECKPOINT_UNREADABLE.format(path=path, line=number, detail=exc)
