@@ -43,6 +43,7 @@ from typing import Any, Protocol
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.management import call_command
 from django.core.management.color import no_style
@@ -98,11 +99,7 @@ ERR_COLUMN_MISSING = (
     "{field}: missing from the backup"
 )
 ERR_LOAD_TABLE = "table {table}: {detail}"
-WARN_AUDIT_KEY = (
-    "  the restored audit log is signed with a key this data folder lacks: copy audit.key from "
-    "the data folder the backup came from (or set PSA_AUDIT_KEY) before PSA writes again; "
-    "`psa audit verify` needs it too"
-)
+WARN_AUDIT_KEY = "  restored, but no audit checkpoint could be signed for the restore: {detail}"
 NOTE_AUDIT_KEY = (
     "the audit key ({where}) is not in the backup, on purpose: keep a copy of it with your "
     "backups, or the restored audit log cannot be verified or extended"
@@ -520,9 +517,13 @@ def restore(path: Path, replace: bool = False, *, progress: Progress = _stderr) 
         ContentType.objects.clear_cache()
     # The log was replaced: the checkpoints of the one before would report its entries after
     # the backup as deleted, so a signed "restore" checkpoint starts the comparison afresh.
-    note = f"from {path.name}, made {info.header.get('created_at')}"
-    if audit.checkpoint_after_restore(note=note) is None:
-        progress(WARN_AUDIT_KEY)
+    # A missing key does not undo the restore: the data is in, and verify names the problem.
+    try:
+        audit.checkpoint_after_restore(
+            note=f"from {path.name}, made {info.header.get('created_at')}"
+        )
+    except ImproperlyConfigured as exc:
+        progress(WARN_AUDIT_KEY.format(detail=exc))
     return total
 
 

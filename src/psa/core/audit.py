@@ -716,14 +716,12 @@ def audit_checkpoint_periodic() -> int:
     return 1
 
 
-def checkpoint_after_restore(*, note: str) -> Checkpoint | None:
+def checkpoint_after_restore(*, note: str) -> Checkpoint:
     """After a restore replaced the log: sign its new head as a "restore" checkpoint, so that
-    the checkpoints of the log it replaced are no longer compared with it. Returns None when
-    there is no key to sign with (the restored entries are keyed with one that is elsewhere)."""
-    try:
-        audit_key()
-    except ImproperlyConfigured:
-        return None
+    the checkpoints of the log it replaced are no longer compared with it. Raises
+    ImproperlyConfigured when there is no key to sign with (the restored entries are keyed
+    with one that is elsewhere)."""
+    audit_key()
     head = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
     legacy_upto = (
         AuditEntry.objects.filter(key_version=LEGACY).aggregate(last=Max("id"))["last"] or 0
