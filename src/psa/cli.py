@@ -302,15 +302,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    """Check the audit log: every entry's HMAC and link, and the signed checkpoints (deleted
+    entries at the end, rewritten heads). An intact log gets a new checkpoint."""
     _data_dir(args)
     _setup_django()
-    from psa.core.audit import verify_chain
+    from django.core.exceptions import ImproperlyConfigured
 
-    count, broken = verify_chain()
-    if broken:
-        print(f"audit chain BROKEN at entries {broken[:20]} ({len(broken)} of {count})")
+    from psa.core.audit import audit_verify
+
+    try:
+        result = audit_verify(
+            extra_checkpoints=[Path(p) for p in args.checkpoints], write_checkpoint=True
+        )
+    except ImproperlyConfigured as exc:
+        print(f"psa audit verify: {exc}", file=sys.stderr)
+        return 2
+    if not result.intact:
+        n = len(result.findings)
+        print(f"audit chain BROKEN: {n} finding{'' if n == 1 else 's'} ({result.count} entries)")
+        for finding in result.findings:
+            print(f"  {finding}")
+        for note in result.notes:
+            print(f"  note: {note}")
         return 1
-    print(f"audit chain intact: {count} entries")
+    print(
+        f"audit chain intact: {result.count} entries, compared with "
+        f"{result.checkpoints} checkpoints"
+    )
+    if result.written is not None:
+        print(
+            f"  checkpoint written: head id {result.written.head_id}, "
+            f"{result.written.count} entries"
+        )
+    for note in result.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    """Verify the audit log and sign its head into <data dir>/audit-checkpoints.jsonl (and
+    --export FILE, a copy kept elsewhere)."""
+    _data_dir(args)
+    _setup_django()
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from psa.core.audit import AuditLogNotIntact, audit_checkpoint
+
+    try:
+        checkpoint = audit_checkpoint(export=Path(args.export) if args.export else None)
+    except ImproperlyConfigured as exc:
+        print(f"psa audit checkpoint: {exc}", file=sys.stderr)
+        return 2
+    except AuditLogNotIntact as exc:
+        print(f"psa audit checkpoint: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(checkpoint.line())
+    where = settings.PSA_AUDIT_CHECKPOINTS
+    also = f" and {args.export}" if args.export else ""
+    print(
+        f"checkpoint of {checkpoint.count} entries (head id {checkpoint.head_id}) "
+        f"appended to {where}{also}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -345,6 +399,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         print(f"psa backup: {exc.message}", file=sys.stderr)
         return 2
     print(f"wrote {count} rows to {args.file}", file=sys.stderr)
+    print(backup.audit_key_note(), file=sys.stderr)
     return 0
 
 
@@ -629,9 +684,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    verify = audit_sub.add_parser(
+        "verify", help="check the audit log's keyed hash chain and its signed checkpoints"
+    )
+    verify.add_argument(
+        "--checkpoints",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also compare with this checkpoint file (a copy made with checkpoint --export)",
+    )
     data_dir_arg(verify)
     verify.set_defaults(func=cmd_audit)
+    checkpoint = audit_sub.add_parser(
+        "checkpoint", help="verify the audit log and sign its head into the checkpoint file"
+    )
+    checkpoint.add_argument("--export", metavar="FILE", help="append the checkpoint here too")
+    data_dir_arg(checkpoint)
+    checkpoint.set_defaults(func=cmd_audit_checkpoint)
 
     backup = sub.add_parser("backup", help="write every table to a file")
     backup.add_argument("file")

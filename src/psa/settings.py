@@ -203,6 +203,13 @@ LOGGING = {
 # again: a revocation reaches the other processes within this many seconds (0: never cache).
 PSA_TOKEN_CACHE_SECONDS = int(os.environ.get("PSA_TOKEN_CACHE_SECONDS", "10"))
 
+# The audit log's HMAC key and its signed checkpoints (psa.core.audit). The key is kept out of
+# the database, and so out of backups: PSA_AUDIT_KEY, or a key generated into the data folder
+# (mode 0600) on first use. Several servers writing one database must share PSA_AUDIT_KEY.
+PSA_AUDIT_KEY = os.environ.get("PSA_AUDIT_KEY", "")
+PSA_AUDIT_KEY_FILE = DATA_DIR / "audit.key"
+PSA_AUDIT_CHECKPOINTS = DATA_DIR / "audit-checkpoints.jsonl"
+
 # A running job whose worker has not written its heartbeat for this long is marked failed (the
 # worker died with it). A live job beats every 30 s, so less than a minute would fail live jobs.
 PSA_JOB_STALE_SECONDS = int(os.environ.get("PSA_JOB_STALE_SECONDS", "300"))
