@@ -263,3 +263,21 @@ def certification_flags(
             )
         )
     return flags
+
+
+# ------------------------------------------------------------------ a week against its hours
+
+WEEK_SHORT, WEEK_COMPLETE, WEEK_OVER = "short", "complete", "over"
+
+
+def week_state(logged: Decimal, weekly_hours: Decimal) -> str:
+    """Short of the weekly hours, exactly them, or over them (which is worth a second look,
+    not a tick)."""
+    if logged < weekly_hours:
+        return WEEK_SHORT
+    return WEEK_OVER if logged > weekly_hours else WEEK_COMPLETE
+
+
+def hours_over(logged: Decimal, capacity: Decimal) -> Decimal:
+    """How far a day's logged hours go past its normal hours (0 when they do not)."""
+    return max(logged - capacity, ZERO)
