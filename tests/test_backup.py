@@ -687,7 +687,8 @@ def test_a_fresh_database_that_got_data_refuses_a_restore_without_replace(
     refused = fresh_database.psa("restore", str(saved))
 
     assert refused.returncode == 2
-    assert "already holds data (28 timetracking.epic)" in refused.stderr
+    # Renamed, SKO's epic and its standing work item are the database's own now.
+    assert "already holds data (28 timetracking.epic, 15 timetracking.workitem)" in refused.stderr
     assert "--replace" in refused.stderr
     assert fresh_database.read(with_figures=False) == before
 

@@ -457,8 +457,26 @@ def _epics_as_seeded(model: type[models.Model]) -> bool:
 # Tables that data migrations fill: while a table holds exactly what its migration put there,
 # it holds no data of anyone's, and a restore into that database replaces it without --replace.
 # A new data migration belongs here (the fresh-database restore test fails until it is).
+def _work_items_as_seeded(model: type[models.Model]) -> bool:
+    """True when the only work items are the categories' standing items as their migration
+    makes them: titled as their category, on no engagement, from no one and not from GitLab."""
+    rows = model._base_manager.values_list(
+        "title", "epic__name", "standing", "engagement_id", "author_id", "gitlab_id", "web_url"
+    )
+    return all(
+        standing
+        and title == category
+        and engagement is None
+        and author is None
+        and gitlab is None
+        and not url
+        for title, category, standing, engagement, author, gitlab, url in rows
+    )
+
+
 SEEDED_BY_MIGRATIONS: dict[str, Callable[[type[models.Model]], bool]] = {
     "timetracking.epic": _epics_as_seeded,
+    "timetracking.workitem": _work_items_as_seeded,
 }
 
 

@@ -39,6 +39,7 @@ D = Decimal
 DAY = dt.date(2026, 11, 16)  # FY27 Q4: 1 Nov 2026 - 31 Jan 2027
 NOW = dt.datetime(2026, 11, 18, 9, tzinfo=dt.UTC)
 AFTER_QUARTER = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)
+NO_SHEETS = "no timesheets in this test"  # weeks never submitted need a reason
 
 
 @pytest.fixture(autouse=True)
@@ -177,7 +178,7 @@ def test_ten_parallel_admin_approvals_decide_one_step(cert: QuarterlyCertificati
     outcomes = run_together(
         [
             lambda: chain.certification_decide(
-                actor=admin, certification=cert, step="manager", approve=True
+                actor=admin, certification=cert, step="manager", approve=True, reason=NO_SHEETS
             )
         ]
         * 10,
@@ -203,6 +204,7 @@ def test_two_chain_roles_approving_in_parallel_skip_no_step(
             certification=cert,
             step="manager",
             approve=True,
+            reason=NO_SHEETS,
         )
     head = actor_of(make_person(Role.HEAD_OF_PS))
     admin = Actor(user_id=None, username="root", is_admin=True)
@@ -210,7 +212,7 @@ def test_two_chain_roles_approving_in_parallel_skip_no_step(
     outcomes = run_together(
         [
             lambda who=who: chain.certification_decide(
-                actor=who, certification=cert, step="head", approve=True
+                actor=who, certification=cert, step="head", approve=True, reason=NO_SHEETS
             )
             for who in (head, admin)
         ],

@@ -3,16 +3,20 @@ what nothing hangs on. Every refusal changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from psa.core import clock
+from psa.core.errors import Conflict
 from psa.core.models import AuditEntry
-from psa.core.roles import Role
+from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking.models import Epic
+from psa.timetracking import services
+from psa.timetracking.models import Epic, WorkItem
 from tests.timetracking.factories import WorkItemFactory, category
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +150,102 @@ def test_the_epics_page_lets_an_admin_change_the_tree(
     assert Epic.objects.filter(pk=used.pk).exists()
     client.post("/time/epics/", {"action": "delete", "epic_id": podcasts.pk})
     assert not Epic.objects.filter(pk=podcasts.pk).exists()
+
+
+# ------------------------------------------------------------------ every category loggable
+
+HANDBOOK_STANDING = [
+    ("Global Company Meetings", "Commit"),
+    ("Global Company Meetings", "Contribute"),
+    ("Global Company Meetings", "SKO"),
+    ("Internal Assisted", "Mentoring"),
+    ("Internal Assisted", "Practice Development"),
+    ("Internal Assisted", "Product Development"),
+    ("Internal Assisted", "Sales Assistance"),
+    ("Internal Assisted", "Support Assistance"),
+    ("PS Internal", "General Administrative"),
+    ("PS Internal", "Knowledge Sharing"),
+    ("PS Internal", "Meetings/Staff Time"),
+    ("PS Internal", "Personal Enablement"),
+    ("PS Internal", "Travel Time"),
+    ("PTO/Holidays", "PS Team Holidays"),
+    ("PTO/Holidays", "PS Team PTO/Sick Days"),
+]
+
+
+def test_every_handbook_category_has_its_standing_work_item(db: None) -> None:
+    standing = sorted(
+        WorkItem.objects.filter(standing=True).values_list("epic__parent__name", "title")
+    )
+    assert standing == HANDBOOK_STANDING  # customer work and certifications have their own
+
+
+def test_a_new_category_gets_its_standing_item_and_takes_it_when_removed(db: None) -> None:
+    admin = Actor(user_id=None, username="root", is_admin=True)
+    parent = Epic.objects.get(name="Internal Assisted", parent=None)
+    podcasts = services.epic_create(actor=admin, name="Podcasts", parent=parent)
+    item = WorkItem.objects.get(epic=podcasts)
+    assert (item.title, item.standing, item.engagement_id) == ("Podcasts", True, None)
+
+    services.epic_delete(actor=admin, epic=podcasts)
+
+    assert not Epic.objects.filter(pk=podcasts.pk).exists()
+    assert not WorkItem.objects.filter(pk=item.pk).exists()
+
+
+def test_a_category_whose_standing_item_has_time_stays(make_person: Any) -> None:
+    admin = Actor(user_id=None, username="root", is_admin=True)
+    pse = make_person(Role.PSE)
+    podcasts = services.epic_create(
+        actor=admin, name="Podcasts", parent=Epic.objects.get(name="Internal Assisted")
+    )
+    item = WorkItem.objects.get(epic=podcasts)
+    with clock.frozen(dt.datetime(2026, 11, 18, 9, tzinfo=dt.UTC)):
+        services.time_entry_create(
+            actor=admin, person=pse, work_item=item, date=dt.date(2026, 11, 16), hours="1"
+        )
+    with pytest.raises(Conflict) as refused:
+        services.epic_delete(actor=admin, epic=podcasts)
+    assert refused.value.message == services.ERR_EPIC_IN_USE.format(
+        name="Podcasts", what="work items"
+    )
+    assert WorkItem.objects.filter(pk=item.pk).exists()
+
+
+def test_the_menu_offers_what_a_person_may_log_on_grouped_by_category_once_each(
+    make_person: Any,
+) -> None:
+    from psa.timetracking import selectors
+    from tests.engagements.factories import EngagementFactory
+
+    pse, other = make_person(Role.PSE), make_person(Role.PSE)
+    mine = WorkItemFactory(title="My runbook", author=pse)
+    mine.assignees.add(pse)  # authored and assigned: still once
+    theirs = WorkItemFactory(
+        title="Their certification", epic=category("PS Internal", "Time Tracking")
+    )
+    theirs.assignees.add(other)
+    active = WorkItemFactory(
+        title="Globex rollout",
+        engagement=EngagementFactory(status="active"),
+        epic=category("Project Work", "All project hours"),
+    )
+    WorkItemFactory(
+        title="Lost deal",
+        engagement=EngagementFactory(status="cancelled"),
+        epic=category("Project Work", "All project hours"),
+    )
+
+    groups = dict(selectors.loggable_work_items(person=pse))
+
+    offered = [i.title for items in groups.values() for i in items]
+    assert sorted(offered) == sorted(
+        [title for _, title in HANDBOOK_STANDING] + ["My runbook", "Globex rollout"]
+    )
+    assert groups["Project Work / All project hours"] == [active]
+    assert groups["PS Internal / Knowledge Sharing"][0].standing  # the category's own first
+    assert [i.title for i in groups["PS Internal / Knowledge Sharing"]] == [
+        "Knowledge Sharing",
+        "My runbook",
+    ]
+    assert list(groups)[0] == "Global Company Meetings / SKO"  # the tree's order

@@ -15,7 +15,7 @@ from psa.core.models import AuditEntry
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
 from psa.timetracking import selectors, services
-from psa.timetracking.models import Epic, TimeEntry, Timesheet
+from psa.timetracking.models import Epic, TimeEntry, Timesheet, WorkItem
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
 
@@ -265,7 +265,8 @@ def test_my_week_is_prefilled_from_confirmed_bookings_and_internal_time(
     assert [(s.date.day, s.hours, s.work_item, s.task_name) for s in suggestions] == [
         (7, D("6.00"), project, ""),
         (8, D("6.00"), project, ""),
-        (9, D("2.00"), None, "Mentoring"),
+        # Internal time named like a category goes on that category's standing work item.
+        (9, D("2.00"), WorkItem.objects.get(standing=True, epic__name="Mentoring"), "Mentoring"),
     ]  # the tentative booking is not time to log
     assert TimeEntry.objects.count() == 0
 

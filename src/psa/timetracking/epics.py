@@ -60,3 +60,13 @@ def seed(epic_model: Any) -> int:
             )
             created += made
     return created
+
+
+# Categories whose time goes on issues of their own rather than a standing one: customer work
+# is logged on the engagement's work items, certifications on each person's certification issue.
+NO_STANDING_ITEM_UNDER = frozenset({"Project Work"})
+NO_STANDING_ITEM = frozenset({("PS Internal", "Time Tracking")})
+
+
+def has_standing_item(major: str, category: str) -> bool:
+    return major not in NO_STANDING_ITEM_UNDER and (major, category) not in NO_STANDING_ITEM

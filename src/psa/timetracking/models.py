@@ -62,6 +62,8 @@ class WorkItem(models.Model):
     gitlab_id = models.BigIntegerField(null=True, blank=True, unique=True)
     web_url = models.URLField(blank=True)
     created_at = models.DateTimeField()
+    # The category's own issue (the handbook keeps one per category): anyone logs on it.
+    standing = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["title", "id"]

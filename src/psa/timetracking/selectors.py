@@ -22,6 +22,8 @@ from psa.timetracking import rules
 from psa.timetracking.models import Epic, TimeEntry, Timer, Timesheet, WorkItem, WorkItemWeek
 
 PTO_MAJOR = "PTO/Holidays"
+OPEN_ENGAGEMENT = ("booked", "active")
+LOGGABLE_LIMIT = 1000
 ERR_NO_ENTRY = "time entry {id} does not exist"
 
 # ------------------------------------------------------------------ who may read time
@@ -121,6 +123,32 @@ def work_item_list(
             | Q(pk__in=logged.values("work_item_id"))
         )
     return qs.order_by("title", "id")
+
+
+def loggable_work_items(*, person: Person) -> list[tuple[str, list[WorkItem]]]:
+    """What a person may log time on, grouped by "major epic / category" in the tree's order:
+    every category's standing item, the items they author, are assigned to or logged on, and
+    the work items of engagements that are booked or active. Never another person's
+    certification issue; each item once."""
+    assigned = WorkItem.assignees.through.objects.filter(person_id=person.pk)
+    logged = TimeEntry.objects.filter(person_id=person.pk)
+    mine = (
+        Q(author_id=person.pk)
+        | Q(pk__in=assigned.values("workitem_id"))
+        | Q(pk__in=logged.values("work_item_id"))
+    )
+    open_engagement = Q(engagement__status__in=OPEN_ENGAGEMENT)
+    items = (
+        WorkItem.objects.filter(Q(standing=True) | mine | open_engagement)
+        .select_related("epic", "epic__parent")
+        .order_by("epic__parent__position", "epic__position", "-standing", "title", "id")
+    )
+    groups: dict[str, list[WorkItem]] = {}
+    for item in items[:LOGGABLE_LIMIT]:
+        epic = item.epic
+        path = f"{epic.parent.name} / {epic.name}" if epic.parent is not None else epic.name
+        groups.setdefault(path, []).append(item)
+    return list(groups.items())
 
 
 def entry_get(*, entry_id: int) -> TimeEntry:

@@ -19,7 +19,7 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import certification, report, rollup, rules, selectors, tasks
+from psa.timetracking import certification, epics, report, rollup, rules, selectors, tasks
 from psa.timetracking.gitlab_sync import require_syncer
 from psa.timetracking.models import Epic, Label, TimeEntry, Timer, Timesheet, WorkItem
 
@@ -81,6 +81,13 @@ def epic_create(
             name=clean, parent=parent, position=position, description=description.strip()
         )
         audit.record(actor=actor, action="epic.create", target=epic, after=audit.snapshot(epic))
+        if parent is not None and epics.has_standing_item(parent.name, clean):
+            item = WorkItem.objects.create(
+                title=clean, epic=epic, standing=True, created_at=clock.now()
+            )
+            audit.record(
+                actor=actor, action="work_item.create", target=item, after=audit.snapshot(item)
+            )
     return epic
 
 
@@ -120,15 +127,25 @@ def epic_update(
 
 
 def epic_delete(*, actor: Actor, epic: Epic) -> None:
-    """Remove an epic nothing hangs on: no categories, no work items."""
+    """Remove an epic nothing hangs on: no categories, no work items but its own standing one
+    with no time on it (which goes with it)."""
     if not actor.is_admin:
         raise PermissionDenied(ERR_EPIC_ADMIN)
     with transaction.atomic():
         epic = Epic.objects.select_for_update().get(pk=epic.pk)
         if Epic.objects.filter(parent=epic).exists():
             raise Conflict(ERR_EPIC_IN_USE.format(name=epic.name, what="categories"))
-        if WorkItem.objects.filter(epic=epic).exists():
+        items = WorkItem.objects.filter(epic=epic)
+        unused_standing = items.filter(standing=True).exclude(
+            pk__in=TimeEntry.objects.values("work_item_id")
+        )
+        if items.exclude(pk__in=unused_standing.values("pk")).exists():
             raise Conflict(ERR_EPIC_IN_USE.format(name=epic.name, what="work items"))
+        for item in unused_standing:
+            audit.record(
+                actor=actor, action="work_item.delete", target=item, before=audit.snapshot(item)
+            )
+        unused_standing.delete()
         audit.record(actor=actor, action="epic.delete", target=epic, before=audit.snapshot(epic))
         epic.delete()
 

@@ -201,13 +201,7 @@ def _save_cell(request: HttpRequest, person: Person, cell: Cell, raw: str) -> bo
 
 
 def _item_options(person: Person) -> dict[str, Any]:
-    mine = list(selectors.work_item_list(person_id=person.pk)[:ALL_ITEMS_LIMIT])
-    groups: dict[str, list[WorkItem]] = defaultdict(list)
-    for item in selectors.work_item_list()[:ALL_ITEMS_LIMIT]:
-        epic = item.epic
-        path = f"{epic.parent.name} / {epic.name}" if epic.parent_id and epic.parent else epic.name
-        groups[path].append(item)
-    return {"mine": mine, "groups": sorted(groups.items())}
+    return {"groups": selectors.loggable_work_items(person=person)}
 
 
 def _render_week(
