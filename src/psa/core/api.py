@@ -2,14 +2,17 @@
 and the token and audit endpoints."""
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, Router, Schema
+from django.urls import URLPattern, URLResolver
+from django.views.decorators.csrf import csrf_exempt
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
@@ -18,6 +21,7 @@ from ninja.security import HttpBearer
 from psa.core import audit, tokens
 from psa.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from psa.core.roles import Actor
+from psa.core.schemas import WRITE, In, Line, Search, answers
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -115,13 +119,76 @@ def install_error_handlers(api: Any) -> None:
         return problem(500, "Internal error", "an unexpected error happened; it has been logged")
 
 
+ERR_UNKNOWN_PATH = "no API operation at {path}: see /api/v1/docs"
+ERR_METHOD = "{method} is not allowed here; allowed: {allowed}"
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Unknown paths under /api/: problem+json like every other API error."""
+    return problem(404, "Not found", ERR_UNKNOWN_PATH.format(path=request.path))
+
+
+def problem_405(urls: tuple[list[Any], str, str]) -> tuple[list[Any], str, str]:
+    """The API's URL patterns with ninja's plain-text 405 turned into problem+json (the Allow
+    header is kept)."""
+    patterns, app_name, namespace = urls
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 405 and response.get("Content-Type") != PROBLEM_JSON:
+                allowed = response.get("Allow", "")
+                answer = problem(
+                    405,
+                    "Method not allowed",
+                    ERR_METHOD.format(method=request.method, allowed=allowed),
+                )
+                answer["Allow"] = allowed
+                return answer
+            return response
+
+        return wrapped
+
+    def rewrap(pattern: Any) -> Any:
+        if isinstance(pattern, URLPattern):
+            return URLPattern(
+                pattern.pattern, wrap(pattern.callback), pattern.default_args, pattern.name
+            )
+        if isinstance(pattern, URLResolver):
+            pattern.url_patterns[:] = [rewrap(p) for p in pattern.url_patterns]
+        return pattern
+
+    return [rewrap(p) for p in patterns], app_name, namespace
+
+
+class PsaAPI(NinjaAPI):
+    """The NinjaAPI whose published schema says what error answers are: problem+json."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        answer["content"] = {PROBLEM_JSON: content["application/json"]}
+        return schema
+
+
 # ------------------------------------------------------------------ pagination
+
+
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 500
 
 
 class Page(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1)
-        page_size: int = Field(50, ge=1, le=500)
+        # Bounded so that OFFSET (page - 1) * page_size stays far inside a 64-bit integer.
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
     class Output(Schema):
         items: list[Any]
@@ -176,9 +243,9 @@ tokens_router = Router(tags=["tokens"])
 audit_router = Router(tags=["audit"])
 
 
-class TokenIn(Schema):
-    name: str
-    days: int | None = None
+class TokenIn(In):
+    name: Annotated[str, Line(100, min_length=1)]
+    days: int | None = Field(None, ge=1, le=tokens.MAX_TOKEN_DAYS, description="Default 90")
 
 
 class TokenOut(Schema):
@@ -195,12 +262,12 @@ class NewTokenOut(TokenOut):
     token: str = Field(description="The token itself. Shown only in this response.")
 
 
-@tokens_router.get("", response=list[TokenOut])
+@tokens_router.get("", response=answers({200: list[TokenOut]}))
 def list_tokens(request: HttpRequest) -> Any:
     return tokens.tokens_for(actor=actor(request))
 
 
-@tokens_router.post("", response={201: NewTokenOut})
+@tokens_router.post("", response=answers({201: NewTokenOut}, *WRITE))
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     issued = tokens.token_create(
         actor=actor(request), user=signed_in_user(request), name=payload.name, days=payload.days
@@ -209,7 +276,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     return 201, {**out, "token": issued.secret}
 
 
-@tokens_router.delete("/{token_id}", response={204: None})
+@tokens_router.delete("/{token_id}", response=answers({204: None}, *WRITE, 404))
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
     tokens.token_revoke(actor=actor(request), token_id=token_id)
     return 204, None
@@ -229,12 +296,12 @@ class AuditOut(Schema):
     hash: str
 
 
-@audit_router.get("", response=list[AuditOut])
+@audit_router.get("", response=answers({200: list[AuditOut]}, 403))
 def list_audit(
     request: HttpRequest,
-    target_type: str = "",
-    target_id: str = "",
-    action: str = "",
+    target_type: Search = "",
+    target_id: Search = "",
+    action: Search = "",
     limit: int = 100,
 ) -> Any:
     if not 1 <= limit <= 1000:

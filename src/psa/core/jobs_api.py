@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 
 from psa.core import jobs
 from psa.core.api import actor
+from psa.core.schemas import answers
 
 router = Router(tags=["jobs"])
 
@@ -38,18 +39,18 @@ class JobOut(Schema):
         return None
 
 
-@router.get("", response=list[JobOut])
+@router.get("", response=answers({200: list[JobOut]}))
 def list_jobs(request: HttpRequest) -> Any:
     """Your jobs, newest first (the last 50)."""
     return jobs.jobs_for(actor=actor(request))
 
 
-@router.get("/{job_id}", response=JobOut)
+@router.get("/{job_id}", response=answers({200: JobOut}, 404))
 def get_job(request: HttpRequest, job_id: int) -> Any:
     return jobs.job_get(actor=actor(request), job_id=job_id)
 
 
-@router.get("/{job_id}/file", response={200: None})
+@router.get("/{job_id}/file", response=answers({200: None}, 404, 409))
 def job_file(request: HttpRequest, job_id: int) -> HttpResponse:
     """The file a finished job produced (409 while it runs or when it failed)."""
     content, name, content_type = jobs.job_file(actor=actor(request), job_id=job_id)
