@@ -20,10 +20,10 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
 from psa.core.numbers import hours as as_hours
+from psa.integrations.spreadsheet import FORMULA_START, csv_cell, xlsx_cell
 from psa.scheduling.rules import ERR_HOURS_POSITIVE
 
 # The columns, in the order export writes them. Import matches headers case-insensitively, in any
@@ -79,7 +79,6 @@ ERR_WORK_NO_TASK = "a task name is only for internal time: leave it empty or use
 ERR_TASK_TOO_LONG = "a task name has at most {limit} characters"
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Progress = Callable[[str, int, int], None]
 
@@ -154,7 +153,7 @@ def _text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
         text = text[1:]
     return text
 
@@ -397,12 +396,6 @@ def read_sheet(data: bytes, *, progress: Progress | None = None) -> ParsedSheet:
     return read_csv(data, progress=progress)
 
 
-def _safe_text(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (CSV): a leading apostrophe, which
-    import removes again."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def write_xlsx(rows: Iterable[ScheduleRow]) -> bytes:
     """The rows as a workbook: one worksheet, a header row, real date cells and numeric hours."""
     workbook = Workbook(write_only=True)
@@ -418,28 +411,18 @@ def write_xlsx(rows: Iterable[ScheduleRow]) -> bytes:
         header.append(title)
     sheet.append(header)
 
-    def text(value: str) -> Cell | str:
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # text, not a formula
-        return cell
-
-    def number(value: dt.date | Decimal, number_format: str) -> Cell:
-        cell = WriteOnlyCell(sheet)
-        cell.value = value
-        cell.number_format = number_format
-        return cell
+    def text(value: str) -> Any:
+        return xlsx_cell(sheet, value) if value else None
 
     for row in rows:
         sheet.append(
             [
-                text(row.resource),
-                text(row.engagement) if row.engagement else None,
-                text(row.task) if row.task else None,
-                number(row.start, "yyyy-mm-dd"),
-                number(row.end, "yyyy-mm-dd"),
-                number(row.hours, "0.00"),
+                xlsx_cell(sheet, row.resource),
+                text(row.engagement),
+                text(row.task),
+                xlsx_cell(sheet, row.start, "yyyy-mm-dd"),
+                xlsx_cell(sheet, row.end, "yyyy-mm-dd"),
+                xlsx_cell(sheet, row.hours, "0.00"),
                 row.firmness,
             ]
         )
@@ -457,9 +440,9 @@ def write_csv(rows: Iterable[ScheduleRow]) -> bytes:
     for row in rows:
         writer.writerow(
             [
-                _safe_text(row.resource),
-                _safe_text(row.engagement),
-                _safe_text(row.task),
+                csv_cell(row.resource),
+                csv_cell(row.engagement),
+                csv_cell(row.task),
                 row.start.isoformat(),
                 row.end.isoformat(),
                 str(row.hours),
