@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from ninja.security import SessionAuth
-
 from psa.core.api import (
     PsaAPI,
+    SessionAuth,
     TokenAuth,
     audit_router,
     install_error_handlers,

@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from psa.core import audit, tokens
 from psa.core.errors import DomainError, FieldError, NotFound, ValidationFailed
@@ -38,6 +39,16 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The browser session. A request without a session cookie has no session whose CSRF
+    token could be missing: it is unauthenticated (401), not a forged browser request (403)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
 
 def signed_in_user(request: HttpRequest) -> User:

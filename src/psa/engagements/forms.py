@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.http import QueryDict
 
+from psa.core.forms import TextForm
 from psa.core.numbers import CURRENCIES
 from psa.engagements import rules, selectors
 from psa.engagements.models import Engagement, Kind, Milestone, Status
@@ -28,7 +29,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class CustomerForm(forms.Form):
+class CustomerForm(TextForm):
     name = forms.CharField(max_length=200)
     crm_account_id = forms.CharField(max_length=64, required=False, label="CRM account id")
 
@@ -37,7 +38,7 @@ class CustomerForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class EngagementForm(forms.Form):
+class EngagementForm(TextForm):
     customer_id = forms.ModelChoiceField(
         queryset=selectors.customer_list(), label="Customer", empty_label="Choose a customer"
     )
@@ -102,7 +103,7 @@ class EngagementForm(forms.Form):
         return EngagementInput(**{k: v for k, v in data.items() if k in ENGAGEMENT_FIELDS})
 
 
-class MilestoneRowForm(forms.Form):
+class MilestoneRowForm(TextForm):
     name = forms.CharField(max_length=200, required=False, label="Milestone")
     weight = forms.DecimalField(
         max_digits=5,
@@ -191,7 +192,7 @@ def rows_from_post(data: QueryDict, *, add: int = 0) -> list[dict[str, Any]]:
     return rows + [{"name": "", "weight": "", "reached": False}] * add
 
 
-class EngagementFilterForm(forms.Form):
+class EngagementFilterForm(TextForm):
     search = forms.CharField(
         required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
     )
@@ -213,18 +214,18 @@ class EngagementFilterForm(forms.Form):
         return data
 
 
-class StatusForm(forms.Form):
+class StatusForm(TextForm):
     status = forms.ChoiceField(choices=Status.choices)
     reason = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class MilestoneReachedForm(forms.Form):
+class MilestoneReachedForm(TextForm):
     reached_on = forms.DateField(required=False, widget=DateInput(), label="Reached on")
 
 
-class CommentForm(forms.Form):
+class CommentForm(TextForm):
     body = forms.CharField(
         max_length=10000, label="Add a comment", widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from django import forms
 
+from psa.core.forms import TextForm
 from psa.core.numbers import CURRENCIES
 from psa.core.roles import Role
 from psa.people import rules, selectors
@@ -55,7 +56,7 @@ def _people_choices() -> Any:
     return selectors.person_list().prefetch_related(None).select_related(None).only("id", "name")
 
 
-class PersonForm(forms.Form):
+class PersonForm(TextForm):
     name = forms.CharField(max_length=150)
     email = forms.EmailField(max_length=254, label="E-mail")
     title = forms.CharField(max_length=150, required=False)
@@ -177,7 +178,7 @@ class PersonCreateForm(PersonForm):
     )
 
 
-class TimeOffForm(forms.Form):
+class TimeOffForm(TextForm):
     kind = forms.ChoiceField(choices=TimeOff.Kind.choices, initial=TimeOff.Kind.PTO)
     start_date = forms.DateField(widget=DateInput(), label="From")
     end_date = forms.DateField(widget=DateInput(), label="To")
@@ -196,7 +197,7 @@ class TimeOffForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class PersonFilterForm(forms.Form):
+class PersonFilterForm(TextForm):
     search = forms.CharField(
         required=False,
         max_length=100,

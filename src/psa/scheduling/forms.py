@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from django import forms
 
+from psa.core.forms import TextForm
 from psa.core.roles import Role
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.models import Engagement, Status
@@ -52,7 +53,7 @@ def _reason_field(label: str, help_text: str = "", required: bool = False) -> fo
 # ------------------------------------------------------------------ filters
 
 
-class ScheduleFilterForm(forms.Form):
+class ScheduleFilterForm(TextForm):
     """Who and which weeks: the board's and the weekly review's filters (GET)."""
 
     default_weeks = BOARD_WEEKS
@@ -106,7 +107,7 @@ class ReviewFilterForm(ScheduleFilterForm):
     default_weeks = REVIEW_WEEKS
 
 
-class RequestFilterForm(forms.Form):
+class RequestFilterForm(TextForm):
     status = forms.ChoiceField(
         choices=[
             ("open", "Open"),
@@ -142,7 +143,7 @@ def _people() -> Any:
     return people_selectors.person_list().prefetch_related(None).select_related(None)
 
 
-class AvailabilityForm(forms.Form):
+class AvailabilityForm(TextForm):
     """What the live check needs: who, when, how many hours. Nothing is required here, so that a
     half-filled form gets a hint rather than a list of errors."""
 
@@ -262,7 +263,7 @@ class RequestForm(AvailabilityForm):
 # ------------------------------------------------------------------ decisions
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(TextForm):
     proposal = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     override_reason = _reason_field(
         "Override reason",
@@ -274,7 +275,7 @@ class ConfirmForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(TextForm):
     reason = _reason_field("Reason for declining", "The requester sees it.")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -285,7 +286,7 @@ class DeclineForm(forms.Form):
 # ------------------------------------------------------------------ internal time
 
 
-class InternalTimeForm(forms.Form):
+class InternalTimeForm(TextForm):
     task_name = forms.CharField(
         max_length=200, label="Task", help_text="e.g. Practice development: CI templates"
     )

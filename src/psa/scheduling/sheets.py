@@ -23,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from psa.core.numbers import hours as as_hours
+from psa.core.schemas import control_character_error
 from psa.integrations.spreadsheet import FORMULA_START, csv_cell, xlsx_cell
 from psa.scheduling.rules import ERR_HOURS_POSITIVE
 
@@ -293,6 +294,12 @@ def parse_row(
             fail("task", ERR_WORK_NO_TASK)
     if len(task) > MAX_TASK_NAME:
         fail("task", ERR_TASK_TOO_LONG.format(limit=MAX_TASK_NAME))
+    # The same refusal as the API's: a NUL cannot be stored, other control characters cannot be
+    # exported again.
+    for column, text in (("resource", resource), ("engagement", engagement), ("task", task)):
+        message = control_character_error(text, multiline=False)
+        if message is not None:
+            fail(column, message)
     if errors or start is None or end is None or hours is None:
         return Reference(number, resource, engagement, firmness), errors
     return ScheduleRow(number, resource, engagement, task, start, end, hours, firmness), []

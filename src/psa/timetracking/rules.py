@@ -13,12 +13,16 @@ from zoneinfo import ZoneInfo
 from psa.core.numbers import ZERO
 
 MAX_HOURS_PER_DAY = Decimal("24")
+# Any hours value past this is not a day's time (the column holds 999.99); it is refused before
+# arithmetic, which a value such as 1e27 would overflow.
+MAX_HOURS_VALUE = Decimal("1000")
 TWO_PLACES = Decimal("0.01")
 # Monday morning, the person's time zone: the week before is due by noon.
 DUE_WEEKDAY_TIME = dt.time(12, 0)
 
 ERR_HOURS_TEXT = "hours must be a number such as 7.5 (no units or words: {value!r} is not a number)"
 ERR_HOURS_POSITIVE = "hours must be more than 0"
+ERR_HOURS_RANGE = "hours must be between -1000 and 1000 ({value} is not)"
 ERR_HOURS_DAY = "at most 24 hours in one day for one person ({total} h with this entry)"
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
@@ -39,6 +43,8 @@ def parse_hours(value: object) -> Decimal:
         raise ValueError(ERR_HOURS_TEXT.format(value=value))
     if not number.is_finite():
         raise ValueError(ERR_HOURS_TEXT.format(value=value))
+    if abs(number) > MAX_HOURS_VALUE:
+        raise ValueError(ERR_HOURS_RANGE.format(value=value))
     return number.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
