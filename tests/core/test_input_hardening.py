@@ -366,3 +366,11 @@ def test_a_control_character_in_a_work_item_title_is_422(head: Person, api_as: A
     assert errors["title"] == ERR_LINE_CHARACTER.format(char="U+000B", position=3)
     assert "labels.0" in errors
     assert state() == before
+
+
+@pytest.mark.parametrize("token", ["psa_\x00abc_def", "psa_" + "a" * 300 + "_x"])
+def test_a_malformed_token_is_401(db: None, token: str) -> None:
+    response = Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/people")
+    assert errors_of(response, 401) == {
+        "Authorization": "missing, unknown, expired or revoked token"
+    }

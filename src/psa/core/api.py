@@ -22,7 +22,7 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 from psa.core import audit, tokens
 from psa.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from psa.core.roles import Actor
-from psa.core.schemas import WRITE, In, Line, Search, answers
+from psa.core.schemas import WRITE, In, Line, Search, answers, first_control_character
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -31,10 +31,15 @@ PROBLEM_JSON = "application/problem+json"
 # ------------------------------------------------------------------ authentication
 
 
+MAX_TOKEN_LENGTH = 200
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer psa_…` with a personal API token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        if len(token) > MAX_TOKEN_LENGTH or first_control_character(token, multiline=False):
+            return None  # never a token of ours, and PostgreSQL refuses NUL in a lookup
         user = tokens.token_authenticate(token)
         if user is not None:
             request.user = user

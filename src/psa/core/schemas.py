@@ -44,7 +44,7 @@ LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 
 
-def _codepoint(char: str) -> str:
+def codepoint(char: str) -> str:
     name = unicodedata.name(char, "")
     return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
 
@@ -62,7 +62,7 @@ def control_character_error(value: str, *, multiline: bool) -> str | None:
         return None
     position, char = found
     template = ERR_TEXT_CHARACTER if multiline else ERR_LINE_CHARACTER
-    return template.format(char=_codepoint(char), position=position)
+    return template.format(char=codepoint(char), position=position)
 
 
 @dataclass(frozen=True)
