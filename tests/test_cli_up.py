@@ -56,7 +56,7 @@ def test_psa_up_serves_health_and_the_api_and_stops_on_ctrl_c(tmp_path: Path) ->
                 status, health = get(f"{base}/healthz")
                 if status == 200:
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # still starting
                 pass
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             time.sleep(0.5)

@@ -876,9 +876,9 @@ def _certify(people: dict[str, Person], actor: Callable[[str], Actor], day: dt.d
         cert = chain.certification_generate(
             actor=actor("dana.whitfield"), person=people[username], year=q.year, quarter=q.quarter
         )
-        for decider in deciders:
+        for decider, step in zip(deciders, chain.DECIDING_STEPS, strict=False):
             cert = chain.certification_decide(
-                actor=actor(decider), certification=cert, approve=True
+                actor=actor(decider), certification=cert, step=step, approve=True
             )
 
 

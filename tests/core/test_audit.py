@@ -44,6 +44,6 @@ def test_history_for_a_record_is_newest_first() -> None:
     engagement = EngagementFactory()
     services.engagement_set_status(actor=SYSTEM, engagement=engagement, status="booked")
     services.engagement_set_status(actor=SYSTEM, engagement=engagement, status="active")
-    history = audit.history_for(engagement)
+    history = audit.history_for(actor=SYSTEM, target=engagement)
     assert [h.after for h in history] == [{"status": "active"}, {"status": "booked"}]
     assert history[0].before == {"status": "booked"}

@@ -14,6 +14,7 @@ from django.test import Client
 from psa.core import clock
 from psa.core.api import ERR_METHOD, ERR_UNKNOWN_PATH
 from psa.core.models import AuditEntry
+from psa.core.numbers import ERR_HOURS_TEXT, ERR_HOURS_TOO_BIG, HOURS_LIMIT
 from psa.core.roles import Role
 from psa.core.schemas import (
     ERR_LINE_CHARACTER,
@@ -25,7 +26,7 @@ from psa.people.models import Person, TimeOff
 from psa.scheduling.models import Booking, BookingDay
 from psa.scheduling.rules import ERR_DAY_LIMIT
 from psa.timetracking.models import Label, TimeEntry, Timer, WorkItem
-from psa.timetracking.rules import ERR_HOURS_RANGE, ERR_HOURS_TEXT
+from psa.timetracking.rules import ERR_HOURS_DAY, ERR_HOURS_POSITIVE
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory
 
@@ -268,9 +269,10 @@ def pse(make_person: Callable[..., Person]) -> Person:
 @pytest.mark.parametrize(
     ("hours", "message"),
     [
-        (1e27, ERR_HOURS_RANGE.format(value="1E+27")),
+        (1e27, ERR_HOURS_TOO_BIG.format(value="1E+27", limit=HOURS_LIMIT)),
         ("1e27", ERR_HOURS_TEXT.format(value="1e27")),
-        (-5000, ERR_HOURS_RANGE.format(value="-5000")),
+        (-5000, ERR_HOURS_POSITIVE),
+        (50000, ERR_HOURS_DAY.format(total="50000.00")),
     ],
 )
 def test_huge_hours_on_a_time_entry_are_422_and_nothing_changes(

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from psa.core import clock, tokens
-from psa.core.errors import PermissionDenied, ValidationFailed
+from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
 from psa.core.models import ApiToken
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.people.models import Person
@@ -67,11 +67,33 @@ def test_nobody_revokes_or_mints_someone_elses_token(
 ) -> None:
     owner, other = make_person(), make_person()
     issued = tokens.token_create(actor=SYSTEM, user=owner.user, name="mine")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound) as theirs:
         tokens.token_revoke(actor=actor_of(other), token_id=issued.token.pk)
+    assert theirs.value.message == tokens.ERR_NO_TOKEN.format(id=issued.token.pk)
     with pytest.raises(PermissionDenied):
         tokens.token_create(actor=actor_of(other), user=owner.user, name="theirs")
     assert tokens.token_authenticate(issued.secret) == owner.user
+    assert ApiToken.objects.get(pk=issued.token.pk).revoked_at is None
+
+
+def test_revoking_someone_elses_token_answers_as_a_missing_one(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    """Token ids cannot be probed: "not yours" and "none" give the same answer."""
+    owner, other = make_person(), make_person()
+    issued = tokens.token_create(actor=SYSTEM, user=owner.user, name="mine")
+    missing_id = issued.token.pk + 1000
+    client = api_as(other)
+    theirs = client.delete(f"/api/v1/tokens/{issued.token.pk}")
+    missing = client.delete(f"/api/v1/tokens/{missing_id}")
+    assert (theirs.status_code, missing.status_code) == (404, 404)
+    assert theirs.json()["errors"] == [
+        {"field": "token_id", "message": tokens.ERR_NO_TOKEN.format(id=issued.token.pk)}
+    ]
+    assert missing.json()["errors"] == [
+        {"field": "token_id", "message": tokens.ERR_NO_TOKEN.format(id=missing_id)}
+    ]
+    assert ApiToken.objects.get(pk=issued.token.pk).revoked_at is None
 
 
 def test_api_tokens_endpoint_creates_lists_and_revokes(

@@ -176,16 +176,20 @@ def test_customers_crud_and_duplicates(pc_client: Client) -> None:
     assert renamed.json()["name"] == "Initrode"
 
 
-def test_audit_api_shows_the_history_of_a_record(pc_client: Client) -> None:
+def test_audit_api_shows_the_history_of_a_record(
+    pc_client: Client, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
     engagement = EngagementFactory()
     pc_client.post(
         f"/api/v1/engagements/{engagement.pk}/status",
         {"status": "booked", "reason": "SOW signed"},
         content_type=JSON,
     )
-    history = pc_client.get(
-        "/api/v1/audit", {"target_type": "engagements.engagement", "target_id": engagement.pk}
-    ).json()
+    history = (
+        api_as(make_person(Role.HEAD_OF_PS))
+        .get("/api/v1/audit", {"target_type": "engagements.engagement", "target_id": engagement.pk})
+        .json()
+    )
     assert history[0]["action"] == "engagement.status"
     assert history[0]["reason"] == "SOW signed"
     assert history[0]["before"] == {"status": "pipeline"}

@@ -217,5 +217,5 @@ def test_engagement_history_includes_milestones_and_comments() -> None:
         actor=SYSTEM, milestone=engagement.milestones.first(), reached_on=dt.date(2026, 12, 9)
     )
     services.comment_add(actor=SYSTEM, engagement=engagement, body="Kick-off done")
-    actions = [h.action for h in history_for(engagement)]
+    actions = [h.action for h in history_for(actor=SYSTEM, target=engagement)]
     assert actions == ["comment.create", "milestone.reached", "engagement.create"]

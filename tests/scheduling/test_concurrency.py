@@ -17,7 +17,7 @@ from psa.core.roles import Actor, Role
 from psa.engagements.models import Status
 from psa.people.models import Person
 from psa.scheduling import selectors, services
-from psa.scheduling.models import BookingDay
+from psa.scheduling.models import AssignmentRequest, BookingDay
 from tests.engagements.factories import EngagementFactory
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -70,3 +70,48 @@ def test_concurrent_confirmations_never_push_a_person_over_capacity(
     loads = selectors.day_loads(person=pse, start=MON, end=MON + dt.timedelta(days=2))
     assert all(load.planned == Decimal("6.00") for load in loads.values())
     assert BookingDay.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_parallel_identical_requests_create_one_and_refuse_the_rest(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    """A double-clicked (or retried) request: the duplicate check runs under the person's lock,
+    so ten identical requests at once leave one open request and nine 409s."""
+    requester = actor_of(make_person(Role.DELIVERY_MANAGER))
+    pse = make_person(Role.PSE)
+    engagement = EngagementFactory(status=Status.ACTIVE)
+    barrier = threading.Barrier(10)
+    outcomes: list[str] = []
+    unexpected: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            barrier.wait(timeout=10)
+            services.request_create(
+                actor=requester,
+                engagement=engagement,
+                person=pse,
+                start_date=MON,
+                end_date=MON + dt.timedelta(days=2),
+                hours=Decimal("6"),
+                per_day=True,
+            )
+            outcomes.append("created")
+        except Conflict:
+            outcomes.append("conflict")
+        except BaseException as exc:  # noqa: BLE001 - a 500 in the API: fails below
+            unexpected.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=ask) for _ in range(10)]
+    with clock.frozen(NOW):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert unexpected == []
+    assert sorted(outcomes) == ["conflict"] * 9 + ["created"]
+    assert AssignmentRequest.objects.filter(person=pse, status="open").count() == 1

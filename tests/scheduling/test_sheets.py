@@ -19,7 +19,7 @@ from django.test import Client
 from openpyxl import Workbook, load_workbook
 
 from psa import cli
-from psa.core import clock
+from psa.core import clock, numbers
 from psa.core.errors import PermissionDenied
 from psa.core.models import AuditEntry
 from psa.core.roles import Actor, Role
@@ -145,6 +145,8 @@ def booking_set() -> set[tuple[Any, ...]]:
         ("7.5", D("7.50")),
         (" 16 ", D("16.00")),
         (D("2.345"), D("2.35")),
+        ("7,5", D("7.50")),
+        ("7:30", D("7.50")),
     ],
 )
 def test_hours_cells_become_decimal_hours(value: Any, expected: Decimal) -> None:
@@ -154,17 +156,17 @@ def test_hours_cells_become_decimal_hours(value: Any, expected: Decimal) -> None
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        ("8 hrs", sheets.ERR_HOURS_TEXT.format(value="8 hrs")),
-        ("eight", sheets.ERR_HOURS_TEXT.format(value="eight")),
-        ("NaN", sheets.ERR_HOURS_TEXT.format(value="NaN")),
-        ("Infinity", sheets.ERR_HOURS_TEXT.format(value="Infinity")),
-        ("7,5", sheets.ERR_HOURS_TEXT.format(value="7,5")),
+        ("8 hrs", numbers.ERR_HOURS_TEXT.format(value="8 hrs")),
+        ("eight", numbers.ERR_HOURS_TEXT.format(value="eight")),
+        ("NaN", numbers.ERR_HOURS_TEXT.format(value="NaN")),
+        ("Infinity", numbers.ERR_HOURS_TEXT.format(value="Infinity")),
+        ("1,500", numbers.ERR_HOURS_AMBIGUOUS.format(value="1,500", decimal="1.5", whole="1500")),
         (float("nan"), sheets.ERR_HOURS_NOT_FINITE.format(value="nan")),
         ("-8", sheets.ERR_HOURS_POSITIVE_SHEET),
         (0, sheets.ERR_HOURS_POSITIVE_SHEET),
-        ("0.001", sheets.ERR_HOURS_POSITIVE_SHEET),
-        (True, sheets.ERR_HOURS_TEXT.format(value="True")),
-        ("1e9", sheets.ERR_HOURS_TEXT.format(value="1e9")),
+        ("0.001", numbers.ERR_HOURS_PLACES.format(value="0.001")),
+        (True, numbers.ERR_HOURS_TEXT.format(value="True")),
+        ("1e9", numbers.ERR_HOURS_TEXT.format(value="1e9")),
         (10**9, sheets.ERR_HOURS_TOO_MANY.format(value=10**9, limit=sheets.MAX_HOURS)),
     ],
 )
@@ -337,12 +339,12 @@ def test_an_import_writes_every_row_as_a_booking_with_one_audit_entry(team: Any)
 
 BAD_ROWS = [
     pytest.param(
-        row(hours="8 hrs"), "hours", sheets.ERR_HOURS_TEXT.format(value="8 hrs"), id="text-hours"
+        row(hours="8 hrs"), "hours", numbers.ERR_HOURS_TEXT.format(value="8 hrs"), id="text-hours"
     ),
     pytest.param(
-        row(hours="eight"), "hours", sheets.ERR_HOURS_TEXT.format(value="eight"), id="word-hours"
+        row(hours="eight"), "hours", numbers.ERR_HOURS_TEXT.format(value="eight"), id="word-hours"
     ),
-    pytest.param(row(hours="NaN"), "hours", sheets.ERR_HOURS_TEXT.format(value="NaN"), id="nan"),
+    pytest.param(row(hours="NaN"), "hours", numbers.ERR_HOURS_TEXT.format(value="NaN"), id="nan"),
     pytest.param(row(hours="-4"), "hours", sheets.ERR_HOURS_POSITIVE_SHEET, id="negative"),
     pytest.param(row(hours=""), "hours", sheets.ERR_REQUIRED.format(column="hours"), id="no-hours"),
     pytest.param(
@@ -457,7 +459,7 @@ def test_a_mixed_file_with_one_bad_row_writes_nothing(team: Any) -> None:
     ]
     bad = row(hours="8 hrs")
     report = run(team.pc, csv_file([*good[:3], bad, *good[3:]]))
-    assert report.errors == [RowError(5, "hours", sheets.ERR_HOURS_TEXT.format(value="8 hrs"))]
+    assert report.errors == [RowError(5, "hours", numbers.ERR_HOURS_TEXT.format(value="8 hrs"))]
     assert (report.rows, report.bookings) == (6, 5)
     nothing_written()
 
@@ -800,7 +802,7 @@ def test_api_bad_rows_are_problem_json_naming_row_and_column(
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
     assert problem["errors"] == [
-        {"field": "row 3: hours", "message": sheets.ERR_HOURS_TEXT.format(value="8 hrs")},
+        {"field": "row 3: hours", "message": numbers.ERR_HOURS_TEXT.format(value="8 hrs")},
         {"field": "row 4: resource", "message": imports.ERR_UNKNOWN_RESOURCE.format(value="ghost")},
     ]
     assert "2 bad row(s)" in problem["detail"]
@@ -845,7 +847,7 @@ def test_cli_import_and_export(
     bad.write_bytes(csv_file([row(hours="8 hrs")]))
     assert cli.main(["schedule", "import", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert f"row 2: hours: {sheets.ERR_HOURS_TEXT.format(value='8 hrs')}" in err
+    assert f"row 2: hours: {numbers.ERR_HOURS_TEXT.format(value='8 hrs')}" in err
     nothing_written()
 
     good = tmp_path / "good.xlsx"

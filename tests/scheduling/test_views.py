@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
-from psa.core import clock
+from psa.core import clock, numbers
 from psa.core.roles import SYSTEM, Role
 from psa.engagements.models import Comment, Engagement, Status
 from psa.people import services as people_services
@@ -423,10 +423,15 @@ def test_a_request_is_sent_and_shown(
             "end_date",
             services.ERR_END_BEFORE_START,
         ),
-        ({"hours": "8 hrs"}, "hours", "Enter a number."),
-        ({"hours": "NaN"}, "hours", "Enter a number."),
+        ({"hours": "8 hrs"}, "hours", numbers.ERR_HOURS_TEXT.format(value="8 hrs")),
+        ({"hours": "NaN"}, "hours", numbers.ERR_HOURS_TEXT.format(value="NaN")),
         ({"hours": "0"}, "hours", services.ERR_HOURS),
-        ({"hours": "1.234"}, "hours", "Ensure that there are no more than 2 decimal places."),
+        ({"hours": "1.234"}, "hours", numbers.ERR_HOURS_PLACES.format(value="1.234")),
+        (
+            {"hours": "1,500"},
+            "hours",
+            numbers.ERR_HOURS_AMBIGUOUS.format(value="1,500", decimal="1.5", whole="1500"),
+        ),
         ({"start_date": "2026-02-30"}, "start_date", "Enter a valid date."),
         (
             {"start_date": "2026-12-12", "end_date": "2026-12-13"},  # a weekend
@@ -556,7 +561,7 @@ def test_the_live_check_hints_until_the_form_is_filled(manager: Person, alex: Pe
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"hours": "8 hrs"}, "Hours: Enter a number."),
+        ({"hours": "8 hrs"}, "Hours: " + numbers.ERR_HOURS_TEXT.format(value="8 hrs")),
         (
             {"start_date": "2026-12-10", "end_date": "2026-12-08"},
             f"End date: {services.ERR_END_BEFORE_START}",
@@ -982,7 +987,7 @@ def test_a_pse_adds_and_cancels_internal_time(alex: Person) -> None:
     [
         ({"internal-task_name": ""}, "task_name", "This field is required."),
         ({"internal-task_name": "   "}, "task_name", "This field is required."),
-        ({"internal-hours": "two"}, "hours", "Enter a number."),
+        ({"internal-hours": "two"}, "hours", numbers.ERR_HOURS_TEXT.format(value="two")),
         ({"internal-hours": "-1"}, "hours", services.ERR_HOURS),
         (
             {"internal-start_date": "2026-12-15", "internal-end_date": "2026-12-14"},

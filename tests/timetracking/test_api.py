@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from psa.core import clock
+from psa.core import clock, numbers
 from psa.core.roles import Role
 from psa.people.models import Person
+from psa.timetracking import rules
 from psa.timetracking.models import TimeEntry
 from tests.timetracking.factories import WorkItemFactory, category
 
@@ -34,9 +35,27 @@ def problem(response: Any, status: int, field: str) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize("hours", ["8hrs", "eight", "-2", "0", "NaN", "25"])
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ("8hrs", numbers.ERR_HOURS_TEXT.format(value="8hrs")),
+        ("eight", numbers.ERR_HOURS_TEXT.format(value="eight")),
+        ("-2", rules.ERR_HOURS_POSITIVE),
+        ("0", rules.ERR_HOURS_POSITIVE),
+        ("NaN", numbers.ERR_HOURS_TEXT.format(value="NaN")),
+        ("25", rules.ERR_HOURS_DAY.format(total="25.00")),
+        ("25:00", rules.ERR_HOURS_DAY.format(total="25.00")),
+        ("1,500", numbers.ERR_HOURS_AMBIGUOUS.format(value="1,500", decimal="1.5", whole="1500")),
+        ("1.5.0", numbers.ERR_HOURS_TEXT.format(value="1.5.0")),
+        ("7:75", numbers.ERR_HOURS_MINUTES.format(value="7:75")),
+        ("", numbers.ERR_HOURS_TEXT.format(value="")),
+    ],
+)
 def test_bad_hours_are_problem_json_and_nothing_is_saved(
-    make_person: Callable[..., Person], api_as: Callable[[Person], Client], hours: str
+    make_person: Callable[..., Person],
+    api_as: Callable[[Person], Client],
+    hours: str,
+    message: str,
 ) -> None:
     pse = make_person(Role.PSE)
     body = {
@@ -45,7 +64,10 @@ def test_bad_hours_are_problem_json_and_nothing_is_saved(
         "date": MONDAY.isoformat(),
         "hours": hours,
     }
-    problem(api_as(pse).post("/api/v1/time/entries", body, content_type=JSON), 422, "hours")
+    answer = problem(
+        api_as(pse).post("/api/v1/time/entries", body, content_type=JSON), 422, "hours"
+    )
+    assert answer["errors"] == [{"field": "hours", "message": message}]
     assert TimeEntry.objects.count() == 0
 
 
@@ -55,7 +77,7 @@ def test_numbers_and_numeric_text_are_both_accepted(
     pse = make_person(Role.PSE)
     client = api_as(pse)
     item = WorkItemFactory()
-    for hours in (7.5, "0.5"):
+    for hours in (7.5, "0.5", "1,25", "0:45"):
         created = client.post(
             "/api/v1/time/entries",
             {
@@ -70,7 +92,7 @@ def test_numbers_and_numeric_text_are_both_accepted(
     listed = client.get(
         "/api/v1/time/entries", {"person_id": pse.pk, "start": "2026-11-16", "end": "2026-11-22"}
     )
-    assert [e["hours"] for e in listed.json()] == ["7.50", "0.50"]
+    assert [e["hours"] for e in listed.json()] == ["7.50", "0.50", "1.25", "0.75"]
 
 
 def test_a_short_week_submission_is_422_with_the_days(
@@ -195,14 +217,18 @@ def test_certification_chain_over_the_api(
     cid = made.json()["id"]
     problem(
         api_as(finance).post(
-            f"/api/v1/time/certifications/{cid}/decide", {"approve": True}, content_type=JSON
+            f"/api/v1/time/certifications/{cid}/decide",
+            {"step": "finance", "approve": True},
+            content_type=JSON,
         ),
         409,
-        "status",
+        "step",
     )
-    for who in (manager, head, finance):
+    for who, step in ((manager, "manager"), (head, "head"), (finance, "finance")):
         r = api_as(who).post(
-            f"/api/v1/time/certifications/{cid}/decide", {"approve": True}, content_type=JSON
+            f"/api/v1/time/certifications/{cid}/decide",
+            {"step": step, "approve": True},
+            content_type=JSON,
         )
         assert r.status_code == 200, r.content
     assert r.json()["status"] == "approved"

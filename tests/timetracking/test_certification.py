@@ -65,8 +65,10 @@ def generate(org: Any) -> QuarterlyCertification:
 
 
 def approve_all(org: Any, cert: QuarterlyCertification) -> QuarterlyCertification:
-    for who in (org.manager, org.head, org.finance):
-        cert = chain.certification_decide(actor=org.a(who), certification=cert, approve=True)
+    for who, step in ((org.manager, "manager"), (org.head, "head"), (org.finance, "finance")):
+        cert = chain.certification_decide(
+            actor=org.a(who), certification=cert, step=step, approve=True
+        )
     return cert
 
 
@@ -83,13 +85,19 @@ def test_generation_has_the_quarters_totals_and_is_idempotent(org: Any) -> None:
 
 def test_the_chain_in_order_locks_the_quarter(org: Any) -> None:
     cert = generate(org)
-    cert = chain.certification_decide(actor=org.a(org.manager), certification=cert, approve=True)
+    cert = chain.certification_decide(
+        actor=org.a(org.manager), certification=cert, step="manager", approve=True
+    )
     assert cert.status == "manager_certified"
     assert cert.work_item is not None
     assert [label.name for label in cert.work_item.labels.all()] == ["ManagerCertifiedTimesheet"]
     assert cert.work_item.epic.name == "Time Tracking"
-    cert = chain.certification_decide(actor=org.a(org.head), certification=cert, approve=True)
-    cert = chain.certification_decide(actor=org.a(org.finance), certification=cert, approve=True)
+    cert = chain.certification_decide(
+        actor=org.a(org.head), certification=cert, step="head", approve=True
+    )
+    cert = chain.certification_decide(
+        actor=org.a(org.finance), certification=cert, step="finance", approve=True
+    )
     assert (cert.status, cert.locked_at) == ("approved", NOW)
     assert [s.step for s in CertificationStep.objects.order_by("id")] == [
         "manager",
@@ -102,7 +110,9 @@ def test_the_chain_in_order_locks_the_quarter(org: Any) -> None:
 def test_steps_happen_in_order_only(org: Any, who: str) -> None:
     cert = generate(org)
     with pytest.raises(Conflict):
-        chain.certification_decide(actor=org.a(getattr(org, who)), certification=cert, approve=True)
+        chain.certification_decide(
+            actor=org.a(getattr(org, who)), certification=cert, step=who, approve=True
+        )
     cert.refresh_from_db()
     assert cert.status == "generated"
 
@@ -110,9 +120,13 @@ def test_steps_happen_in_order_only(org: Any, who: str) -> None:
 def test_only_the_persons_own_manager_certifies(org: Any) -> None:
     cert = generate(org)
     with pytest.raises(PermissionDenied):
-        chain.certification_decide(actor=org.a(org.other_manager), certification=cert, approve=True)
+        chain.certification_decide(
+            actor=org.a(org.other_manager), certification=cert, step="manager", approve=True
+        )
     with pytest.raises(PermissionDenied):
-        chain.certification_decide(actor=org.a(org.pse), certification=cert, approve=True)
+        chain.certification_decide(
+            actor=org.a(org.pse), certification=cert, step="manager", approve=True
+        )
 
 
 def test_nobody_approves_their_own_hours(org: Any, make_person: Callable[..., Person]) -> None:
@@ -120,19 +134,24 @@ def test_nobody_approves_their_own_hours(org: Any, make_person: Callable[..., Pe
         actor=org.a(org.head), person=org.manager, year=2027, quarter=4
     )
     with pytest.raises(PermissionDenied) as exc:
-        chain.certification_decide(actor=org.a(org.manager), certification=cert, approve=True)
+        chain.certification_decide(
+            actor=org.a(org.manager), certification=cert, step="manager", approve=True
+        )
     assert "own hours" in exc.value.message
 
 
 def test_a_rejection_needs_a_reason_and_goes_back_to_the_start(org: Any) -> None:
     cert = chain.certification_decide(
-        actor=org.a(org.manager), certification=generate(org), approve=True
+        actor=org.a(org.manager), certification=generate(org), step="manager", approve=True
     )
     with pytest.raises(ValidationFailed):
-        chain.certification_decide(actor=org.a(org.head), certification=cert, approve=False)
+        chain.certification_decide(
+            actor=org.a(org.head), certification=cert, step="head", approve=False
+        )
     cert = chain.certification_decide(
         actor=org.a(org.head),
         certification=cert,
+        step="head",
         approve=False,
         reason="Missing the Globex travel day",
     )

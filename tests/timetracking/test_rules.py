@@ -10,29 +10,6 @@ from psa.timetracking import rules
 D = Decimal
 
 
-@pytest.mark.parametrize(
-    ("value", "hours"),
-    [
-        ("8", D("8.00")),
-        ("7.5", D("7.50")),
-        (" 0.25 ", D("0.25")),
-        (D("1.005"), D("1.01")),
-        (3, D("3.00")),
-        ("-2", D("-2.00")),
-    ],
-)
-def test_hours_are_exact_numbers(value: object, hours: Decimal) -> None:
-    assert rules.parse_hours(value) == hours
-
-
-@pytest.mark.parametrize(
-    "value", ["8hrs", "8 hrs", "eight", "NaN", "inf", "", "1,5", 7.5, True, None]
-)
-def test_hours_that_are_not_plain_numbers_are_refused(value: object) -> None:
-    with pytest.raises(ValueError, match="hours must be a number"):
-        rules.parse_hours(value)
-
-
 def test_a_day_holds_at_most_24_hours() -> None:
     assert rules.day_total_error(D("16"), D("8")) is None
     assert rules.day_total_error(D("16"), D("8.01")) == (

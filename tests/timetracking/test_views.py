@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
-from psa.core import clock
+from psa.core import clock, numbers
 from psa.core.models import Job
 from psa.core.roles import SYSTEM, Role
 from psa.engagements.models import Status
@@ -128,6 +128,48 @@ def test_saving_the_grid_creates_updates_and_deletes(make_person: MakePerson) ->
     assert hours(pse)[(docs.pk, day(2))] == D("7.00")
 
 
+def test_decimal_commas_and_hours_minutes_are_saved_as_typed(make_person: MakePerson) -> None:
+    """The team includes France, Germany and Australia: 1,5 is one and a half hours, never 15;
+    7:30 is seven and a half. The cells are text inputs, so the server sees what was typed."""
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+
+    response = client_for(pse).post(
+        "/time/",
+        {"week": WEEK, "row": [docs.pk], cell(docs, 0): "1,5", cell(docs, 1): "7:30"},
+    )
+
+    assert response.status_code == 302
+    assert hours(pse) == {(docs.pk, day(0)): D("1.50"), (docs.pk, day(1)): D("7.50")}
+    page = client_for(pse).get(f"/time/?week={WEEK}").content.decode()
+    assert f'name="{cell(docs, 0)}" value="1.5" type="text" inputmode="decimal"' in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1,500", numbers.ERR_HOURS_AMBIGUOUS.format(value="1,500", decimal="1.5", whole="1500")),
+        ("1,5,0", numbers.ERR_HOURS_TEXT.format(value="1,5,0")),
+        ("7:75", numbers.ERR_HOURS_MINUTES.format(value="7:75")),
+        (":30", numbers.ERR_HOURS_TEXT.format(value=":30")),
+    ],
+)
+def test_ambiguous_hours_are_refused_in_their_cell(
+    make_person: MakePerson, typed: str, message: str
+) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+
+    response = client_for(pse).post(
+        "/time/", {"week": WEEK, "row": [docs.pk], cell(docs, 0): typed}
+    )
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f'id="{cell(docs, 0)}-error" role="alert">{escape(message)}' in html
+    assert hours(pse) == {}
+
+
 def test_text_in_a_cell_is_refused_there_and_other_cells_are_saved(
     make_person: MakePerson,
 ) -> None:
@@ -140,7 +182,7 @@ def test_text_in_a_cell_is_refused_there_and_other_cells_are_saved(
 
     assert response.status_code == 422
     html = response.content.decode()
-    message = rules.ERR_HOURS_TEXT.format(value="8hrs")
+    message = numbers.ERR_HOURS_TEXT.format(value="8hrs")
     assert f'id="{cell(docs, 1)}-error" role="alert">{escape(message)}' in html
     assert 'value="8hrs"' in html
     assert "1 cell not saved; the other 1 change were saved." in html
@@ -377,13 +419,17 @@ def test_approve_and_reject(chain: dict[str, Any]) -> None:
     client = client_for(chain["manager"])
     cert = chain["generated"]
 
-    refused = client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "reject"})
+    refused = client.post(
+        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "reject"}
+    )
     assert refused.status_code == 422
     assert certification.ERR_REASON in refused.content.decode()
     cert.refresh_from_db()
     assert cert.status == "generated"
 
-    response = client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"})
+    response = client.post(
+        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "approve"}
+    )
     assert response.status_code == 302
     cert.refresh_from_db()
     assert cert.status == "manager_certified"
@@ -391,7 +437,7 @@ def test_approve_and_reject(chain: dict[str, Any]) -> None:
     head = client_for(chain["head"])
     response = head.post(
         f"/time/certifications/{cert.pk}/decide/",
-        {"decision": "reject", "reason": "Sales assistance is missing"},
+        {"step": "head", "decision": "reject", "reason": "Sales assistance is missing"},
     )
     assert response.status_code == 302
     cert.refresh_from_db()
@@ -408,7 +454,9 @@ def test_finance_approves_and_reopens(chain: dict[str, Any]) -> None:
     cert.save()
     client = client_for(chain["finance"])
 
-    client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"})
+    client.post(
+        f"/time/certifications/{cert.pk}/decide/", {"step": "finance", "decision": "approve"}
+    )
     cert.refresh_from_db()
     assert cert.status == "approved"
     assert cert.locked_at is not None
@@ -427,7 +475,9 @@ def test_a_pse_may_not_open_or_decide(chain: dict[str, Any]) -> None:
     cert = chain["others"]
 
     assert client.get("/time/certifications/").status_code == 403
-    response = client.post(f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"})
+    response = client.post(
+        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "approve"}
+    )
 
     assert response.status_code == 403
     cert.refresh_from_db()
@@ -437,7 +487,7 @@ def test_a_pse_may_not_open_or_decide(chain: dict[str, Any]) -> None:
 def test_a_manager_may_not_certify_someone_elses_report(chain: dict[str, Any]) -> None:
     cert = chain["others"]
     response = client_for(chain["manager"]).post(
-        f"/time/certifications/{cert.pk}/decide/", {"decision": "approve"}
+        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "approve"}
     )
     assert response.status_code == 403
     cert.refresh_from_db()

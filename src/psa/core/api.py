@@ -323,7 +323,11 @@ def list_audit(
     if not 1 <= limit <= 1000:
         raise ValidationFailed("limit must be between 1 and 1000", field="limit")
     return audit.audit_list(
-        target_type=target_type, target_id=target_id, action=action, limit=limit
+        actor=actor(request),
+        target_type=target_type,
+        target_id=target_id,
+        action=action,
+        limit=limit,
     )
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models, transaction
 
 from psa.core import clock
+from psa.core.errors import PermissionDenied
 from psa.core.models import AuditEntry
-from psa.core.roles import Actor
+from psa.core.roles import Actor, Role
 
 GENESIS = "0" * 64
 _PG_AUDIT_LOCK = 7_100_001  # advisory lock key: one writer extends the chain at a time
@@ -128,17 +131,69 @@ def verify_chain() -> tuple[int, list[int]]:
     return count, broken
 
 
-def history_for(target: models.Model, limit: int = 200) -> list[AuditEntry]:
-    return list(
-        AuditEntry.objects.filter(
-            target_type=target._meta.label_lower, target_id=str(target.pk)
-        ).order_by("-id")[:limit]
-    )
+# ------------------------------------------------------------------ reading the log
+
+# The roles that audit: they read the whole log. Everyone else sees the history of a record
+# only on the page of a record they may open, with the fields they may see.
+AUDIT_READERS = (Role.HEAD_OF_PS, Role.FINANCE_PARTNER, Role.CONTROLLER)
+ERR_NOT_AUDITOR = "the audit log is for administrators, the head of PS, finance and controllers"
+HIDDEN = "(hidden)"
+
+# target_type -> (fields, may_see(actor, target_id)): a domain registers the fields of its
+# records that only some readers may see (pay data), so the log never shows more than the record.
+FieldMask = tuple[frozenset[str], Callable[[Actor, str], bool]]
+_masks: dict[str, FieldMask] = {}
+
+
+def register_mask(
+    target_type: str, fields: Iterable[str], may_see: Callable[[Actor, str], bool]
+) -> None:
+    """Hide `fields` of `target_type` records from readers for whom may_see(actor, id) is false."""
+    _masks[target_type] = (frozenset(fields), may_see)
+
+
+def may_read_log(actor: Actor) -> bool:
+    return actor.has_any(*AUDIT_READERS)
+
+
+def _masked(actor: Actor, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    result = []
+    for entry in entries:
+        mask = _masks.get(entry.target_type)
+        if mask is not None and not mask[1](actor, entry.target_id):
+            fields = mask[0]
+            shown = copy.copy(entry)  # never saved: the stored row keeps its values and hash
+            for side in ("before", "after"):
+                values = getattr(entry, side)
+                if isinstance(values, dict):
+                    setattr(
+                        shown, side, {k: HIDDEN if k in fields else v for k, v in values.items()}
+                    )
+            entry = shown
+        result.append(entry)
+    return result
+
+
+def history_for(*, actor: Actor, target: models.Model, limit: int = 200) -> list[AuditEntry]:
+    """A record's history for someone who may see the record (the caller has checked that),
+    with the fields they may not see hidden."""
+    rows = AuditEntry.objects.filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk)
+    ).order_by("-id")[:limit]
+    return _masked(actor, rows)
 
 
 def audit_list(
-    *, target_type: str = "", target_id: str = "", action: str = "", limit: int = 100
+    *,
+    actor: Actor,
+    target_type: str = "",
+    target_id: str = "",
+    action: str = "",
+    limit: int = 100,
 ) -> list[AuditEntry]:
+    """The latest entries of the whole log that match, for the roles that audit."""
+    if not may_read_log(actor):
+        raise PermissionDenied(ERR_NOT_AUDITOR)
     qs = AuditEntry.objects.all()
     if target_type:
         qs = qs.filter(target_type=target_type)
@@ -146,4 +201,4 @@ def audit_list(
         qs = qs.filter(target_id=target_id)
     if action:
         qs = qs.filter(action=action)
-    return list(qs.order_by("-id")[:limit])
+    return _masked(actor, qs.order_by("-id")[:limit])

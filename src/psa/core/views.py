@@ -149,7 +149,11 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     target_id = text_param(request.GET.get("target_id", ""), 64)
     action = text_param(request.GET.get("action", ""), 80)
     entries = audit.audit_list(
-        target_type=target_type, target_id=target_id, action=action, limit=200
+        actor=actor(request),
+        target_type=target_type,
+        target_id=target_id,
+        action=action,
+        limit=200,
     )
     return render(
         request,

@@ -10,7 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.http import QueryDict
 
-from psa.core.forms import TextForm
+from psa.core.forms import HoursField, TextForm
 from psa.core.numbers import CURRENCIES
 from psa.engagements import rules, selectors
 from psa.engagements.models import Engagement, Kind, Milestone, Status
@@ -49,9 +49,7 @@ class EngagementForm(TextForm):
     contract_value = forms.DecimalField(
         max_digits=14, decimal_places=2, initial=Decimal("0"), widget=forms.NumberInput(attrs=MONEY)
     )
-    budget_hours = forms.DecimalField(
-        max_digits=9, decimal_places=2, initial=Decimal("0"), widget=forms.NumberInput(attrs=MONEY)
-    )
+    budget_hours = HoursField(initial=Decimal("0"))
     bill_rate = forms.DecimalField(
         max_digits=10,
         decimal_places=2,

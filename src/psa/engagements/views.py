@@ -316,7 +316,7 @@ def _detail_context(request: HttpRequest, engagement: Engagement, **extra: Any) 
         "comments": list(selectors.comment_list(engagement=engagement)),
         "comment_form": CommentForm(),
         "status_form": StatusForm(),
-        "entries": audit.history_for(engagement),
+        "entries": audit.history_for(actor=me, target=engagement),
         "audit_target": Engagement._meta.label_lower,
         "today": clock.today(),
         "milestone_error": "",

@@ -7,6 +7,15 @@ class PeopleConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
-        from psa.people import cache
+        from psa.core import audit
+        from psa.people import cache, services
 
         cache.connect()
+        # The audit log shows a person's pay data to those who may see it on the person.
+        audit.register_mask(
+            "people.person",
+            services.PAY_DATA,
+            lambda actor, target_id: (
+                target_id.isdigit() and services.can_view_costs_of(actor, int(target_id))
+            ),
+        )

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from django import forms
 
-from psa.core.forms import TextForm
+from psa.core.forms import HoursField, TextForm
 from psa.core.numbers import CURRENCIES
 from psa.core.roles import Role
 from psa.people import rules, selectors
@@ -78,12 +78,9 @@ class PersonForm(TextForm):
     timezone = forms.CharField(
         max_length=64, initial="UTC", label="Time zone", help_text="IANA name, e.g. Europe/Paris."
     )
-    weekly_hours = forms.DecimalField(
-        max_digits=5,
-        decimal_places=2,
+    weekly_hours = HoursField(
         required=False,
         help_text="Leave empty for the country's standard week.",
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     working_days = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS,
@@ -182,13 +179,10 @@ class TimeOffForm(TextForm):
     kind = forms.ChoiceField(choices=TimeOff.Kind.choices, initial=TimeOff.Kind.PTO)
     start_date = forms.DateField(widget=DateInput(), label="From")
     end_date = forms.DateField(widget=DateInput(), label="To")
-    hours_per_day = forms.DecimalField(
-        max_digits=5,
-        decimal_places=2,
+    hours_per_day = HoursField(
         required=False,
         label="Hours per day",
         help_text="Empty: whole days.",
-        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
     )
     note = forms.CharField(max_length=200, required=False)
 

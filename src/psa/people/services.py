@@ -35,6 +35,7 @@ ERR_TIME_OFF_NOT_YOURS = "you may only change your own time off or that of peopl
 
 PEOPLE_ADMINS = (Role.HEAD_OF_PS,)
 PAY_AND_ROLES = frozenset({"roles", "cost_rate", "cost_currency"})
+PAY_DATA = frozenset({"cost_rate", "cost_currency"})
 
 
 @dataclass
@@ -88,7 +89,11 @@ COST_READERS = (
 
 def can_view_costs(actor: Actor, person: Person) -> bool:
     """Cost rates are pay data: finance, managers and the person themselves see them."""
-    return actor.person_id == person.pk or actor.has_any(*COST_READERS)
+    return can_view_costs_of(actor, person.pk)
+
+
+def can_view_costs_of(actor: Actor, person_id: int) -> bool:
+    return actor.person_id == person_id or actor.has_any(*COST_READERS)
 
 
 def can_change_time_off(actor: Actor, person: Person) -> bool:

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from django import forms
 
-from psa.core.forms import TextForm
+from psa.core.forms import HoursField, TextForm
 from psa.core.roles import Role
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.models import Engagement, Status
@@ -24,7 +24,6 @@ from psa.scheduling.models import AssignmentRequest
 BOOKABLE = ",".join((Status.PIPELINE, Status.BOOKED, Status.ACTIVE))
 BOARD_WEEKS = 8
 REVIEW_WEEKS = 4
-HOURS = {"step": "0.25", "min": "0", "inputmode": "decimal"}
 
 
 class DateInput(forms.DateInput):
@@ -34,10 +33,8 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _hours_field(**kwargs: Any) -> forms.DecimalField:
-    return forms.DecimalField(
-        max_digits=8, decimal_places=2, widget=forms.NumberInput(attrs=HOURS), **kwargs
-    )
+def _hours_field(**kwargs: Any) -> HoursField:
+    return HoursField(**kwargs)
 
 
 def _reason_field(label: str, help_text: str = "", required: bool = False) -> forms.CharField:

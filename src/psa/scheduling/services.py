@@ -241,16 +241,20 @@ def request_create(
         override_reason=override_reason,
         errors=errors,
     )
-    duplicate = (
-        selectors.request_list(
-            status=AssignmentRequest.Status.OPEN, person_id=person.pk, engagement_id=engagement.pk
-        )
-        .filter(start_date__lte=end_date, end_date__gte=start_date)
-        .first()
-    )
-    if duplicate is not None:
-        raise Conflict(ERR_DUPLICATE.format(id=duplicate.pk), field="start_date")
     with transaction.atomic():
+        # Under the person's lock, so parallel identical requests find each other.
+        people_services.person_lock(person_id=person.pk)
+        duplicate = (
+            selectors.request_list(
+                status=AssignmentRequest.Status.OPEN,
+                person_id=person.pk,
+                engagement_id=engagement.pk,
+            )
+            .filter(start_date__lte=end_date, end_date__gte=start_date)
+            .first()
+        )
+        if duplicate is not None:
+            raise Conflict(ERR_DUPLICATE.format(id=duplicate.pk), field="start_date")
         request = AssignmentRequest.objects.create(
             engagement=engagement,
             person=person,

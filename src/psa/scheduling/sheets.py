@@ -11,17 +11,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from psa.core import numbers
 from psa.core.numbers import hours as as_hours
 from psa.core.schemas import control_character_error
 from psa.integrations.spreadsheet import FORMULA_START, csv_cell, xlsx_cell
@@ -68,7 +68,6 @@ ERR_DATE = "{value!r} is not a date: write it as YYYY-MM-DD (e.g. 2026-12-07)"
 ERR_DATE_NUMBER = "{value!r} is a number, not a date: format the cell as a date or write YYYY-MM-DD"
 ERR_DATE_TIME = "{value!r} has a time of day: give the date only"
 ERR_END_BEFORE_START = "end date is before the start date"
-ERR_HOURS_TEXT = "{value!r} is not a number: write the hours as a number such as 8 or 7.5"
 ERR_HOURS_NOT_FINITE = "{value!r} is not a finite number of hours"
 ERR_HOURS_POSITIVE_SHEET = ERR_HOURS_POSITIVE
 ERR_HOURS_TOO_MANY = "{value} h is more than {limit} h"
@@ -79,7 +78,6 @@ ERR_WORK_NEEDS_ENGAGEMENT = "{firmness} work needs an engagement"
 ERR_WORK_NO_TASK = "a task name is only for internal time: leave it empty or use firmness internal"
 ERR_TASK_TOO_LONG = "a task name has at most {limit} characters"
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 Progress = Callable[[str, int, int], None]
 
@@ -185,10 +183,12 @@ def parse_date(value: Any) -> tuple[dt.date | None, str]:
 
 
 def parse_hours(value: Any) -> tuple[Decimal | None, str]:
-    """A number cell or plain decimal text → (hours with two places, "") or (None, reason).
-    Text with units ("8 hrs"), words ("eight"), NaN, infinity, 0 and negatives are refused."""
+    """A number cell or typed text → (hours with two places, "") or (None, reason). Text goes
+    through the one hours parser (7.5, 7,5 and 7:30; units, words and ambiguous separators are
+    refused); a number cell is rounded to two places (spreadsheets store binary fractions).
+    0, negatives, NaN and infinity are refused."""
     if isinstance(value, bool):
-        return None, ERR_HOURS_TEXT.format(value=str(value))
+        return None, numbers.ERR_HOURS_TEXT.format(value=str(value))
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, float):
@@ -197,13 +197,10 @@ def parse_hours(value: Any) -> tuple[Decimal | None, str]:
     elif isinstance(value, Decimal):
         number = value
     else:
-        text = _text(value)
-        if not _NUMBER.fullmatch(text):
-            return None, ERR_HOURS_TEXT.format(value=text)
         try:
-            number = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            return None, ERR_HOURS_TEXT.format(value=text)
+            number = numbers.parse_hours(_text(value))
+        except ValueError as exc:
+            return None, str(exc)
     if not number.is_finite():
         return None, ERR_HOURS_NOT_FINITE.format(value=_text(value))
     if number > MAX_HOURS:

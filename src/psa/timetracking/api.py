@@ -115,7 +115,9 @@ def list_entries(request: HttpRequest, person_id: Id, start: Day, end: Day) -> A
         raise ValidationFailed(
             f"end must be after start, at most {MAX_RANGE_DAYS} days", field="end"
         )
-    person = people.person_get(person_id=person_id)
+    person = selectors.access_time_of(
+        actor=actor(request), person=people.person_get(person_id=person_id)
+    )
     return list(selectors.entries_for(person=person, start=start, end=end))
 
 
@@ -164,7 +166,10 @@ def stop_timer(request: HttpRequest, person_id: int) -> Any:
 
 @router.get("/timesheets", response=answers({200: list[TimesheetOut]}, 403, 404))
 def list_timesheets(request: HttpRequest, person_id: int) -> Any:
-    return selectors.timesheet_list(person=people.person_get(person_id=person_id))
+    person = selectors.access_time_of(
+        actor=actor(request), person=people.person_get(person_id=person_id)
+    )
+    return selectors.timesheet_list(person=person)
 
 
 @router.post("/timesheets", response=answers({201: TimesheetOut}, *WRITE, 404, 409))
@@ -191,7 +196,9 @@ def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
 def list_certifications(
     request: HttpRequest, status: Annotated[str, Line(20)] = "", person_id: Id | None = None
 ) -> Any:
-    return certification.certifications_for(status=status, person_id=person_id)
+    return certification.certifications_for(
+        actor=actor(request), status=status, person_id=person_id
+    )
 
 
 @router.post("/certifications", response=answers({201: CertificationOut}, *WRITE, 404, 409))
@@ -209,9 +216,13 @@ def generate_certification(request: HttpRequest, payload: CertificationIn) -> An
     response=answers({200: CertificationOut}, *WRITE, 404, 409),
 )
 def decide_certification(request: HttpRequest, certification_id: int, payload: DecisionIn) -> Any:
+    me = actor(request)
     return certification.certification_decide(
-        actor=actor(request),
-        certification=certification.certification_get(certification_id=certification_id),
+        actor=me,
+        certification=certification.access_certification(
+            actor=me, certification_id=certification_id
+        ),
+        step=payload.step,
         approve=payload.approve,
         reason=payload.reason,
     )
@@ -222,9 +233,12 @@ def decide_certification(request: HttpRequest, certification_id: int, payload: D
     response=answers({200: CertificationOut}, *WRITE, 404, 409),
 )
 def reopen_certification(request: HttpRequest, certification_id: int, payload: ReasonIn) -> Any:
+    me = actor(request)
     return certification.certification_reopen(
-        actor=actor(request),
-        certification=certification.certification_get(certification_id=certification_id),
+        actor=me,
+        certification=certification.access_certification(
+            actor=me, certification_id=certification_id
+        ),
         reason=payload.reason,
     )
 

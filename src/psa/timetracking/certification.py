@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 
-from psa.core import audit, clock
+from psa.core import audit, clock, numbers
 from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from psa.core.notifications import notify
 from psa.core.numbers import ZERO
@@ -44,13 +44,13 @@ CHAIN: dict[str, tuple[str, str, str]] = {
     Status.MANAGER_CERTIFIED: (Step.HEAD, Role.HEAD_OF_PS, Status.HEAD_APPROVED),
     Status.HEAD_APPROVED: (Step.FINANCE, Role.FINANCE_PARTNER, Status.APPROVED),
 }
-CHAIN_ROLES = frozenset(role for _, role, _ in CHAIN.values())
+DECIDING_STEPS = tuple(step for step, _, _ in CHAIN.values())
+STEP_ROLES = {step: role for step, role, _ in CHAIN.values()}
 GENERATORS = (Role.DELIVERY_MANAGER, Role.HEAD_OF_PS, Role.FINANCE_PARTNER)
 
 ERR_OWN_HOURS = "nobody approves their own hours"
 ERR_WRONG_ROLE = "this step is for the {role}"
 ERR_NOT_THEIR_MANAGER = "only {name}'s delivery manager certifies their hours"
-ERR_OUT_OF_ORDER = "this certification is {status}: it is not your step now"
 ERR_REASON = "a reason is required"
 ERR_LOCKED = (
     "{date} is in {quarter}, approved and locked: record a correction as an adjusting entry "
@@ -62,6 +62,9 @@ ERR_NOT_APPROVED = "only an approved certification can be reopened"
 ERR_MAY_NOT_GENERATE = "managers, the head of PS and finance generate certifications"
 MSG_READY = "{quarter} timesheets are ready for you to certify: {count} of your team."
 ERR_ADJUST_ZERO = "an adjustment changes the hours: give a number other than 0"
+ERR_NO_CERTIFICATION = "certification {id} does not exist"
+ERR_STEP = "name the step you decide: one of {steps}"
+ERR_NOT_THIS_STEP = "the {step} step is not the one waiting: this certification is now {status}"
 
 
 def _quarter(day: dt.date) -> rules.FiscalQuarter:
@@ -107,7 +110,15 @@ def certification_get(*, certification_id: int) -> QuarterlyCertification:
         QuarterlyCertification.objects.select_related("person").filter(pk=certification_id).first()
     )
     if row is None:
-        raise NotFound(f"certification {certification_id} does not exist", field="certification_id")
+        raise NotFound(ERR_NO_CERTIFICATION.format(id=certification_id), field="certification_id")
+    return row
+
+
+def access_certification(*, actor: Actor, certification_id: int) -> QuarterlyCertification:
+    """A certification whose time the actor may read; anyone else's reads as missing."""
+    row = certification_get(certification_id=certification_id)
+    if not selectors.may_see_time_of(actor, row.person):
+        raise NotFound(ERR_NO_CERTIFICATION.format(id=certification_id), field="certification_id")
     return row
 
 
@@ -210,9 +221,19 @@ def certifications_generate_due(*, today: dt.date | None = None) -> int:
 
 
 def certification_decide(
-    *, actor: Actor, certification: QuarterlyCertification, approve: bool, reason: str = ""
+    *,
+    actor: Actor,
+    certification: QuarterlyCertification,
+    step: str,
+    approve: bool,
+    reason: str = "",
 ) -> QuarterlyCertification:
-    """The next step of the chain approves (or rejects back to the start, with a reason)."""
+    """The next step of the chain approves (or rejects back to the start, with a reason).
+
+    The decision names its step: a request that was sent for one step never decides the next
+    one (two parallel approvals by someone holding two chain roles, or a double click)."""
+    if step not in DECIDING_STEPS:
+        raise ValidationFailed(ERR_STEP.format(steps=", ".join(DECIDING_STEPS)), field="step")
     with transaction.atomic():
         cert = (
             QuarterlyCertification.objects.select_for_update()
@@ -221,18 +242,17 @@ def certification_decide(
         )
         if cert.person_id == actor.person_id:
             raise PermissionDenied(ERR_OWN_HOURS)
-        if cert.status not in CHAIN:
-            raise Conflict(
-                ERR_OUT_OF_ORDER.format(status=cert.get_status_display().lower()), field="status"
-            )
-        step, role, next_status = CHAIN[cert.status]
+        role = STEP_ROLES[step]
         if not actor.has_any(role):
-            if actor.roles & CHAIN_ROLES:  # another step's role: not their turn yet
-                raise Conflict(
-                    ERR_OUT_OF_ORDER.format(status=cert.get_status_display().lower()),
-                    field="status",
-                )
             raise PermissionDenied(ERR_WRONG_ROLE.format(role=Role(role).label.lower()))
+        if cert.status not in CHAIN or CHAIN[cert.status][0] != step:
+            raise Conflict(
+                ERR_NOT_THIS_STEP.format(
+                    step=Step(step).label, status=cert.get_status_display().lower()
+                ),
+                field="step",
+            )
+        next_status = CHAIN[cert.status][2]
         if (
             step == Step.MANAGER
             and not actor.is_admin
@@ -340,7 +360,7 @@ def time_entry_adjust(
         raise PermissionDenied("you may only correct your own time", field="person_id")
     errors: list[FieldError] = []
     try:
-        delta = rules.parse_hours(hours)
+        delta = numbers.parse_hours(hours)
     except ValueError as exc:
         errors.append(FieldError("hours", str(exc)))
         delta = ZERO
@@ -408,9 +428,13 @@ def time_entry_adjust(
 
 
 def certifications_for(
-    *, status: str = "", person_id: int | None = None
+    *, actor: Actor, status: str = "", person_id: int | None = None
 ) -> list[QuarterlyCertification]:
+    """The certifications whose time the actor may read, newest quarter first."""
     qs = QuarterlyCertification.objects.select_related("person", "work_item")
+    visible = selectors.time_owners_visible_to(actor)
+    if visible is not None:
+        qs = qs.filter(visible)
     if status:
         qs = qs.filter(status__in=status.split(","))
     if person_id is not None:

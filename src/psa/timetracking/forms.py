@@ -17,6 +17,7 @@ class TimerStartForm(TextForm):
 
 
 class DecideForm(TextForm):
+    step = forms.ChoiceField(choices=[("manager", ""), ("head", ""), ("finance", "")])
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     reason = forms.CharField(required=False, max_length=2000)
 

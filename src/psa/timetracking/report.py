@@ -36,25 +36,16 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from psa.core import clock
 from psa.core.errors import PermissionDenied, ValidationFailed
 from psa.core.numbers import ZERO
-from psa.core.roles import Actor, Role
+from psa.core.roles import Actor
 from psa.integrations.spreadsheet import csv_cell, xlsx_cell
 from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people.models import Person
-from psa.timetracking import rules
+from psa.timetracking import rules, selectors
 from psa.timetracking.models import Epic, TimeEntry, WorkItem
 
 PERCENT = Decimal("0.1")
 CHUNK = 500  # ids per IN (...) list
-REPORT_READERS = (
-    Role.DELIVERY_MANAGER,
-    Role.HEAD_OF_PS,
-    Role.FINANCE_PARTNER,
-    Role.CONTROLLER,
-    Role.FINANCE_BUSINESS_PARTNER,
-    Role.PROJECT_COORDINATOR,
-)
-ERR_NOT_YOURS = "you may see your own hours report, your reports' and, with a manager role, all"
 ERR_TEAM = "the team report needs a manager, finance or head-of-PS role (or your own reports)"
 
 Progress = Callable[[int, int], None]
@@ -184,17 +175,12 @@ def report_quarter(year: int | None, quarter: int | None) -> rules.FiscalQuarter
 
 
 def access_hours_report(*, actor: Actor, person: Person) -> Person:
-    """A person sees their own report; their manager and the roles that certify, review or
-    schedule time see anyone's."""
-    if actor.person_id is not None and actor.person_id in (person.pk, person.manager_id):
-        return person
-    if actor.has_any(*REPORT_READERS):
-        return person
-    raise PermissionDenied(ERR_NOT_YOURS, field="person_id")
+    """An hours report is the person's time: read by whoever may read that."""
+    return selectors.access_time_of(actor=actor, person=person)
 
 
 def access_team_report(*, actor: Actor, manager_id: int | None) -> None:
-    if actor.has_any(*REPORT_READERS):
+    if actor.has_any(*selectors.TIME_READERS):
         return
     if manager_id is not None and actor.person_id == manager_id:
         return

@@ -7,45 +7,18 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from psa.core.numbers import ZERO
 
 MAX_HOURS_PER_DAY = Decimal("24")
-# Any hours value past this is not a day's time (the column holds 999.99); it is refused before
-# arithmetic, which a value such as 1e27 would overflow.
-MAX_HOURS_VALUE = Decimal("1000")
 TWO_PLACES = Decimal("0.01")
 # Monday morning, the person's time zone: the week before is due by noon.
 DUE_WEEKDAY_TIME = dt.time(12, 0)
 
-ERR_HOURS_TEXT = "hours must be a number such as 7.5 (no units or words: {value!r} is not a number)"
 ERR_HOURS_POSITIVE = "hours must be more than 0"
-ERR_HOURS_RANGE = "hours must be between -1000 and 1000 ({value} is not)"
 ERR_HOURS_DAY = "at most 24 hours in one day for one person ({total} h with this entry)"
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-
-
-def parse_hours(value: object) -> Decimal:
-    """Hours as an exact Decimal with two places. Refuses text with units ("8hrs"), words
-    ("eight"), NaN, infinity and floats' binary fractions (pass strings or Decimals)."""
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = Decimal(value)
-    elif isinstance(value, str) and _NUMBER.match(value.strip()):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
-            raise ValueError(ERR_HOURS_TEXT.format(value=value)) from exc
-    else:
-        raise ValueError(ERR_HOURS_TEXT.format(value=value))
-    if not number.is_finite():
-        raise ValueError(ERR_HOURS_TEXT.format(value=value))
-    if abs(number) > MAX_HOURS_VALUE:
-        raise ValueError(ERR_HOURS_RANGE.format(value=value))
-    return number.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def day_total_error(existing: Decimal, adding: Decimal) -> str | None:

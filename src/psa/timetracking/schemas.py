@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -16,8 +16,8 @@ class EpicOut(Schema):
 
 
 EpicName = Annotated[str, Line(120)]
-# A number (JSON number or string), parsed by the service, which names what is wrong with
-# "8h" or "eight"; the string is one short line.
+# A JSON number or a string, read by the one hours parser (psa.core.numbers), which names what
+# is wrong with "8h" or "1,500"; the string is one short line.
 HoursText = Decimal | Annotated[str, Line(20)]
 
 
@@ -63,8 +63,8 @@ class EntryIn(In):
     work_item_id: Id
     date: Day
     hours: HoursText = Field(
-        description='A number (7.5 or "7.5"), more than 0, at most 24 a day; units and words '
-        "are refused"
+        description='Hours: 7.5, "7.5", "7,5" or "7:30"; more than 0, at most 24 a day; units '
+        "and words are refused"
     )
     note: Annotated[str, Text(500)] = ""
 
@@ -120,6 +120,9 @@ class CertificationIn(In):
 
 
 class DecisionIn(In):
+    step: Literal["manager", "head", "finance"] = Field(
+        description="The step you decide; 409 if the certification has moved on since."
+    )
     approve: bool
     reason: Annotated[str, Text(2000)] = ""
 

@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from psa.core.errors import NotFound, ValidationFailed
+from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import ZERO
+from psa.core.roles import Actor, Role
 from psa.engagements.models import Engagement
 from psa.engagements.selectors import engagements_missing
 from psa.people.models import Person
@@ -21,6 +22,46 @@ from psa.timetracking import rules
 from psa.timetracking.models import Epic, TimeEntry, Timer, Timesheet, WorkItem, WorkItemWeek
 
 PTO_MAJOR = "PTO/Holidays"
+ERR_NO_ENTRY = "time entry {id} does not exist"
+
+# ------------------------------------------------------------------ who may read time
+
+# A person's time (entries, timesheets, certifications, hours reports) is read by the person,
+# their delivery manager, and the roles that certify, review or schedule time.
+TIME_READERS = (
+    Role.DELIVERY_MANAGER,
+    Role.HEAD_OF_PS,
+    Role.FINANCE_PARTNER,
+    Role.CONTROLLER,
+    Role.FINANCE_BUSINESS_PARTNER,
+    Role.PROJECT_COORDINATOR,
+)
+ERR_TIME_NOT_YOURS = (
+    "you may see your own time, your reports' and, with a manager, finance or coordinator "
+    "role, everyone's"
+)
+
+
+def may_see_time_of(actor: Actor, person: Person) -> bool:
+    if actor.has_any(*TIME_READERS):
+        return True
+    return actor.person_id is not None and actor.person_id in (person.pk, person.manager_id)
+
+
+def access_time_of(*, actor: Actor, person: Person) -> Person:
+    """The person, if the actor may read their time (403 otherwise: people are not secret)."""
+    if not may_see_time_of(actor, person):
+        raise PermissionDenied(ERR_TIME_NOT_YOURS, field="person_id")
+    return person
+
+
+def time_owners_visible_to(actor: Actor) -> Q | None:
+    """A filter on `person` for lists of time records: None when the actor sees everyone's."""
+    if actor.has_any(*TIME_READERS):
+        return None
+    if actor.person_id is None:
+        return Q(pk__in=[])
+    return Q(person_id=actor.person_id) | Q(person__manager_id=actor.person_id)
 
 
 def epic_tree() -> list[tuple[Epic, list[Epic]]]:
@@ -85,7 +126,7 @@ def work_item_list(
 def entry_get(*, entry_id: int) -> TimeEntry:
     entry = TimeEntry.objects.select_related("work_item", "person").filter(pk=entry_id).first()
     if entry is None:
-        raise NotFound(f"time entry {entry_id} does not exist", field="entry_id")
+        raise NotFound(ERR_NO_ENTRY.format(id=entry_id), field="entry_id")
     return entry
 
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from psa.core import audit, clock, jobs
-from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from psa.core import audit, clock, jobs, numbers
+from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from psa.core.models import Job
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
@@ -217,7 +217,7 @@ def time_entry_create(
     """Log hours on a work item. Hours are numbers (two places); at most 24 a day."""
     _require_own_time(actor, person)
     try:
-        amount = rules.parse_hours(hours)
+        amount = numbers.parse_hours(hours)
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="hours") from exc
     with transaction.atomic():
@@ -251,17 +251,24 @@ def time_entry_update(
 ) -> TimeEntry:
     _require_own_time(actor, entry.person)
     with transaction.atomic():
-        entry = (
+        # The same lock as time_entry_create: the day totals are checked under it, so an update
+        # and a create (or two updates) on one day cannot pass the 24-hour check together.
+        people_services.person_lock(person_id=entry.person_id)
+        current = (
             TimeEntry.objects.select_for_update(of=("self",))
             .select_related("person", "work_item", "work_item__epic", "work_item__epic__parent")
-            .get(pk=entry.pk)
+            .filter(pk=entry.pk)
+            .first()
         )
+        if current is None:  # a parallel request deleted it while this one waited
+            raise NotFound(selectors.ERR_NO_ENTRY.format(id=entry.pk), field="entry_id")
+        entry = current
         before = audit.snapshot(entry)
         was = rollup.removed(entry)
         certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         if hours is not None:
             try:
-                entry.hours = rules.parse_hours(hours)
+                entry.hours = numbers.parse_hours(hours)
             except ValueError as exc:
                 raise ValidationFailed(str(exc), field="hours") from exc
         if date is not None:
@@ -286,6 +293,11 @@ def time_entry_update(
 def time_entry_delete(*, actor: Actor, entry: TimeEntry) -> None:
     _require_own_time(actor, entry.person)
     with transaction.atomic():
+        people_services.person_lock(person_id=entry.person_id)
+        current = TimeEntry.objects.filter(pk=entry.pk).first()
+        if current is None:  # a parallel request deleted it while this one waited
+            raise NotFound(selectors.ERR_NO_ENTRY.format(id=entry.pk), field="entry_id")
+        entry = current
         certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         audit.record(actor=actor, action="time.delete", target=entry, before=audit.snapshot(entry))
         rollup.apply([rollup.removed(entry)])
@@ -298,7 +310,10 @@ def time_entry_delete(*, actor: Actor, entry: TimeEntry) -> None:
 def timer_start(*, actor: Actor, person: Person, work_item: WorkItem, note: str = "") -> Timer:
     _require_own_time(actor, person)
     with transaction.atomic():
-        running = Timer.objects.select_for_update().filter(person=person).first()
+        # Parallel starts queue on the person, so the second sees the first's timer (409)
+        # instead of breaking the one-timer-a-person constraint.
+        people_services.person_lock(person_id=person.pk)
+        running = Timer.objects.select_related("work_item").filter(person=person).first()
         if running is not None:
             raise Conflict(ERR_TIMER_RUNNING.format(item=running.work_item), field="work_item_id")
         timer = Timer.objects.create(
@@ -315,6 +330,7 @@ def timer_stop(*, actor: Actor, person: Person) -> TimeEntry | None:
     started, in the person's time zone. Under 36 seconds logs nothing."""
     _require_own_time(actor, person)
     with transaction.atomic():
+        people_services.person_lock(person_id=person.pk)  # the person before the timer, always
         timer = (
             Timer.objects.select_for_update(of=("self",))
             .select_related("work_item")
@@ -351,6 +367,7 @@ def timer_discard(*, actor: Actor, person: Person) -> None:
     """Throw the running timer away without logging anything (e.g. its day is locked)."""
     _require_own_time(actor, person)
     with transaction.atomic():
+        people_services.person_lock(person_id=person.pk)
         timer = Timer.objects.select_for_update().filter(person=person).first()
         if timer is None:
             raise Conflict(ERR_NO_TIMER, field="timer")

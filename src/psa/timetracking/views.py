@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from psa.core import clock
+from psa.core import clock, numbers
 from psa.core.api import actor
 from psa.core.errors import DomainError
 from psa.core.numbers import ZERO
@@ -173,7 +173,7 @@ def _save_cell(request: HttpRequest, person: Person, cell: Cell, raw: str) -> bo
     """Apply one typed cell through the services. Returns whether it changed anything."""
     text = raw.strip()
     try:
-        wanted = rules.parse_hours(text) if text else ZERO
+        wanted = numbers.parse_hours(text) if text else ZERO
     except ValueError:
         wanted = None  # the service says what is wrong with it
     if wanted is not None and wanted == cell.total:
@@ -479,7 +479,7 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
     )
     result = report.hours_report(person=person, quarter=quarter)
     me_actor = actor(request)
-    readers = me_actor.has_any(*report.REPORT_READERS)
+    readers = me_actor.has_any(*selectors.TIME_READERS)
     if readers:  # may read anyone's: pick among the people employed in the quarter
         choices = list(people.person_list(employed_during=(quarter.start, quarter.end)))
     elif me is not None:  # their own and their reports'
@@ -591,29 +591,32 @@ def _queue(request: HttpRequest, person: Person | None) -> list[dict[str, Any]]:
     reports'), and for finance the approved quarters it may reopen. Never one's own hours."""
     roles = actor(request).roles
     own = person.pk if person else None
-    found: list[tuple[str, str, list[QuarterlyCertification], bool]] = []
+    found: list[tuple[str, str, list[QuarterlyCertification], bool, str]] = []
     for role, status in QUEUE_STATUS.items():
         if role not in roles:
             continue
-        rows = certification.certifications_for(status=status)
+        rows = certification.certifications_for(actor=actor(request), status=status)
         if role == Role.DELIVERY_MANAGER:
             rows = [c for c in rows if own is not None and c.person.manager_id == own]
-        found.append((Role(role).label, role, rows, False))
+        found.append((Role(role).label, role, rows, False, certification.CHAIN[status][0]))
     if Role.FINANCE_PARTNER in roles:
-        approved = certification.certifications_for(status=QuarterlyCertification.Status.APPROVED)
-        found.append(("Approved (locked)", "approved", approved, True))
+        approved = certification.certifications_for(
+            actor=actor(request), status=QuarterlyCertification.Status.APPROVED
+        )
+        found.append(("Approved (locked)", "approved", approved, True, ""))
     return [
         {
             "role": label,
             "key": key,
             "reopen": reopen,
+            "step": step,
             "rows": [
                 {"cert": c, "utilization": certification.utilization(c), "links": _report_links(c)}
                 for c in rows
                 if c.person_id != own
             ],
         }
-        for label, key, rows, reopen in found
+        for label, key, rows, reopen, step in found
     ]
 
 
@@ -637,7 +640,9 @@ def certification_queue(request: HttpRequest) -> HttpResponse:
 
 @page
 def certification_detail(request: HttpRequest, certification_id: int) -> HttpResponse:
-    cert = certification.certification_get(certification_id=certification_id)
+    cert = certification.access_certification(
+        actor=actor(request), certification_id=certification_id
+    )
     return render(
         request,
         "timetracking/certification.html",
@@ -664,6 +669,7 @@ def certification_decide(request: HttpRequest, certification_id: int) -> HttpRes
         certification.certification_decide(
             actor=actor(request),
             certification=cert,
+            step=form.cleaned_data["step"],
             approve=approve,
             reason=form.cleaned_data["reason"],
         )

@@ -1,0 +1,226 @@
+"""Rules that must hold under parallel requests (PostgreSQL row locks): the 24-hour day with
+updates as well as creates, one decision per certification step, one running timer a person.
+
+Each test starts its calls together behind a barrier and asserts the one outcome the rule
+allows; without the person lock (updates) or the named step (decisions) they fail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Sum
+
+from psa.core import clock
+from psa.core.errors import DomainError
+from psa.core.roles import Actor, Role
+from psa.people.models import Person
+from psa.timetracking import certification as chain
+from psa.timetracking import epics, services
+from psa.timetracking.models import (
+    CertificationStep,
+    Epic,
+    QuarterlyCertification,
+    TimeEntry,
+    Timer,
+)
+from tests.timetracking.factories import WorkItemFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+D = Decimal
+DAY = dt.date(2026, 11, 16)  # FY27 Q4: 1 Nov 2026 - 31 Jan 2027
+NOW = dt.datetime(2026, 11, 18, 9, tzinfo=dt.UTC)
+AFTER_QUARTER = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _epic_tree(transactional_db: None) -> None:
+    # A transactional test before this one flushed the tree its migration seeds.
+    epics.seed(Epic)
+
+
+def run_together(calls: list[Callable[[], Any]], *, now: dt.datetime = NOW) -> list[str]:
+    """Run the calls in parallel threads released at once; each outcome is "ok" or the name of
+    the domain error it raised (any other exception fails the test: it would be a 500)."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[str] = []
+    unexpected: list[BaseException] = []
+
+    def run(call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            call()
+            outcomes.append("ok")
+        except DomainError as exc:
+            outcomes.append(type(exc).__name__)
+        except BaseException as exc:  # noqa: BLE001 - reported below, with the test failing
+            unexpected.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    # Frozen once around all threads: frozen() sets a process-wide value.
+    with clock.frozen(now):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert unexpected == []
+    return sorted(outcomes)
+
+
+def day_total(person: Person) -> Decimal:
+    return TimeEntry.objects.filter(person=person, date=DAY).aggregate(t=Sum("hours"))["t"]
+
+
+@pytest.fixture
+def pse(make_person: Callable[..., Person]) -> Person:
+    return make_person(Role.PSE)
+
+
+def log(actor: Actor, person: Person, hours: str) -> TimeEntry:
+    with clock.frozen(NOW):
+        return services.time_entry_create(
+            actor=actor, person=person, work_item=WorkItemFactory(), date=DAY, hours=hours
+        )
+
+
+def test_two_parallel_updates_on_one_day_never_pass_24_hours(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    me = actor_of(pse)
+    first, second = log(me, pse, "8"), log(me, pse, "8")
+
+    outcomes = run_together(
+        [
+            lambda: services.time_entry_update(actor=me, entry=first, hours="14"),
+            lambda: services.time_entry_update(actor=me, entry=second, hours="14"),
+        ]
+    )
+
+    assert outcomes == ["ValidationFailed", "ok"]
+    assert day_total(pse) == D("22.00")
+
+
+def test_a_parallel_update_and_create_never_pass_24_hours(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    me = actor_of(pse)
+    entry = log(me, pse, "8")
+    item = WorkItemFactory()
+
+    outcomes = run_together(
+        [
+            lambda: services.time_entry_update(actor=me, entry=entry, hours="20"),
+            lambda: services.time_entry_create(
+                actor=me, person=pse, work_item=item, date=DAY, hours="12"
+            ),
+        ]
+    )
+
+    assert outcomes == ["ValidationFailed", "ok"]
+    assert day_total(pse) == D("20.00")  # either order: 20 + 12 would be 32
+
+
+def test_parallel_deletes_of_one_entry_remove_it_once(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    me = actor_of(pse)
+    entry = log(me, pse, "8")
+
+    outcomes = run_together([lambda: services.time_entry_delete(actor=me, entry=entry)] * 3)
+
+    assert outcomes == ["NotFound", "NotFound", "ok"]
+    assert TimeEntry.objects.filter(person=pse).count() == 0
+
+
+def test_parallel_timer_starts_leave_one_timer_and_refuse_the_rest(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    me = actor_of(pse)
+    item = WorkItemFactory()
+
+    outcomes = run_together(
+        [lambda: services.timer_start(actor=me, person=pse, work_item=item)] * 6
+    )
+
+    assert outcomes == ["Conflict"] * 5 + ["ok"]
+    assert Timer.objects.filter(person=pse).count() == 1
+
+
+@pytest.fixture
+def cert(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> QuarterlyCertification:
+    manager = make_person(Role.DELIVERY_MANAGER)
+    pse = make_person(Role.PSE, manager=manager)
+    log(actor_of(pse), pse, "8")
+    with clock.frozen(AFTER_QUARTER):
+        return chain.certification_generate(
+            actor=actor_of(manager), person=pse, year=2027, quarter=4
+        )
+
+
+def test_ten_parallel_admin_approvals_decide_one_step(cert: QuarterlyCertification) -> None:
+    """An administrator holds every chain role: ten clicks on the manager step approve it once
+    and never run on into the head and finance steps (which would lock the quarter)."""
+    admin = Actor(user_id=None, username="root", is_admin=True)
+
+    outcomes = run_together(
+        [
+            lambda: chain.certification_decide(
+                actor=admin, certification=cert, step="manager", approve=True
+            )
+        ]
+        * 10,
+        now=AFTER_QUARTER,
+    )
+
+    assert outcomes == ["Conflict"] * 9 + ["ok"]
+    cert.refresh_from_db()
+    assert (cert.status, cert.locked_at) == ("manager_certified", None)
+    assert list(CertificationStep.objects.values_list("step", "approved")) == [("manager", True)]
+
+
+def test_two_chain_roles_approving_in_parallel_skip_no_step(
+    cert: QuarterlyCertification,
+    make_person: Callable[..., Person],
+    actor_of: Callable[[Person], Actor],
+) -> None:
+    """The head of PS and an administrator both take the head step at once: one decides it,
+    the other is told the certification moved on; finance's step is still to come."""
+    with clock.frozen(AFTER_QUARTER):
+        cert = chain.certification_decide(
+            actor=Actor(user_id=None, username="root", is_admin=True),
+            certification=cert,
+            step="manager",
+            approve=True,
+        )
+    head = actor_of(make_person(Role.HEAD_OF_PS))
+    admin = Actor(user_id=None, username="root", is_admin=True)
+
+    outcomes = run_together(
+        [
+            lambda who=who: chain.certification_decide(
+                actor=who, certification=cert, step="head", approve=True
+            )
+            for who in (head, admin)
+        ],
+        now=AFTER_QUARTER,
+    )
+
+    assert outcomes == ["Conflict", "ok"]
+    cert.refresh_from_db()
+    assert (cert.status, cert.locked_at) == ("head_approved", None)
+    assert list(CertificationStep.objects.order_by("id").values_list("step", flat=True)) == [
+        "manager",
+        "head",
+    ]
