@@ -10,7 +10,7 @@ urlpatterns = [
     path("feeds/", include("psa.scheduling.feed_views")),
     path("api/v1/", problem_405(api.urls)),
     # Anything else under /api/ is an unknown API path: problem+json, not the HTML 404 page.
-    re_path(r"^api/", api_not_found),
+    re_path(r"^api(?:/|$)", api_not_found),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", core_views.home, name="home"),

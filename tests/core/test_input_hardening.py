@@ -82,11 +82,10 @@ def errors_of(response: Any, status: int = 422) -> dict[str, str]:
 # ------------------------------------------------------------------ every error is problem+json
 
 
-def test_an_unknown_api_path_is_404_problem_json(head: Person, api_as: Any) -> None:
-    response = api_as(head).get("/api/v1/no-such-thing")
-    assert problem_of(response, 404)["detail"] == ERR_UNKNOWN_PATH.format(
-        path="/api/v1/no-such-thing"
-    )
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v1/people/", "/api", "/api/v2/x"])
+def test_an_unknown_api_path_is_404_problem_json(head: Person, api_as: Any, path: str) -> None:
+    response = api_as(head).post(path, {}, content_type=JSON)
+    assert problem_of(response, 404)["detail"] == ERR_UNKNOWN_PATH.format(path=path)
 
 
 def test_a_method_not_allowed_is_405_problem_json_with_allow(head: Person, api_as: Any) -> None:
