@@ -927,7 +927,7 @@ def test_a_task_name_stored_with_control_characters_exports_cleaned(
     team: Any, api_as: Callable[[Person], Client], fmt: str
 ) -> None:
     make_schedule(team)
-    Booking.objects.filter(task_name='=Mentoring, "pairing"').update(task_name="Lab\x00 prep\x1b")
+    Booking.objects.filter(task_name='=Mentoring, "pairing"').update(task_name="Lab\x01 prep\x1b")
     response = api_as(team.alex).get(f"{API}/exports", {"format": fmt})
     assert response.status_code == 200, response.content
     tasks = {r.task for r in sheets.read_sheet(response.content).rows}
