@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from psa.core import clock
-from psa.core.api import ERR_METHOD, ERR_UNKNOWN_PATH
+from psa.core.api import ERR_METHOD, ERR_MULTIPART, ERR_UNKNOWN_PATH
 from psa.core.models import AuditEntry
 from psa.core.numbers import ERR_HOURS_TEXT, ERR_HOURS_TOO_BIG, HOURS_LIMIT
 from psa.core.roles import Role
@@ -159,6 +159,19 @@ def test_a_body_that_is_not_a_json_object_is_422(head: Person, api_as: Any, body
     before = state()
     response = api_as(head).post("/api/v1/time/gitlab/sync", body, content_type=JSON)
     assert errors_of(response) == {"body": ERR_NOT_AN_OBJECT}
+    assert state() == before
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])
+def test_multipart_without_a_boundary_is_400(
+    make_person: Callable[..., Person], api_as: Any, content_type: str
+) -> None:
+    # Found by the fuzz run: Django's parser raises on it, which was a 500.
+    client = api_as(make_person(Role.PROJECT_COORDINATOR))
+    before = state()
+    response = client.post("/api/v1/scheduling/imports", b"x", content_type=content_type)
+    detail = problem_of(response, 400)["detail"]
+    assert detail.startswith(ERR_MULTIPART.format(reason=""))
     assert state() == before
 
 

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import SuspiciousOperation
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver
 from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, NinjaAPI, Router, Schema
@@ -97,6 +99,10 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+ERR_MULTIPART = "the body is not readable multipart/form-data: {reason}"
+ERR_REQUEST = "the request cannot be read: {reason}"
+
+
 def install_error_handlers(api: Any) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -128,6 +134,16 @@ def install_error_handlers(api: Any) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return problem(404, "Not found", str(exc) or "not found")
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return problem(400, "Bad request", ERR_MULTIPART.format(reason=exc))
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django's own answer to these (a body past DATA_UPLOAD_MAX_MEMORY_SIZE, too many
+        # fields) is 400; ninja would otherwise pass them to the catch-all as a 500.
+        return problem(400, "Bad request", ERR_REQUEST.format(reason=exc))
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
