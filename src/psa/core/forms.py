@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from psa.core import numbers
-from psa.core.schemas import control_character_error
+from psa.core.schemas import MAX_DATE, MIN_DATE, control_character_error
 
 ERR_HOURS_MIN = "at least {limit} hours"
 ERR_HOURS_MAX = "at most {limit} hours"
+ERR_DATE_RANGE = f"dates are from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
 
 
 class HoursField(forms.Field):
@@ -53,18 +55,26 @@ class HoursField(forms.Field):
         return number
 
 
-class TextForm(forms.Form):
-    """A form whose text fields refuse control characters, as the API's `Line` and `Text` do:
-    a textarea may hold tab and line breaks, a one-line input nothing below U+0020. (Django
-    itself refuses only NUL.)"""
+class PageForm(forms.Form):
+    """The base of every page form: what the API refuses, a page refuses too. Text fields
+    refuse control characters as `Line` and `Text` do (a textarea may hold tab and line
+    breaks; Django itself refuses only NUL), and dates lie in the API's range (`Day`), so the
+    date arithmetic behind a page cannot overflow on 9999-12-31."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for name, field in self.fields.items():
             value = data.get(name)
+            message = None
             if isinstance(field, forms.CharField) and isinstance(value, str):
                 multiline = isinstance(field.widget, forms.Textarea)
                 message = control_character_error(value, multiline=multiline)
-                if message is not None:
-                    self.add_error(name, message)
+            elif (
+                isinstance(field, forms.DateField)
+                and isinstance(value, dt.date)
+                and not MIN_DATE <= value <= MAX_DATE
+            ):
+                message = ERR_DATE_RANGE
+            if message is not None:
+                self.add_error(name, message)
         return data

@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from django import forms
 
-from psa.core.forms import TextForm
+from psa.core.forms import PageForm
 
 
-class WeekForm(TextForm):
+class WeekForm(PageForm):
     week = forms.DateField(required=False)
 
 
-class TimerStartForm(TextForm):
+class TimerStartForm(PageForm):
     work_item_id = forms.IntegerField(min_value=1, max_value=2**62, label="Work item")
     note = forms.CharField(required=False, max_length=500)
 
 
-class DecideForm(TextForm):
+class DecideForm(PageForm):
     step = forms.ChoiceField(choices=[("manager", ""), ("head", ""), ("finance", "")])
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     reason = forms.CharField(required=False, max_length=2000)
 
 
-class ReasonForm(TextForm):
+class ReasonForm(PageForm):
     reason = forms.CharField(required=False, max_length=2000)
 
 
-class EpicForm(TextForm):
+class EpicForm(PageForm):
     """One change to the epic tree: add (name, parent), rename (epic, name) or remove (epic)."""
 
     action = forms.ChoiceField(choices=[("add", "add"), ("rename", "rename"), ("delete", "delete")])
@@ -35,13 +35,13 @@ class EpicForm(TextForm):
     name = forms.CharField(required=False, max_length=200)
 
 
-class TeamReportsForm(TextForm):
+class TeamReportsForm(PageForm):
     year = forms.IntegerField(required=False, min_value=1, max_value=9999)
     quarter = forms.IntegerField(required=False, min_value=1, max_value=4)
     manager_id = forms.IntegerField(required=False, min_value=1, max_value=2**62)
 
 
-class ReportForm(TextForm):
+class ReportForm(PageForm):
     person_id = forms.IntegerField(required=False, min_value=1, max_value=2**62)
     year = forms.IntegerField(required=False, min_value=1, max_value=9999)
     quarter = forms.IntegerField(required=False, min_value=1, max_value=4)
