@@ -220,7 +220,8 @@ def main() -> int:
                 command += ["--seed", str(args.seed)]
             print(f"\nfuzz: schemathesis as the {who}", flush=True)
             t0 = time.monotonic()
-            rc = subprocess.run(command, env=env, check=False).returncode  # noqa: S603
+            # In the work folder: schemathesis keeps a cache (.schemathesis/) where it runs.
+            rc = subprocess.run(command, env=env, cwd=work, check=False).returncode  # noqa: S603
             figures = _figures(report_dir)
             figures["seconds"] = round(time.monotonic() - t0)
             figures["exit"] = rc
