@@ -10,20 +10,24 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
-from django.db import models
+from django.db import connection, models
 from django.test import Client
 from django_tasks import task
 
-from psa import backup, demo
+from psa import backup, cli, demo
 from psa.core import audit, clock
 from psa.core.errors import Conflict, ValidationFailed
 from psa.core.roles import SYSTEM
@@ -57,6 +61,15 @@ def noop_task(value: int) -> int:
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def audit_files(settings: Any, tmp_path: Path) -> dict[str, Path]:
+    """This test's own audit key and checkpoint file (restore writes a checkpoint)."""
+    settings.PSA_AUDIT_KEY = ""
+    settings.PSA_AUDIT_KEY_FILE = tmp_path / "audit.key"
+    settings.PSA_AUDIT_CHECKPOINTS = tmp_path / "audit-checkpoints.jsonl"
+    return {"key": tmp_path / "audit.key", "checkpoints": tmp_path / "audit-checkpoints.jsonl"}
 
 
 @pytest.fixture(autouse=True)
@@ -275,6 +288,53 @@ def test_replace_erases_what_is_there_and_restores_the_backup(
     assert audit.verify_chain() == (len(filled["core.auditentry"]), [])
 
 
+def test_a_restore_of_an_older_backup_starts_the_audit_checkpoints_afresh(
+    filled: Contents, saved: Path, audit_files: dict[str, Path]
+) -> None:
+    # given: changes after the backup, and a checkpoint that has them
+    engagement_services.customer_create(actor=SYSTEM, name="Made After The Backup")
+    before_restore = audit.audit_checkpoint()
+    assert before_restore.count == len(filled["core.auditentry"]) + 1
+
+    # when: the older backup replaces the database
+    backup.restore(saved, replace=True, progress=lambda _: None)
+
+    # then: a signed "restore" checkpoint says so, and the log verifies against it
+    lines = audit_files["checkpoints"].read_text().splitlines()
+    marker = json.loads(lines[-1])
+    assert marker["kind"] == "restore"
+    assert marker["count"] == len(filled["core.auditentry"])
+    assert marker["note"].startswith(f"from {saved.name}, made ")
+    result = audit.audit_verify()
+    assert result.findings == []
+    assert result.notes[0] == audit.NOTE_RESTORE.format(at=marker["at"], note=marker["note"])
+    # without that checkpoint, the entry the restore dropped reads as deleted
+    audit_files["checkpoints"].write_text(lines[0] + "\n")
+    assert audit.audit_verify().findings == [
+        audit.ERR_TAIL.format(
+            at=before_restore.at,
+            count=before_restore.count,
+            head_id=before_restore.head_id,
+            end=max(row[0] for row in filled["core.auditentry"]),
+            now=len(filled["core.auditentry"]),
+        )
+    ]
+
+
+def test_backup_reminds_that_the_audit_key_is_not_in_the_file(
+    filled: Contents,
+    tmp_path: Path,
+    audit_files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["backup", str(tmp_path / "b.psa")]) == 0
+
+    err = capsys.readouterr().err
+    assert backup.NOTE_AUDIT_KEY.format(where=audit_files["key"]) in err
+    with gzip.open(tmp_path / "b.psa") as f:
+        assert audit_files["key"].read_text().strip().encode() not in f.read()
+
+
 def _truncated(path: Path) -> Path:
     out = path.with_suffix(".truncated")
     out.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
@@ -407,4 +467,366 @@ def test_a_database_behind_this_version_is_refused(
         backup.restore(saved, replace=True, progress=lambda _: None)
 
     assert not saved.with_suffix(".new").exists()
+    assert contents() == filled
+
+
+# ------------------------------------------------------------------ restore into a fresh database
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _portable(value: Any) -> Any:
+    """A value as text that says everything about it (type included), for comparing databases
+    across processes: PostgreSQL hands binary columns back as memoryview."""
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    return repr(value)
+
+
+def report_figures() -> dict[str, Any]:
+    """What people read off the data: each person's hours report (its CSV and its totals) and
+    capacity for every fiscal quarter with time logged, and the hours of every engagement."""
+    from django.db.models import Max, Min
+
+    from psa.engagements.models import Engagement
+    from psa.people import rules as people_rules
+    from psa.people import selectors as people_selectors
+    from psa.timetracking import report, rules
+    from psa.timetracking import selectors as time_selectors
+    from psa.timetracking.models import TimeEntry
+
+    span = TimeEntry.objects.aggregate(first=Min("date"), last=Max("date"))
+    assert span["first"] is not None, "no time logged: the reports would say nothing"
+    people = list(Person.objects.order_by("pk"))
+    figures: dict[str, Any] = {}
+    quarter = rules.fiscal_quarter(span["first"])
+    while quarter.start <= span["last"]:
+        capacity = people_selectors.capacity_for_people(
+            people=people, start=quarter.start, end=quarter.end
+        )
+        for person_report in report.team_reports(people=people, quarter=quarter):
+            email = person_report.person.email
+            figures[f"{quarter.label} {email}"] = {
+                "csv": report.report_csv(person_report).decode(),
+                "capacity": str(people_rules.total_hours(capacity[person_report.person.pk])),
+                "report_capacity": str(person_report.capacity),
+                "billable": str(person_report.billable),
+                "by_major_epic": {k: str(v) for k, v in person_report.by_major_epic.items()},
+                "utilization": str(person_report.utilization),
+            }
+        quarter = rules.fiscal_quarter(quarter.end + dt.timedelta(days=1))
+    engagement_ids = list(Engagement.objects.values_list("pk", flat=True))
+    figures["engagement hours"] = {
+        str(k): str(v)
+        for k, v in time_selectors.engagement_hours(engagement_ids=engagement_ids).items()
+    }
+    return figures
+
+
+def database_json(with_figures: bool = True) -> str:
+    """Every row of every table (the generation tokens by name only: a restore renews them) and,
+    if asked, the report figures, as JSON: the same function runs in a subprocess on the
+    restored database and here on the source."""
+    rows = {
+        label: [[_portable(v) for v in row] for row in table] for label, table in contents().items()
+    }
+    rows["core.generation"] = [[name] for name, *_ in rows["core.generation"]]
+    return json.dumps({"rows": rows, "figures": report_figures() if with_figures else None})
+
+
+class FreshDatabase:
+    """A database that only `psa manage migrate` has touched, used through `psa` subprocesses
+    the way an operator would: a new SQLite file in its own data folder, or a new PostgreSQL
+    database when the tests run on PostgreSQL."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def psa(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "psa.cli", *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
+    def read(self, *, with_figures: bool = True) -> dict[str, Any]:
+        script = (
+            "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+            "'psa.settings'); django.setup(); from tests.test_backup import database_json; "
+            f"sys.stdout.write(database_json(with_figures={with_figures}))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        result: dict[str, Any] = json.loads(done.stdout)
+        return result
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path) -> Iterator[FreshDatabase]:
+    env = {**os.environ, "PSA_DATA_DIR": str(tmp_path / "fresh-data"), "PYTHONPATH": str(REPO)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    name = ""
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        name = f"{db['NAME']}_fresh"
+        with connection.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"')
+        login = quote(db["USER"] or "", safe="")
+        if db["PASSWORD"]:
+            login += ":" + quote(db["PASSWORD"], safe="")
+        env["DATABASE_URL"] = (
+            f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+        )
+    else:
+        env.pop("DATABASE_URL", None)
+    fresh = FreshDatabase(env)
+    migrated = fresh.psa("manage", "migrate", "--verbosity", "0")
+    assert migrated.returncode == 0, migrated.stderr
+    yield fresh
+    if name:
+        with connection.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def crafted(path: Path, table: str, field: str, value: Any) -> tuple[Path, Any]:
+    """A copy of a backup with one value of the first row of `table` replaced, its checksum
+    recomputed; returns the file and that row's primary key."""
+    found: list[Any] = []
+
+    def change(items: list[Any]) -> list[Any]:
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and item.get("table") == table:
+                row = list(items[i + 1])
+                found.append(row[item["columns"].index("id")])
+                row[item["columns"].index(field)] = value
+                items[i + 1] = row
+                return items
+        raise AssertionError(f"{table} is not in the backup")
+
+    return rewrite(path, change), found[0]
+
+
+@pytest.mark.slow
+def test_restore_into_a_fresh_database_needs_no_replace_and_gives_the_same_data(
+    filled: Contents, saved: Path, fresh_database: FreshDatabase, audit_files: dict[str, Path]
+) -> None:
+    # given: a database that only migrations have touched (they seed the epic tree), and a
+    # file with a valid checksum but an impossible date
+    migrated = fresh_database.read(with_figures=False)
+    assert len(migrated["rows"]["timetracking.epic"]) == 28
+    bad, pk = crafted(saved, "timetracking.timeentry", "date", "2026-13-45")
+
+    # when: the bad file is restored
+    refused = fresh_database.psa("restore", str(bad))
+
+    # then: a clear refusal that names the table, the row and the field, and nothing changed
+    assert refused.returncode == 2, refused.stderr
+    assert f"table timetracking.timeentry, row {pk}, field date" in refused.stderr
+    assert "2026-13-45" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert fresh_database.read(with_figures=False) == migrated
+
+    # when: the good file is restored, without --replace
+    restored = fresh_database.psa("restore", str(saved))
+
+    # then: every row of every table and every report figure are the source's
+    assert restored.returncode == 0, restored.stderr
+    expected = json.loads(database_json())
+    actual = fresh_database.read()
+    assert actual["rows"].keys() == expected["rows"].keys()
+    for label, rows in expected["rows"].items():
+        assert actual["rows"][label] == rows, label
+    assert actual["figures"] == expected["figures"]
+    assert len(expected["figures"]) > 1
+
+    # and: the audit log is keyed with a key the new data folder lacks: restore says so,
+    # verify refuses to call the log intact, and with the key copied over it verifies
+    assert "restored, but no audit checkpoint could be signed" in restored.stderr
+    assert "there is no key here" in restored.stderr
+    fresh_key = Path(fresh_database.env["PSA_DATA_DIR"]) / "audit.key"
+    unkeyed = fresh_database.psa("audit", "verify")
+    assert unkeyed.returncode == 1
+    assert "there is no key here" in unkeyed.stdout
+    assert not fresh_key.exists()
+    fresh_key.write_bytes(audit_files["key"].read_bytes())
+    verified = fresh_database.psa("audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    count = len(expected["rows"]["core.auditentry"])
+    assert f"audit chain intact: {count} entries" in verified.stdout
+    assert "checkpoint written" in verified.stdout
+
+
+@pytest.mark.slow
+def test_a_fresh_database_that_got_data_refuses_a_restore_without_replace(
+    saved: Path, fresh_database: FreshDatabase
+) -> None:
+    # given: one change in the fresh database
+    changed = fresh_database.psa(
+        "manage",
+        "shell",
+        "-c",
+        "from psa.timetracking.models import Epic; "
+        "Epic.objects.filter(name='SKO').update(name='Sales Kick-Off')",
+    )
+    assert changed.returncode == 0, changed.stderr
+    before = fresh_database.read(with_figures=False)
+
+    refused = fresh_database.psa("restore", str(saved))
+
+    assert refused.returncode == 2
+    assert "already holds data (28 timetracking.epic)" in refused.stderr
+    assert "--replace" in refused.stderr
+    assert fresh_database.read(with_figures=False) == before
+
+
+def test_restore_over_the_seeded_epic_tree_alone_needs_no_replace(
+    filled: Contents, saved: Path
+) -> None:
+    # given: what migrations leave (the epic tree and content types), nothing else
+    flush()
+    demo.load_reference_data()
+
+    backup.restore(saved, progress=lambda _: None)
+
+    after = contents()
+    assert after.pop("core.generation") != filled["core.generation"]
+    assert after == {k: v for k, v in filled.items() if k != "core.generation"}
+
+
+def _rename_an_epic() -> None:
+    from psa.timetracking.models import Epic
+
+    Epic.objects.filter(name="SKO").update(name="Sales Kick-Off")
+
+
+def _add_an_epic() -> None:
+    from psa.timetracking.models import Epic
+
+    Epic.objects.create(name="Hackathon", parent=Epic.objects.get(name="PS Internal"), position=9)
+
+
+def _describe_an_epic() -> None:
+    from psa.timetracking.models import Epic
+
+    Epic.objects.filter(name="SKO").update(description="Sales kick-off, every January")
+
+
+def _move_an_epic() -> None:
+    from psa.timetracking.models import Epic
+
+    Epic.objects.filter(name="SKO").update(position=7)
+
+
+@pytest.mark.parametrize(
+    ("change", "summary"),
+    [
+        (_rename_an_epic, "28 timetracking.epic"),
+        (_add_an_epic, "29 timetracking.epic"),
+        (_describe_an_epic, "28 timetracking.epic"),
+        (_move_an_epic, "28 timetracking.epic"),
+    ],
+)
+def test_an_epic_tree_changed_after_migrating_is_data(
+    saved: Path, change: Callable[[], None], summary: str
+) -> None:
+    # given: the seeded tree, then one change an administrator could make
+    flush()
+    demo.load_reference_data()
+    change()
+    before = contents()
+
+    with pytest.raises(Conflict, match=f"already holds data \\({summary}\\).*--replace"):
+        backup.restore(saved, progress=lambda _: None)
+
+    assert contents() == before
+
+
+def _person_table_with_a_colour(path: Path) -> tuple[Path, Any]:
+    def change(items: list[Any]) -> list[Any]:
+        inside = False
+        out = []
+        for item in items:
+            if isinstance(item, dict) and "table" in item:
+                inside = item["table"] == "people.person"
+                if inside:
+                    item = {**item, "columns": [*item["columns"], "colour"]}
+            elif inside and isinstance(item, list):
+                item = [*item, "red"]
+            out.append(item)
+        return out
+
+    return rewrite(path, change), None
+
+
+@pytest.mark.parametrize(
+    ("craft", "table", "field", "shown"),
+    [
+        (
+            lambda p: crafted(p, "timetracking.timeentry", "date", "2026-13-45"),
+            "timetracking.timeentry",
+            "date",
+            "2026-13-45",
+        ),
+        (
+            lambda p: crafted(p, "timetracking.timeentry", "hours", "eight"),
+            "timetracking.timeentry",
+            "hours",
+            "eight",
+        ),
+        (
+            lambda p: crafted(p, "people.person", "start_date", 20260101),
+            "people.person",
+            "start_date",
+            "20260101",
+        ),
+        (
+            lambda p: crafted(p, "core.auditentry", "at", "yesterday"),
+            "core.auditentry",
+            "at",
+            "yesterday",
+        ),
+        (
+            lambda p: crafted(p, "people.person", "name", None),
+            "people.person",
+            "name",
+            "null",
+        ),
+        (_person_table_with_a_colour, "people.person", "colour", "no such field"),
+    ],
+    ids=["date", "decimal", "date-as-number", "datetime", "null", "unknown-field"],
+)
+def test_a_bad_value_with_a_valid_checksum_is_refused_by_name_and_nothing_changes(
+    filled: Contents,
+    saved: Path,
+    capsys: pytest.CaptureFixture[str],
+    craft: Callable[[Path], tuple[Path, Any]],
+    table: str,
+    field: str,
+    shown: str,
+) -> None:
+    bad, pk = craft(saved)
+    assert backup.verify_file(bad).rows == backup.verify_file(saved).rows  # checksum is valid
+
+    code = cli.main(["restore", str(bad), "--replace"])
+
+    message = capsys.readouterr().err
+    assert code == 2
+    assert "nothing was changed" in message
+    where = f"table {table}, row {pk}, field {field}" if pk is not None else f"table {table}"
+    assert where in message
+    assert f"field {field}" in message
+    assert shown in message
     assert contents() == filled

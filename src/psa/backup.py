@@ -16,7 +16,9 @@ line, so a damaged or truncated file is refused before anything is written.
 
 Restore loads a file into a database at the same migration state, in one transaction: it
 refuses a database that already holds data unless asked to replace it, and either loads
-everything or nothing.
+everything or nothing. What migrations themselves put in a database (content types,
+permissions, the seeded epic tree) is not data: a freshly migrated database takes a backup
+without --replace, and the backup's rows replace those.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from typing import Any, Protocol
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
@@ -48,7 +52,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.duration import duration_iso_string
 
-from psa.core import clock, generations
+from psa.core import audit, clock, generations
 from psa.core.errors import Conflict, ValidationFailed
 
 Progress = Callable[[str], None]
@@ -58,9 +62,10 @@ VERSION = 1
 BATCH = 1000
 PROGRESS_EVERY = 20_000  # rows: tables bigger than this report progress as they go
 
-# Rows that `migrate` itself creates: a freshly migrated database has them, and a restore
-# replaces them with the backup's (permissions and users refer to them by id).
-MIGRATE_CREATED = ("contenttypes.contenttype", "auth.permission")
+# Rows that `migrate` itself creates, whatever they hold: a freshly migrated database has
+# them, and a restore replaces them with the backup's (permissions and users refer to them by
+# id). The generation tokens are cache keys, not data: a restore writes new ones anyway.
+MIGRATE_CREATED = ("contenttypes.contenttype", "auth.permission", "core.generation")
 
 ERR_NOT_EMPTY = (
     "the database already holds data ({summary}); restore into an empty database, "
@@ -80,6 +85,25 @@ ERR_MIGRATIONS = (
 )
 ERR_TABLES = "the backup's tables do not match this PSA's: {detail}"
 ERR_LOAD = "the backup's rows could not be loaded, nothing was changed: {detail}"
+ERR_VALUE = (
+    "the backup's rows could not be loaded, nothing was changed: table {table}, row {pk}, "
+    "field {field}: {detail}"
+)
+ERR_NULL = "no value (null), but the field requires one"
+ERR_COLUMN_UNKNOWN = (
+    "the backup's rows could not be loaded, nothing was changed: table {table}, field "
+    "{field}: this PSA has no such field in that table"
+)
+ERR_COLUMN_MISSING = (
+    "the backup's rows could not be loaded, nothing was changed: table {table}, field "
+    "{field}: missing from the backup"
+)
+ERR_LOAD_TABLE = "table {table}: {detail}"
+WARN_AUDIT_KEY = "  restored, but no audit checkpoint could be signed for the restore: {detail}"
+NOTE_AUDIT_KEY = (
+    "the audit key ({where}) is not in the backup, on purpose: keep a copy of it with your "
+    "backups, or the restored audit log cannot be verified or extended"
+)
 
 
 def _stderr(message: str) -> None:
@@ -148,11 +172,37 @@ def _encode(value: Any, json_field: bool) -> Any:
     return value
 
 
+class _BadValue(Exception):
+    """A value in the file that this field cannot hold (the message says why)."""
+
+
 def _decoder(f: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    # A null for a column that refuses one would otherwise surface as a database error that
+    # names neither the row nor the field (and only at commit, for PostgreSQL's deferred checks).
+    nullable = f.null
     if isinstance(f, models.JSONField):
-        return lambda v: v
+
+        def as_json(v: Any) -> Any:
+            if v is None and not nullable:
+                raise _BadValue(ERR_NULL)
+            return v
+
+        return as_json
     to_python = f.to_python
-    return lambda v: None if v is None else to_python(v)
+
+    def decode(v: Any) -> Any:
+        if v is None:
+            if not nullable:
+                raise _BadValue(ERR_NULL)
+            return None
+        try:
+            return to_python(v)
+        except DjangoValidationError as exc:  # its messages quote the value already
+            raise _BadValue(" ".join(exc.messages)) from exc
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise _BadValue(f"{v!r}: {exc}") from exc
+
+    return decode
 
 
 # ------------------------------------------------------------------ backup
@@ -383,14 +433,48 @@ def _table_difference(in_file: set[str], here: set[str]) -> str:
     return "; ".join(parts)
 
 
+def _epics_as_seeded(model: type[models.Model]) -> bool:
+    """True when the epic table holds exactly the tree its data migration seeds: nobody has
+    added, renamed, moved or described an epic yet."""
+    from psa.timetracking.epics import TREE
+
+    seeded: set[tuple[str, str | None, int]] = set()
+    for i, (major, children) in enumerate(TREE):
+        seeded.add((major, None, i))
+        seeded.update((name, major, j) for j, name in enumerate(children))
+    names = dict(model._base_manager.values_list("pk", "name"))
+    rows = model._base_manager.values_list(
+        "name", "parent_id", "position", "description", "gitlab_id"
+    )
+    here = set()
+    for name, parent_id, position, description, gitlab_id in rows:
+        if description or gitlab_id is not None:
+            return False
+        here.add((name, names.get(parent_id), position))
+    return len(here) == len(names) == len(seeded) and here == seeded
+
+
+# Tables that data migrations fill: while a table holds exactly what its migration put there,
+# it holds no data of anyone's, and a restore into that database replaces it without --replace.
+# A new data migration belongs here (the fresh-database restore test fails until it is).
+SEEDED_BY_MIGRATIONS: dict[str, Callable[[type[models.Model]], bool]] = {
+    "timetracking.epic": _epics_as_seeded,
+}
+
+
 def _occupied(targets: list[type[models.Model]]) -> dict[str, int]:
     occupied = {}
     for model in targets:
-        if model._meta.label_lower in MIGRATE_CREATED:
+        label = model._meta.label_lower
+        if label in MIGRATE_CREATED:
             continue
         count = model._base_manager.count()
-        if count:
-            occupied[model._meta.label_lower] = count
+        if not count:
+            continue
+        as_seeded = SEEDED_BY_MIGRATIONS.get(label)
+        if as_seeded is not None and as_seeded(model):
+            continue
+        occupied[label] = count
     return occupied
 
 
@@ -414,6 +498,7 @@ def restore(path: Path, replace: bool = False, *, progress: Progress = _stderr) 
     if detail := _table_difference(set(info.tables), set(targets)):
         raise ValidationFailed(ERR_TABLES.format(detail=detail), field="file")
 
+    loading: list[str] = []  # the table being loaded, to name it if the database refuses a row
     try:
         with transaction.atomic():
             occupied = _occupied(list(targets.values()))
@@ -421,14 +506,33 @@ def restore(path: Path, replace: bool = False, *, progress: Progress = _stderr) 
                 summary = ", ".join(f"{n} {label}" for label, n in sorted(occupied.items())[:5])
                 raise Conflict(ERR_NOT_EMPTY.format(summary=summary))
             _erase(list(targets.values()))
-            total = _load(path, targets, progress)
+            total = _load(path, targets, progress, loading)
+            loading.clear()  # what fails from here on (deferred checks at commit) is no one table
             _reset_sequences(list(targets.values()))
             generations.bump_all()  # rows were written without signals: drop cached reads
     except DatabaseError as exc:
-        raise ValidationFailed(ERR_LOAD.format(detail=exc), field="file") from exc
+        detail = ERR_LOAD_TABLE.format(table=loading[-1], detail=exc) if loading else str(exc)
+        raise ValidationFailed(ERR_LOAD.format(detail=detail), field="file") from exc
     finally:
         ContentType.objects.clear_cache()
+    # The log was replaced: the checkpoints of the one before would report its entries after
+    # the backup as deleted, so a signed "restore" checkpoint starts the comparison afresh.
+    # A missing key does not undo the restore: the data is in, and verify names the problem.
+    try:
+        audit.checkpoint_after_restore(
+            note=f"from {path.name}, made {info.header.get('created_at')}"
+        )
+    except ImproperlyConfigured as exc:
+        progress(WARN_AUDIT_KEY.format(detail=exc))
     return total
+
+
+def audit_key_note() -> str:
+    """Where the audit key lives, for `psa backup` to remind that the file does not hold it."""
+    from django.conf import settings
+
+    where = "PSA_AUDIT_KEY" if settings.PSA_AUDIT_KEY else str(settings.PSA_AUDIT_KEY_FILE)
+    return NOTE_AUDIT_KEY.format(where=where)
 
 
 def _erase(targets: list[type[models.Model]]) -> None:
@@ -439,12 +543,15 @@ def _erase(targets: list[type[models.Model]]) -> None:
             cur.execute(sql)
 
 
-def _load(path: Path, targets: dict[str, type[models.Model]], progress: Progress) -> int:
+def _load(
+    path: Path, targets: dict[str, type[models.Model]], progress: Progress, loading: list[str]
+) -> int:
     total = 0
     model: type[models.Model] | None = None
     fields: list[models.Field[Any, Any]] = []
     decoders: list[Callable[[Any], Any]] = []
     attnames: list[str] = []
+    pk_at = 0
     batch: list[models.Model] = []
     done = 0
 
@@ -465,7 +572,17 @@ def _load(path: Path, targets: dict[str, type[models.Model]], progress: Progress
         if isinstance(item, list):
             if model is None:  # verify_file() checked this; the file changed since
                 raise _damaged(path, "a row outside a table")
-            values = {a: d(v) for a, d, v in zip(attnames, decoders, item, strict=True)}
+            values = {}
+            for a, d, v in zip(attnames, decoders, item, strict=True):
+                try:
+                    values[a] = d(v)
+                except _BadValue as exc:
+                    raise ValidationFailed(
+                        ERR_VALUE.format(
+                            table=model._meta.label_lower, pk=item[pk_at], field=a, detail=exc
+                        ),
+                        field="file",
+                    ) from exc
             batch.append(model(**values))
             done += 1
             total += 1
@@ -480,18 +597,21 @@ def _load(path: Path, targets: dict[str, type[models.Model]], progress: Progress
         if "end" in item:
             break
         model = targets[item["table"]]
+        label = model._meta.label_lower
         by_attname = {f.attname: f for f in _columns(model)}
         attnames = list(item["columns"])
-        if set(attnames) != set(by_attname):
+        if unknown := [a for a in attnames if a not in by_attname]:
             raise ValidationFailed(
-                ERR_TABLES.format(
-                    detail=f"{item['table']} has columns {attnames}, "
-                    f"this PSA has {sorted(by_attname)}"
-                ),
-                field="file",
+                ERR_COLUMN_UNKNOWN.format(table=label, field=", ".join(unknown)), field="file"
+            )
+        if missing := [a for a in by_attname if a not in attnames]:
+            raise ValidationFailed(
+                ERR_COLUMN_MISSING.format(table=label, field=", ".join(missing)), field="file"
             )
         fields = [by_attname[a] for a in attnames]
         decoders = [_decoder(f) for f in fields]
+        pk_at = attnames.index(model._meta.pk.attname)
+        loading.append(label)
         done = 0
     return total
 

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from psa import production
+
 
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psa.settings")
@@ -79,55 +81,97 @@ def cmd_up(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from django.conf import settings
+
+    # Production never runs with the demo team: it is not loaded, and a database that has it
+    # (a development data folder switched to production) is refused before anything changes.
+    if settings.PRODUCTION and (left := demo.demo_login_left()):
+        print(f"psa up: {production.ERR_DEMO_LOGINS.format(username=left)}", file=sys.stderr)
+        return 2
+    with_demo = not (args.no_demo or settings.PRODUCTION)
     call_command("migrate", interactive=False, verbosity=0)
     if demo.database_is_empty():
-        if args.no_demo:
-            demo.load_reference_data()
-        else:
+        if with_demo:
             print("Loading the demo data set…", flush=True)
             demo.load_demo(size="small", progress=lambda msg: print(f"  {msg}", flush=True))
+        else:
+            demo.load_reference_data()
     username, password = _ensure_admin(data_dir)
-    from django.conf import settings
 
     db = settings.DATABASES["default"]
     where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db['ENGINE']} {db['NAME']}"
     url = f"http://{args.host}:{args.port}"
     print(f"PSA is starting on {url}", flush=True)
     print(f"  database: {where}\n  sign in as {username} / {password}", flush=True)
-    if demo.DEMO_PASSWORD_NOTE and not args.no_demo:
+    if with_demo:
         print(f"  {demo.DEMO_PASSWORD_NOTE}", flush=True)
-    from django.conf import settings
-
     if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
         print(f"  e-mail is written to {settings.EMAIL_FILE_PATH} (set PSA_SMTP_HOST to send it)")
     print("  Ctrl-C stops the web server and the worker.", flush=True)
     env = dict(os.environ)
-    web = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+    gunicorn = [
+        *("-m", "gunicorn", "psa.wsgi:application"),
+        *("--bind", f"{args.host}:{args.port}", "--workers", str(args.workers)),
+        *("--access-logfile", "-" if args.access_log else "/dev/null"),
+        *("--graceful-timeout", "5", "--log-level", "warning"),
+    ]
+    return supervise(
         [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "psa.wsgi:application",
-            "--bind",
-            f"{args.host}:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--access-logfile",
-            "-" if args.access_log else "/dev/null",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
+            Supervised("web server", gunicorn, restart=False),
+            Supervised("worker", ["-m", "psa.cli", "worker"], restart=True),
+            Supervised("periodic runner", ["-m", "psa.cli", "periodic"], restart=True),
         ],
         env=env,
     )
-    worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "psa.cli", "worker"], env=env
-    )
-    periodic = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "psa.cli", "periodic"], env=env
-    )
-    children = [web, worker, periodic]
+
+
+# ------------------------------------------------------------------ the process supervisor
+
+RESTART_FIRST_DELAY = 1.0  # seconds
+RESTART_MAX_DELAY = 30.0
+
+
+def restart_delay(previous: float | None, ran_for: float) -> float:
+    """How long to wait before restarting a background process that exited after running
+    `ran_for` seconds: 1 s, doubling up to 30 s while it keeps dying at once (a broken database
+    URL must not spin), back to 1 s once it had run for longer than the longest wait."""
+    if previous is None or ran_for > RESTART_MAX_DELAY:
+        return RESTART_FIRST_DELAY
+    return min(previous * 2, RESTART_MAX_DELAY)
+
+
+def _exit_text(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+class Supervised:
+    """One child process of `psa up`. The web server is essential: when it exits, everything
+    stops. The worker and the periodic runner are restarted (with a backoff), since the web
+    server goes on serving without them and their work is idempotent."""
+
+    def __init__(self, name: str, argv: list[str], *, restart: bool) -> None:
+        self.name = name
+        self.argv = [sys.executable, *argv]
+        self.restart = restart
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
+        self.delay: float | None = None  # the last restart's wait
+        self.restart_at = 0.0
+
+    def start(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(self.argv, env=env)  # noqa: S603 - our interpreter, our args
+        self.started = time.monotonic()
+        print(f"psa up: {self.name} running (pid {self.proc.pid})", file=sys.stderr, flush=True)
+
+
+def supervise(children: list[Supervised], *, env: dict[str, str]) -> int:
+    """Run the children until Ctrl-C, SIGTERM or an essential child's exit; then stop them all
+    (SIGTERM, then SIGKILL after 10 s). Returns the exit status for `psa up`."""
     stopping = False
 
     def stop(signum: int, frame: Any) -> None:
@@ -136,26 +180,46 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    for child in children:
+        child.start(env)
     code = 0
     while not stopping:
+        now = time.monotonic()
         for child in children:
-            if child.poll() is not None:
-                print(
-                    f"psa up: a process exited with {child.returncode}; stopping", file=sys.stderr
-                )
-                code = child.returncode or 1
+            if child.proc is None:  # waiting for its restart
+                if now >= child.restart_at:
+                    child.start(env)
+                continue
+            status = child.proc.poll()
+            if status is None:
+                continue
+            if not child.restart:
+                print(f"psa up: the {child.name} {_exit_text(status)}; stopping", file=sys.stderr)
+                code = status or 1
                 stopping = True
+                break
+            child.delay = restart_delay(child.delay, now - child.started)
+            child.proc = None
+            child.restart_at = now + child.delay
+            print(
+                f"psa up: the {child.name} {_exit_text(status)}; "
+                f"restarting it in {child.delay:g} s",
+                file=sys.stderr,
+                flush=True,
+            )
         time.sleep(0.2)
     print("Stopping…", flush=True)
     for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+        if child.proc is not None and child.proc.poll() is None:
+            child.proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 10
     for child in children:
+        if child.proc is None:
+            continue
         try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            child.kill()
+            child.proc.kill()
     print("Stopped.", flush=True)
     return code
 
@@ -224,25 +288,83 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     _data_dir(args)
     _setup_django()
+    from django.conf import settings
     from django.core.management import call_command
 
     from psa import demo
 
+    if settings.PRODUCTION:
+        print(f"psa demo: {production.ERR_DEMO}", file=sys.stderr)
+        return 2
     call_command("migrate", interactive=False, verbosity=0)
     demo.load_demo(size=args.size, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
     return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    """Check the audit log: every entry's HMAC and link, and the signed checkpoints (deleted
+    entries at the end, rewritten heads). An intact log gets a new checkpoint."""
     _data_dir(args)
     _setup_django()
-    from psa.core.audit import verify_chain
+    from django.core.exceptions import ImproperlyConfigured
 
-    count, broken = verify_chain()
-    if broken:
-        print(f"audit chain BROKEN at entries {broken[:20]} ({len(broken)} of {count})")
+    from psa.core.audit import audit_verify
+
+    try:
+        result = audit_verify(
+            extra_checkpoints=[Path(p) for p in args.checkpoints], write_checkpoint=True
+        )
+    except ImproperlyConfigured as exc:
+        print(f"psa audit verify: {exc}", file=sys.stderr)
+        return 2
+    if not result.intact:
+        n = len(result.findings)
+        print(f"audit chain BROKEN: {n} finding{'' if n == 1 else 's'} ({result.count} entries)")
+        for finding in result.findings:
+            print(f"  {finding}")
+        for note in result.notes:
+            print(f"  note: {note}")
         return 1
-    print(f"audit chain intact: {count} entries")
+    print(
+        f"audit chain intact: {result.count} entries, compared with "
+        f"{result.checkpoints} checkpoints"
+    )
+    if result.written is not None:
+        print(
+            f"  checkpoint written: head id {result.written.head_id}, "
+            f"{result.written.count} entries"
+        )
+    for note in result.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    """Verify the audit log and sign its head into <data dir>/audit-checkpoints.jsonl (and
+    --export FILE, a copy kept elsewhere)."""
+    _data_dir(args)
+    _setup_django()
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from psa.core.audit import AuditLogNotIntact, audit_checkpoint
+
+    try:
+        checkpoint = audit_checkpoint(export=Path(args.export) if args.export else None)
+    except ImproperlyConfigured as exc:
+        print(f"psa audit checkpoint: {exc}", file=sys.stderr)
+        return 2
+    except AuditLogNotIntact as exc:
+        print(f"psa audit checkpoint: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(checkpoint.line())
+    where = settings.PSA_AUDIT_CHECKPOINTS
+    also = f" and {args.export}" if args.export else ""
+    print(
+        f"checkpoint of {checkpoint.count} entries (head id {checkpoint.head_id}) "
+        f"appended to {where}{also}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -277,6 +399,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         print(f"psa backup: {exc.message}", file=sys.stderr)
         return 2
     print(f"wrote {count} rows to {args.file}", file=sys.stderr)
+    print(backup.audit_key_note(), file=sys.stderr)
     return 0
 
 
@@ -561,9 +684,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    verify = audit_sub.add_parser(
+        "verify", help="check the audit log's keyed hash chain and its signed checkpoints"
+    )
+    verify.add_argument(
+        "--checkpoints",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also compare with this checkpoint file (a copy made with checkpoint --export)",
+    )
     data_dir_arg(verify)
     verify.set_defaults(func=cmd_audit)
+    checkpoint = audit_sub.add_parser(
+        "checkpoint", help="verify the audit log and sign its head into the checkpoint file"
+    )
+    checkpoint.add_argument("--export", metavar="FILE", help="append the checkpoint here too")
+    data_dir_arg(checkpoint)
+    checkpoint.set_defaults(func=cmd_audit_checkpoint)
 
     backup = sub.add_parser("backup", help="write every table to a file")
     backup.add_argument("file")
@@ -654,8 +792,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ImproperlyConfigured as exc:
+        # Settings refused to load (production without a proper key, with debug, ...): the
+        # reason, not a traceback, and nothing has started.
+        print(f"psa {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

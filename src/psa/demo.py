@@ -338,6 +338,25 @@ def database_is_empty() -> bool:
     return not Person.objects.exists() and not get_user_model().objects.exists()
 
 
+def demo_login_left() -> str:
+    """A demo team member's username that still signs in with the published DEMO_PASSWORD
+    ("" when none does, or before the tables exist). Production refuses such a database."""
+    from django.contrib.auth.hashers import check_password
+    from django.db import connection
+
+    User = get_user_model()
+    if User._meta.db_table not in connection.introspection.table_names():
+        return ""
+    usernames = [member[1] for member in TEAM] + ["mia.kowalski"]  # the new hire, not in TEAM
+    # Only the demo's own usernames are hashed against it: a real database has none, so this
+    # costs one query, and a demo database stops at the first match.
+    logins = User.objects.filter(username__in=usernames, is_active=True)
+    for username, hashed in logins.values_list("username", "password"):
+        if check_password(DEMO_PASSWORD, hashed):
+            return str(username)
+    return ""
+
+
 def load_reference_data() -> None:
     """Data every installation needs: the epic tree (also seeded by its migration; this puts
     it back in a database emptied after migrating)."""
@@ -860,8 +879,9 @@ def load_time(
 
 
 def _certify(people: dict[str, Person], actor: Callable[[str], Actor], day: dt.date) -> None:
-    """The quarter of `day` through the chain: Camille's hours fully approved (locked), Jordan's
-    certified by his manager and waiting for the head of PS."""
+    """The quarter of `day` through the chain as far as it goes before the quarter ends:
+    Camille's hours approved by her manager and the head of PS (final approval waits for the
+    quarter's end), Jordan's certified by his manager and waiting for the head of PS."""
     from django.conf import settings
 
     from psa.timetracking import certification as chain
@@ -869,7 +889,7 @@ def _certify(people: dict[str, Person], actor: Callable[[str], Actor], day: dt.d
 
     q = fiscal_quarter(day, start_month=settings.PSA_FISCAL_YEAR_START_MONTH)
     steps = {
-        "camille.dubois": ("sophie.laurent", "dana.whitfield", "ellen.okafor"),
+        "camille.dubois": ("sophie.laurent", "dana.whitfield"),
         "jordan.miller": ("marcus.chen",),
     }
     for username, deciders in steps.items():
@@ -878,7 +898,11 @@ def _certify(people: dict[str, Person], actor: Callable[[str], Actor], day: dt.d
         )
         for decider, step in zip(deciders, chain.DECIDING_STEPS, strict=False):
             cert = chain.certification_decide(
-                actor=actor(decider), certification=cert, step=step, approve=True
+                actor=actor(decider),
+                certification=cert,
+                step=step,
+                approve=True,
+                reason="Demo data: some weeks were never submitted.",
             )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from psa.core import clock, jobs
+from psa.core import audit, clock, jobs
 from psa.timetracking.certification import certifications_generate_due
 from psa.timetracking.reminders import timesheet_reminders_send
 
@@ -17,6 +17,8 @@ JOBS: dict[str, Callable[[], int]] = {
     "timesheet reminders sent": lambda: timesheet_reminders_send(now=clock.now()),
     "quarterly certifications generated": lambda: certifications_generate_due(today=clock.today()),
     "finished jobs purged": lambda: jobs.jobs_purge(now=clock.now()),
+    "jobs whose worker stopped marked failed": lambda: jobs.jobs_fail_stale(now=clock.now()),
+    "audit checkpoints written": audit.audit_checkpoint_periodic,
 }
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from psa import production
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("PSA_DATA_DIR", Path.cwd() / "psa-data")).resolve()
 PRODUCTION = os.environ.get("PSA_ENV", "development") == "production"
@@ -21,7 +23,7 @@ def _secret_key() -> str:
     if key := os.environ.get("PSA_SECRET_KEY"):
         return key
     if PRODUCTION:
-        raise ImproperlyConfigured("PSA_SECRET_KEY must be set in production")
+        return ""  # refused at the end, with every other reason production refuses
     # Development: one key per data folder, so sessions survive restarts.
     path = DATA_DIR / "secret_key"
     if path.exists():
@@ -47,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Only for its templates and static files: the API docs page (Swagger UI) then loads its
+    # script and stylesheet from PSA, not from a CDN (docs/decisions/0002).
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -59,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files get the policy too (an SVG opened on its own is a page).
+    "psa.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -180,8 +187,6 @@ CSRF_COOKIE_SECURE = PRODUCTION
 
 # The system clock: `psa up --clock` sets PSA_CLOCK; production refuses it.
 PSA_CLOCK = os.environ.get("PSA_CLOCK", "")
-if PSA_CLOCK and PRODUCTION:
-    raise ImproperlyConfigured("PSA_CLOCK (psa up --clock) is refused in production settings")
 
 # Fiscal year start month (February: FY21 = Feb 2020 - Jan 2021).
 PSA_FISCAL_YEAR_START_MONTH = int(os.environ.get("PSA_FISCAL_YEAR_START_MONTH", "2"))
@@ -197,3 +202,25 @@ LOGGING = {
 # How long a worker process trusts an API token it has verified, without asking the database
 # again: a revocation reaches the other processes within this many seconds (0: never cache).
 PSA_TOKEN_CACHE_SECONDS = int(os.environ.get("PSA_TOKEN_CACHE_SECONDS", "10"))
+
+# The audit log's HMAC key and its signed checkpoints (psa.core.audit). The key is kept out of
+# the database, and so out of backups: PSA_AUDIT_KEY, or a key generated into the data folder
+# (mode 0600) on first use. Several servers writing one database must share PSA_AUDIT_KEY.
+PSA_AUDIT_KEY = os.environ.get("PSA_AUDIT_KEY", "")
+PSA_AUDIT_KEY_FILE = DATA_DIR / "audit.key"
+PSA_AUDIT_CHECKPOINTS = DATA_DIR / "audit-checkpoints.jsonl"
+
+# A running job whose worker has not written its heartbeat for this long is marked failed (the
+# worker died with it). A live job beats every 30 s, so less than a minute would fail live jobs.
+PSA_JOB_STALE_SECONDS = int(os.environ.get("PSA_JOB_STALE_SECONDS", "300"))
+if PSA_JOB_STALE_SECONDS < 60:
+    raise ImproperlyConfigured("PSA_JOB_STALE_SECONDS must be at least 60 (jobs beat every 30 s)")
+
+# Production starts only when it is configured for it: every reason it is not, at once, so that
+# one restart after fixing them is enough (see psa.production).
+if PRODUCTION and (
+    refused := production.refusals(secret_key=SECRET_KEY, debug=DEBUG, clock=PSA_CLOCK)
+):
+    raise ImproperlyConfigured(
+        "production settings refused (PSA_ENV=production):\n" + "\n".join(f"- {r}" for r in refused)
+    )

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tokens/", core_views.tokens_page, name="tokens"),
     path("jobs/", core_views.job_list, name="jobs"),
     path("jobs/<int:job_id>/", core_views.job_detail, name="job_detail"),
+    path("jobs/<int:job_id>/retry/", core_views.job_retry, name="job_retry"),
     path("people/", include("psa.people.urls")),
     path("schedule/", include("psa.scheduling.urls")),
     path("time/", include("psa.timetracking.urls")),

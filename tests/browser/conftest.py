@@ -37,20 +37,38 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+# Every Content-Security-Policy violation, as the page itself sees it (the event also covers
+# what chromium does not log, e.g. a report-only directive). The policy refuses eval(), so
+# page.wait_for_function takes a function ("() => …"), which Playwright calls through the
+# DevTools protocol, never an expression string, which it polls with eval().
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.psaCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile || e.documentURI}:${e.lineNumber}`);
+});
+"""
+
+
 @pytest.fixture
 def browser_page(chromium: Any, live_server: Any, transactional_db: None) -> Iterator[Any]:
-    """A fresh browser tab on the live server; fails the test on a JavaScript error."""
+    """A fresh browser tab on the live server; fails the test on a JavaScript error or a
+    Content-Security-Policy violation."""
     context = chromium.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )
+    violations: list[str] = []
+    context.expose_function("psaCspViolation", lambda text: violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.js_errors = errors
+    page.csp_violations = violations
     yield page
     context.close()
+    assert not violations, violations
     assert not [e for e in errors if "status of 4" not in e], errors
 
 

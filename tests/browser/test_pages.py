@@ -119,14 +119,14 @@ def test_htmx_adds_a_milestone_row_and_marks_a_milestone_reached(
     fifth.wait_for()
     assert field(page, "Milestone 1 name").input_value() == "Typed first"
     assert page.url.endswith("/engagements/new/")  # swapped in place, no navigation
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_ms-4-name'")
+    page.wait_for_function("() => document.activeElement?.id === 'id_ms-4-name'")
 
     fill_engagement(page, "Quarterly SOW", [])  # four default rows of 25 after a fresh load
     page.wait_for_url(re.compile(r"/engagements/\d+/$"))
     assert page.locator("#milestones strong").inner_text() == "0 %"
     page.get_by_role("button", name="Mark 25 % complete as reached").click()
     page.wait_for_function(
-        "document.querySelector('#milestones strong').textContent.trim() === '25 %'"
+        "() => document.querySelector('#milestones strong').textContent.trim() === '25 %'"
     )
     assert Milestone.objects.filter(reached_on__isnull=False).count() == 1
 

@@ -82,7 +82,8 @@ def test_request_conflict_proposal_and_board(
     verdict = page.locator("#availability .verdict")
     verdict.wait_for()
     page.wait_for_function(
-        "document.querySelector('#availability .verdict').textContent.includes('Does not fit')"
+        "() => document.querySelector('#availability .verdict')"
+        ".textContent.includes('Does not fit')"
     )
     assert "Does not fit: 2 of 2 working days short." in verdict.inner_text()
     assert "Tue 8 Dec: 8.00 h asked, 0.00 h free" in page.locator("#availability").inner_text()
@@ -90,7 +91,7 @@ def test_request_conflict_proposal_and_board(
 
     field(page, "Hours").fill("8")  # half the hours: still short, by less
     page.wait_for_function(
-        "document.querySelector('#availability').textContent.includes('4.00 h asked')"
+        "() => document.querySelector('#availability').textContent.includes('4.00 h asked')"
     )
     field(page, "Hours").fill("16")
     field(page, "Note").fill("Migration kick-off")
@@ -137,7 +138,7 @@ def test_request_conflict_proposal_and_board(
     assert "Sam Patel · week of Mon 7 Dec 2026" in panel.inner_text()
     assert "GitLab Migration Services" in panel.inner_text()
     assert page.url.endswith("/schedule/?start=2026-12-07&weeks=4")  # swapped in, no navigation
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'cell-title'")
+    page.wait_for_function("() => document.activeElement?.id === 'cell-title'")
 
 
 def test_screenshots_of_the_board_and_a_request_review(

@@ -192,3 +192,73 @@ def test_an_admin_edits_the_epic_tree_and_sees_engagement_time_and_jobs(
     # the jobs list, from the header
     page.get_by_role("link", name="Jobs").click()
     page.get_by_text("No jobs yet.").wait_for()
+
+
+def test_a_french_pse_types_decimal_commas_and_hours_minutes(
+    browser_page: Any, transactional_db: None, frozen_clock: None
+) -> None:
+    """1,5 is one and a half hours in the live total and once saved, never 15."""
+    PersonFactory(roles=[Role.PSE], name="Camille Dubois", user__username="camille", country="FR")
+    item = WorkItemFactory(title="Atelier CI")
+    page = browser_page
+    sign_in(page, "camille", PASSWORD)
+    page.goto(f"/time/?week={MON.isoformat()}&add={item.pk}")
+
+    page.get_by_label("Mon 16 Nov, Atelier CI").fill("1,5")
+    page.get_by_label("Tue 17 Nov, Atelier CI").fill("7:30")
+    assert page.locator("#week-total strong").inner_text() == "9 h"  # live, before saving
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved 2 changes.").wait_for()
+
+    assert sorted(TimeEntry.objects.values_list("hours", flat=True)) == [
+        Decimal("1.50"),
+        Decimal("7.50"),
+    ]
+    page.get_by_label("Wed 18 Nov, Atelier CI").fill("1,500")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("alert").filter(has_text="ambiguous").first.wait_for()
+    assert TimeEntry.objects.count() == 2
+
+
+def test_a_manager_approves_the_live_figures_on_a_phone(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    """The queue shows the figures as the entries give them now, with what needs a look; the
+    approval needs a reason for the weeks never submitted, then leaves the manager's queue."""
+    from psa.timetracking import certification
+
+    seed(Epic)
+    manager = PersonFactory(
+        roles=[Role.DELIVERY_MANAGER], name="Marcus Chen", user__username="marcus"
+    )
+    pse = PersonFactory(roles=[Role.PSE], name="Alexandria Montgomery-Fitzgerald", manager=manager)
+    with clock.frozen(NOW):
+        from psa.core.roles import SYSTEM
+        from psa.timetracking import services
+
+        services.time_entry_create(
+            actor=SYSTEM, person=pse, work_item=WorkItemFactory(), date=MON, hours="7.5"
+        )
+        cert = certification.certification_generate(actor=SYSTEM, person=pse, year=2027, quarter=4)
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    with clock.frozen(NOW):
+        sign_in(page, "marcus", PASSWORD)
+        page.goto("/time/certifications/")
+        row = page.locator(f"#cert-{cert.pk}")
+        row.get_by_text("7.50", exact=True).wait_for()
+        row.get_by_text("week(s) not submitted").wait_for()
+        page.screenshot(path=str(screenshot_dir / "certification-queue-phone.png"), full_page=True)
+        row.get_by_role("button", name="Approve").click()
+        page.get_by_role("alert").filter(has_text="weeks not submitted").wait_for()
+        cert.refresh_from_db()
+        assert cert.status == "generated"
+
+        page.locator(f"#cert-{cert.pk}").get_by_placeholder("Reason").fill(
+            "On a customer site, no laptop"
+        )
+        page.locator(f"#cert-{cert.pk}").get_by_role("button", name="Approve").click()
+        page.get_by_text("approved.").wait_for()
+    cert.refresh_from_db()
+    assert cert.status == "manager_certified"
+    assert page.locator(f"#cert-{cert.pk}").count() == 0

@@ -12,8 +12,9 @@ from django.test import Client
 from psa.core import clock, numbers
 from psa.core.roles import Role
 from psa.people.models import Person
+from psa.timetracking import certification as chain
 from psa.timetracking import rules
-from psa.timetracking.models import TimeEntry
+from psa.timetracking.models import QuarterlyCertification, TimeEntry
 from tests.timetracking.factories import WorkItemFactory, category
 
 pytestmark = pytest.mark.django_db
@@ -218,20 +219,46 @@ def test_certification_chain_over_the_api(
     problem(
         api_as(finance).post(
             f"/api/v1/time/certifications/{cid}/decide",
-            {"step": "finance", "approve": True},
+            {"step": "finance", "approve": True, "reason": "no timesheets"},
             content_type=JSON,
         ),
         409,
         "step",
     )
-    for who, step in ((manager, "manager"), (head, "head"), (finance, "finance")):
+    digest = made.json()["digest"]
+    assert (made.json()["total_hours"], made.json()["changes"]) == (
+        "8.00",
+        {"added": [], "changed": [], "removed": []},
+    )
+    for who, step in ((manager, "manager"), (head, "head")):
         r = api_as(who).post(
             f"/api/v1/time/certifications/{cid}/decide",
-            {"step": step, "approve": True},
+            {"step": step, "approve": True, "reason": "no timesheets", "digest": digest},
             content_type=JSON,
         )
         assert r.status_code == 200, r.content
+    # 25 November: the quarter runs to 31 January, so finance's final approval must wait.
+    early = api_as(finance).post(
+        f"/api/v1/time/certifications/{cid}/decide",
+        {"step": "finance", "approve": True, "reason": "no timesheets", "digest": digest},
+        content_type=JSON,
+    )
+    assert problem(early, 409, "step")["errors"] == [
+        {
+            "field": "step",
+            "message": chain.ERR_NOT_ENDED.format(quarter="FY27 Q4", end="2027-01-31"),
+        }
+    ]
+    assert QuarterlyCertification.objects.get(pk=cid).status == "head_approved"
+    with clock.frozen(dt.datetime(2027, 2, 2, 9, tzinfo=dt.UTC)):
+        r = api_as(finance).post(
+            f"/api/v1/time/certifications/{cid}/decide",
+            {"step": "finance", "approve": True, "reason": "no timesheets", "digest": digest},
+            content_type=JSON,
+        )
+    assert r.status_code == 200, r.content
     assert r.json()["status"] == "approved"
+    assert [s["total_hours"] for s in r.json()["steps"]] == ["8.00", "8.00", "8.00"]
     assert [s["step"] for s in r.json()["steps"]] == ["manager", "head", "finance"]
     locked = api_as(pse).patch(
         f"/api/v1/time/entries/{entry['id']}", {"hours": "6"}, content_type=JSON

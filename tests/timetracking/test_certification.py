@@ -12,11 +12,11 @@ import pytest
 
 from psa.core import clock
 from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
-from psa.core.models import AuditEntry
+from psa.core.models import AuditEntry, Notification
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
 from psa.timetracking import certification as chain
-from psa.timetracking import services
+from psa.timetracking import rules, services
 from psa.timetracking.models import CertificationStep, QuarterlyCertification, TimeEntry
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 DAY = dt.date(2026, 11, 16)  # FY27 Q4: 1 Nov 2026 - 31 Jan 2027
 NOW = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)
+NO_SHEETS = "no timesheets in this test"  # the weeks never submitted need a reason
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +68,7 @@ def generate(org: Any) -> QuarterlyCertification:
 def approve_all(org: Any, cert: QuarterlyCertification) -> QuarterlyCertification:
     for who, step in ((org.manager, "manager"), (org.head, "head"), (org.finance, "finance")):
         cert = chain.certification_decide(
-            actor=org.a(who), certification=cert, step=step, approve=True
+            actor=org.a(who), certification=cert, step=step, approve=True, reason=NO_SHEETS
         )
     return cert
 
@@ -78,7 +79,7 @@ def test_generation_has_the_quarters_totals_and_is_idempotent(org: Any) -> None:
     assert (cert.total_hours, cert.billable_hours) == (D("8.00"), D("6.00"))
     # 65 weekdays less 5 US holidays (11 Nov, 26 Nov, 25 Dec, 1 Jan, 18 Jan) of 8 hours
     assert cert.capacity_hours == D("480.00")
-    assert chain.utilization(cert) == D("1.3")  # 6 / 480 = 1.25 %, rounded half up
+    assert chain.figures_of(cert).utilization == D("1.3")  # 6 / 480 = 1.25 %, rounded half up
     assert generate(org).pk == cert.pk
     assert QuarterlyCertification.objects.count() == 1
 
@@ -86,17 +87,17 @@ def test_generation_has_the_quarters_totals_and_is_idempotent(org: Any) -> None:
 def test_the_chain_in_order_locks_the_quarter(org: Any) -> None:
     cert = generate(org)
     cert = chain.certification_decide(
-        actor=org.a(org.manager), certification=cert, step="manager", approve=True
+        actor=org.a(org.manager), certification=cert, step="manager", approve=True, reason=NO_SHEETS
     )
     assert cert.status == "manager_certified"
     assert cert.work_item is not None
     assert [label.name for label in cert.work_item.labels.all()] == ["ManagerCertifiedTimesheet"]
     assert cert.work_item.epic.name == "Time Tracking"
     cert = chain.certification_decide(
-        actor=org.a(org.head), certification=cert, step="head", approve=True
+        actor=org.a(org.head), certification=cert, step="head", approve=True, reason=NO_SHEETS
     )
     cert = chain.certification_decide(
-        actor=org.a(org.finance), certification=cert, step="finance", approve=True
+        actor=org.a(org.finance), certification=cert, step="finance", approve=True, reason=NO_SHEETS
     )
     assert (cert.status, cert.locked_at) == ("approved", NOW)
     assert [s.step for s in CertificationStep.objects.order_by("id")] == [
@@ -111,7 +112,11 @@ def test_steps_happen_in_order_only(org: Any, who: str) -> None:
     cert = generate(org)
     with pytest.raises(Conflict):
         chain.certification_decide(
-            actor=org.a(getattr(org, who)), certification=cert, step=who, approve=True
+            actor=org.a(getattr(org, who)),
+            certification=cert,
+            step=who,
+            approve=True,
+            reason=NO_SHEETS,
         )
     cert.refresh_from_db()
     assert cert.status == "generated"
@@ -121,11 +126,15 @@ def test_only_the_persons_own_manager_certifies(org: Any) -> None:
     cert = generate(org)
     with pytest.raises(PermissionDenied):
         chain.certification_decide(
-            actor=org.a(org.other_manager), certification=cert, step="manager", approve=True
+            actor=org.a(org.other_manager),
+            certification=cert,
+            step="manager",
+            approve=True,
+            reason=NO_SHEETS,
         )
     with pytest.raises(PermissionDenied):
         chain.certification_decide(
-            actor=org.a(org.pse), certification=cert, step="manager", approve=True
+            actor=org.a(org.pse), certification=cert, step="manager", approve=True, reason=NO_SHEETS
         )
 
 
@@ -135,14 +144,22 @@ def test_nobody_approves_their_own_hours(org: Any, make_person: Callable[..., Pe
     )
     with pytest.raises(PermissionDenied) as exc:
         chain.certification_decide(
-            actor=org.a(org.manager), certification=cert, step="manager", approve=True
+            actor=org.a(org.manager),
+            certification=cert,
+            step="manager",
+            approve=True,
+            reason=NO_SHEETS,
         )
     assert "own hours" in exc.value.message
 
 
 def test_a_rejection_needs_a_reason_and_goes_back_to_the_start(org: Any) -> None:
     cert = chain.certification_decide(
-        actor=org.a(org.manager), certification=generate(org), step="manager", approve=True
+        actor=org.a(org.manager),
+        certification=generate(org),
+        step="manager",
+        approve=True,
+        reason=NO_SHEETS,
     )
     with pytest.raises(ValidationFailed):
         chain.certification_decide(
@@ -292,3 +309,126 @@ def test_periodic_jobs_run_on_when_one_fails(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(periodic, "JOBS", {"a": lambda: 2, "b": broken, "c": lambda: 0})
     assert periodic.run_once() == {"a": 2, "b": -1, "c": 0}
+
+
+# ------------------------------------------------------------------ approving the real hours
+
+
+def decide(org: Any, who: Person, step: str, **kw: Any) -> QuarterlyCertification:
+    cert = QuarterlyCertification.objects.get(person=org.pse)
+    kw.setdefault("reason", NO_SHEETS)
+    return chain.certification_decide(
+        actor=org.a(who), certification=cert, step=step, approve=kw.pop("approve", True), **kw
+    )
+
+
+def test_each_step_sees_and_records_the_figures_as_the_entries_give_them_now(org: Any) -> None:
+    cert = generate(org)
+    services.time_entry_create(
+        actor=org.a(org.pse), person=org.pse, work_item=WorkItemFactory(), date=DAY, hours="1.5"
+    )
+    view = chain.certification_view(cert)
+    assert (view.total_hours, view.billable_hours) == (D("9.50"), D("6.00"))
+    report_total = chain.report.hours_report(person=org.pse, quarter=chain._quarter(DAY)).total
+    assert report_total == view.total_hours  # the screen and the XLSX agree
+
+    cert = decide(org, org.manager, "manager", digest=view.digest)
+
+    step = CertificationStep.objects.get()
+    assert (step.total_hours, step.billable_hours, step.digest) == (
+        D("9.50"),
+        D("6.00"),
+        view.digest,
+    )
+    assert sum(D(hours) for _, _, hours in step.entries.values()) == D("9.50")
+    assert (cert.total_hours, cert.billable_hours) == (D("9.50"), D("6.00"))
+
+
+def test_an_approval_of_figures_that_changed_since_the_page_loaded_is_refused(org: Any) -> None:
+    shown = chain.certification_view(generate(org)).digest
+    services.time_entry_update(actor=org.a(org.pse), entry=org.entry, hours="5")
+
+    with pytest.raises(Conflict) as refused:
+        decide(org, org.manager, "manager", digest=shown)
+
+    assert (refused.value.message, refused.value.errors[0].field) == (
+        chain.ERR_FIGURES_CHANGED,
+        "digest",
+    )
+    assert QuarterlyCertification.objects.get().status == "generated"
+    assert CertificationStep.objects.count() == 0
+
+
+def test_a_change_after_an_approval_sends_it_back_with_the_change_listed(org: Any) -> None:
+    generate(org)
+    decide(org, org.manager, "manager")
+    decide(org, org.head, "head")
+    added = services.time_entry_create(
+        actor=org.a(org.pse), person=org.pse, work_item=WorkItemFactory(), date=DAY, hours="1"
+    )
+
+    cert = QuarterlyCertification.objects.get()
+    assert cert.status == "generated"
+    back = CertificationStep.objects.order_by("id").last()
+    assert back is not None
+    assert (back.step, back.approved, back.reason) == (
+        "changed",
+        False,
+        f"Time entries added #{added.pk}",
+    )
+    told = Notification.objects.filter(user__in=[org.manager.user, org.head.user])
+    assert sorted(n.user_id for n in told if "changed after your approval" in n.text) == sorted(
+        [org.manager.user_id, org.head.user_id]
+    )
+    # The manager sees the change against what they approved; finance never saw it.
+    view = chain.certification_view(cert)
+    assert view.changes == chain.rules.EntryChanges()  # a new round: nothing approved yet
+    assert view.total_hours == D("9.00")
+
+
+def test_an_edit_undone_before_anyone_looks_changes_nothing(org: Any) -> None:
+    generate(org)
+    decide(org, org.manager, "manager")
+    services.time_entry_update(actor=org.a(org.pse), entry=org.entry, hours="5")
+    assert QuarterlyCertification.objects.get().status == "generated"
+    decide(org, org.manager, "manager")
+    services.time_entry_update(actor=org.a(org.pse), entry=org.entry, hours="5")  # the same
+    assert QuarterlyCertification.objects.get().status == "manager_certified"
+
+
+def test_weeks_never_submitted_need_a_reason_which_is_recorded(org: Any) -> None:
+    generate(org)
+    with pytest.raises(ValidationFailed) as refused:
+        decide(org, org.manager, "manager", reason="")
+    weeks = ", ".join(
+        (dt.date(2026, 10, 26) + dt.timedelta(weeks=k)).isoformat() for k in range(14)
+    )
+    assert refused.value.errors[0].field == "reason"
+    assert refused.value.message == chain.ERR_MISSING_WEEKS.format(weeks=weeks)
+    assert QuarterlyCertification.objects.get().status == "generated"
+    view = chain.certification_view(QuarterlyCertification.objects.get())
+    assert view.flags == [
+        rules.FLAG_LOW.format(total=D("8.00"), capacity=D("480.00")),
+        rules.FLAG_MISSING_WEEKS.format(count=14, weeks=weeks),
+    ]
+
+    decide(org, org.manager, "manager", reason="Alex was on a customer site without a laptop")
+    assert CertificationStep.objects.get().reason == "Alex was on a customer site without a laptop"
+
+
+def test_approval_tells_the_next_approver_and_rejection_the_person_and_the_step_before(
+    org: Any,
+) -> None:
+    generate(org)
+    decide(org, org.manager, "manager")
+    to_head = Notification.objects.filter(user=org.head.user).get()
+    assert to_head.text == chain.MSG_YOUR_STEP.format(name="Alex", quarter="FY27 Q4")
+
+    decide(org, org.head, "head", approve=False, reason="Globex travel day missing")
+
+    text = chain.MSG_REJECTED.format(
+        name="Alex", quarter="FY27 Q4", reason="Globex travel day missing"
+    )
+    assert [n.text for n in Notification.objects.filter(user=org.manager.user)] == [text]
+    assert [n.text for n in Notification.objects.filter(user=org.pse.user)] == [text]
+    assert Notification.objects.filter(user=org.head.user).count() == 1  # not the rejecter

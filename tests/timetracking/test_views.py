@@ -300,15 +300,20 @@ def test_a_short_week_is_refused_with_the_missing_days(make_person: MakePerson) 
 
 
 def test_timer_start_and_stop(make_person: MakePerson) -> None:
-    pse = make_person(Role.PSE)
+    """The timer shows its start in the person's time zone and how long it has run."""
+    pse = make_person(Role.PSE, timezone="America/Los_Angeles")
     docs = WorkItemFactory(title="Docs")
     client = client_for(pse)
 
     response = client.post("/time/timer/start/", {"work_item_id": docs.pk, "note": "triage"})
 
     assert response.status_code == 302
-    html = client.get("/time/").content.decode()
-    assert "Running on <strong>Docs</strong> since Wed 25 Nov, 15:00 UTC" in html
+    with clock.frozen(NOW + dt.timedelta(minutes=85)):
+        html = client.get("/time/").content.decode()
+    assert (
+        "Running on <strong>Docs</strong> since Wed 25 Nov, 07:00 PST · 1 h 25 min (1.42 h) so far"
+        in html
+    )
     again = client.post("/time/timer/start/", {"work_item_id": docs.pk})
     assert again.status_code == 409
     assert "a timer is already running" in again.content.decode()
@@ -320,6 +325,20 @@ def test_timer_start_and_stop(make_person: MakePerson) -> None:
     assert not Timer.objects.exists()
     entry = TimeEntry.objects.get(person=pse)
     assert (entry.hours, entry.date, entry.source) == (D("1.50"), NOW.date(), "timer")
+
+
+def test_a_day_and_a_week_over_their_hours_are_flagged_not_ticked(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)  # 40 h: 8 h Monday to Friday
+    docs = WorkItemFactory(title="Docs")
+    for k, hours in enumerate(["10", "8", "8", "8", "8"]):
+        log(pse, docs, k, hours)
+
+    html = client_for(pse).get(f"/time/?week={WEEK}").content.decode()
+
+    assert '<p class="week-total over" id="week-total">' in html
+    assert "2 h over the week's hours: check before you submit" in html
+    assert "Over the day's hours: Mon 16 Nov (10 h of 8 h)." in html
+    assert 'title="2 h over this day\'s 8 h"' in html
 
 
 def test_timer_start_without_an_item_is_refused(make_person: MakePerson) -> None:
@@ -405,7 +424,9 @@ def test_each_role_sees_its_queue(chain: dict[str, Any]) -> None:
     assert "Alex Rivera" in manager_html
     assert "Olga Other" not in manager_html
     assert "Sam Patel" not in manager_html
-    assert "60.0 %" in manager_html
+    # The figures come from the entries as they are now (none), not from the stored 480 h.
+    assert escape(rules.FLAG_NO_HOURS) in manager_html
+    assert '<td class="num">480</td>' not in manager_html
     assert (
         "/api/v1/time/reports/{}?year=2026&amp;quarter=3&amp;format=xlsx".format(chain["alex"].pk)
         in manager_html
@@ -428,7 +449,8 @@ def test_approve_and_reject(chain: dict[str, Any]) -> None:
     assert cert.status == "generated"
 
     response = client.post(
-        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "approve"}
+        f"/time/certifications/{cert.pk}/decide/",
+        {"step": "manager", "decision": "approve", "reason": "no timesheets"},
     )
     assert response.status_code == 302
     cert.refresh_from_db()
@@ -455,7 +477,8 @@ def test_finance_approves_and_reopens(chain: dict[str, Any]) -> None:
     client = client_for(chain["finance"])
 
     client.post(
-        f"/time/certifications/{cert.pk}/decide/", {"step": "finance", "decision": "approve"}
+        f"/time/certifications/{cert.pk}/decide/",
+        {"step": "finance", "decision": "approve", "reason": "no timesheets"},
     )
     cert.refresh_from_db()
     assert cert.status == "approved"
@@ -476,7 +499,8 @@ def test_a_pse_may_not_open_or_decide(chain: dict[str, Any]) -> None:
 
     assert client.get("/time/certifications/").status_code == 403
     response = client.post(
-        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "approve"}
+        f"/time/certifications/{cert.pk}/decide/",
+        {"step": "manager", "decision": "approve", "reason": "no timesheets"},
     )
 
     assert response.status_code == 403
@@ -487,7 +511,8 @@ def test_a_pse_may_not_open_or_decide(chain: dict[str, Any]) -> None:
 def test_a_manager_may_not_certify_someone_elses_report(chain: dict[str, Any]) -> None:
     cert = chain["others"]
     response = client_for(chain["manager"]).post(
-        f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "approve"}
+        f"/time/certifications/{cert.pk}/decide/",
+        {"step": "manager", "decision": "approve", "reason": "no timesheets"},
     )
     assert response.status_code == 403
     cert.refresh_from_db()

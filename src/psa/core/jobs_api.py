@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 
 from psa.core import jobs
 from psa.core.api import actor
-from psa.core.schemas import answers
+from psa.core.schemas import WRITE, answers
 
 router = Router(tags=["jobs"])
 
@@ -31,6 +31,11 @@ class JobOut(Schema):
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+    heartbeat_at: dt.datetime | None = Field(
+        description="When its worker last reported, while it runs; a running job not heard of "
+        "for the stale timeout (5 minutes by default) reads as failed"
+    )
+    retry_of: int | None = Field(alias="retry_of_id", description="The failed job it retries")
 
     @staticmethod
     def resolve_file_url(obj: Any) -> str | None:
@@ -48,6 +53,14 @@ def list_jobs(request: HttpRequest) -> Any:
 @router.get("/{job_id}", response=answers({200: JobOut}, 404))
 def get_job(request: HttpRequest, job_id: int) -> Any:
     return jobs.job_get(actor=actor(request), job_id=job_id)
+
+
+@router.post("/{job_id}/retry", response=answers({201: JobOut}, *WRITE, 404, 409))
+def retry_job(request: HttpRequest, job_id: int) -> Any:
+    """Queue a failed job of yours again, as a new job with the same kind and parameters (an
+    admin may retry anyone's). 409 when it is not failed or was retried already; someone
+    else's job is 404, as when reading it."""
+    return 201, jobs.job_retry(actor=actor(request), job_id=job_id)
 
 
 @router.get("/{job_id}/file", response=answers({200: None}, 404, 409))

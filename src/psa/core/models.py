@@ -6,7 +6,14 @@ from django.db import models
 
 class AuditEntry(models.Model):
     """One state change: who, when, what (before/after). Tamper-evident: each entry's hash covers
-    the entry and the hash of the one before it (`psa audit verify` checks the chain)."""
+    the entry and the hash of the one before it (`psa audit verify` checks the chain), keyed
+    with a secret kept outside the database (psa.core.audit)."""
+
+    class KeyVersion(models.IntegerChoices):
+        # Entries written before the chain had a key keep their plain hash: rewriting them
+        # under the key would be exactly the kind of rewrite the log must not allow.
+        LEGACY = 0, "SHA-256, no key"
+        HMAC = 1, "HMAC-SHA256 with the audit key"
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -22,6 +29,9 @@ class AuditEntry(models.Model):
     reason = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_version = models.PositiveSmallIntegerField(
+        choices=KeyVersion.choices, default=KeyVersion.LEGACY
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -99,6 +109,14 @@ class Job(models.Model):
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written while it runs (with each progress report, and every HEARTBEAT_SECONDS): a running
+    # job whose heartbeat is older than PSA_JOB_STALE_SECONDS lost its worker (core.jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The task that runs it (its dotted path), so that a retry can queue it again.
+    task = models.CharField(max_length=200, blank=True)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

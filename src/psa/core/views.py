@@ -17,11 +17,12 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from psa.core import audit, clock, jobs, tokens
 from psa.core.api import actor
 from psa.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from psa.core.models import Job
 from psa.core.roles import Role
 from psa.core.selectors import dashboard_for
 
@@ -220,4 +221,24 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's progress; while it runs, htmx asks for the status part again every second."""
     job = jobs.job_get(actor=actor(request), job_id=job_id)
     template = "core/_job_status.html" if request.htmx else "core/job.html"  # type: ignore[attr-defined]
-    return render(request, template, {"job": job})
+    return render(request, template, _job_context(job))
+
+
+def _job_context(job: Job) -> dict[str, Any]:
+    return {"job": job, "retried_as": jobs.job_retried_as(job=job)}
+
+
+@page
+@require_POST
+def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The Retry button of a failed job: on to the new job's page, or the job again with why
+    not (409)."""
+    me = actor(request)
+    try:
+        retry = jobs.job_retry(actor=me, job_id=job_id)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        job = jobs.job_get(actor=me, job_id=job_id)
+        return render(request, "core/job.html", _job_context(job), status=409)
+    messages.success(request, "Queued again.")
+    return redirect("job_detail", job_id=retry.pk)

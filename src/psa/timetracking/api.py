@@ -196,18 +196,20 @@ def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
 def list_certifications(
     request: HttpRequest, status: Annotated[str, Line(20)] = "", person_id: Id | None = None
 ) -> Any:
-    return certification.certifications_for(
-        actor=actor(request), status=status, person_id=person_id
+    return certification.certification_views(
+        certification.certifications_for(actor=actor(request), status=status, person_id=person_id)
     )
 
 
 @router.post("/certifications", response=answers({201: CertificationOut}, *WRITE, 404, 409))
 def generate_certification(request: HttpRequest, payload: CertificationIn) -> Any:
-    return 201, certification.certification_generate(
-        actor=actor(request),
-        person=people.person_get(person_id=payload.person_id),
-        year=payload.year,
-        quarter=payload.quarter,
+    return 201, certification.certification_view(
+        certification.certification_generate(
+            actor=actor(request),
+            person=people.person_get(person_id=payload.person_id),
+            year=payload.year,
+            quarter=payload.quarter,
+        )
     )
 
 
@@ -217,7 +219,7 @@ def generate_certification(request: HttpRequest, payload: CertificationIn) -> An
 )
 def decide_certification(request: HttpRequest, certification_id: int, payload: DecisionIn) -> Any:
     me = actor(request)
-    return certification.certification_decide(
+    decided = certification.certification_decide(
         actor=me,
         certification=certification.access_certification(
             actor=me, certification_id=certification_id
@@ -225,7 +227,9 @@ def decide_certification(request: HttpRequest, certification_id: int, payload: D
         step=payload.step,
         approve=payload.approve,
         reason=payload.reason,
+        digest=payload.digest,
     )
+    return certification.certification_view(decided)
 
 
 @router.post(
@@ -234,13 +238,14 @@ def decide_certification(request: HttpRequest, certification_id: int, payload: D
 )
 def reopen_certification(request: HttpRequest, certification_id: int, payload: ReasonIn) -> Any:
     me = actor(request)
-    return certification.certification_reopen(
+    reopened = certification.certification_reopen(
         actor=me,
         certification=certification.access_certification(
             actor=me, certification_id=certification_id
         ),
         reason=payload.reason,
     )
+    return certification.certification_view(reopened)
 
 
 @router.post("/gitlab/sync", response=answers({202: JobOut}, *WRITE))

@@ -10,9 +10,13 @@ certification with a reason, which unlocks it."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Sum
 
@@ -25,7 +29,7 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import rollup, rules, selectors
+from psa.timetracking import report, rollup, rules, selectors
 from psa.timetracking.models import (
     CertificationStep,
     Label,
@@ -64,6 +68,19 @@ MSG_READY = "{quarter} timesheets are ready for you to certify: {count} of your 
 ERR_ADJUST_ZERO = "an adjustment changes the hours: give a number other than 0"
 ERR_NO_CERTIFICATION = "certification {id} does not exist"
 ERR_STEP = "name the step you decide: one of {steps}"
+ERR_FIGURES_CHANGED = (
+    "the hours changed after this page was loaded: reload it and decide on the figures as "
+    "they are now"
+)
+ERR_NOT_ENDED = "{quarter} ends on {end}: final approval waits until it has ended"
+ERR_MISSING_WEEKS = (
+    "weeks not submitted: {weeks}. Give the reason you approve without them (it is recorded)"
+)
+MSG_YOUR_STEP = "{name}'s {quarter} hours wait for your approval."
+MSG_REJECTED = "{name}'s {quarter} hours were rejected: {reason}"
+MSG_CHANGED = (
+    "{name}'s {quarter} hours changed after your approval ({changes}): back to the manager."
+)
 ERR_NOT_THIS_STEP = "the {step} step is not the one waiting: this certification is now {status}"
 
 
@@ -136,13 +153,140 @@ def _totals(person: Person, quarter: rules.FiscalQuarter) -> tuple[Decimal, Deci
     return total, billable, capacity
 
 
-def utilization(certification: QuarterlyCertification) -> Decimal | None:
-    """Productive utilization for the head of PS: billable hours over capacity, in percent."""
-    if certification.capacity_hours <= 0:
-        return None
-    return (certification.billable_hours * 100 / certification.capacity_hours).quantize(
-        Decimal("0.1"), rounding=ROUND_HALF_UP
-    )
+@dataclass(frozen=True)
+class Figures:
+    """A quarter's figures as the entries give them now: what every step shows and approves
+    (computed by the hours report, so the screen and the XLSX agree)."""
+
+    total: Decimal
+    billable: Decimal
+    capacity: Decimal
+    utilization: Decimal | None
+    entries: dict[int, rules.EntryKey]
+    missing_weeks: list[dt.date]
+
+    @property
+    def digest(self) -> str:
+        return rules.entries_digest(self.entries)
+
+    @property
+    def flags(self) -> list[str]:
+        return rules.certification_flags(
+            total=self.total, capacity=self.capacity, missing_weeks=self.missing_weeks
+        )
+
+
+def figures_for(certs: Sequence[QuarterlyCertification]) -> dict[int, Figures]:
+    """Live figures of many certifications: one batched hours report per quarter."""
+    by_quarter: dict[tuple[int, int], list[QuarterlyCertification]] = defaultdict(list)
+    for cert in certs:
+        by_quarter[(cert.fiscal_year, cert.quarter)].append(cert)
+    today = clock.today()
+    result: dict[int, Figures] = {}
+    for (year, number), group in by_quarter.items():
+        q = rules.quarter_by_label(year, number, start_month=settings.PSA_FISCAL_YEAR_START_MONTH)
+        persons = [c.person for c in group]
+        reports = report.team_reports(people=persons, quarter=q)
+        weeks = rules.quarter_weeks(q.start, q.end, today)
+        missing: dict[int, list[dt.date]] = defaultdict(list)
+        for gap in selectors.missing_timesheets(people=persons, weeks=weeks):
+            missing[gap.person.pk].append(gap.week_start)
+        for cert, hours in zip(group, reports, strict=True):
+            result[cert.pk] = Figures(
+                total=hours.total,
+                billable=hours.billable,
+                capacity=hours.capacity,
+                utilization=hours.utilization,
+                entries={
+                    row.entry_id: rules.entry_key(row.date, row.work_item.id, row.hours)
+                    for row in hours.rows
+                },
+                missing_weeks=sorted(missing.get(cert.person_id, [])),
+            )
+    return result
+
+
+def figures_of(cert: QuarterlyCertification) -> Figures:
+    return figures_for([cert])[cert.pk]
+
+
+def approvals_standing(cert: QuarterlyCertification) -> list[CertificationStep]:
+    """The approvals of the current round, oldest first: those since the last rejection,
+    change or reopening of this revision."""
+    standing: list[CertificationStep] = []
+    for step in CertificationStep.objects.filter(
+        certification=cert, revision=cert.revision
+    ).order_by("at", "id"):
+        standing = [*standing, step] if step.approved else []
+    return standing
+
+
+def _approved_entries(step: CertificationStep) -> dict[int, rules.EntryKey]:
+    return {int(pk): (d, int(w), h) for pk, (d, w, h) in step.entries.items()}
+
+
+def changes_since_approval(cert: QuarterlyCertification, figures: Figures) -> rules.EntryChanges:
+    """What changed in the entries since the step before approved them (nothing before the
+    first approval of a round)."""
+    standing = approvals_standing(cert)
+    if not standing:
+        return rules.EntryChanges()
+    return rules.entry_changes(_approved_entries(standing[-1]), figures.entries)
+
+
+@dataclass(frozen=True)
+class CertificationView:
+    """A certification as every step sees it: the live figures, the flags and what changed
+    since the step before (the API's CertificationOut and the pages read it)."""
+
+    cert: QuarterlyCertification
+    figures: Figures
+    changes: rules.EntryChanges
+
+    def __getattr__(self, name: str) -> object:  # id, status, person, steps, ... of the row
+        if name.startswith("__") or name == "cert":
+            raise AttributeError(name)
+        return getattr(self.cert, name)
+
+    @property
+    def total_hours(self) -> Decimal:
+        return self.figures.total
+
+    @property
+    def billable_hours(self) -> Decimal:
+        return self.figures.billable
+
+    @property
+    def capacity_hours(self) -> Decimal:
+        return self.figures.capacity
+
+    @property
+    def utilization(self) -> Decimal | None:
+        return self.figures.utilization
+
+    @property
+    def digest(self) -> str:
+        return self.figures.digest
+
+    @property
+    def flags(self) -> list[str]:
+        return self.figures.flags
+
+    @property
+    def missing_weeks(self) -> list[dt.date]:
+        return self.figures.missing_weeks
+
+
+def certification_views(certs: Sequence[QuarterlyCertification]) -> list[CertificationView]:
+    figures = figures_for(certs)
+    return [
+        CertificationView(cert, figures[cert.pk], changes_since_approval(cert, figures[cert.pk]))
+        for cert in certs
+    ]
+
+
+def certification_view(cert: QuarterlyCertification) -> CertificationView:
+    return certification_views([cert])[0]
 
 
 def certification_generate(
@@ -227,14 +371,24 @@ def certification_decide(
     step: str,
     approve: bool,
     reason: str = "",
+    digest: str | None = None,
 ) -> QuarterlyCertification:
-    """The next step of the chain approves (or rejects back to the start, with a reason).
+    """The next step of the chain approves the quarter's figures as the entries give them now
+    (or rejects back to the start, with a reason).
 
     The decision names its step: a request that was sent for one step never decides the next
-    one (two parallel approvals by someone holding two chain roles, or a double click)."""
+    one (two parallel approvals by someone holding two chain roles, or a double click). An
+    approval names the digest of the figures it was shown (the pages and the API send it):
+    if the entries changed since, it is refused, to be reloaded. It records the exact figures
+    and entries it approved. Final approval waits for the quarter to end; weeks never
+    submitted need a reason. The next approver is told; a rejection tells the person and
+    whoever approved before."""
     if step not in DECIDING_STEPS:
         raise ValidationFailed(ERR_STEP.format(steps=", ".join(DECIDING_STEPS)), field="step")
     with transaction.atomic():
+        # The person first, as every time entry write does: the figures approved cannot
+        # change under this decision.
+        people_services.person_lock(person_id=certification.person_id)
         cert = (
             QuarterlyCertification.objects.select_for_update()
             .select_related("person")
@@ -261,6 +415,10 @@ def certification_decide(
             raise PermissionDenied(ERR_NOT_THEIR_MANAGER.format(name=cert.person.name))
         if not approve and not reason.strip():
             raise ValidationFailed(ERR_REASON, field="reason")
+        figures = figures_of(cert)
+        if approve:
+            _check_approvable(cert, step=step, figures=figures, reason=reason, digest=digest)
+        earlier = approvals_standing(cert)
         before = {"status": cert.status}
         now = clock.now()
         if approve:
@@ -271,7 +429,18 @@ def certification_decide(
                 cert.locked_at = now
         else:
             cert.status = Status.GENERATED
-        cert.save(update_fields=["status", "work_item", "locked_at"])
+        cert.total_hours, cert.billable_hours = figures.total, figures.billable
+        cert.capacity_hours = figures.capacity
+        cert.save(
+            update_fields=[
+                "status",
+                "work_item",
+                "locked_at",
+                "total_hours",
+                "billable_hours",
+                "capacity_hours",
+            ]
+        )
         CertificationStep.objects.create(
             certification=cert,
             step=step,
@@ -280,16 +449,128 @@ def certification_decide(
             actor_name=actor.username,
             revision=cert.revision,
             at=now,
+            **(_approved_figures(figures) if approve else {}),
         )
         audit.record(
             actor=actor,
             action=f"certification.{step}",
             target=cert,
             before=before,
-            after={"status": cert.status, "approved": approve},
+            after={
+                "status": cert.status,
+                "approved": approve,
+                "total_hours": figures.total,
+                "billable_hours": figures.billable,
+                "digest": figures.digest if approve else "",
+            },
             reason=reason,
         )
+        if approve:
+            _tell_next_approvers(cert)
+        else:
+            _tell_rejected(cert, actor=actor, reason=reason.strip(), earlier=earlier)
     return cert
+
+
+def _check_approvable(
+    cert: QuarterlyCertification, *, step: str, figures: Figures, reason: str, digest: str | None
+) -> None:
+    if digest is not None and digest != figures.digest:
+        raise Conflict(ERR_FIGURES_CHANGED, field="digest")
+    if step == Step.FINANCE and clock.today() <= cert.end_date:
+        raise Conflict(ERR_NOT_ENDED.format(quarter=_label(cert), end=cert.end_date), field="step")
+    if figures.missing_weeks and not reason.strip():
+        weeks = ", ".join(w.isoformat() for w in figures.missing_weeks)
+        raise ValidationFailed(ERR_MISSING_WEEKS.format(weeks=weeks), field="reason")
+
+
+def _approved_figures(figures: Figures) -> dict[str, object]:
+    return {
+        "total_hours": figures.total,
+        "billable_hours": figures.billable,
+        "capacity_hours": figures.capacity,
+        "digest": figures.digest,
+        "entries": {str(pk): list(key) for pk, key in figures.entries.items()},
+    }
+
+
+def _users_named(names: Sequence[str]) -> list[User]:
+    return list(User.objects.filter(username__in=set(names)).order_by("username"))
+
+
+def _tell_next_approvers(cert: QuarterlyCertification) -> None:
+    if cert.status not in CHAIN:
+        return
+    role = CHAIN[cert.status][1]
+    text = MSG_YOUR_STEP.format(name=cert.person.name, quarter=_label(cert))
+    url = f"/time/certifications/{cert.pk}/"
+    for person in people.person_list(role=role).filter(user__isnull=False):
+        if person.user is not None and person.pk != cert.person_id:
+            notify(user=person.user, text=text, url=url, subject=f"PSA: {text}")
+
+
+def _tell_rejected(
+    cert: QuarterlyCertification, *, actor: Actor, reason: str, earlier: list[CertificationStep]
+) -> None:
+    text = MSG_REJECTED.format(quarter=_label(cert), name=cert.person.name, reason=reason)
+    url = f"/time/certifications/{cert.pk}/"
+    users = _users_named([s.actor_name for s in earlier if s.actor_name != actor.username])
+    if cert.person.user is not None:
+        users.append(cert.person.user)
+    for user in users:
+        notify(user=user, text=text, url=url, subject=f"PSA: {text}")
+
+
+def certifications_follow_change(*, actor: Actor, person_id: int, days: Sequence[dt.date]) -> None:
+    """Time changed on these days: a certification already approved by a step of its round
+    goes back to the first step with the change listed, and whoever approved is told. Call in
+    the writing transaction, under the person's lock."""
+    if not days:
+        return
+    certs = list(
+        QuarterlyCertification.objects.select_for_update()
+        .select_related("person")
+        .filter(
+            person_id=person_id,
+            status__in=[Status.MANAGER_CERTIFIED, Status.HEAD_APPROVED],
+            start_date__lte=max(days),
+            end_date__gte=min(days),
+        )
+    )
+    for cert in certs:
+        if not any(cert.start_date <= d <= cert.end_date for d in days):
+            continue
+        earlier = approvals_standing(cert)
+        figures = figures_of(cert)
+        changes = changes_since_approval(cert, figures)
+        if not changes:
+            continue  # e.g. an edit undone before anyone looked
+        before = {"status": cert.status}
+        cert.status = Status.GENERATED
+        cert.total_hours, cert.billable_hours = figures.total, figures.billable
+        cert.save(update_fields=["status", "total_hours", "billable_hours"])
+        CertificationStep.objects.create(
+            certification=cert,
+            step=Step.CHANGED,
+            approved=False,
+            reason=changes.describe(),
+            actor_name=actor.username,
+            revision=cert.revision,
+            at=clock.now(),
+        )
+        audit.record(
+            actor=actor,
+            action="certification.changed",
+            target=cert,
+            before=before,
+            after={"status": cert.status},
+            reason=changes.describe(),
+        )
+        text = MSG_CHANGED.format(
+            quarter=_label(cert), name=cert.person.name, changes=changes.describe()
+        )
+        for user in _users_named([s.actor_name for s in earlier]):
+            notify(user=user, text=text, url=f"/time/certifications/{cert.pk}/", subject=text)
 
 
 def _certification_issue(actor: Actor, cert: QuarterlyCertification) -> WorkItem:

@@ -19,6 +19,7 @@ class TimerStartForm(PageForm):
 class DecideForm(PageForm):
     step = forms.ChoiceField(choices=[("manager", ""), ("head", ""), ("finance", "")])
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    digest = forms.CharField(required=False, max_length=64)  # of the figures shown
     reason = forms.CharField(required=False, max_length=2000)
 
 

@@ -26,6 +26,7 @@ Mapping:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -47,7 +48,7 @@ from psa.integrations.gitlab import (
 )
 from psa.people import selectors as people_selectors
 from psa.people.models import Person
-from psa.timetracking import rollup
+from psa.timetracking import certification, rollup
 from psa.timetracking.models import Epic, Label, TimeEntry, WorkItem
 from psa.timetracking.rules import seconds_to_hours
 
@@ -426,6 +427,14 @@ class _EntryChanges:
     removed: list[TimeEntry] = field(default_factory=list)
     # What updated entries took from and gave to the rollup.
     rollup_changes: list[rollup.Change] = field(default_factory=list)
+    # The days whose time changed, per person (certifications follow them).
+    touched: dict[int, set[dt.date]] = field(default_factory=lambda: defaultdict(set))
+
+    def days_touched(self) -> dict[int, set[dt.date]]:
+        days: dict[int, set[dt.date]] = defaultdict(set, self.touched)
+        for entry in (*self.created, *self.removed):
+            days[entry.person_id].add(entry.date)
+        return days
 
 
 def _existing_entries(
@@ -592,11 +601,13 @@ def _time_entry(
             report.reported.append(Reported(LOCKED, tid, message, iid))
             return
     changes.rollup_changes.append(rollup.removed(entry))
+    changes.touched[entry.person_id].add(entry.date)
     for name in changed:
         setattr(entry, name, wanted[name])
     entry.updated_at = now
     entry.save(update_fields=[*changed, "updated_at"])
     changes.rollup_changes.append(rollup.added(entry))
+    changes.touched[entry.person_id].add(entry.date)
     changes.updated.append(entry.pk)
 
 
@@ -628,6 +639,10 @@ def gitlab_sync(
         labels = _labels(snapshot, report)
         work_items = _work_items(snapshot, epics, labels, people, report, progress)
         changes = _time_entries(snapshot, work_items, people, is_locked, report, progress)
+        for person_id, days in sorted(changes.days_touched().items()):
+            certification.certifications_follow_change(
+                actor=actor, person_id=person_id, days=sorted(days)
+            )
         entry = audit.record(
             actor=actor,
             action=AUDIT_ACTION,

@@ -189,6 +189,7 @@ class CertificationStep(models.Model):
         HEAD = "head", "Head of PS"
         FINANCE = "finance", "Finance partner"
         REOPEN = "reopen", "Reopened by finance"
+        CHANGED = "changed", "Time changed after an approval"
 
     certification = models.ForeignKey(
         QuarterlyCertification, on_delete=models.CASCADE, related_name="steps"
@@ -199,6 +200,13 @@ class CertificationStep(models.Model):
     actor_name = models.CharField(max_length=150)
     revision = models.PositiveIntegerField()
     at = models.DateTimeField()
+    # What an approval approved: the quarter's figures and the entries they came from
+    # ({entry id: [date, work item id, hours]}), so a later change can be listed against them.
+    total_hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    billable_hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    capacity_hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    digest = models.CharField(max_length=64, blank=True)
+    entries = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

@@ -4,6 +4,7 @@ fiscal quarters. No ORM here."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -180,3 +181,103 @@ def reminder_due(local: dt.datetime) -> tuple[str, dt.date] | None:
     if weekday == 0 and MONDAY_REMINDER <= time < DUE_WEEKDAY_TIME:
         return "monday", monday - dt.timedelta(days=7)
     return None
+
+
+# ------------------------------------------------------------------ what an approval covers
+
+# One entry as an approval sees it: (date, work item id, hours), as text so that it survives a
+# round trip through JSON unchanged.
+EntryKey = tuple[str, int, str]
+LOW_SHARE_OF_CAPACITY = Decimal("0.5")  # under half the capacity logged: flagged on the queue
+FLAG_NO_HOURS = "no hours logged"
+FLAG_MISSING_WEEKS = "{count} week(s) not submitted: {weeks}"
+FLAG_LOW = "{total} h logged of {capacity} h capacity"
+
+
+def entry_key(day: dt.date, work_item_id: int, hours: Decimal) -> EntryKey:
+    return (day.isoformat(), work_item_id, f"{hours:.2f}")
+
+
+def entries_digest(entries: Mapping[int, EntryKey]) -> str:
+    """A digest of exactly these entries (ids, days, work items, hours): an approval records
+    it, and a decision sent with another digest was made on figures that are no longer true."""
+    lines = "\n".join(f"{pk}|{d}|{w}|{h}" for pk, (d, w, h) in sorted(entries.items()))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EntryChanges:
+    """How a quarter's entries differ from what an earlier step approved (ids, in order)."""
+
+    added: tuple[int, ...] = ()
+    removed: tuple[int, ...] = ()
+    changed: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def describe(self) -> str:
+        parts = [
+            f"{label} {', '.join(f'#{pk}' for pk in ids)}"
+            for label, ids in (
+                ("added", self.added),
+                ("changed", self.changed),
+                ("removed", self.removed),
+            )
+            if ids
+        ]
+        return "Time entries " + "; ".join(parts) if parts else "No change"
+
+
+def entry_changes(before: Mapping[int, EntryKey], after: Mapping[int, EntryKey]) -> EntryChanges:
+    return EntryChanges(
+        added=tuple(sorted(set(after) - set(before))),
+        removed=tuple(sorted(set(before) - set(after))),
+        changed=tuple(sorted(pk for pk in set(before) & set(after) if before[pk] != after[pk])),
+    )
+
+
+def quarter_weeks(start: dt.date, end: dt.date, today: dt.date) -> list[dt.date]:
+    """The Mondays of the ISO weeks that overlap the quarter and have ended by `today`."""
+    monday = week_start(start)
+    weeks = []
+    while monday <= end and monday + dt.timedelta(days=6) < today:
+        weeks.append(monday)
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def certification_flags(
+    *, total: Decimal, capacity: Decimal, missing_weeks: list[dt.date]
+) -> list[str]:
+    """What an approver must look at before approving a quarter."""
+    flags = []
+    if total <= 0:
+        flags.append(FLAG_NO_HOURS)
+    elif capacity > 0 and total < capacity * LOW_SHARE_OF_CAPACITY:
+        flags.append(FLAG_LOW.format(total=total, capacity=capacity))
+    if missing_weeks:
+        flags.append(
+            FLAG_MISSING_WEEKS.format(
+                count=len(missing_weeks), weeks=", ".join(w.isoformat() for w in missing_weeks)
+            )
+        )
+    return flags
+
+
+# ------------------------------------------------------------------ a week against its hours
+
+WEEK_SHORT, WEEK_COMPLETE, WEEK_OVER = "short", "complete", "over"
+
+
+def week_state(logged: Decimal, weekly_hours: Decimal) -> str:
+    """Short of the weekly hours, exactly them, or over them (which is worth a second look,
+    not a tick)."""
+    if logged < weekly_hours:
+        return WEEK_SHORT
+    return WEEK_OVER if logged > weekly_hours else WEEK_COMPLETE
+
+
+def hours_over(logged: Decimal, capacity: Decimal) -> Decimal:
+    """How far a day's logged hours go past its normal hours (0 when they do not)."""
+    return max(logged - capacity, ZERO)

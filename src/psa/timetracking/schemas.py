@@ -125,6 +125,9 @@ class DecisionIn(In):
     )
     approve: bool
     reason: Annotated[str, Text(2000)] = ""
+    digest: Annotated[str, Line(64)] | None = Field(
+        None, description="The digest of the figures you were shown (409 if they changed since)"
+    )
 
 
 class ReasonIn(In):
@@ -143,6 +146,16 @@ class CertificationStepOut(Schema):
     actor_name: str
     revision: int
     at: dt.datetime
+    total_hours: Decimal | None = Field(description="The figures an approval approved")
+    billable_hours: Decimal | None
+    capacity_hours: Decimal | None
+    digest: str
+
+
+class EntryChangesOut(Schema):
+    added: list[int]
+    changed: list[int]
+    removed: list[int]
 
 
 class CertificationOut(Schema):
@@ -153,20 +166,20 @@ class CertificationOut(Schema):
     start_date: dt.date
     end_date: dt.date
     status: str
-    total_hours: Decimal
+    total_hours: Decimal = Field(description="From the quarter's entries as they are now")
     billable_hours: Decimal
     capacity_hours: Decimal
     utilization: Decimal | None = Field(description="Billable / capacity, percent")
+    digest: str = Field(
+        description="Of the entries these figures come from: send it with an approval"
+    )
+    flags: list[str] = Field(description="No hours, far below capacity, weeks not submitted")
+    missing_weeks: list[dt.date] = Field(description="Mondays of the weeks never submitted")
+    changes: EntryChangesOut = Field(description="Entries changed since the last approval")
     revision: int
     locked_at: dt.datetime | None
     work_item_id: int | None
     steps: list[CertificationStepOut]
-
-    @staticmethod
-    def resolve_utilization(obj: object) -> Decimal | None:
-        from psa.timetracking.certification import utilization
-
-        return utilization(obj)  # type: ignore[arg-type]
 
     @staticmethod
     def resolve_steps(obj: object) -> list[object]:

@@ -238,6 +238,7 @@ def time_entry_create(
         )
         rollup.apply([rollup.added(entry)])
         audit.record(actor=actor, action="time.create", target=entry, after=audit.snapshot(entry))
+        certification.certifications_follow_change(actor=actor, person_id=person.pk, days=[date])
     return entry
 
 
@@ -287,6 +288,9 @@ def time_entry_update(
             before=before,
             after=audit.snapshot(entry),
         )
+        certification.certifications_follow_change(
+            actor=actor, person_id=entry.person_id, days=sorted({was.date, entry.date})
+        )
     return entry
 
 
@@ -302,6 +306,9 @@ def time_entry_delete(*, actor: Actor, entry: TimeEntry) -> None:
         audit.record(actor=actor, action="time.delete", target=entry, before=audit.snapshot(entry))
         rollup.apply([rollup.removed(entry)])
         entry.delete()
+        certification.certifications_follow_change(
+            actor=actor, person_id=entry.person_id, days=[entry.date]
+        )
 
 
 # ------------------------------------------------------------------ timer

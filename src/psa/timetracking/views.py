@@ -39,7 +39,7 @@ from psa.timetracking.forms import (
     TimerStartForm,
     WeekForm,
 )
-from psa.timetracking.models import QuarterlyCertification, TimeEntry, WorkItem
+from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, WorkItem
 
 EDITABLE_SOURCES = (TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER)
 MISSING_WEEKS = 4
@@ -57,6 +57,13 @@ def _short(value: Decimal) -> str:
     """Hours without trailing zeros: 8, 7.5, 6.25."""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _elapsed(timer: Timer) -> str:
+    """A running timer's time so far, as the stop would log it: "1 h 25 min (1.42 h)"."""
+    seconds = max(int((clock.now() - timer.started_at).total_seconds()), 0)
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours} h {minutes:02d} min ({_short(rules.seconds_to_hours(seconds))} h)"
 
 
 def _me(request: HttpRequest) -> Person | None:
@@ -240,6 +247,11 @@ def _render_week(
     day_totals = [sum((r.cells[i].total for r in rows), ZERO) for i in range(7)]
     week_total = sum(day_totals, ZERO)
     weekly_hours = people.effective_weekly_hours(person)
+    normal = {
+        c.date: c.normal_hours
+        for c in people.capacity_calendar(person=person, start=monday, end=days[-1])
+    }
+    state = rules.week_state(week_total, weekly_hours)
     sheet = selectors.timesheet_for(person=person, week=monday)
     timer = selectors.timer_for(person=person)
     context = {
@@ -250,16 +262,30 @@ def _render_week(
         "next": monday + dt.timedelta(days=7),
         "this_week": rules.week_start(clock.today(person.timezone)),
         "days": [
-            {"date": d, "locked": locked[d], "total": _short(t)}
+            {
+                "date": d,
+                "locked": locked[d],
+                "total": _short(t),
+                "normal": _short(normal.get(d, ZERO)),
+                "over": _short(rules.hours_over(t, normal.get(d, ZERO))),
+            }
             for d, t in zip(days, day_totals, strict=True)
         ],
         "locked_days": [d for d in days if locked[d]],
+        "over_days": [
+            {"date": d, "total": _short(t), "normal": _short(normal.get(d, ZERO))}
+            for d, t in zip(days, day_totals, strict=True)
+            if rules.hours_over(t, normal.get(d, ZERO)) > 0
+        ],
         "rows": rows,
         "extra": [r.item.pk for r in rows],
-        "complete": week_total >= weekly_hours,
+        "complete": state != rules.WEEK_SHORT,
+        "week_state": state,
         "week_total": _short(week_total),
         "weekly_hours": _short(weekly_hours),
         "short_by": _short(max(weekly_hours - week_total, ZERO)),
+        "over_by": _short(rules.hours_over(week_total, weekly_hours)),
+        "timer_elapsed": _elapsed(timer) if timer else "",
         "sheet": sheet,
         "timer": timer,
         "options": _item_options(person),
@@ -611,9 +637,10 @@ def _queue(request: HttpRequest, person: Person | None) -> list[dict[str, Any]]:
             "reopen": reopen,
             "step": step,
             "rows": [
-                {"cert": c, "utilization": certification.utilization(c), "links": _report_links(c)}
-                for c in rows
-                if c.person_id != own
+                {"cert": view, "links": _report_links(view.cert)}
+                for view in certification.certification_views(
+                    [c for c in rows if c.person_id != own]
+                )
             ],
         }
         for label, key, rows, reopen, step in found
@@ -647,9 +674,8 @@ def certification_detail(request: HttpRequest, certification_id: int) -> HttpRes
         request,
         "timetracking/certification.html",
         {
-            "cert": cert,
+            "cert": certification.certification_view(cert),
             "steps": certification.certification_steps(certification=cert),
-            "utilization": certification.utilization(cert),
             "links": _report_links(cert),
         },
     )
@@ -672,6 +698,7 @@ def certification_decide(request: HttpRequest, certification_id: int) -> HttpRes
             step=form.cleaned_data["step"],
             approve=approve,
             reason=form.cleaned_data["reason"],
+            digest=form.cleaned_data["digest"] or None,
         )
     except DomainError as exc:
         status = error_status(exc)

@@ -1,0 +1,29 @@
+/* The week page (timetracking/week.html): live totals while typing. Display only: the server
+   saves and checks the hours. Loaded with defer, so the grid is there when it runs. */
+(function () {
+  var grid = document.querySelector("table.week-grid");
+  if (!grid) return;
+  function fmt(n) { return (n / 100).toFixed(2).replace(/\.?0+$/, ""); }
+  /* What the server's hours parser accepts (psa.core.numbers.parse_hours): 7.5, 7,5 and 7:30;
+     anything it refuses counts 0 here, and the server names the reason on save. */
+  function hundredths(v) {
+    var t = v.trim(), m = /^([0-9]{1,3}):([0-5][0-9])$/.exec(t);
+    if (m) return Math.round((parseInt(m[1], 10) + parseInt(m[2], 10) / 60) * 100);
+    m = /^([0-9]*)(?:[.,]([0-9]{1,2}))?$/.exec(t);
+    if (!m || !(m[1] || m[2])) return 0;
+    return parseInt(m[1] || "0", 10) * 100 + (m[2] ? parseInt((m[2] + "0").slice(0, 2), 10) : 0);
+  }
+  grid.addEventListener("input", function () {
+    var rows = {}, cols = {}, all = 0;
+    grid.querySelectorAll("input[data-row]").forEach(function (el) {
+      var h = hundredths(el.value);
+      rows[el.dataset.row] = (rows[el.dataset.row] || 0) + h;
+      cols[el.dataset.col] = (cols[el.dataset.col] || 0) + h;
+      all += h;
+    });
+    Object.keys(rows).forEach(function (r) { var el = document.getElementById("row-total-" + r); if (el) el.textContent = fmt(rows[r]); });
+    for (var c = 1; c <= 7; c++) { var el = document.getElementById("day-total-" + c); if (el) el.textContent = fmt(cols[c] || 0); }
+    document.getElementById("grid-total").textContent = fmt(all);
+    document.querySelector("#week-total strong").textContent = fmt(all) + " h";
+  });
+})();
