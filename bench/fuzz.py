@@ -171,6 +171,11 @@ def main() -> int:
                 "2",
                 "--log-level",
                 "warning",
+                # gunicorn answers a request line past 4094 bytes with its own HTML 414 before
+                # PSA sees it (docs/api.md says so); lifted here so that long query strings
+                # (many engagement_id values) reach PSA, which must answer them itself.
+                "--limit-request-line",
+                "0",
             ],
             env=env,
             stdout=log,
