@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-from ninja.security import SessionAuth
-
 from psa.core.api import (
+    PsaAPI,
+    SessionAuth,
     TokenAuth,
     audit_router,
     install_error_handlers,
@@ -22,7 +21,7 @@ from psa.scheduling.sheets_api import router as sheets_router
 from psa.timetracking.api import router as time_router
 from psa.timetracking.report_api import router as report_router
 
-api = NinjaAPI(
+api = PsaAPI(
     title="PSA API",
     version="1",
     description="Professional-services automation. Errors are application/problem+json "

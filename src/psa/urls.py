@@ -1,13 +1,16 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from psa.api import api
 from psa.core import views as core_views
+from psa.core.api import api_not_found, problem_405
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("feeds/", include("psa.scheduling.feed_views")),
-    path("api/v1/", api.urls),
+    path("api/v1/", problem_405(api.urls)),
+    # Anything else under /api/ is an unknown API path: problem+json, not the HTML 404 page.
+    re_path(r"^api(?:/|$)", api_not_found),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", core_views.home, name="home"),

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 
 import pytest
+from django import forms
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from psa.core.forms import ERR_DATE_RANGE, PageForm
 from psa.core.models import ApiToken
 from psa.core.roles import Role
 from psa.engagements.models import Customer
@@ -206,3 +208,32 @@ def test_every_control_on_every_page_has_a_label(make_person: MakePerson) -> Non
         parser.feed(response.content.decode())
         for control in parser.controls:
             assert control.get("id") in parser.label_for, (path, control)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/time/?week=9999-12-31",
+        "/time/?week=0001-01-01",
+        "/schedule/?start=9999-12-31",
+        "/schedule/review/?start=9999-12-31",
+    ],
+)
+def test_a_page_with_a_date_past_the_range_does_not_fail(
+    make_person: Callable[..., Person], url: str
+) -> None:
+    # date arithmetic near year 1 or 9999 overflowed (500); the form now refuses such a date
+    # and the page shows its default week
+    person = make_person(Role.PSE)
+    client = Client()
+    client.force_login(person.user)
+    assert client.get(url).status_code == 200
+
+
+def test_page_forms_refuse_dates_outside_the_api_range() -> None:
+    class Example(PageForm):
+        day = forms.DateField()
+
+    form = Example(data={"day": "9999-12-31"})
+    assert not form.is_valid()
+    assert form.errors == {"day": [ERR_DATE_RANGE]}

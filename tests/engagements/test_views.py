@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from psa.core.models import AuditEntry
 from psa.core.roles import SYSTEM, Role
+from psa.core.schemas import ERR_TEXT_CHARACTER, codepoint
 from psa.engagements import rules, services
 from psa.engagements.models import Comment, Customer, Engagement, Kind, Milestone, Status
 from psa.people.models import Person
@@ -768,3 +769,20 @@ def test_spec_order_is_kept(pc: Person) -> None:
     client_for(pc).post("/engagements/new/", data)
     names = list(Milestone.objects.order_by("position").values_list("name", flat=True))
     assert names == ["Zeta", "Alpha", "Handover"]
+
+
+def test_a_comment_with_a_control_character_is_refused_like_the_api(pse: Person) -> None:
+    engagement = custom_sow()
+    response = htmx(
+        client_for(pse), f"/engagements/{engagement.pk}/comments/", {"body": "one\x1btwo"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_body_error" role="alert"' in html
+    assert escape(ERR_TEXT_CHARACTER.format(char=codepoint("\x1b"), position=3)) in html
+    assert not Comment.objects.exists()
+    kept = htmx(
+        client_for(pse), f"/engagements/{engagement.pk}/comments/", {"body": "one\r\n\ttwo"}
+    )
+    assert kept.status_code == 200
+    assert Comment.objects.get().body == "one\r\n\ttwo"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.test import Client
 
 from psa.core.models import AuditEntry
 from psa.core.roles import Role
+from psa.people import rules
 from psa.people.models import Person, TimeOff
 
 pytestmark = pytest.mark.django_db
@@ -321,3 +323,90 @@ def test_the_cached_list_keeps_each_viewers_cost_rates(
         None,
     )
     assert rate(api_as(subject)) == "95.00"
+
+
+# ------------------------------------------------------------------ country and subdivision
+
+
+def test_a_country_change_clears_a_subdivision_the_new_country_does_not_have(
+    head: Person, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    texan = make_person(Role.PSE, country="US", subdivision="TX", start_date=dt.date(2025, 1, 6))
+    client = api_as(head)
+    response = client.patch(f"/api/v1/people/{texan.pk}", {"country": "DE"}, content_type=JSON)
+    assert response.status_code == 200, response.content
+    assert (response.json()["country"], response.json()["subdivision"]) == ("DE", "")
+    entry = AuditEntry.objects.filter(action="person.update").latest("id")
+    assert (entry.before["subdivision"], entry.after["subdivision"]) == ("TX", "")
+    # 3 October 2025, a Friday: German Unity Day, not a Texan working day any more.
+    capacity = client.get(f"/api/v1/people/{texan.pk}/capacity?start=2025-10-01&end=2025-10-05")
+    assert capacity.status_code == 200
+    assert capacity.json()["days"][2]["holiday"] == "German Unity Day"
+
+
+def test_a_country_change_keeps_a_subdivision_the_new_country_has_too(
+    head: Person, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    # "CA" is California in the US and none in Canada; "NY" exists in the US only. A change
+    # US → US (upper-cased) keeps it.
+    person = make_person(Role.PSE, country="US", subdivision="NY")
+    response = api_as(head).patch(
+        f"/api/v1/people/{person.pk}", {"country": "us"}, content_type=JSON
+    )
+    assert (response.json()["country"], response.json()["subdivision"]) == ("US", "NY")
+
+
+def test_a_country_and_subdivision_that_do_not_go_together_are_refused(
+    head: Person, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    texan = make_person(Role.PSE, country="US", subdivision="TX")
+    client = api_as(head)
+    before = AuditEntry.objects.count()
+    response = client.patch(
+        f"/api/v1/people/{texan.pk}", {"country": "DE", "subdivision": "TX"}, content_type=JSON
+    )
+    assert_problem(response, 422, "subdivision")
+    assert {e["field"]: e["message"] for e in response.json()["errors"]} == {
+        "subdivision": rules.ERR_SUBDIVISION.format(value="TX", country="DE")
+    }
+    texan.refresh_from_db()
+    assert (texan.country, texan.subdivision, AuditEntry.objects.count()) == ("US", "TX", before)
+
+
+def test_a_subdivision_alone_is_checked_against_the_stored_country(
+    head: Person, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    german = make_person(Role.PSE, country="DE", subdivision="BY")
+    response = api_as(head).patch(
+        f"/api/v1/people/{german.pk}", {"subdivision": "TX"}, content_type=JSON
+    )
+    assert {e["field"]: e["message"] for e in response.json()["errors"]} == {
+        "subdivision": rules.ERR_SUBDIVISION.format(value="TX", country="DE")
+    }
+    german.refresh_from_db()
+    assert german.subdivision == "BY"
+
+
+def test_reads_survive_a_stored_combination_that_does_not_exist(
+    head: Person, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    # Stored before the rule (or by hand): TX in Germany, and a country holidays does not know.
+    texan = make_person(Role.PSE, country="US", subdivision="TX", start_date=dt.date(2025, 1, 6))
+    Person.objects.filter(pk=texan.pk).update(country="DE")
+    nowhere = make_person(Role.PSE, country="US", start_date=dt.date(2026, 1, 5))
+    Person.objects.filter(pk=nowhere.pk).update(country="XX", subdivision="YY")
+    client = api_as(head)
+    for person in (texan, nowhere):
+        capacity = client.get(
+            f"/api/v1/people/{person.pk}/capacity?start=2026-10-01&end=2026-10-05"
+        )
+        assert capacity.status_code == 200, capacity.content
+        report = client.get(f"/api/v1/time/reports/{person.pk}?year=2027&quarter=3")
+        assert report.status_code == 200, report.content
+        xlsx = client.get(f"/api/v1/time/reports/{person.pk}?year=2027&quarter=3&format=xlsx")
+        assert xlsx.status_code == 200
+    days = client.get(f"/api/v1/people/{texan.pk}/capacity?start=2025-10-01&end=2025-10-05")
+    assert days.json()["days"][2]["holiday"] == "German Unity Day"  # Germany's own
+    review = client.get("/api/v1/scheduling/review?start=2026-10-05&weeks=2")
+    assert review.status_code == 200, review.content
+    assert client.get("/api/v1/scheduling/review.xlsx?start=2026-10-05").status_code == 200

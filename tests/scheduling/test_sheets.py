@@ -23,6 +23,7 @@ from psa.core import clock, numbers
 from psa.core.errors import PermissionDenied
 from psa.core.models import AuditEntry
 from psa.core.roles import Actor, Role
+from psa.core.schemas import ERR_LINE_CHARACTER, codepoint
 from psa.engagements.models import Status
 from psa.people.models import Person
 from psa.scheduling import imports, services, sheets
@@ -916,3 +917,50 @@ def test_import_50000_rows_timing(
     assert len(sheets.read_sheet(exported).rows) == 50_000
     stages = ", ".join(f"{stage} done at {at:.1f} s" for stage, at in marks.items())
     print(f"\n50,000-row XLSX import: {total:.1f} s ({stages}); export {export:.1f} s")
+
+
+# ------------------------------------------------------------------ control characters
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_task_name_stored_with_control_characters_exports_cleaned(
+    team: Any, api_as: Callable[[Person], Client], fmt: str
+) -> None:
+    make_schedule(team)
+    Booking.objects.filter(task_name='=Mentoring, "pairing"').update(task_name="Lab\x01 prep\x1b")
+    response = api_as(team.alex).get(f"{API}/exports", {"format": fmt})
+    assert response.status_code == 200, response.content
+    tasks = {r.task for r in sheets.read_sheet(response.content).rows}
+    assert "Lab prep" in tasks
+
+
+def test_the_weekly_review_workbook_cleans_names_and_keeps_formulas_as_text(
+    team: Any, api_as: Callable[[Person], Client]
+) -> None:
+    Person.objects.filter(pk=team.alex.pk).update(name="=Alex\x01 Doe")
+    response = api_as(team.alex).get(f"{API}/review.xlsx", {"start": "2026-12-07", "weeks": 1})
+    assert response.status_code == 200, response.content
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    names = {(c.value, c.data_type) for c in sheet["A"][1:]}
+    assert ("=Alex Doe", "s") in names
+
+
+@pytest.mark.parametrize(
+    ("column", "cells"),
+    [
+        ("resource", {"resource": "alex\x00@example.com"}),
+        ("engagement", {"engagement": "Acme\x01 — Rollout"}),
+        ("task", {"engagement": "", "task": "Lab\x7f", "firmness": "internal"}),
+    ],
+)
+def test_an_import_refuses_control_characters_and_writes_nothing(
+    team: Any, column: str, cells: dict[str, str]
+) -> None:
+    before = (Booking.objects.count(), AuditEntry.objects.count())
+    result = run(team.pc, csv_file([row(**cells)]))
+    text = cells.get(column, "")
+    position, char = next((i, c) for i, c in enumerate(text) if ord(c) < 32 or ord(c) == 127)
+    assert [(e.column, e.reason) for e in result.errors] == [
+        (column, ERR_LINE_CHARACTER.format(char=codepoint(char), position=position))
+    ]
+    assert (Booking.objects.count(), AuditEntry.objects.count()) == before

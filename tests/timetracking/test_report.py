@@ -538,3 +538,35 @@ def test_the_team_bundle_reports_progress_in_three_passes(world: World) -> None:
     assert (bundle.people, bundle.entries, bundle.file_name) == (2, 7, "team.zip")
     with zipfile.ZipFile(io.BytesIO(bundle.data)) as z:
         assert "team.xlsx" in z.namelist()
+
+
+# ------------------------------------------------------------------ stored control characters
+
+
+def test_control_characters_stored_earlier_are_cleaned_in_every_workbook(
+    world: World, api_as: Callable[[Person], Client]
+) -> None:
+    # Stored before the API refused them (PostgreSQL takes any but NUL): the report, its CSV and the
+    # team job must still be written, with the characters left out.
+    WorkItem.objects.filter(pk=world.billable.pk).update(title="Acme\x02 mig\x1bration")
+    TimeEntry.objects.filter(person=world.pse).update(note="note\x07")
+    manager = world.pse.manager
+    assert manager is not None
+
+    xlsx = api_as(world.pse).get(url(world.pse, format="xlsx"))
+    csv_file = api_as(world.pse).get(url(world.pse, format="csv"))
+    started = api_as(manager).post(
+        "/api/v1/time/reports/team",
+        {"year": 2027, "quarter": 4, "manager_id": manager.pk},
+        content_type=JSON,
+    )
+
+    assert (xlsx.status_code, csv_file.status_code) == (200, 200)
+    daily = load_workbook(io.BytesIO(xlsx.content))["Daily"]
+    titles = {row[3] for row in daily.iter_rows(min_row=2, values_only=True)}
+    notes = {row[9] for row in daily.iter_rows(min_row=2, values_only=True)}
+    assert "Acme migration" in titles
+    assert notes == {"note", None}  # None: the Total row
+    rows = list(csv.DictReader(io.StringIO(csv_file.content.decode())))
+    assert {r["Work item"] for r in rows} >= {"Acme migration"}
+    assert started.json()["status"] == "done", started.json()["error"]

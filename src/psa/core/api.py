@@ -2,22 +2,29 @@
 and the token and audit endpoints."""
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import SuspiciousOperation
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, Router, Schema
+from django.http.multipartparser import MultiPartParserError
+from django.urls import URLPattern, URLResolver
+from django.views.decorators.csrf import csrf_exempt
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
 from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from psa.core import audit, tokens
 from psa.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from psa.core.roles import Actor
+from psa.core.schemas import WRITE, In, Line, Search, answers, first_control_character
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -26,14 +33,29 @@ PROBLEM_JSON = "application/problem+json"
 # ------------------------------------------------------------------ authentication
 
 
+MAX_TOKEN_LENGTH = 200
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer psa_…` with a personal API token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        if len(token) > MAX_TOKEN_LENGTH or first_control_character(token, multiline=False):
+            return None  # never a token of ours, and PostgreSQL refuses NUL in a lookup
         user = tokens.token_authenticate(token)
         if user is not None:
             request.user = user
         return user
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The browser session. A request without a session cookie has no session whose CSRF
+    token could be missing: it is unauthenticated (401), not a forged browser request (403)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -77,6 +99,10 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+ERR_MULTIPART = "the body is not readable multipart/form-data: {reason}"
+ERR_REQUEST = "the request cannot be read: {reason}"
+
+
 def install_error_handlers(api: Any) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -109,19 +135,92 @@ def install_error_handlers(api: Any) -> None:
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return problem(404, "Not found", str(exc) or "not found")
 
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return problem(400, "Bad request", ERR_MULTIPART.format(reason=exc))
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django's own answer to these (a body past DATA_UPLOAD_MAX_MEMORY_SIZE, too many
+        # fields) is 400; ninja would otherwise pass them to the catch-all as a 500.
+        return problem(400, "Bad request", ERR_REQUEST.format(reason=exc))
+
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         log.exception("unhandled API error")
         return problem(500, "Internal error", "an unexpected error happened; it has been logged")
 
 
+ERR_UNKNOWN_PATH = "no API operation at {path}: see /api/v1/docs"
+ERR_METHOD = "{method} is not allowed here; allowed: {allowed}"
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Unknown paths under /api/: problem+json like every other API error."""
+    return problem(404, "Not found", ERR_UNKNOWN_PATH.format(path=request.path))
+
+
+def problem_405(urls: tuple[list[Any], str, str]) -> tuple[list[Any], str, str]:
+    """The API's URL patterns with ninja's plain-text 405 turned into problem+json (the Allow
+    header is kept)."""
+    patterns, app_name, namespace = urls
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 405 and response.get("Content-Type") != PROBLEM_JSON:
+                allowed = response.get("Allow", "")
+                answer = problem(
+                    405,
+                    "Method not allowed",
+                    ERR_METHOD.format(method=request.method, allowed=allowed),
+                )
+                answer["Allow"] = allowed
+                return answer
+            return response
+
+        return wrapped
+
+    def rewrap(pattern: Any) -> Any:
+        if isinstance(pattern, URLPattern):
+            return URLPattern(
+                pattern.pattern, wrap(pattern.callback), pattern.default_args, pattern.name
+            )
+        if isinstance(pattern, URLResolver):
+            pattern.url_patterns[:] = [rewrap(p) for p in pattern.url_patterns]
+        return pattern
+
+    return [rewrap(p) for p in patterns], app_name, namespace
+
+
+class PsaAPI(NinjaAPI):
+    """The NinjaAPI whose published schema says what error answers are: problem+json."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        answer["content"] = {PROBLEM_JSON: content["application/json"]}
+        return schema
+
+
 # ------------------------------------------------------------------ pagination
+
+
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 500
 
 
 class Page(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1)
-        page_size: int = Field(50, ge=1, le=500)
+        # Bounded so that OFFSET (page - 1) * page_size stays far inside a 64-bit integer.
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
     class Output(Schema):
         items: list[Any]
@@ -176,9 +275,9 @@ tokens_router = Router(tags=["tokens"])
 audit_router = Router(tags=["audit"])
 
 
-class TokenIn(Schema):
-    name: str
-    days: int | None = None
+class TokenIn(In):
+    name: Annotated[str, Line(100, min_length=1)]
+    days: int | None = Field(None, ge=1, le=tokens.MAX_TOKEN_DAYS, description="Default 90")
 
 
 class TokenOut(Schema):
@@ -195,12 +294,12 @@ class NewTokenOut(TokenOut):
     token: str = Field(description="The token itself. Shown only in this response.")
 
 
-@tokens_router.get("", response=list[TokenOut])
+@tokens_router.get("", response=answers({200: list[TokenOut]}))
 def list_tokens(request: HttpRequest) -> Any:
     return tokens.tokens_for(actor=actor(request))
 
 
-@tokens_router.post("", response={201: NewTokenOut})
+@tokens_router.post("", response=answers({201: NewTokenOut}, *WRITE))
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     issued = tokens.token_create(
         actor=actor(request), user=signed_in_user(request), name=payload.name, days=payload.days
@@ -209,7 +308,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     return 201, {**out, "token": issued.secret}
 
 
-@tokens_router.delete("/{token_id}", response={204: None})
+@tokens_router.delete("/{token_id}", response=answers({204: None}, *WRITE, 404))
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
     tokens.token_revoke(actor=actor(request), token_id=token_id)
     return 204, None
@@ -229,12 +328,12 @@ class AuditOut(Schema):
     hash: str
 
 
-@audit_router.get("", response=list[AuditOut])
+@audit_router.get("", response=answers({200: list[AuditOut]}, 403))
 def list_audit(
     request: HttpRequest,
-    target_type: str = "",
-    target_id: str = "",
-    action: str = "",
+    target_type: Search = "",
+    target_id: Search = "",
+    action: Search = "",
     limit: int = 100,
 ) -> Any:
     if not 1 <= limit <= 1000:

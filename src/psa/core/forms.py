@@ -1,16 +1,19 @@
-"""Form fields every domain's pages share."""
+"""Form fields every domain's pages share, and the base of every page form."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from psa.core import numbers
+from psa.core.schemas import MAX_DATE, MIN_DATE, control_character_error
 
 ERR_HOURS_MIN = "at least {limit} hours"
 ERR_HOURS_MAX = "at most {limit} hours"
+ERR_DATE_RANGE = f"dates are from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
 
 
 class HoursField(forms.Field):
@@ -50,3 +53,28 @@ class HoursField(forms.Field):
         if self.max_value is not None and number > self.max_value:
             raise forms.ValidationError(ERR_HOURS_MAX.format(limit=self.max_value), code="max")
         return number
+
+
+class PageForm(forms.Form):
+    """The base of every page form: what the API refuses, a page refuses too. Text fields
+    refuse control characters as `Line` and `Text` do (a textarea may hold tab and line
+    breaks; Django itself refuses only NUL), and dates lie in the API's range (`Day`), so the
+    date arithmetic behind a page cannot overflow on 9999-12-31."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name, field in self.fields.items():
+            value = data.get(name)
+            message = None
+            if isinstance(field, forms.CharField) and isinstance(value, str):
+                multiline = isinstance(field.widget, forms.Textarea)
+                message = control_character_error(value, multiline=multiline)
+            elif (
+                isinstance(field, forms.DateField)
+                and isinstance(value, dt.date)
+                and not MIN_DATE <= value <= MAX_DATE
+            ):
+                message = ERR_DATE_RANGE
+            if message is not None:
+                self.add_error(name, message)
+        return data

@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 
 from psa.core import jobs
 from psa.core.api import actor
+from psa.core.schemas import WRITE, answers
 
 router = Router(tags=["jobs"])
 
@@ -43,18 +44,18 @@ class JobOut(Schema):
         return None
 
 
-@router.get("", response=list[JobOut])
+@router.get("", response=answers({200: list[JobOut]}))
 def list_jobs(request: HttpRequest) -> Any:
     """Your jobs, newest first (the last 50)."""
     return jobs.jobs_for(actor=actor(request))
 
 
-@router.get("/{job_id}", response=JobOut)
+@router.get("/{job_id}", response=answers({200: JobOut}, 404))
 def get_job(request: HttpRequest, job_id: int) -> Any:
     return jobs.job_get(actor=actor(request), job_id=job_id)
 
 
-@router.post("/{job_id}/retry", response={201: JobOut})
+@router.post("/{job_id}/retry", response=answers({201: JobOut}, *WRITE, 404, 409))
 def retry_job(request: HttpRequest, job_id: int) -> Any:
     """Queue a failed job of yours again, as a new job with the same kind and parameters (an
     admin may retry anyone's). 409 when it is not failed or was retried already; someone
@@ -62,7 +63,7 @@ def retry_job(request: HttpRequest, job_id: int) -> Any:
     return 201, jobs.job_retry(actor=actor(request), job_id=job_id)
 
 
-@router.get("/{job_id}/file", response={200: None})
+@router.get("/{job_id}/file", response=answers({200: None}, 404, 409))
 def job_file(request: HttpRequest, job_id: int) -> HttpResponse:
     """The file a finished job produced (409 while it runs or when it failed)."""
     content, name, content_type = jobs.job_file(actor=actor(request), job_id=job_id)

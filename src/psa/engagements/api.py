@@ -5,7 +5,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from psa.core.api import Page, actor
-from psa.core.errors import ValidationFailed
+from psa.core.schemas import WRITE, Search, answers
 from psa.engagements import rules, selectors, services
 from psa.engagements.schemas import (
     CommentIn,
@@ -34,23 +34,23 @@ def _specs(items: list[MilestoneIn]) -> list[rules.MilestoneSpec]:
     return [rules.MilestoneSpec(m.name, m.weight, m.reached_on) for m in items]
 
 
-@customers.get("", response=list[CustomerOut])
+@customers.get("", response=answers({200: list[CustomerOut]}))
 @paginate(Page)
-def list_customers(request: HttpRequest, search: str = "") -> Any:
+def list_customers(request: HttpRequest, search: Search = "") -> Any:
     return selectors.customer_list(search=search)
 
 
-@customers.post("", response={201: CustomerOut})
+@customers.post("", response=answers({201: CustomerOut}, *WRITE))
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Any:
     return 201, services.customer_create(actor=actor(request), **payload.dict())
 
 
-@customers.get("/{customer_id}", response=CustomerOut)
+@customers.get("/{customer_id}", response=answers({200: CustomerOut}, 404))
 def get_customer(request: HttpRequest, customer_id: int) -> Any:
     return selectors.customer_get(customer_id=customer_id)
 
 
-@customers.patch("/{customer_id}", response=CustomerOut)
+@customers.patch("/{customer_id}", response=answers({200: CustomerOut}, *WRITE, 404))
 def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
     customer = selectors.customer_get(customer_id=customer_id)
     return services.customer_update(
@@ -58,13 +58,13 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
     )
 
 
-@router.get("", response=list[EngagementOut])
+@router.get("", response=answers({200: list[EngagementOut]}))
 @paginate(Page)
 def list_engagements(request: HttpRequest, filters: Query[EngagementFilter]) -> Any:
     return selectors.engagement_list(**filters.dict())
 
 
-@router.post("", response={201: EngagementDetailOut})
+@router.post("", response=answers({201: EngagementDetailOut}, *WRITE))
 def create_engagement(request: HttpRequest, payload: EngagementIn) -> Any:
     data = payload.dict(exclude={"milestones"})
     milestones = _specs(payload.milestones) if payload.milestones is not None else None
@@ -74,26 +74,15 @@ def create_engagement(request: HttpRequest, payload: EngagementIn) -> Any:
     return 201, selectors.engagement_get(engagement_id=engagement.pk)
 
 
-@router.get("/{engagement_id}", response=EngagementDetailOut)
+@router.get("/{engagement_id}", response=answers({200: EngagementDetailOut}, 404))
 def get_engagement(request: HttpRequest, engagement_id: int) -> Any:
     return selectors.engagement_get(engagement_id=engagement_id)
 
 
-@router.patch("/{engagement_id}", response=EngagementDetailOut)
+@router.patch("/{engagement_id}", response=answers({200: EngagementDetailOut}, *WRITE, 404, 409))
 def update_engagement(request: HttpRequest, engagement_id: int, payload: EngagementPatch) -> Any:
     engagement = selectors.engagement_get(engagement_id=engagement_id)
-    changes = payload.dict(exclude_unset=True)
-    for required in (
-        "customer_id",
-        "name",
-        "kind",
-        "currency",
-        "contract_value",
-        "budget_hours",
-        "probability",
-    ):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed(f"{required} cannot be null", field=required)
+    changes = payload.dict(exclude_unset=True)  # the schema refuses null where it cannot be
     data = services.EngagementInput()
     for name, value in changes.items():
         setattr(data, name, value)
@@ -103,7 +92,7 @@ def update_engagement(request: HttpRequest, engagement_id: int, payload: Engagem
     return selectors.engagement_get(engagement_id=engagement_id)
 
 
-@router.post("/{engagement_id}/status", response=StatusChangeOut)
+@router.post("/{engagement_id}/status", response=answers({200: StatusChangeOut}, *WRITE, 404, 409))
 def set_status(request: HttpRequest, engagement_id: int, payload: StatusIn) -> Any:
     # The schedule follows the status (tentative work firms up, cancelled work is freed).
     engagement = selectors.engagement_get(engagement_id=engagement_id)
@@ -123,7 +112,9 @@ def set_status(request: HttpRequest, engagement_id: int, payload: StatusIn) -> A
     return result
 
 
-@router.put("/{engagement_id}/milestones", response=list[MilestoneOut])
+@router.put(
+    "/{engagement_id}/milestones", response=answers({200: list[MilestoneOut]}, *WRITE, 404, 409)
+)
 def replace_milestones(request: HttpRequest, engagement_id: int, payload: list[MilestoneIn]) -> Any:
     engagement = selectors.engagement_get(engagement_id=engagement_id)
     services.milestones_replace(
@@ -132,7 +123,9 @@ def replace_milestones(request: HttpRequest, engagement_id: int, payload: list[M
     return list(selectors.engagement_get(engagement_id=engagement_id).milestones.all())
 
 
-@router.post("/milestones/{milestone_id}/reached", response=MilestoneOut)
+@router.post(
+    "/milestones/{milestone_id}/reached", response=answers({200: MilestoneOut}, *WRITE, 404, 409)
+)
 def set_milestone_reached(
     request: HttpRequest, milestone_id: int, payload: MilestoneReachedIn
 ) -> Any:
@@ -142,13 +135,13 @@ def set_milestone_reached(
     )
 
 
-@router.get("/{engagement_id}/comments", response=list[CommentOut])
+@router.get("/{engagement_id}/comments", response=answers({200: list[CommentOut]}, 404))
 def list_comments(request: HttpRequest, engagement_id: int) -> Any:
     engagement = selectors.engagement_get(engagement_id=engagement_id)
     return selectors.comment_list(engagement=engagement)
 
 
-@router.post("/{engagement_id}/comments", response={201: CommentOut})
+@router.post("/{engagement_id}/comments", response=answers({201: CommentOut}, *WRITE, 404))
 def add_comment(request: HttpRequest, engagement_id: int, payload: CommentIn) -> Any:
     engagement = selectors.engagement_get(engagement_id=engagement_id)
     return 201, services.comment_add(actor=actor(request), engagement=engagement, body=payload.body)

@@ -10,7 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.http import QueryDict
 
-from psa.core.forms import HoursField
+from psa.core.forms import HoursField, PageForm
 from psa.core.numbers import CURRENCIES
 from psa.engagements import rules, selectors
 from psa.engagements.models import Engagement, Kind, Milestone, Status
@@ -29,7 +29,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class CustomerForm(forms.Form):
+class CustomerForm(PageForm):
     name = forms.CharField(max_length=200)
     crm_account_id = forms.CharField(max_length=64, required=False, label="CRM account id")
 
@@ -38,7 +38,7 @@ class CustomerForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class EngagementForm(forms.Form):
+class EngagementForm(PageForm):
     customer_id = forms.ModelChoiceField(
         queryset=selectors.customer_list(), label="Customer", empty_label="Choose a customer"
     )
@@ -101,7 +101,7 @@ class EngagementForm(forms.Form):
         return EngagementInput(**{k: v for k, v in data.items() if k in ENGAGEMENT_FIELDS})
 
 
-class MilestoneRowForm(forms.Form):
+class MilestoneRowForm(PageForm):
     name = forms.CharField(max_length=200, required=False, label="Milestone")
     weight = forms.DecimalField(
         max_digits=5,
@@ -190,7 +190,7 @@ def rows_from_post(data: QueryDict, *, add: int = 0) -> list[dict[str, Any]]:
     return rows + [{"name": "", "weight": "", "reached": False}] * add
 
 
-class EngagementFilterForm(forms.Form):
+class EngagementFilterForm(PageForm):
     search = forms.CharField(
         required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
     )
@@ -212,18 +212,18 @@ class EngagementFilterForm(forms.Form):
         return data
 
 
-class StatusForm(forms.Form):
+class StatusForm(PageForm):
     status = forms.ChoiceField(choices=Status.choices)
     reason = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class MilestoneReachedForm(forms.Form):
+class MilestoneReachedForm(PageForm):
     reached_on = forms.DateField(required=False, widget=DateInput(), label="Reached on")
 
 
-class CommentForm(forms.Form):
+class CommentForm(PageForm):
     body = forms.CharField(
         max_length=10000, label="Add a comment", widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -2,20 +2,30 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, FilterSchema, Schema
 
+from psa.core.schemas import Day, Id, In, Line, Money, Search, Text, not_null
 from psa.engagements.models import Engagement
 
+CustomerName = Annotated[str, Line(200, min_length=1)]
+CrmId = Annotated[str, Line(64)]
+# The columns' digits: contract value 14, budget hours 9, bill rate 10.
+BudgetHours = Annotated[Decimal, Field(max_digits=9, decimal_places=2, allow_inf_nan=False)]
+BillRate = Annotated[Decimal, Field(max_digits=10, decimal_places=2, allow_inf_nan=False)]
+Weight = Annotated[Decimal, Field(max_digits=5, decimal_places=2, allow_inf_nan=False)]
+Url = Annotated[str, Line(200)]
 
-class CustomerIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    crm_account_id: str = ""
+
+class CustomerIn(In):
+    name: CustomerName
+    crm_account_id: CrmId = ""
 
 
-class CustomerPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    crm_account_id: str | None = None
+class CustomerPatch(In):
+    name: CustomerName = not_null()
+    crm_account_id: CrmId = not_null()
 
 
 class CustomerOut(Schema):
@@ -25,10 +35,10 @@ class CustomerOut(Schema):
     created_at: dt.datetime
 
 
-class MilestoneIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    weight: Decimal = Field(description="Percent of the SOW; all weights sum to 100.")
-    reached_on: dt.date | None = Field(None, description="When it was reached, if it was.")
+class MilestoneIn(In):
+    name: Annotated[str, Line(200, min_length=1)]
+    weight: Weight = Field(description="Percent of the SOW; all weights sum to 100.")
+    reached_on: Day | None = Field(None, description="When it was reached, if it was.")
 
 
 class MilestoneOut(Schema):
@@ -39,50 +49,52 @@ class MilestoneOut(Schema):
     reached_on: dt.date | None
 
 
-class MilestoneReachedIn(Schema):
-    reached_on: dt.date | None
+class MilestoneReachedIn(In):
+    reached_on: Day | None
 
 
-class EngagementIn(Schema):
-    customer_id: int
-    name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(description="packaged, custom_sow or embedded_engineer")
-    sow_reference: str = ""
-    currency: str = "USD"
-    contract_value: Decimal = Decimal("0")
-    budget_hours: Decimal = Decimal("0")
-    bill_rate: Decimal | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    probability: int = 100
-    project_issue_url: str = ""
-    crm_opportunity_id: str = ""
-    owner_id: int | None = None
+class EngagementIn(In):
+    customer_id: Id
+    name: Annotated[str, Line(200, min_length=1)]
+    kind: Annotated[str, Line(20)] = Field(description="packaged, custom_sow or embedded_engineer")
+    sow_reference: Annotated[str, Line(64)] = ""
+    currency: Annotated[str, Line(3)] = "USD"
+    contract_value: Money = Decimal("0")
+    budget_hours: BudgetHours = Decimal("0")
+    bill_rate: BillRate | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
+    probability: int = Field(100, description="Percent, 0-100")
+    project_issue_url: Url = ""
+    crm_opportunity_id: CrmId = ""
+    owner_id: Id | None = None
     milestones: list[MilestoneIn] | None = Field(
-        None, description="Custom SOW only; default four of 25 %."
+        None, max_length=100, description="Custom SOW only; default four of 25 %."
     )
 
 
-class EngagementPatch(Schema):
-    customer_id: int | None = None
-    name: str | None = Field(None, min_length=1, max_length=200)
-    kind: str | None = None
-    sow_reference: str | None = None
-    currency: str | None = None
-    contract_value: Decimal | None = None
-    budget_hours: Decimal | None = None
-    bill_rate: Decimal | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    probability: int | None = None
-    project_issue_url: str | None = None
-    crm_opportunity_id: str | None = None
-    owner_id: int | None = None
+class EngagementPatch(In):
+    """Only the fields sent change. Fields that cannot be empty refuse null."""
+
+    customer_id: Id = not_null()
+    name: Annotated[str, Line(200, min_length=1)] = not_null()
+    kind: Annotated[str, Line(20)] = not_null()
+    sow_reference: Annotated[str, Line(64)] = not_null()
+    currency: Annotated[str, Line(3)] = not_null()
+    contract_value: Money = not_null()
+    budget_hours: BudgetHours = not_null()
+    bill_rate: BillRate | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
+    probability: int = not_null()
+    project_issue_url: Url = not_null()
+    crm_opportunity_id: CrmId = not_null()
+    owner_id: Id | None = None
 
 
-class StatusIn(Schema):
-    status: str
-    reason: str = ""
+class StatusIn(In):
+    status: Annotated[str, Line(20)]
+    reason: Annotated[str, Text(2000)] = ""
 
 
 class EngagementOut(Schema):
@@ -136,15 +148,17 @@ class StatusChangeOut(EngagementDetailOut):
 
 
 class EngagementFilter(FilterSchema):
-    search: str = ""
-    status: str = Field("", description="One status or several, comma-separated.")
-    kind: str = ""
-    customer_id: int | None = None
-    owner_id: int | None = None
+    search: Search = ""
+    status: Annotated[str, Line(200)] = Field(
+        "", description="One status or several, comma-separated."
+    )
+    kind: Annotated[str, Line(20)] = ""
+    customer_id: Id | None = None
+    owner_id: Id | None = None
 
 
-class CommentIn(Schema):
-    body: str = Field(min_length=1, max_length=10000)
+class CommentIn(In):
+    body: Annotated[str, Text(10000, min_length=1)]
 
 
 class CommentOut(Schema):

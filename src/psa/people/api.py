@@ -1,4 +1,3 @@
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -6,6 +5,7 @@ from ninja import Query, Router
 
 from psa.core.api import Page, actor, page_of
 from psa.core.errors import ValidationFailed
+from psa.core.schemas import WRITE, Day, answers
 from psa.people import rules, selectors, services
 from psa.people.cache import people_pages
 from psa.people.schemas import (
@@ -24,7 +24,7 @@ router = Router(tags=["people"])
 MAX_CAPACITY_DAYS = 800
 
 
-@router.get("", response=PersonPageOut)
+@router.get("", response=answers({200: PersonPageOut}))
 def list_people(
     request: HttpRequest, filters: Query[PersonFilter], pagination: Query[Page.Input]
 ) -> HttpResponse:
@@ -50,7 +50,7 @@ def list_people(
     return HttpResponse(body, content_type="application/json")
 
 
-@router.post("", response={201: PersonOut})
+@router.post("", response=answers({201: PersonOut}, *WRITE))
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     data = payload.dict()
     username, password = data.pop("username"), data.pop("password")
@@ -63,18 +63,15 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     return 201, selectors.person_get(person_id=person.pk)
 
 
-@router.get("/{person_id}", response=PersonOut)
+@router.get("/{person_id}", response=answers({200: PersonOut}, 404))
 def get_person(request: HttpRequest, person_id: int) -> Any:
     return selectors.person_get(person_id=person_id)
 
 
-@router.patch("/{person_id}", response=PersonOut)
+@router.patch("/{person_id}", response=answers({200: PersonOut}, *WRITE, 404))
 def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
     person = selectors.person_get(person_id=person_id)
-    changes = patch_fields(payload)
-    for required in ("name", "email", "country", "start_date", "cost_rate", "working_days"):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed(f"{required} cannot be null", field=required)
+    changes = patch_fields(payload)  # the schema refuses null where a field cannot be empty
     base = services.PersonInput()
     for name, value in changes.items():
         setattr(base, name, value)
@@ -82,8 +79,8 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) ->
     return selectors.person_get(person_id=person_id)
 
 
-@router.get("/{person_id}/capacity", response=CapacityOut)
-def get_capacity(request: HttpRequest, person_id: int, start: dt.date, end: dt.date) -> Any:
+@router.get("/{person_id}/capacity", response=answers({200: CapacityOut}, 404))
+def get_capacity(request: HttpRequest, person_id: int, start: Day, end: Day) -> Any:
     if end < start:
         raise ValidationFailed("end is before start", field="end")
     if (end - start).days > MAX_CAPACITY_DAYS:
@@ -99,19 +96,19 @@ def get_capacity(request: HttpRequest, person_id: int, start: dt.date, end: dt.d
     }
 
 
-@router.get("/{person_id}/time-off", response=list[TimeOffOut])
+@router.get("/{person_id}/time-off", response=answers({200: list[TimeOffOut]}, 404))
 def list_time_off(request: HttpRequest, person_id: int) -> Any:
     return selectors.time_off_list(person=selectors.person_get(person_id=person_id))
 
 
-@router.post("/{person_id}/time-off", response={201: TimeOffOut})
+@router.post("/{person_id}/time-off", response=answers({201: TimeOffOut}, *WRITE, 404))
 def create_time_off(request: HttpRequest, person_id: int, payload: TimeOffIn) -> Any:
     person = selectors.person_get(person_id=person_id)
     row = services.time_off_create(actor=actor(request), person=person, **payload.dict())
     return 201, row
 
 
-@router.delete("/time-off/{time_off_id}", response={204: None})
+@router.delete("/time-off/{time_off_id}", response=answers({204: None}, *WRITE, 404))
 def delete_time_off(request: HttpRequest, time_off_id: int) -> Any:
     services.time_off_delete(
         actor=actor(request), time_off=selectors.time_off_get(time_off_id=time_off_id)

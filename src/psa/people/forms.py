@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from django import forms
 
-from psa.core.forms import HoursField
+from psa.core.forms import HoursField, PageForm
 from psa.core.numbers import CURRENCIES
 from psa.core.roles import Role
 from psa.people import rules, selectors
@@ -56,7 +56,7 @@ def _people_choices() -> Any:
     return selectors.person_list().prefetch_related(None).select_related(None).only("id", "name")
 
 
-class PersonForm(forms.Form):
+class PersonForm(PageForm):
     name = forms.CharField(max_length=150)
     email = forms.EmailField(max_length=254, label="E-mail")
     title = forms.CharField(max_length=150, required=False)
@@ -175,7 +175,7 @@ class PersonCreateForm(PersonForm):
     )
 
 
-class TimeOffForm(forms.Form):
+class TimeOffForm(PageForm):
     kind = forms.ChoiceField(choices=TimeOff.Kind.choices, initial=TimeOff.Kind.PTO)
     start_date = forms.DateField(widget=DateInput(), label="From")
     end_date = forms.DateField(widget=DateInput(), label="To")
@@ -191,7 +191,7 @@ class TimeOffForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class PersonFilterForm(forms.Form):
+class PersonFilterForm(PageForm):
     search = forms.CharField(
         required=False,
         max_length=100,

@@ -80,6 +80,13 @@ def _daily_pattern(weekly_hours: Decimal, days: tuple[int, ...]) -> tuple[tuple[
 
 @lru_cache(maxsize=512)
 def public_holidays(country: str, subdivision: str, year: int) -> Mapping[dt.date, str]:
+    """The public holidays of a country (and subdivision) in a year. A stored combination the
+    calendars do not know (data from before the rule, an import) reads as the country's own
+    holidays, or none for an unknown country: a read never fails on it."""
+    if country_error(country) is not None:
+        return {}
+    if subdivision_error(country, subdivision) is not None:
+        subdivision = ""
     cal = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
     return dict(cal.items())
 
@@ -142,6 +149,12 @@ def subdivision_error(country: str, subdivision: str) -> str | None:
     if subdivision and subdivision not in supported_countries().get(country, ()):
         return ERR_SUBDIVISION.format(value=subdivision, country=country)
     return None
+
+
+def subdivision_kept(country: str, subdivision: str) -> str:
+    """The subdivision a person keeps when their country changes: the same one if the new
+    country has it, else none (Texas means nothing in Germany)."""
+    return "" if subdivision_error(country, subdivision) else subdivision
 
 
 def timezone_error(tz: str) -> str | None:

@@ -2,53 +2,73 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, FilterSchema, Schema
 
+from psa.core.schemas import Day, Hours, Id, In, Line, Search, not_null
 from psa.people.models import Person, TimeOff
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+Name = Annotated[str, Line(150, min_length=1)]
+Email = Annotated[str, Line(254), Field(pattern=EMAIL_PATTERN)]
+Country = Annotated[str, Line(2, min_length=2), Field(description="ISO 3166-1 alpha-2")]
+Subdivision = Annotated[str, Line(10), Field(description="ISO 3166-2 code, e.g. TX")]
+TimeZone = Annotated[str, Line(64), Field(description="IANA name, e.g. Europe/Paris")]
+Currency = Annotated[str, Line(3)]
+# Pay: the cost rate column's ten digits.
+CostRate = Annotated[Decimal, Field(max_digits=10, decimal_places=2, allow_inf_nan=False)]
+Names = Annotated[list[Annotated[str, Line(80)]], Field(max_length=100)]
+WorkingDays = Annotated[list[int], Field(max_length=7, description="ISO weekdays, 1 = Monday")]
 
-class PersonIn(Schema):
-    name: str = Field(min_length=1, max_length=150)
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-    title: str = ""
-    manager_id: int | None = None
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    subdivision: str = ""
-    timezone: str = "UTC"
-    weekly_hours: Decimal | None = Field(
+
+class PersonIn(In):
+    name: Name
+    email: Email
+    title: Annotated[str, Line(150)] = ""
+    manager_id: Id | None = None
+    country: Country
+    subdivision: Subdivision = ""
+    timezone: TimeZone = "UTC"
+    weekly_hours: Hours | None = Field(
         None, description="Overrides the country standard (0-80); null uses the standard."
     )
-    working_days: list[int] = Field(
-        default_factory=lambda: [1, 2, 3, 4, 5], description="ISO weekdays, 1 = Monday"
+    working_days: WorkingDays = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    cost_rate: CostRate = Decimal("0")
+    cost_currency: Currency = "USD"
+    skills: Names = Field(default_factory=list)
+    roles: Names = Field(default_factory=list)
+    start_date: Day
+    end_date: Day | None = None
+    username: Annotated[str, Line(150)] = Field(
+        "", description="Create a login with this username."
     )
-    cost_rate: Decimal = Decimal("0")
-    cost_currency: str = "USD"
-    skills: list[str] = Field(default_factory=list)
-    roles: list[str] = Field(default_factory=list)
-    start_date: dt.date
-    end_date: dt.date | None = None
-    username: str = Field("", description="Create a login with this username.")
-    password: str = Field("", description="Initial password for the new login.")
+    password: Annotated[str, Line(128)] = Field(
+        "", description="Initial password for the new login."
+    )
 
 
-class PersonPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=150)
-    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-    title: str | None = None
-    manager_id: int | None = None
-    country: str | None = Field(None, min_length=2, max_length=2)
-    subdivision: str | None = None
-    timezone: str | None = None
-    weekly_hours: Decimal | None = None
-    working_days: list[int] | None = None
-    cost_rate: Decimal | None = None
-    cost_currency: str | None = None
-    skills: list[str] | None = None
-    roles: list[str] | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+class PersonPatch(In):
+    """Only the fields sent change. Fields that cannot be empty refuse null."""
+
+    name: Name = not_null()
+    email: Email = not_null()
+    title: Annotated[str, Line(150)] = not_null()
+    manager_id: Id | None = None
+    country: Country = not_null(
+        description="Changing the country clears a subdivision it does not have, unless "
+        "subdivision is sent too"
+    )
+    subdivision: Subdivision = not_null()
+    timezone: TimeZone = not_null()
+    weekly_hours: Hours | None = Field(None, description="null uses the country standard")
+    working_days: WorkingDays = not_null()
+    cost_rate: CostRate = not_null()
+    cost_currency: Currency = not_null()
+    skills: Names = not_null()
+    roles: Names = not_null()
+    start_date: Day = not_null()
+    end_date: Day | None = None
 
 
 class PersonOut(Schema):
@@ -121,12 +141,12 @@ class PersonPageOut(Schema):
 
 
 class PersonFilter(FilterSchema):
-    search: str = ""
-    role: str = ""
-    country: str = ""
-    skill: str = ""
-    manager_id: int | None = None
-    active_on: dt.date | None = None
+    search: Search = ""
+    role: Annotated[str, Line(40)] = ""
+    country: Annotated[str, Line(2)] = ""
+    skill: Annotated[str, Line(80)] = ""
+    manager_id: Id | None = None
+    active_on: Day | None = None
 
 
 class DayCapacityOut(Schema):
@@ -145,12 +165,12 @@ class CapacityOut(Schema):
     days: list[DayCapacityOut]
 
 
-class TimeOffIn(Schema):
-    kind: str = TimeOff.Kind.PTO
-    start_date: dt.date
-    end_date: dt.date
-    hours_per_day: Decimal | None = None
-    note: str = Field("", max_length=200)
+class TimeOffIn(In):
+    kind: Annotated[str, Line(10)] = TimeOff.Kind.PTO
+    start_date: Day
+    end_date: Day
+    hours_per_day: Hours | None = None
+    note: Annotated[str, Line(200)] = ""
 
 
 class TimeOffOut(Schema):

@@ -118,8 +118,12 @@ def _validate(data: PersonInput, *, names: Iterable[str], person: Person | None)
     check("name", ERR_NAME if not data.name.strip() else None)
     check("country", rules.country_error(data.country))
     if "country" in names or "subdivision" in names:
+        # The combination that will be stored: what was sent, else what is stored.
         country = data.country if "country" in names else (person.country if person else "")
-        msg = rules.subdivision_error(country, data.subdivision)
+        subdivision = (
+            data.subdivision if "subdivision" in names else (person.subdivision if person else "")
+        )
+        msg = rules.subdivision_error(country, subdivision)
         if msg:
             errors.append(FieldError("subdivision", msg))
     check("timezone", rules.timezone_error(data.timezone))
@@ -242,6 +246,13 @@ def person_update(
         raise PermissionDenied(ERR_MAY_NOT_GRANT, field=sorted(names & PAY_AND_ROLES)[0])
     if "country" in names:
         data.country = data.country.upper()
+        if "subdivision" not in names and person.subdivision:
+            # A new country without a subdivision sent: keep the stored one only if it exists
+            # there; otherwise clear it (the audit row shows it), rather than store TX in DE.
+            kept = rules.subdivision_kept(data.country, person.subdivision)
+            if kept != person.subdivision:
+                data.subdivision = kept
+                names.add("subdivision")
     _validate(data, names=names, person=person)
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)

@@ -5,10 +5,12 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from psa.core.api import Page, actor
+from psa.core.schemas import WRITE, answers
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.scheduling import selectors, services
 from psa.scheduling.schemas import (
+    AskReviewOut,
     AvailabilityIn,
     BookingDetailOut,
     BookingFilter,
@@ -20,7 +22,6 @@ from psa.scheduling.schemas import (
     RequestFilter,
     RequestIn,
     RequestOut,
-    ReviewOut,
     TentativeOutcomeOut,
 )
 
@@ -69,7 +70,7 @@ def review_out(review: selectors.Review) -> dict[str, Any]:
     }
 
 
-@router.post("/availability", response=ReviewOut)
+@router.post("/availability", response=answers({200: AskReviewOut}, *WRITE, 404))
 def check_availability(request: HttpRequest, payload: AvailabilityIn) -> Any:
     """The live check behind the request form: nothing is saved."""
     data = payload.dict()
@@ -84,13 +85,13 @@ def check_availability(request: HttpRequest, payload: AvailabilityIn) -> Any:
     return review_out(selectors.availability(ask=ask, with_proposals=proposals))
 
 
-@router.get("/requests", response=list[RequestOut])
+@router.get("/requests", response=answers({200: list[RequestOut]}))
 @paginate(Page)
 def list_requests(request: HttpRequest, filters: Query[RequestFilter]) -> Any:
     return selectors.request_list(**filters.dict())
 
 
-@router.post("/requests", response={201: RequestOut})
+@router.post("/requests", response=answers({201: RequestOut}, *WRITE, 404, 409))
 def create_request(request: HttpRequest, payload: RequestIn) -> Any:
     data = payload.dict()
     booking_id = data.pop("booking_id")
@@ -104,7 +105,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Any:
     return 201, selectors.request_get(request_id=made.pk)
 
 
-@router.get("/requests/{request_id}", response=RequestDetailOut)
+@router.get("/requests/{request_id}", response=answers({200: RequestDetailOut}, 404))
 def get_request(request: HttpRequest, request_id: int) -> Any:
     """The request and, while it is open, its review: loads, shortfalls and proposals."""
     row = selectors.request_get(request_id=request_id)
@@ -113,7 +114,9 @@ def get_request(request: HttpRequest, request_id: int) -> Any:
     return row
 
 
-@router.post("/requests/{request_id}/confirm", response=BookingDetailOut)
+@router.post(
+    "/requests/{request_id}/confirm", response=answers({200: BookingDetailOut}, *WRITE, 404, 409)
+)
 def confirm_request(request: HttpRequest, request_id: int, payload: ConfirmIn) -> Any:
     return services.request_confirm(
         actor=actor(request),
@@ -123,7 +126,9 @@ def confirm_request(request: HttpRequest, request_id: int, payload: ConfirmIn) -
     )
 
 
-@router.post("/requests/{request_id}/decline", response=RequestOut)
+@router.post(
+    "/requests/{request_id}/decline", response=answers({200: RequestOut}, *WRITE, 404, 409)
+)
 def decline_request(request: HttpRequest, request_id: int, payload: DeclineIn) -> Any:
     return services.request_decline(
         actor=actor(request),
@@ -132,39 +137,46 @@ def decline_request(request: HttpRequest, request_id: int, payload: DeclineIn) -
     )
 
 
-@router.post("/requests/{request_id}/withdraw", response=RequestOut)
+@router.post(
+    "/requests/{request_id}/withdraw", response=answers({200: RequestOut}, *WRITE, 404, 409)
+)
 def withdraw_request(request: HttpRequest, request_id: int) -> Any:
     return services.request_withdraw(
         actor=actor(request), request=selectors.request_get(request_id=request_id)
     )
 
 
-@router.get("/bookings", response=list[BookingOut])
+@router.get("/bookings", response=answers({200: list[BookingOut]}))
 @paginate(Page)
 def list_bookings(request: HttpRequest, filters: Query[BookingFilter]) -> Any:
     return selectors.booking_list(**filters.dict())
 
 
-@router.get("/bookings/{booking_id}", response=BookingDetailOut)
+@router.get("/bookings/{booking_id}", response=answers({200: BookingDetailOut}, 404))
 def get_booking(request: HttpRequest, booking_id: int) -> Any:
     return selectors.booking_get(booking_id=booking_id)
 
 
-@router.post("/internal", response={201: BookingDetailOut})
+@router.post("/internal", response=answers({201: BookingDetailOut}, *WRITE, 404, 409))
 def create_internal(request: HttpRequest, payload: InternalIn) -> Any:
     data = payload.dict()
     person = people.person_get(person_id=data.pop("person_id"))
     return 201, services.internal_time_create(actor=actor(request), person=person, **data)
 
 
-@router.delete("/internal/{booking_id}", response=BookingDetailOut)
+@router.delete(
+    "/internal/{booking_id}", response=answers({200: BookingDetailOut}, *WRITE, 404, 409)
+)
 def cancel_internal(request: HttpRequest, booking_id: int) -> Any:
     return services.internal_time_cancel(
         actor=actor(request), booking=selectors.booking_get(booking_id=booking_id)
     )
 
 
-@router.post("/engagements/{engagement_id}/firm-up", response=list[TentativeOutcomeOut])
+@router.post(
+    "/engagements/{engagement_id}/firm-up",
+    response=answers({200: list[TentativeOutcomeOut]}, *WRITE, 404, 409),
+)
 def firm_up(request: HttpRequest, engagement_id: int) -> Any:
     """Turn an engagement's tentative bookings confirmed again (after re-planning)."""
     engagement = engagements.engagement_get(engagement_id=engagement_id)

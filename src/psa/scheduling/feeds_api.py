@@ -11,6 +11,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema
 
 from psa.core.api import actor
+from psa.core.schemas import WRITE, Id, In, answers
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.scheduling import feeds, services
@@ -19,9 +20,9 @@ from psa.scheduling.models import CalendarFeed
 router = Router(tags=["scheduling"])
 
 
-class FeedIn(Schema):
-    person_id: int | None = Field(None, description="A person's schedule (yours, unless PC).")
-    engagement_id: int | None = Field(None, description="Everyone's bookings on an engagement.")
+class FeedIn(In):
+    person_id: Id | None = Field(None, description="A person's schedule (yours, unless PC).")
+    engagement_id: Id | None = Field(None, description="Everyone's bookings on an engagement.")
 
 
 class FeedOut(Schema):
@@ -53,14 +54,14 @@ def feed_out(request: HttpRequest, feed: CalendarFeed) -> dict[str, Any]:
     }
 
 
-@router.get("/feeds", response=list[FeedOut])
+@router.get("/feeds", response=answers({200: list[FeedOut]}))
 def list_feeds(request: HttpRequest, include_revoked: bool = False) -> Any:
     """Your feeds: those of your own schedule and those you created."""
     rows = feeds.feed_list(actor=actor(request), include_revoked=include_revoked)
     return [feed_out(request, f) for f in rows]
 
 
-@router.post("/feeds", response={201: FeedOut})
+@router.post("/feeds", response=answers({201: FeedOut}, *WRITE, 404))
 def create_feed(request: HttpRequest, payload: FeedIn) -> Any:
     """A new secret feed URL: give person_id or engagement_id (one of them)."""
     feed = services.feed_create(
@@ -79,7 +80,7 @@ def create_feed(request: HttpRequest, payload: FeedIn) -> Any:
     return 201, feed_out(request, feeds.feed_get(feed_id=feed.pk))
 
 
-@router.delete("/feeds/{feed_id}", response={204: None})
+@router.delete("/feeds/{feed_id}", response=answers({204: None}, *WRITE, 404))
 def revoke_feed(request: HttpRequest, feed_id: int) -> Any:
     """Revoke a feed: its URL answers 404 from now on. Revoking twice is harmless."""
     services.feed_revoke(actor=actor(request), feed=feeds.feed_get(feed_id=feed_id))

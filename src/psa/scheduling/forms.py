@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from django import forms
 
-from psa.core.forms import HoursField
+from psa.core.forms import HoursField, PageForm
 from psa.core.roles import Role
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.models import Engagement, Status
@@ -50,7 +50,7 @@ def _reason_field(label: str, help_text: str = "", required: bool = False) -> fo
 # ------------------------------------------------------------------ filters
 
 
-class ScheduleFilterForm(forms.Form):
+class ScheduleFilterForm(PageForm):
     """Who and which weeks: the board's and the weekly review's filters (GET)."""
 
     default_weeks = BOARD_WEEKS
@@ -104,7 +104,7 @@ class ReviewFilterForm(ScheduleFilterForm):
     default_weeks = REVIEW_WEEKS
 
 
-class RequestFilterForm(forms.Form):
+class RequestFilterForm(PageForm):
     status = forms.ChoiceField(
         choices=[
             ("open", "Open"),
@@ -140,7 +140,7 @@ def _people() -> Any:
     return people_selectors.person_list().prefetch_related(None).select_related(None)
 
 
-class AvailabilityForm(forms.Form):
+class AvailabilityForm(PageForm):
     """What the live check needs: who, when, how many hours. Nothing is required here, so that a
     half-filled form gets a hint rather than a list of errors."""
 
@@ -260,7 +260,7 @@ class RequestForm(AvailabilityForm):
 # ------------------------------------------------------------------ decisions
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(PageForm):
     proposal = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     override_reason = _reason_field(
         "Override reason",
@@ -272,7 +272,7 @@ class ConfirmForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(PageForm):
     reason = _reason_field("Reason for declining", "The requester sees it.")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -283,7 +283,7 @@ class DeclineForm(forms.Form):
 # ------------------------------------------------------------------ internal time
 
 
-class InternalTimeForm(forms.Form):
+class InternalTimeForm(PageForm):
     task_name = forms.CharField(
         max_length=200, label="Task", help_text="e.g. Practice development: CI templates"
     )

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from psa.core.numbers import ZERO
+from psa.integrations.spreadsheet import xlsx_cell
 from psa.people import selectors as people
 from psa.people.models import Person
 from psa.scheduling.models import BookingDay
@@ -211,12 +212,12 @@ def review_xlsx(review: WeeklyReview) -> bytes:
     warn = PatternFill("solid", fgColor="FDE2E1")
     for pr in review.people:
         for w in pr.weeks:
-            sheet.append(_row(pr.person.name, w))
+            sheet.append([xlsx_cell(sheet, v) for v in _row(pr.person.name, w)])
             if w.overbooked:
                 for cell in sheet[sheet.max_row]:
                     cell.fill = warn
     for w in review.team:
-        sheet.append(_row("Team", w))
+        sheet.append([xlsx_cell(sheet, v) for v in _row("Team", w)])
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=2):

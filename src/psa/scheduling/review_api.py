@@ -1,12 +1,13 @@
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from psa.core import clock
 from psa.core.errors import ValidationFailed
+from psa.core.schemas import Day, Id, Line, answers
 from psa.scheduling import review
 
 router = Router(tags=["scheduling"])
@@ -15,12 +16,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReviewQuery(Schema):
-    start: dt.date | None = Field(None, description="Any day of the first week (default: today)")
+    start: Day | None = Field(None, description="Any day of the first week (default: today)")
     weeks: int = Field(4, description=f"How many weeks (1-{review.MAX_WEEKS})")
-    role: str = "pse"
-    skill: str = ""
-    country: str = ""
-    manager_id: int | None = None
+    role: Annotated[str, Line(40)] = "pse"
+    skill: Annotated[str, Line(80)] = ""
+    country: Annotated[str, Line(2)] = ""
+    manager_id: Id | None = None
 
 
 class WeekOut(Schema):
@@ -46,7 +47,7 @@ class PersonWeeksOut(Schema):
     weeks: list[WeekOut]
 
 
-class ReviewOut(Schema):
+class WeeklyReviewOut(Schema):
     start: dt.date
     weeks: int
     people: list[PersonWeeksOut]
@@ -87,7 +88,7 @@ def _week(w: review.WeekFigures) -> dict[str, Any]:
     }
 
 
-@router.get("/review", response=ReviewOut)
+@router.get("/review", response=answers({200: WeeklyReviewOut}))
 def weekly_review(request: HttpRequest, q: Query[ReviewQuery]) -> Any:
     """The weekly schedule review for a week and the weeks after it."""
     result = _review(q)
@@ -106,7 +107,7 @@ def weekly_review(request: HttpRequest, q: Query[ReviewQuery]) -> Any:
     }
 
 
-@router.get("/review.xlsx", response={200: None})
+@router.get("/review.xlsx", response=answers({200: None}))
 def weekly_review_xlsx(request: HttpRequest, q: Query[ReviewQuery]) -> HttpResponse:
     """The same review as an XLSX workbook."""
     result = _review(q)

@@ -18,6 +18,8 @@ WINDOW_PROPOSALS = 3
 
 ERR_NO_WORKING_DAYS = "the person has no working hours between these dates"
 ERR_HOURS_POSITIVE = "hours must be more than 0"
+ERR_DAY_LIMIT = "{hours} h on {date} is more than a day has: at most 24 h a day, even over capacity"
+MAX_HOURS_PER_DAY = Decimal("24")
 
 
 @dataclass(frozen=True)
@@ -298,3 +300,12 @@ def other_people(
 def over_capacity(plan: Mapping[dt.date, Decimal], capacity: Mapping[dt.date, Decimal]) -> bool:
     """More hours on some date than the person's capacity allows (needs an override)."""
     return any(h > capacity.get(d, ZERO) for d, h in plan.items())
+
+
+def day_limit_error(plan: Mapping[dt.date, Decimal]) -> str | None:
+    """No plan puts more than 24 h on one day: an override reason books over a person's
+    capacity, not over the day itself."""
+    for day, planned in sorted(plan.items()):
+        if planned > MAX_HOURS_PER_DAY:
+            return ERR_DAY_LIMIT.format(hours=planned, date=day)
+    return None

@@ -3,31 +3,36 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, FilterSchema, Schema
 
+from psa.core.schemas import Day, Hours, Id, In, Line, Text
 
-class RequestIn(Schema):
-    engagement_id: int
-    person_id: int
-    start_date: dt.date
-    end_date: dt.date
-    hours: Decimal = Field(description="Total hours, or hours on each working day (per_day).")
+Reason = Annotated[str, Text(2000)]
+
+
+class RequestIn(In):
+    engagement_id: Id
+    person_id: Id
+    start_date: Day
+    end_date: Day
+    hours: Hours = Field(description="Total hours, or hours on each working day (per_day).")
     per_day: bool = False
-    skill: str = Field("", max_length=80, description="Needed skill, for proposing others.")
-    note: str = Field("", max_length=2000)
-    action: str = Field("book", description="book, change or cancel")
-    booking_id: int | None = Field(None, description="The booking a change/cancel is about.")
-    override_reason: str = Field("", description="Needed to ask for more than capacity.")
+    skill: Annotated[str, Line(80)] = Field("", description="Needed skill, for proposing others.")
+    note: Reason = ""
+    action: Annotated[str, Line(10)] = Field("book", description="book, change or cancel")
+    booking_id: Id | None = Field(None, description="The booking a change/cancel is about.")
+    override_reason: Reason = Field("", description="Needed to ask for more than capacity.")
 
 
-class AvailabilityIn(Schema):
-    person_id: int
-    start_date: dt.date
-    end_date: dt.date
-    hours: Decimal
+class AvailabilityIn(In):
+    person_id: Id
+    start_date: Day
+    end_date: Day
+    hours: Hours
     per_day: bool = False
-    skill: str = ""
+    skill: Annotated[str, Line(80)] = ""
     proposals: bool = True
 
 
@@ -67,7 +72,7 @@ class ProposalOut(Schema):
     reason: str
 
 
-class ReviewOut(Schema):
+class AskReviewOut(Schema):
     person_id: int
     start: dt.date
     end: dt.date
@@ -109,22 +114,26 @@ class RequestOut(Schema):
 
 
 class RequestDetailOut(RequestOut):
-    review: ReviewOut | None = None
+    review: AskReviewOut | None = None
 
 
 class RequestFilter(FilterSchema):
-    status: str = Field("", description="open, confirmed, declined, withdrawn; comma-separated")
-    person_id: int | None = None
-    engagement_id: int | None = None
+    status: Annotated[str, Line(100)] = Field(
+        "", description="open, confirmed, declined, withdrawn; comma-separated"
+    )
+    person_id: Id | None = None
+    engagement_id: Id | None = None
 
 
-class ConfirmIn(Schema):
-    proposal: str = Field("", description="A proposal key from the review, or empty.")
-    override_reason: str = Field("", description="Book over capacity, on purpose, because…")
+class ConfirmIn(In):
+    proposal: Annotated[str, Line(100)] = Field(
+        "", description="A proposal key from the review, or empty."
+    )
+    override_reason: Reason = Field("", description="Book over capacity, on purpose, because…")
 
 
-class DeclineIn(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+class DeclineIn(In):
+    reason: Annotated[str, Text(2000, min_length=1)]
 
 
 class BookingDayOut(Schema):
@@ -159,21 +168,21 @@ class BookingDetailOut(BookingOut):
 
 
 class BookingFilter(FilterSchema):
-    person_id: int | None = None
-    engagement_id: int | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
+    person_id: Id | None = None
+    engagement_id: Id | None = None
+    start: Day | None = None
+    end: Day | None = None
     include_cancelled: bool = False
 
 
-class InternalIn(Schema):
-    person_id: int
-    task_name: str = Field(min_length=1, max_length=200)
-    start_date: dt.date
-    end_date: dt.date
-    hours: Decimal
+class InternalIn(In):
+    person_id: Id
+    task_name: Annotated[str, Line(200, min_length=1)]
+    start_date: Day
+    end_date: Day
+    hours: Hours = Field(description="Total hours, or hours on each working day (per_day)")
     per_day: bool = False
-    override_reason: str = ""
+    override_reason: Reason = ""
 
 
 class TentativeOutcomeOut(Schema):

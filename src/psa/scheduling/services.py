@@ -134,6 +134,9 @@ def ask_validate(
     )
     if not plan:
         raise ValidationFailed(ERR_NO_WORKING_DAYS.format(name=ask.person.name), field="start_date")
+    too_much = rules.day_limit_error(plan)
+    if too_much:
+        raise ValidationFailed(too_much, field="hours")
     if not override_reason.strip():
         over = _over_capacity_errors(ask.person, plan, ask.start, ask.end)
         if over:
@@ -535,6 +538,9 @@ def internal_time_create(
     )
     if not plan:
         raise ValidationFailed(ERR_NO_WORKING_DAYS.format(name=person.name), field="start_date")
+    too_much = rules.day_limit_error(plan)
+    if too_much:
+        raise ValidationFailed(too_much, field="hours")
     now = clock.now()
     with transaction.atomic():
         shortfalls = _fresh_shortfalls(person.pk, plan, None)

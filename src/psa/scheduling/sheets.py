@@ -19,11 +19,12 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
 from psa.core import numbers
 from psa.core.numbers import hours as as_hours
+from psa.core.schemas import control_character_error
+from psa.integrations.spreadsheet import FORMULA_START, csv_cell, xlsx_cell
 from psa.scheduling.rules import ERR_HOURS_POSITIVE
 
 # The columns, in the order export writes them. Import matches headers case-insensitively, in any
@@ -77,7 +78,6 @@ ERR_WORK_NEEDS_ENGAGEMENT = "{firmness} work needs an engagement"
 ERR_WORK_NO_TASK = "a task name is only for internal time: leave it empty or use firmness internal"
 ERR_TASK_TOO_LONG = "a task name has at most {limit} characters"
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Progress = Callable[[str, int, int], None]
 
@@ -152,7 +152,7 @@ def _text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
         text = text[1:]
     return text
 
@@ -291,6 +291,12 @@ def parse_row(
             fail("task", ERR_WORK_NO_TASK)
     if len(task) > MAX_TASK_NAME:
         fail("task", ERR_TASK_TOO_LONG.format(limit=MAX_TASK_NAME))
+    # The same refusal as the API's: a NUL cannot be stored, other control characters cannot be
+    # exported again.
+    for column, text in (("resource", resource), ("engagement", engagement), ("task", task)):
+        message = control_character_error(text, multiline=False)
+        if message is not None:
+            fail(column, message)
     if errors or start is None or end is None or hours is None:
         return Reference(number, resource, engagement, firmness), errors
     return ScheduleRow(number, resource, engagement, task, start, end, hours, firmness), []
@@ -394,12 +400,6 @@ def read_sheet(data: bytes, *, progress: Progress | None = None) -> ParsedSheet:
     return read_csv(data, progress=progress)
 
 
-def _safe_text(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (CSV): a leading apostrophe, which
-    import removes again."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def write_xlsx(rows: Iterable[ScheduleRow]) -> bytes:
     """The rows as a workbook: one worksheet, a header row, real date cells and numeric hours."""
     workbook = Workbook(write_only=True)
@@ -415,28 +415,18 @@ def write_xlsx(rows: Iterable[ScheduleRow]) -> bytes:
         header.append(title)
     sheet.append(header)
 
-    def text(value: str) -> Cell | str:
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # text, not a formula
-        return cell
-
-    def number(value: dt.date | Decimal, number_format: str) -> Cell:
-        cell = WriteOnlyCell(sheet)
-        cell.value = value
-        cell.number_format = number_format
-        return cell
+    def text(value: str) -> Any:
+        return xlsx_cell(sheet, value) if value else None
 
     for row in rows:
         sheet.append(
             [
-                text(row.resource),
-                text(row.engagement) if row.engagement else None,
-                text(row.task) if row.task else None,
-                number(row.start, "yyyy-mm-dd"),
-                number(row.end, "yyyy-mm-dd"),
-                number(row.hours, "0.00"),
+                xlsx_cell(sheet, row.resource),
+                text(row.engagement),
+                text(row.task),
+                xlsx_cell(sheet, row.start, "yyyy-mm-dd"),
+                xlsx_cell(sheet, row.end, "yyyy-mm-dd"),
+                xlsx_cell(sheet, row.hours, "0.00"),
                 row.firmness,
             ]
         )
@@ -454,9 +444,9 @@ def write_csv(rows: Iterable[ScheduleRow]) -> bytes:
     for row in rows:
         writer.writerow(
             [
-                _safe_text(row.resource),
-                _safe_text(row.engagement),
-                _safe_text(row.task),
+                csv_cell(row.resource),
+                csv_cell(row.engagement),
+                csv_cell(row.task),
                 row.start.isoformat(),
                 row.end.isoformat(),
                 str(row.hours),

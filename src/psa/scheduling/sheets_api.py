@@ -3,7 +3,6 @@ download the schedule in the same format. See docs/scheduling-spreadsheets.md.""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -14,6 +13,7 @@ from ninja.files import UploadedFile
 from psa.core import clock
 from psa.core.api import actor
 from psa.core.errors import ValidationFailed
+from psa.core.schemas import WRITE, Day, Id, answers
 from psa.scheduling import imports, sheets
 
 router = Router(tags=["scheduling"])
@@ -44,7 +44,7 @@ def _error_out(error: sheets.RowError) -> dict[str, Any]:
     return {"field": error.field, "row": error.row, "column": error.column, "reason": error.reason}
 
 
-@router.post("/imports", response=ImportReportOut)
+@router.post("/imports", response=answers({200: ImportReportOut}, *WRITE))
 def import_schedule(
     request: HttpRequest,
     file: File[UploadedFile],
@@ -82,12 +82,12 @@ def import_schedule(
 
 class ExportQuery(Schema):
     format: Literal["xlsx", "csv"] = "xlsx"
-    start: dt.date | None = None
-    end: dt.date | None = None
-    person_id: int | None = None
+    start: Day | None = None
+    end: Day | None = None
+    person_id: Id | None = None
 
 
-@router.get("/exports", response={200: None})
+@router.get("/exports", response=answers({200: None}))
 def export_schedule(request: HttpRequest, q: Query[ExportQuery]) -> HttpResponse:
     """The schedule as a spreadsheet in the import format: the active bookings overlapping
     `start`–`end` (whole bookings), optionally one person's."""

@@ -1,5 +1,4 @@
-import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router
@@ -7,6 +6,7 @@ from ninja import Query, Router
 from psa.core.api import actor
 from psa.core.errors import ValidationFailed
 from psa.core.jobs_api import JobOut
+from psa.core.schemas import WRITE, Day, Id, Line, Search, answers
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.timetracking import certification, selectors, services
@@ -38,7 +38,7 @@ router = Router(tags=["time"])
 MAX_RANGE_DAYS = 400
 
 
-@router.get("/epics", response=list[EpicTreeOut])
+@router.get("/epics", response=answers({200: list[EpicTreeOut]}))
 def list_epics(request: HttpRequest) -> Any:
     return [
         {"id": major.pk, "name": major.name, "categories": children}
@@ -46,7 +46,7 @@ def list_epics(request: HttpRequest) -> Any:
     ]
 
 
-@router.post("/epics", response={201: EpicOut})
+@router.post("/epics", response=answers({201: EpicOut}, *WRITE, 404, 409))
 def create_epic(request: HttpRequest, payload: EpicIn) -> Any:
     """Administrators: a major epic (no parent_id) or a category under one."""
     parent = None
@@ -61,7 +61,7 @@ def create_epic(request: HttpRequest, payload: EpicIn) -> Any:
     )
 
 
-@router.patch("/epics/{epic_id}", response=EpicOut)
+@router.patch("/epics/{epic_id}", response=answers({200: EpicOut}, *WRITE, 404, 409))
 def update_epic(request: HttpRequest, epic_id: int, payload: EpicPatch) -> Any:
     """Administrators: rename, reorder or describe an epic (it keeps its place in the tree)."""
     return services.epic_update(
@@ -71,20 +71,20 @@ def update_epic(request: HttpRequest, epic_id: int, payload: EpicPatch) -> Any:
     )
 
 
-@router.delete("/epics/{epic_id}", response={204: None})
+@router.delete("/epics/{epic_id}", response=answers({204: None}, *WRITE, 404, 409))
 def delete_epic(request: HttpRequest, epic_id: int) -> Any:
     """Administrators: remove an epic with no categories and no work items (else 409)."""
     services.epic_delete(actor=actor(request), epic=selectors.epic_get(epic_id=epic_id))
     return 204, None
 
 
-@router.get("/work-items", response=list[WorkItemOut])
+@router.get("/work-items", response=answers({200: list[WorkItemOut]}))
 def list_work_items(
     request: HttpRequest,
-    search: str = "",
-    epic_id: int | None = None,
-    engagement_id: int | None = None,
-    person_id: int | None = None,
+    search: Search = "",
+    epic_id: Id | None = None,
+    engagement_id: Id | None = None,
+    person_id: Id | None = None,
 ) -> Any:
     return list(
         selectors.work_item_list(
@@ -93,7 +93,7 @@ def list_work_items(
     )
 
 
-@router.post("/work-items", response={201: WorkItemOut})
+@router.post("/work-items", response=answers({201: WorkItemOut}, *WRITE, 404))
 def create_work_item(request: HttpRequest, payload: WorkItemIn) -> Any:
     return 201, services.work_item_create(
         actor=actor(request),
@@ -109,8 +109,8 @@ def create_work_item(request: HttpRequest, payload: WorkItemIn) -> Any:
     )
 
 
-@router.get("/entries", response=list[EntryOut])
-def list_entries(request: HttpRequest, person_id: int, start: dt.date, end: dt.date) -> Any:
+@router.get("/entries", response=answers({200: list[EntryOut]}, 403, 404))
+def list_entries(request: HttpRequest, person_id: Id, start: Day, end: Day) -> Any:
     if end < start or (end - start).days > MAX_RANGE_DAYS:
         raise ValidationFailed(
             f"end must be after start, at most {MAX_RANGE_DAYS} days", field="end"
@@ -121,7 +121,7 @@ def list_entries(request: HttpRequest, person_id: int, start: dt.date, end: dt.d
     return list(selectors.entries_for(person=person, start=start, end=end))
 
 
-@router.post("/entries", response={201: EntryOut})
+@router.post("/entries", response=answers({201: EntryOut}, *WRITE, 404, 409))
 def create_entry(request: HttpRequest, payload: EntryIn) -> Any:
     return 201, services.time_entry_create(
         actor=actor(request),
@@ -133,7 +133,7 @@ def create_entry(request: HttpRequest, payload: EntryIn) -> Any:
     )
 
 
-@router.patch("/entries/{entry_id}", response=EntryOut)
+@router.patch("/entries/{entry_id}", response=answers({200: EntryOut}, *WRITE, 404, 409))
 def update_entry(request: HttpRequest, entry_id: int, payload: EntryPatch) -> Any:
     return services.time_entry_update(
         actor=actor(request),
@@ -142,13 +142,13 @@ def update_entry(request: HttpRequest, entry_id: int, payload: EntryPatch) -> An
     )
 
 
-@router.delete("/entries/{entry_id}", response={204: None})
+@router.delete("/entries/{entry_id}", response=answers({204: None}, *WRITE, 404, 409))
 def delete_entry(request: HttpRequest, entry_id: int) -> Any:
     services.time_entry_delete(actor=actor(request), entry=selectors.entry_get(entry_id=entry_id))
     return 204, None
 
 
-@router.post("/timer/start", response={201: TimerOut})
+@router.post("/timer/start", response=answers({201: TimerOut}, *WRITE, 404, 409))
 def start_timer(request: HttpRequest, payload: TimerIn) -> Any:
     return 201, services.timer_start(
         actor=actor(request),
@@ -158,13 +158,13 @@ def start_timer(request: HttpRequest, payload: TimerIn) -> Any:
     )
 
 
-@router.post("/timer/stop", response={200: EntryOut, 204: None})
+@router.post("/timer/stop", response=answers({200: EntryOut, 204: None}, *WRITE, 404, 409))
 def stop_timer(request: HttpRequest, person_id: int) -> Any:
     entry = services.timer_stop(actor=actor(request), person=people.person_get(person_id=person_id))
     return (200, entry) if entry is not None else (204, None)
 
 
-@router.get("/timesheets", response=list[TimesheetOut])
+@router.get("/timesheets", response=answers({200: list[TimesheetOut]}, 403, 404))
 def list_timesheets(request: HttpRequest, person_id: int) -> Any:
     person = selectors.access_time_of(
         actor=actor(request), person=people.person_get(person_id=person_id)
@@ -172,7 +172,7 @@ def list_timesheets(request: HttpRequest, person_id: int) -> Any:
     return selectors.timesheet_list(person=person)
 
 
-@router.post("/timesheets", response={201: TimesheetOut})
+@router.post("/timesheets", response=answers({201: TimesheetOut}, *WRITE, 404, 409))
 def submit_timesheet(request: HttpRequest, payload: TimesheetIn) -> Any:
     return 201, services.timesheet_submit(
         actor=actor(request),
@@ -181,7 +181,7 @@ def submit_timesheet(request: HttpRequest, payload: TimesheetIn) -> Any:
     )
 
 
-@router.post("/entries/{entry_id}/adjust", response={201: EntryOut})
+@router.post("/entries/{entry_id}/adjust", response=answers({201: EntryOut}, *WRITE, 404, 409))
 def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
     """Correct locked time with an adjusting entry (the certification is approved again)."""
     return 201, certification.time_entry_adjust(
@@ -192,16 +192,16 @@ def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
     )
 
 
-@router.get("/certifications", response=list[CertificationOut])
+@router.get("/certifications", response=answers({200: list[CertificationOut]}, 403))
 def list_certifications(
-    request: HttpRequest, status: str = "", person_id: int | None = None
+    request: HttpRequest, status: Annotated[str, Line(20)] = "", person_id: Id | None = None
 ) -> Any:
     return certification.certification_views(
         certification.certifications_for(actor=actor(request), status=status, person_id=person_id)
     )
 
 
-@router.post("/certifications", response={201: CertificationOut})
+@router.post("/certifications", response=answers({201: CertificationOut}, *WRITE, 404, 409))
 def generate_certification(request: HttpRequest, payload: CertificationIn) -> Any:
     return 201, certification.certification_view(
         certification.certification_generate(
@@ -213,7 +213,10 @@ def generate_certification(request: HttpRequest, payload: CertificationIn) -> An
     )
 
 
-@router.post("/certifications/{certification_id}/decide", response=CertificationOut)
+@router.post(
+    "/certifications/{certification_id}/decide",
+    response=answers({200: CertificationOut}, *WRITE, 404, 409),
+)
 def decide_certification(request: HttpRequest, certification_id: int, payload: DecisionIn) -> Any:
     me = actor(request)
     decided = certification.certification_decide(
@@ -229,7 +232,10 @@ def decide_certification(request: HttpRequest, certification_id: int, payload: D
     return certification.certification_view(decided)
 
 
-@router.post("/certifications/{certification_id}/reopen", response=CertificationOut)
+@router.post(
+    "/certifications/{certification_id}/reopen",
+    response=answers({200: CertificationOut}, *WRITE, 404, 409),
+)
 def reopen_certification(request: HttpRequest, certification_id: int, payload: ReasonIn) -> Any:
     me = actor(request)
     reopened = certification.certification_reopen(
@@ -242,14 +248,14 @@ def reopen_certification(request: HttpRequest, certification_id: int, payload: R
     return certification.certification_view(reopened)
 
 
-@router.post("/gitlab/sync", response={202: JobOut})
+@router.post("/gitlab/sync", response=answers({202: JobOut}, *WRITE))
 def start_gitlab_sync(request: HttpRequest, payload: GitLabSyncIn) -> Any:
     """Start a GitLab sync in the background; follow it at /api/v1/jobs/{id}, whose result is
     the sync's report."""
     return 202, services.gitlab_sync_start(actor=actor(request), group=payload.group)
 
 
-@router.get("/engagements/{engagement_id}/hours", response=EngagementTimeOut)
+@router.get("/engagements/{engagement_id}/hours", response=answers({200: EngagementTimeOut}, 404))
 def engagement_time(request: HttpRequest, engagement_id: int) -> Any:
     """Hours logged on an engagement's work items, per ISO week and in all, against its budget
     hours (adjustments included)."""
@@ -258,10 +264,10 @@ def engagement_time(request: HttpRequest, engagement_id: int) -> Any:
     )
 
 
-@router.get("/engagement-hours", response=list[EngagementHoursOut])
+@router.get("/engagement-hours", response=answers({200: list[EngagementHoursOut]}, 404))
 def engagement_hours(
     request: HttpRequest,
-    engagement_id: list[int] = Query(...),  # noqa: B008 - ninja's idiom
+    engagement_id: list[Id] = Query(...),  # noqa: B008 - ninja's idiom
 ) -> Any:
     """Total hours of many engagements at once (`?engagement_id=1&engagement_id=2`, at most
     500); an engagement without time reads 0."""

@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from django import forms
 
+from psa.core.forms import PageForm
 
-class WeekForm(forms.Form):
+
+class WeekForm(PageForm):
     week = forms.DateField(required=False)
 
 
-class TimerStartForm(forms.Form):
+class TimerStartForm(PageForm):
     work_item_id = forms.IntegerField(min_value=1, max_value=2**62, label="Work item")
     note = forms.CharField(required=False, max_length=500)
 
 
-class DecideForm(forms.Form):
+class DecideForm(PageForm):
     step = forms.ChoiceField(choices=[("manager", ""), ("head", ""), ("finance", "")])
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     digest = forms.CharField(required=False, max_length=64)  # of the figures shown
     reason = forms.CharField(required=False, max_length=2000)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PageForm):
     reason = forms.CharField(required=False, max_length=2000)
 
 
-class EpicForm(forms.Form):
+class EpicForm(PageForm):
     """One change to the epic tree: add (name, parent), rename (epic, name) or remove (epic)."""
 
     action = forms.ChoiceField(choices=[("add", "add"), ("rename", "rename"), ("delete", "delete")])
@@ -34,13 +36,13 @@ class EpicForm(forms.Form):
     name = forms.CharField(required=False, max_length=200)
 
 
-class TeamReportsForm(forms.Form):
+class TeamReportsForm(PageForm):
     year = forms.IntegerField(required=False, min_value=1, max_value=9999)
     quarter = forms.IntegerField(required=False, min_value=1, max_value=4)
     manager_id = forms.IntegerField(required=False, min_value=1, max_value=2**62)
 
 
-class ReportForm(forms.Form):
+class ReportForm(PageForm):
     person_id = forms.IntegerField(required=False, min_value=1, max_value=2**62)
     year = forms.IntegerField(required=False, min_value=1, max_value=9999)
     quarter = forms.IntegerField(required=False, min_value=1, max_value=4)

@@ -37,6 +37,7 @@ from psa.core import clock
 from psa.core.errors import PermissionDenied, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor
+from psa.integrations.spreadsheet import csv_cell, xlsx_cell
 from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people.models import Person
@@ -330,9 +331,6 @@ DAILY_COLUMNS = [
     "URL",
 ]
 DAILY_WIDTHS = (12, 10, 12, 40, 22, 28, 9, 36, 9, 40, 10, 30, 40)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-DATE_FORMAT = "yyyy-mm-dd"
-HOURS_FORMAT = "0.00"
 
 
 def _daily_values(row: ReportRow) -> list[Any]:
@@ -371,16 +369,7 @@ class _Sheet:
         return cell
 
     def cell(self, value: Any) -> Any:
-        if isinstance(value, Decimal | dt.date):
-            c = WriteOnlyCell(self.sheet)
-            c.value = value
-            c.number_format = HOURS_FORMAT if isinstance(value, Decimal) else DATE_FORMAT
-            return c
-        if isinstance(value, str) and value.startswith("="):
-            c = WriteOnlyCell(self.sheet, value=value)
-            c.data_type = "s"  # text, never a formula
-            return c
-        return value
+        return xlsx_cell(self.sheet, value)
 
     def append(self, values: Iterable[Any]) -> None:
         self.sheet.append([self.cell(v) for v in values])
@@ -456,14 +445,6 @@ def report_xlsx(report: HoursReport) -> bytes:
     return _save(book)
 
 
-def _csv_text(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value  # a spreadsheet would run it as a formula
-    return value
-
-
 def report_csv(report: HoursReport) -> bytes:
     """The daily rows (hours as plain numbers such as 7.50, dates as YYYY-MM-DD) and a last
     "Total" line with the total hours."""
@@ -471,7 +452,7 @@ def report_csv(report: HoursReport) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(DAILY_COLUMNS)
     for row in report.rows:
-        writer.writerow([_csv_text(v) for v in _daily_values(row)])
+        writer.writerow([csv_cell(v) for v in _daily_values(row)])
     writer.writerow(["Total", *[""] * 7, report.total, *[""] * 4])
     return out.getvalue().encode("utf-8")
 

@@ -3,7 +3,7 @@ that makes a ZIP of workbooks."""
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from psa.core.api import actor
 from psa.core.errors import ValidationFailed
 from psa.core.jobs_api import JobOut
+from psa.core.schemas import WRITE, Id, In, Line, Quarter, Year, answers
 from psa.people import selectors as people
 from psa.timetracking import report, services
 
@@ -43,7 +44,7 @@ class DayHoursOut(Schema):
     hours: Decimal
 
 
-class WeekHoursOut(Schema):
+class ReportWeekOut(Schema):
     week: str = Field(description="ISO week, e.g. 2026-W45")
     monday: dt.date
     hours: Decimal
@@ -79,7 +80,7 @@ class HoursReportOut(Schema):
     by_major_epic: list[EpicHoursOut]
     by_work_item: list[WorkItemHoursOut]
     by_day: list[DayHoursOut]
-    by_week: list[WeekHoursOut]
+    by_week: list[ReportWeekOut]
     rows: list[ReportRowOut]
 
 
@@ -141,13 +142,13 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-class TeamReportsIn(Schema):
-    year: int | None = Field(None, description="Fiscal year, e.g. 2027 (default: current)")
-    quarter: int | None = Field(None, description="1-4 (default: the current quarter)")
-    manager_id: int | None = Field(None, description="Only this manager's reports")
+class TeamReportsIn(In):
+    year: Year | None = Field(None, description="Fiscal year, e.g. 2027 (default: current)")
+    quarter: Quarter | None = Field(None, description="1-4 (default: the current quarter)")
+    manager_id: Id | None = Field(None, description="Only this manager's reports")
 
 
-@router.post("/reports/team", response={202: JobOut})
+@router.post("/reports/team", response=answers({202: JobOut}, *WRITE, 404))
 def start_team_reports(request: HttpRequest, payload: TeamReportsIn) -> Any:
     """Every quarterly hours report of a team, made in the background: one ZIP with a workbook
     per person and the team workbook (a summary row per person and one Daily sheet). Follow
@@ -161,13 +162,13 @@ def start_team_reports(request: HttpRequest, payload: TeamReportsIn) -> Any:
     )
 
 
-@router.get("/reports/{person_id}", response={200: HoursReportOut})
+@router.get("/reports/{person_id}", response=answers({200: HoursReportOut}, 403, 404))
 def hours_report(
     request: HttpRequest,
     person_id: int,
-    year: int | None = None,
-    quarter: int | None = None,
-    format: str = "json",  # noqa: A002 - the query parameter's name
+    year: Year | None = None,
+    quarter: Quarter | None = None,
+    format: Annotated[str, Line(10)] = "json",  # noqa: A002 - the query parameter's name
 ) -> Any:
     """A person's hours report for a fiscal quarter (default: the current one): every entry
     they logged, totals per major epic, work item, day and ISO week, and productive utilization.

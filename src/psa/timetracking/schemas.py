@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+
+from psa.core.schemas import Day, Id, In, Line, Quarter, Text, Year, not_null
 
 
 class EpicOut(Schema):
@@ -13,17 +15,23 @@ class EpicOut(Schema):
     parent_id: int | None
 
 
-class EpicIn(Schema):
-    name: str
-    parent_id: int | None = Field(None, description="The major epic; none for a major epic")
+EpicName = Annotated[str, Line(120)]
+# A JSON number or a string, read by the one hours parser (psa.core.numbers), which names what
+# is wrong with "8h" or "1,500"; the string is one short line.
+HoursText = Decimal | Annotated[str, Line(20)]
+
+
+class EpicIn(In):
+    name: EpicName
+    parent_id: Id | None = Field(None, description="The major epic; none for a major epic")
     position: int = Field(0, ge=0, le=1000)
-    description: str = Field("", max_length=300)
+    description: Annotated[str, Line(300)] = ""
 
 
-class EpicPatch(Schema):
-    name: str | None = None
-    position: int | None = Field(None, ge=0, le=1000)
-    description: str | None = Field(None, max_length=300)
+class EpicPatch(In):
+    name: EpicName = not_null()
+    position: int = not_null(ge=0, le=1000)
+    description: Annotated[str, Line(300)] = not_null()
 
 
 class EpicTreeOut(Schema):
@@ -32,12 +40,12 @@ class EpicTreeOut(Schema):
     categories: list[EpicOut]
 
 
-class WorkItemIn(Schema):
-    title: str = Field(min_length=1, max_length=255)
-    epic_id: int = Field(description="A category under a major epic.")
-    engagement_id: int | None = Field(None, description="Set for billable work on a SOW.")
-    assignee_ids: list[int] = Field(default_factory=list)
-    labels: list[str] = Field(default_factory=list)
+class WorkItemIn(In):
+    title: Annotated[str, Line(255, min_length=1)]
+    epic_id: Id = Field(description="A category under a major epic.")
+    engagement_id: Id | None = Field(None, description="Set for billable work on a SOW.")
+    assignee_ids: list[Id] = Field(default_factory=list, max_length=100)
+    labels: list[Annotated[str, Line(100)]] = Field(default_factory=list, max_length=100)
 
 
 class WorkItemOut(Schema):
@@ -50,18 +58,21 @@ class WorkItemOut(Schema):
     web_url: str
 
 
-class EntryIn(Schema):
-    person_id: int
-    work_item_id: int
-    date: dt.date
-    hours: Decimal | str = Field(description='A number (7.5 or "7.5"); units and words are refused')
-    note: str = Field("", max_length=500)
+class EntryIn(In):
+    person_id: Id
+    work_item_id: Id
+    date: Day
+    hours: HoursText = Field(
+        description='Hours: 7.5, "7.5", "7,5" or "7:30"; more than 0, at most 24 a day; units '
+        "and words are refused"
+    )
+    note: Annotated[str, Text(500)] = ""
 
 
-class EntryPatch(Schema):
-    date: dt.date | None = None
-    hours: Decimal | str | None = None
-    note: str | None = Field(None, max_length=500)
+class EntryPatch(In):
+    date: Day = not_null()
+    hours: HoursText = not_null()
+    note: Annotated[str, Text(500)] = not_null()
 
 
 class EntryOut(Schema):
@@ -75,10 +86,10 @@ class EntryOut(Schema):
     billable: bool = Field(alias="work_item.billable")
 
 
-class TimerIn(Schema):
-    person_id: int
-    work_item_id: int
-    note: str = ""
+class TimerIn(In):
+    person_id: Id
+    work_item_id: Id
+    note: Annotated[str, Text(500)] = ""
 
 
 class TimerOut(Schema):
@@ -88,9 +99,9 @@ class TimerOut(Schema):
     note: str
 
 
-class TimesheetIn(Schema):
-    person_id: int
-    week: dt.date = Field(description="Any day of the ISO week (Monday-Sunday)")
+class TimesheetIn(In):
+    person_id: Id
+    week: Day = Field(description="Any day of the ISO week (Monday-Sunday)")
 
 
 class TimesheetOut(Schema):
@@ -102,32 +113,30 @@ class TimesheetOut(Schema):
     hours: Decimal
 
 
-class CertificationIn(Schema):
-    person_id: int
-    year: int = Field(description="Fiscal year, named by the calendar year it ends in")
-    quarter: int = Field(description="1-4")
+class CertificationIn(In):
+    person_id: Id
+    year: Year = Field(description="Fiscal year, named by the calendar year it ends in")
+    quarter: Quarter = Field(description="1-4")
 
 
-class DecisionIn(Schema):
+class DecisionIn(In):
     step: Literal["manager", "head", "finance"] = Field(
         description="The step you decide; 409 if the certification has moved on since."
     )
     approve: bool
-    reason: str = Field("", max_length=2000)
-    digest: str | None = Field(
-        None,
-        max_length=64,
-        description="The digest of the figures you were shown (409 if they changed since)",
+    reason: Annotated[str, Text(2000)] = ""
+    digest: Annotated[str, Line(64)] | None = Field(
+        None, description="The digest of the figures you were shown (409 if they changed since)"
     )
 
 
-class ReasonIn(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+class ReasonIn(In):
+    reason: Annotated[str, Text(2000, min_length=1)]
 
 
-class AdjustIn(Schema):
-    hours: Decimal | str = Field(description="The change: negative removes time")
-    reason: str = Field(max_length=500)
+class AdjustIn(In):
+    hours: HoursText = Field(description="The change: negative removes time")
+    reason: Annotated[str, Text(500)]
 
 
 class CertificationStepOut(Schema):
@@ -177,11 +186,11 @@ class CertificationOut(Schema):
         return list(obj.steps.all())  # type: ignore[attr-defined]
 
 
-class GitLabSyncIn(Schema):
-    group: str = Field("", description="Group path; default PSA_GITLAB_GROUP")
+class GitLabSyncIn(In):
+    group: Annotated[str, Line(255)] = Field("", description="Group path; default PSA_GITLAB_GROUP")
 
 
-class WeekHoursOut(Schema):
+class EngagementWeekOut(Schema):
     week_start: dt.date
     hours: Decimal
 
@@ -192,7 +201,7 @@ class EngagementTimeOut(Schema):
     budget_hours: Decimal
     remaining_hours: Decimal
     percent_of_budget: Decimal | None = Field(description="None when there is no budget")
-    weeks: list[WeekHoursOut]
+    weeks: list[EngagementWeekOut]
 
     @staticmethod
     def resolve_weeks(obj: object) -> list[dict[str, object]]:
