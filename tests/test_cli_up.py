@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,9 +46,34 @@ def get(url: str, token: str = "") -> tuple[int, dict[str, object]]:
         return exc.code, json.loads(exc.read())
 
 
-def test_psa_up_serves_health_and_the_api_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.fixture
+def own_database() -> Iterator[dict[str, str]]:
+    """The environment `psa up` runs in: on PostgreSQL a database of its own, created empty and
+    dropped after, as an operator's first run would find it. (The shared test database keeps
+    what earlier runs left, audit entries signed with another data folder's key included.)"""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield {}
+        return
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    name = f"psa_up_{os.getpid()}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {"DATABASE_URL": f"{base}/{name}"}
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_psa_up_serves_health_and_the_api_and_stops_on_ctrl_c(
+    tmp_path: Path, own_database: dict[str, str]
+) -> None:
     port = free_port()
-    env = {**os.environ, "PSA_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "PSA_DATA_DIR": str(tmp_path), **own_database}
     env.pop("PSA_SMTP_HOST", None)  # no SMTP server: e-mail goes to the outbox folder
     psa = [sys.executable, "-m", "psa.cli"]
     proc = subprocess.Popen(
