@@ -226,3 +226,39 @@ def test_two_chain_roles_approving_in_parallel_skip_no_step(
         "manager",
         "head",
     ]
+
+
+def test_an_approval_racing_an_entry_never_stands_on_stale_figures(
+    cert: QuarterlyCertification, actor_of: Callable[[Person], Actor]
+) -> None:
+    """The decision locks the person as entry writes do: either the entry comes first and the
+    approval (sent with the figures it was shown) is refused, or the approval comes first and
+    the entry sends it back to the manager. Never an approval of figures that are not true."""
+    with clock.frozen(AFTER_QUARTER):
+        shown = chain.certification_view(cert).digest
+    pse = cert.person
+    manager = Actor(user_id=None, username="root", is_admin=True)
+    item = WorkItemFactory()
+
+    outcomes = run_together(
+        [
+            lambda: chain.certification_decide(
+                actor=manager,
+                certification=cert,
+                step="manager",
+                approve=True,
+                reason=NO_SHEETS,
+                digest=shown,
+            ),
+            lambda: services.time_entry_create(
+                actor=actor_of(pse), person=pse, work_item=item, date=DAY, hours="1"
+            ),
+        ],
+        now=AFTER_QUARTER,
+    )
+
+    cert.refresh_from_db()
+    assert outcomes in (["Conflict", "ok"], ["ok", "ok"])
+    assert cert.status == "generated"  # refused, or approved and sent back by the change
+    with clock.frozen(AFTER_QUARTER):
+        assert chain.certification_view(cert).total_hours == D("9.00")
