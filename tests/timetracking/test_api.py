@@ -270,6 +270,40 @@ def test_certification_chain_over_the_api(
         content_type=JSON,
     )
     assert adjusted.status_code == 201, adjusted.content
+    assert QuarterlyCertification.objects.get(pk=cid).status == "generated"
+    # The whole chain again, then a correction "to what the day should say".
+    with clock.frozen(dt.datetime(2027, 2, 2, 9, tzinfo=dt.UTC)):
+        for who, step in ((manager, "manager"), (head, "head"), (finance, "finance")):
+            r = api_as(who).post(
+                f"/api/v1/time/certifications/{cid}/decide",
+                {"step": step, "approve": True, "reason": "no timesheets"},
+                content_type=JSON,
+            )
+            assert r.status_code == 200, r.content
+        correction = {
+            "person_id": pse.pk,
+            "work_item_id": entry["work_item_id"],
+            "date": "2026-11-16",
+            "hours": "7,5",
+            "reason": "",
+        }
+        refused_correction = api_as(pse).post(
+            "/api/v1/time/corrections", correction, content_type=JSON
+        )
+        assert problem(refused_correction, 422, "reason")["errors"] == [
+            {"field": "reason", "message": chain.ERR_REASON}
+        ]
+        assert TimeEntry.objects.count() == 2
+        corrected = api_as(pse).post(
+            "/api/v1/time/corrections",
+            {**correction, "reason": "the review ran long"},
+            content_type=JSON,
+        )
+        assert corrected.status_code == 201, corrected.content
+        assert (corrected.json()["hours"], corrected.json()["reason"]) == (
+            "1.50",
+            "the review ran long",
+        )
     bad = api_as(manager).post(
         "/api/v1/time/certifications",
         {"person_id": pse.pk, "year": 2027, "quarter": 5},
@@ -282,3 +316,55 @@ def test_certification_chain_over_the_api(
         content_type=JSON,
     )
     assert refused.status_code == 403
+
+
+def test_a_rejection_over_the_api_goes_back_to_its_owner_and_returns_by_resubmit(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    manager = make_person(Role.DELIVERY_MANAGER)
+    pse = make_person(Role.PSE, manager=manager)
+    head = make_person(Role.HEAD_OF_PS)
+    cid = (
+        api_as(manager)
+        .post(
+            "/api/v1/time/certifications",
+            {"person_id": pse.pk, "year": 2027, "quarter": 4},
+            content_type=JSON,
+        )
+        .json()["id"]
+    )
+    url = f"/api/v1/time/certifications/{cid}"
+    ok = api_as(manager).post(
+        f"{url}/decide",
+        {"step": "manager", "approve": True, "reason": "no timesheets"},
+        content_type=JSON,
+    )
+    assert ok.status_code == 200, ok.content
+    wrong = api_as(head).post(
+        f"{url}/decide",
+        {"step": "head", "approve": False, "reason": "x", "back_to": "head"},
+        content_type=JSON,
+    )
+    assert problem(wrong, 422, "back_to")["errors"] == [
+        {
+            "field": "back_to",
+            "message": chain.ERR_BACK_TO.format(step="Head of PS", targets="person, manager"),
+        }
+    ]
+    assert QuarterlyCertification.objects.get(pk=cid).status == "manager_certified"
+    returned = api_as(head).post(
+        f"{url}/decide",
+        {"step": "head", "approve": False, "reason": "PTO missing"},
+        content_type=JSON,
+    )
+    assert returned.status_code == 200, returned.content
+    assert returned.json()["status"] == "returned"
+    assert returned.json()["steps"][-1]["back_to"] == "person"
+    not_theirs = api_as(head).post(f"{url}/resubmit", content_type=JSON)
+    assert not_theirs.status_code == 403
+    assert not_theirs.json()["detail"] == chain.ERR_NOT_YOURS_TO_RESUBMIT.format(name=pse.name)
+    back = api_as(pse).post(f"{url}/resubmit", content_type=JSON)
+    assert back.status_code == 200, back.content
+    assert back.json()["status"] == "generated"
+    again = api_as(pse).post(f"{url}/resubmit", content_type=JSON)
+    problem(again, 409, "status")

@@ -153,7 +153,7 @@ def test_nobody_approves_their_own_hours(org: Any, make_person: Callable[..., Pe
     assert "own hours" in exc.value.message
 
 
-def test_a_rejection_needs_a_reason_and_goes_back_to_the_start(org: Any) -> None:
+def test_a_rejection_needs_a_reason_and_returns_the_hours_to_the_person(org: Any) -> None:
     cert = chain.certification_decide(
         actor=org.a(org.manager),
         certification=generate(org),
@@ -172,10 +172,9 @@ def test_a_rejection_needs_a_reason_and_goes_back_to_the_start(org: Any) -> None
         approve=False,
         reason="Missing the Globex travel day",
     )
-    assert cert.status == "generated"
-    assert CertificationStep.objects.filter(approved=False).get().reason == (
-        "Missing the Globex travel day"
-    )
+    assert cert.status == "returned"
+    rejection = CertificationStep.objects.filter(approved=False).get()
+    assert (rejection.reason, rejection.back_to) == ("Missing the Globex travel day", "person")
 
 
 def test_locked_time_cannot_be_edited_or_deleted_or_added(org: Any) -> None:
@@ -430,5 +429,269 @@ def test_approval_tells_the_next_approver_and_rejection_the_person_and_the_step_
         name="Alex", quarter="FY27 Q4", reason="Globex travel day missing"
     )
     assert [n.text for n in Notification.objects.filter(user=org.manager.user)] == [text]
-    assert [n.text for n in Notification.objects.filter(user=org.pse.user)] == [text]
+    assert [n.text for n in Notification.objects.filter(user=org.pse.user)] == [
+        chain.MSG_RETURNED.format(
+            quarter="FY27 Q4", who=org.head.user.username, reason="Globex travel day missing"
+        )
+    ]
     assert Notification.objects.filter(user=org.head.user).count() == 1  # not the rejecter
+
+
+# ------------------------------------------------------------------ rejection to the fix's owner
+
+
+def _snapshot() -> tuple[list[tuple[Any, ...]], int, int, int]:
+    return (
+        list(QuarterlyCertification.objects.values_list("status", "revision", "locked_at")),
+        CertificationStep.objects.count(),
+        AuditEntry.objects.count(),
+        Notification.objects.count(),
+    )
+
+
+def test_rejection_back_to_the_person_leaves_every_queue_until_they_send_it_back(
+    org: Any,
+) -> None:
+    generate(org)
+    decide(org, org.manager, "manager")
+    cert = decide(org, org.head, "head", approve=False, reason="Globex day missing")
+    assert cert.status == "returned"
+    assert [c.pk for c in chain.returned_to(org.pse)] == [cert.pk]
+    assert chain.returned_to(org.pse)[0].return_reason == "Globex day missing"
+    # Nobody can approve it while it waits for the person.
+    for who, step in ((org.manager, "manager"), (org.head, "head")):
+        with pytest.raises(Conflict) as exc:
+            decide(org, who, step)
+        assert exc.value.errors[0].field == "step"
+    assert chain.approvals_standing(cert) == []
+
+    Notification.objects.all().delete()
+    services.time_entry_create(
+        actor=org.a(org.pse), person=org.pse, work_item=WorkItemFactory(), date=DAY, hours="8"
+    )
+    cert.refresh_from_db()
+    assert cert.status == "returned"  # a correction does not send it back by itself
+    cert = chain.certification_resubmit(actor=org.a(org.pse), certification=cert)
+    assert cert.status == "generated"
+    assert (cert.total_hours, cert.billable_hours) == (D("16.00"), D("6.00"))
+    last = CertificationStep.objects.order_by("-id").first()
+    assert last is not None
+    assert (last.step, last.approved, last.actor_name) == ("resubmit", False, org.pse.user.username)
+    assert [n.text for n in Notification.objects.filter(user=org.manager.user)] == [
+        chain.MSG_RESUBMITTED.format(name="Alex", quarter="FY27 Q4")
+    ]
+    # Only the waiting manager, not every delivery manager.
+    assert Notification.objects.filter(user=org.other_manager.user).count() == 0
+    decide(org, org.manager, "manager")  # the chain starts again
+
+
+def test_finance_rejects_back_to_the_head_and_the_managers_approval_stands(org: Any) -> None:
+    generate(org)
+    decide(org, org.manager, "manager")
+    decide(org, org.head, "head")
+    Notification.objects.all().delete()
+    cert = decide(
+        org, org.finance, "finance", approve=False, reason="Check the PTO", back_to="head"
+    )
+    assert cert.status == "manager_certified"
+    assert [s.step for s in chain.approvals_standing(cert)] == ["manager"]
+    text = chain.MSG_REJECTED.format(name="Alex", quarter="FY27 Q4", reason="Check the PTO")
+    assert [n.text for n in Notification.objects.filter(user=org.head.user)] == [text]
+    assert [n.text for n in Notification.objects.filter(user=org.manager.user)] == [text]
+    assert [n.text for n in Notification.objects.filter(user=org.pse.user)] == [text]
+    assert Notification.objects.filter(user=org.finance.user).count() == 0
+    # A change now is listed against the manager's standing approval.
+    services.time_entry_create(
+        actor=org.a(org.pse), person=org.pse, work_item=WorkItemFactory(), date=DAY, hours="1"
+    )
+    cert.refresh_from_db()
+    assert cert.status == "generated"
+
+
+def test_finance_rejects_back_to_the_manager(org: Any) -> None:
+    generate(org)
+    decide(org, org.manager, "manager")
+    decide(org, org.head, "head")
+    cert = decide(org, org.finance, "finance", approve=False, reason="Recount", back_to="manager")
+    assert cert.status == "generated"
+    assert chain.approvals_standing(cert) == []
+
+
+@pytest.mark.parametrize(
+    ("step", "back_to"),
+    [("manager", "manager"), ("manager", "head"), ("head", "head"), ("head", "finance")],
+)
+def test_a_rejection_goes_back_only_to_the_person_or_an_earlier_step(
+    org: Any, step: str, back_to: str
+) -> None:
+    generate(org)
+    if step == "head":
+        decide(org, org.manager, "manager")
+    before = _snapshot()
+    who = org.manager if step == "manager" else org.head
+    with pytest.raises(ValidationFailed) as exc:
+        decide(org, who, step, approve=False, reason="x", back_to=back_to)
+    targets = ", ".join(rules.rejection_targets(step))
+    label = CertificationStep.Step(step).label
+    assert exc.value.errors[0].field == "back_to"
+    assert exc.value.message == chain.ERR_BACK_TO.format(step=label, targets=targets)
+    assert _snapshot() == before
+
+
+def test_only_the_person_their_manager_or_an_admin_sends_it_back(org: Any) -> None:
+    generate(org)
+    cert = decide(org, org.manager, "manager", approve=False, reason="Missing days")
+    before = _snapshot()
+    for who in (org.head, org.finance, org.other_manager):
+        with pytest.raises(PermissionDenied) as exc:
+            chain.certification_resubmit(actor=org.a(who), certification=cert)
+        assert exc.value.message == chain.ERR_NOT_YOURS_TO_RESUBMIT.format(name="Alex")
+    assert _snapshot() == before
+    cert = chain.certification_resubmit(actor=org.a(org.manager), certification=cert)
+    assert cert.status == "generated"
+    before = _snapshot()
+    with pytest.raises(Conflict) as conflict:
+        chain.certification_resubmit(actor=org.a(org.pse), certification=cert)
+    assert conflict.value.message == chain.ERR_NOT_RETURNED.format(
+        status="waiting for the delivery manager"
+    )
+    assert _snapshot() == before
+
+
+def test_the_standing_rule_on_plain_values() -> None:
+    from types import SimpleNamespace as S
+
+    def step(name: str, approved: bool, back_to: str = "") -> Any:
+        return S(step=name, approved=approved, back_to=back_to)
+
+    m, h = step("manager", True), step("head", True)
+    assert rules.standing_approvals([m, h, step("finance", False, "head")]) == [m]
+    assert rules.standing_approvals([m, h, step("finance", False, "manager")]) == []
+    assert rules.standing_approvals([m, h, step("finance", False, "person")]) == []
+    assert rules.standing_approvals([m, step("changed", False)]) == []
+    assert rules.standing_approvals([m, h, step("finance", False, "head"), h]) == [m, h]
+    assert rules.rejection_targets("manager") == ("person",)
+    assert rules.rejection_targets("finance") == ("person", "manager", "head")
+
+
+# ------------------------------------------------------------------ correcting a locked day
+
+
+def _locked(org: Any) -> QuarterlyCertification:
+    return approve_all(org, generate(org))
+
+
+def test_a_locked_day_is_corrected_to_what_it_should_say(org: Any) -> None:
+    cert = _locked(org)
+    Notification.objects.all().delete()
+    adjustment = chain.locked_day_correct(
+        actor=org.a(org.pse),
+        person=org.pse,
+        work_item=org.entry.work_item,
+        day=DAY,
+        hours="4,5",
+        reason="Globex call was shorter",
+    )
+    assert (adjustment.hours, adjustment.adjusts, adjustment.reason) == (
+        D("-1.50"),
+        org.entry,
+        "Globex call was shorter",
+    )
+    org.entry.refresh_from_db()
+    assert org.entry.hours == D("6.00")  # the original stays as it was
+    cert.refresh_from_db()
+    assert (cert.status, cert.revision, cert.total_hours, cert.billable_hours) == (
+        "generated",
+        2,
+        D("6.50"),
+        D("4.50"),
+    )
+    assert cert.locked_at == NOW  # still locked
+    assert [n.text for n in Notification.objects.filter(user=org.manager.user)] == [
+        chain.MSG_ADJUSTED.format(name="Alex", quarter="FY27 Q4", reason="Globex call was shorter")
+    ]
+    # Corrected again: the difference from what the day says now.
+    again = chain.locked_day_correct(
+        actor=org.a(org.pse),
+        person=org.pse,
+        work_item=org.entry.work_item,
+        day=DAY,
+        hours="5",
+        reason="It was 5 after all",
+    )
+    assert (again.hours, again.adjusts) == (D("0.50"), org.entry)
+
+
+def test_a_locked_day_with_nothing_on_the_item_gets_a_standing_adjustment(org: Any) -> None:
+    _locked(org)
+    item = WorkItemFactory()
+    adjustment = chain.locked_day_correct(
+        actor=org.a(org.pse),
+        person=org.pse,
+        work_item=item,
+        day=DAY + dt.timedelta(days=1),
+        hours="2:30",
+        reason="Forgot the workshop prep",
+    )
+    assert (adjustment.hours, adjustment.adjusts, adjustment.work_item) == (D("2.50"), None, item)
+    assert adjustment.reason == "Forgot the workshop prep"
+
+
+@pytest.mark.parametrize(
+    ("hours", "reason", "errors"),
+    [
+        ("6", "same", {"hours": chain.ERR_CORRECTION_SAME}),
+        ("1,5,0", "typo", {"hours": None}),
+        ("1.500", "typo", {"hours": None}),
+        ("-1", "typo", {"hours": rules.ERR_HOURS_NEGATIVE}),
+        ("4", "  ", {"reason": chain.ERR_REASON}),
+        ("25", "a long day", {"hours": None}),
+    ],
+)
+def test_bad_corrections_are_refused_and_change_nothing(
+    org: Any, hours: str, reason: str, errors: dict[str, str | None]
+) -> None:
+    _locked(org)
+    before = (_snapshot(), list(TimeEntry.objects.values_list("pk", "hours")))
+    with pytest.raises(ValidationFailed) as exc:
+        chain.locked_day_correct(
+            actor=org.a(org.pse),
+            person=org.pse,
+            work_item=org.entry.work_item,
+            day=DAY,
+            hours=hours,
+            reason=reason,
+        )
+    got = {e.field: e.message for e in exc.value.errors}
+    assert set(got) == set(errors)
+    for field, message in errors.items():
+        if message == chain.ERR_CORRECTION_SAME:
+            assert got[field] == message.format(date=DAY, hours="6", item=org.entry.work_item.title)
+        elif message is not None:
+            assert got[field] == message
+    assert (_snapshot(), list(TimeEntry.objects.values_list("pk", "hours"))) == before
+
+
+def test_correcting_an_open_day_or_another_persons_day_is_refused(org: Any) -> None:
+    generate(org)  # not approved: the day is open
+    before = _snapshot()
+    with pytest.raises(Conflict) as exc:
+        chain.locked_day_correct(
+            actor=org.a(org.pse),
+            person=org.pse,
+            work_item=org.entry.work_item,
+            day=DAY,
+            hours="4",
+            reason="x",
+        )
+    assert exc.value.message == chain.ERR_NOT_LOCKED.format(date=DAY)
+    with pytest.raises(PermissionDenied):
+        chain.locked_day_correct(
+            actor=org.a(org.manager),
+            person=org.pse,
+            work_item=org.entry.work_item,
+            day=DAY,
+            hours="4",
+            reason="x",
+        )
+    assert _snapshot() == before

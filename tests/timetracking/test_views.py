@@ -18,6 +18,7 @@ from psa.core.models import Job
 from psa.core.roles import SYSTEM, Role
 from psa.engagements.models import Status
 from psa.people.models import Person
+from psa.people.selectors import actor_for
 from psa.scheduling import services as scheduling
 from psa.timetracking import certification, rules, services
 from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, Timesheet
@@ -242,6 +243,114 @@ def test_a_locked_day_is_read_only_and_a_forged_post_is_refused(
     assert hours(pse) == {(docs.pk, day(0)): D("8.00")}
 
 
+def test_a_locked_day_is_corrected_from_the_week_page(make_person: MakePerson) -> None:
+    manager = make_person(Role.DELIVERY_MANAGER)
+    pse = make_person(Role.PSE, manager=manager)
+    docs = WorkItemFactory(title="Docs")
+    original = log(pse, docs, 0, "8")
+    cert = _locked_quarter(pse)
+    client = client_for(pse)
+    html = client.get(f"/time/?week={WEEK}").content.decode()
+    assert 'id="h-correct"' in html
+    assert f'<option value="{day(0).isoformat()}">' in html  # the locked days are offered
+
+    response = client.post(
+        "/time/correct/",
+        {
+            "week": WEEK,
+            "day": day(0).isoformat(),
+            "work_item_id": docs.pk,
+            "hours": "6,5",
+            "reason": "Two calls were shorter",
+        },
+    )
+
+    assert response.status_code == 302
+    adjustment = TimeEntry.objects.get(adjusts=original)
+    assert (adjustment.hours, adjustment.reason) == (D("-1.50"), "Two calls were shorter")
+    cert.refresh_from_db()
+    assert (cert.status, cert.revision) == ("generated", 2)
+    html = client.get(f"/time/?week={WEEK}").content.decode()
+    assert f'id="{cell(docs, 0)}" value="6.5" type="text" readonly' in html  # the net
+    assert "adjusted</a>" in html
+    # Listed right under the entry it corrects.
+    listed = html[html.index('id="h-entries"') :]
+    assert (
+        listed.index(">8.00<") < listed.index("↳ adjusts the entry above") < listed.index(">-1.50<")
+    )
+    assert "(reason: Two calls were shorter)" in listed
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"hours": "5", "reason": ""}, "reason", certification.ERR_REASON),
+        ({"hours": "1.5.0", "reason": "typo"}, "hours", None),
+        ({"hours": "8", "reason": "same"}, "hours", None),
+    ],
+)
+def test_a_bad_correction_is_refused_on_the_page_and_changes_nothing(
+    make_person: MakePerson, fields: dict[str, str], field: str, message: str | None
+) -> None:
+    pse = make_person(Role.PSE)
+    docs = WorkItemFactory(title="Docs")
+    log(pse, docs, 0, "8")
+    _locked_quarter(pse)
+    before = list(TimeEntry.objects.values_list("pk", "hours"))
+
+    response = client_for(pse).post(
+        "/time/correct/",
+        {"week": WEEK, "day": day(0).isoformat(), "work_item_id": docs.pk, **fields},
+    )
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "The correction was not saved." in html
+    if message is not None:
+        assert escape(message) in html
+    assert f'name="{field}"' in html
+    assert list(TimeEntry.objects.values_list("pk", "hours")) == before
+    assert QuarterlyCertification.objects.get().status == "approved"
+
+
+def test_the_person_sends_returned_hours_back_from_the_certification_page(
+    make_person: MakePerson,
+) -> None:
+    manager = make_person(Role.DELIVERY_MANAGER)
+    pse = make_person(Role.PSE, manager=manager)
+    cert = _cert(pse, "generated")
+    certification.certification_decide(
+        actor=actor_for(manager.user),
+        certification=cert,
+        step="manager",
+        approve=False,
+        reason="Add the Globex travel day",
+    )
+    client = client_for(pse)
+    week = client.get("/time/").content.decode()
+    assert "hours were returned for correction: “Add the Globex travel day”" in week
+    detail = client.get(f"/time/certifications/{cert.pk}/").content.decode()
+    assert "Send back to certify" in detail
+
+    response = client.post(f"/time/certifications/{cert.pk}/resubmit/")
+
+    assert response.status_code == 302
+    cert.refresh_from_db()
+    assert cert.status == "generated"
+    assert (
+        "Send back to certify"
+        not in client.get(f"/time/certifications/{cert.pk}/").content.decode()
+    )
+    # Twice: refused with the reason, nothing changed.
+    steps = cert.steps.count()
+    response = client.post(f"/time/certifications/{cert.pk}/resubmit/", follow=True)
+    assert (
+        escape(certification.ERR_NOT_RETURNED.format(status="waiting for the delivery manager"))
+        in response.content.decode()
+    )
+    assert cert.steps.count() == steps
+
+
 def test_fill_from_my_schedule_prefills_empty_cells_without_saving(
     make_person: MakePerson,
 ) -> None:
@@ -463,11 +572,19 @@ def test_approve_and_reject(chain: dict[str, Any]) -> None:
     )
     assert response.status_code == 302
     cert.refresh_from_db()
-    assert cert.status == "generated"
+    assert cert.status == "returned"
+    # It left the head's queue (and the manager's: it waits for the person).
+    assert f'id="cert-{cert.pk}"' not in head.get("/time/certifications/").content.decode()
+    queue = client.get("/time/certifications/").content.decode()
+    assert "Returned to your reports for correction" in queue
+    assert f"/time/certifications/{cert.pk}/resubmit/" in queue
+    assert f'value="approve" class="small" aria-label="Approve {cert.person.name}' not in queue
     detail = head.get(f"/time/certifications/{cert.pk}/").content.decode()
     assert "rejected by" in detail
     assert "Sales assistance is missing" in detail
+    assert f"returned to {cert.person.name} for correction" in detail
     assert "format=csv" in detail
+    assert "Send back to certify" not in detail  # not the head's to send
 
 
 def test_finance_approves_and_reopens(chain: dict[str, Any]) -> None:

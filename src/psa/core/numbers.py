@@ -26,6 +26,12 @@ def hours(value: Decimal | int | str) -> Decimal:
     return result.quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
 
 
+def fmt_hours(value: Decimal) -> str:
+    """Hours as people write them, without trailing zeros: 8, 7.5, 6.25, -2."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def money(value: Decimal | int | str) -> Decimal:
     if isinstance(value, float):
         raise TypeError("money must be Decimal, int or str, not float")

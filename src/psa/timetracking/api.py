@@ -14,6 +14,7 @@ from psa.timetracking.schemas import (
     AdjustIn,
     CertificationIn,
     CertificationOut,
+    CorrectionIn,
     DecisionIn,
     EngagementHoursOut,
     EngagementTimeOut,
@@ -192,6 +193,20 @@ def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
     )
 
 
+@router.post("/corrections", response=answers({201: EntryOut}, *WRITE, 404, 409))
+def correct_locked_day(request: HttpRequest, payload: CorrectionIn) -> Any:
+    """Correct a locked day's hours on a work item to what they should be: an adjusting entry
+    for the difference, with its reason (the certification is approved again)."""
+    return 201, certification.locked_day_correct(
+        actor=actor(request),
+        person=people.person_get(person_id=payload.person_id),
+        work_item=selectors.work_item_get(work_item_id=payload.work_item_id),
+        day=payload.date,
+        hours=payload.hours,
+        reason=payload.reason,
+    )
+
+
 @router.get("/certifications", response=answers({200: list[CertificationOut]}, 403))
 def list_certifications(
     request: HttpRequest, status: Annotated[str, Line(20)] = "", person_id: Id | None = None
@@ -228,8 +243,26 @@ def decide_certification(request: HttpRequest, certification_id: int, payload: D
         approve=payload.approve,
         reason=payload.reason,
         digest=payload.digest,
+        back_to=payload.back_to,
     )
     return certification.certification_view(decided)
+
+
+@router.post(
+    "/certifications/{certification_id}/resubmit",
+    response=answers({200: CertificationOut}, *WRITE, 404, 409),
+)
+def resubmit_certification(request: HttpRequest, certification_id: int) -> Any:
+    """Hours returned for correction go back to the delivery manager (the person or their
+    manager sends them)."""
+    me = actor(request)
+    resubmitted = certification.certification_resubmit(
+        actor=me,
+        certification=certification.access_certification(
+            actor=me, certification_id=certification_id
+        ),
+    )
+    return certification.certification_view(resubmitted)
 
 
 @router.post(

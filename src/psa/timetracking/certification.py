@@ -2,10 +2,12 @@
 
 generated → (delivery manager certifies) manager_certified → (head of PS approves)
 head_approved → (finance partner gives final approval) approved, and the quarter's time is
-locked. Each step may reject back to generated with a reason. Nobody decides on their own hours;
-steps happen in order only. Corrections to locked time are adjusting entries with a reason: they
-send the certification through the chain again (the time stays locked). Finance may reopen a
-certification with a reason, which unlocks it."""
+locked. Each step may reject, with a reason, back to the step that owns the fix: to the person
+(returned: they correct the hours and send it back to their manager) or to an earlier step,
+which decides again. Nobody decides on their own hours; steps happen in order only.
+Corrections to locked time are adjusting entries with a reason: they send the certification
+through the chain again (the time stays locked). Finance may reopen a certification with a
+reason, which unlocks it."""
 
 from __future__ import annotations
 
@@ -50,6 +52,8 @@ CHAIN: dict[str, tuple[str, str, str]] = {
 }
 DECIDING_STEPS = tuple(step for step, _, _ in CHAIN.values())
 STEP_ROLES = {step: role for step, role, _ in CHAIN.values()}
+STEP_STATUS = {step: status for status, (step, _, _) in CHAIN.items()}
+assert DECIDING_STEPS == rules.CHAIN_STEPS  # noqa: S101  # the pure rules name the same order
 GENERATORS = (Role.DELIVERY_MANAGER, Role.HEAD_OF_PS, Role.FINANCE_PARTNER)
 
 ERR_OWN_HOURS = "nobody approves their own hours"
@@ -82,6 +86,16 @@ MSG_CHANGED = (
     "{name}'s {quarter} hours changed after your approval ({changes}): back to the manager."
 )
 ERR_NOT_THIS_STEP = "the {step} step is not the one waiting: this certification is now {status}"
+ERR_BACK_TO = "a rejection at the {step} step goes back to one of: {targets}"
+ERR_NOT_RETURNED = "only a certification returned for correction is sent back: this one is {status}"
+ERR_NOT_YOURS_TO_RESUBMIT = "{name} or their delivery manager sends the corrected hours back"
+MSG_RETURNED = (
+    "Your {quarter} hours were returned by {who} for correction: {reason}. Correct them, then "
+    "send them back from the certification page."
+)
+MSG_RESUBMITTED = "{name}'s {quarter} hours were corrected and wait for your certification."
+MSG_ADJUSTED = "{name} corrected locked {quarter} hours ({reason}): certify them again."
+ERR_CORRECTION_SAME = "{date} already has {hours} h on {item}: nothing to correct"
 
 
 def _quarter(day: dt.date) -> rules.FiscalQuarter:
@@ -213,12 +227,13 @@ def figures_of(cert: QuarterlyCertification) -> Figures:
 def approvals_standing(cert: QuarterlyCertification) -> list[CertificationStep]:
     """The approvals of the current round, oldest first: those since the last rejection,
     change or reopening of this revision."""
-    standing: list[CertificationStep] = []
-    for step in CertificationStep.objects.filter(
-        certification=cert, revision=cert.revision
-    ).order_by("at", "id"):
-        standing = [*standing, step] if step.approved else []
-    return standing
+    return rules.standing_approvals(
+        list(
+            CertificationStep.objects.filter(certification=cert, revision=cert.revision).order_by(
+                "at", "id"
+            )
+        )
+    )
 
 
 def _approved_entries(step: CertificationStep) -> dict[int, rules.EntryKey]:
@@ -372,9 +387,12 @@ def certification_decide(
     approve: bool,
     reason: str = "",
     digest: str | None = None,
+    back_to: str = rules.BACK_TO_PERSON,
 ) -> QuarterlyCertification:
-    """The next step of the chain approves the quarter's figures as the entries give them now
-    (or rejects back to the start, with a reason).
+    """The next step of the chain approves the quarter's figures as the entries give them now,
+    or rejects them with a reason back to the step that owns the fix: the person (the
+    certification is returned to them to correct the hours) or an earlier step (which decides
+    again; the approvals before it stand). Either way it leaves the rejecter's queue.
 
     The decision names its step: a request that was sent for one step never decides the next
     one (two parallel approvals by someone holding two chain roles, or a double click). An
@@ -385,6 +403,11 @@ def certification_decide(
     whoever approved before."""
     if step not in DECIDING_STEPS:
         raise ValidationFailed(ERR_STEP.format(steps=", ".join(DECIDING_STEPS)), field="step")
+    targets = rules.rejection_targets(step)
+    if not approve and back_to not in targets:
+        raise ValidationFailed(
+            ERR_BACK_TO.format(step=Step(step).label, targets=", ".join(targets)), field="back_to"
+        )
     with transaction.atomic():
         # The person first, as every time entry write does: the figures approved cannot
         # change under this decision.
@@ -427,8 +450,10 @@ def certification_decide(
                 cert.work_item = _certification_issue(actor, cert)
             if next_status == Status.APPROVED and cert.locked_at is None:
                 cert.locked_at = now
+        elif back_to == rules.BACK_TO_PERSON:
+            cert.status = Status.RETURNED
         else:
-            cert.status = Status.GENERATED
+            cert.status = STEP_STATUS[back_to]
         cert.total_hours, cert.billable_hours = figures.total, figures.billable
         cert.capacity_hours = figures.capacity
         cert.save(
@@ -449,6 +474,7 @@ def certification_decide(
             actor_name=actor.username,
             revision=cert.revision,
             at=now,
+            back_to="" if approve else back_to,
             **(_approved_figures(figures) if approve else {}),
         )
         audit.record(
@@ -462,13 +488,83 @@ def certification_decide(
                 "total_hours": figures.total,
                 "billable_hours": figures.billable,
                 "digest": figures.digest if approve else "",
+                **({} if approve else {"back_to": back_to}),
             },
             reason=reason,
         )
         if approve:
             _tell_next_approvers(cert)
         else:
+            # The step it goes back to approved before: it hears of it among them.
             _tell_rejected(cert, actor=actor, reason=reason.strip(), earlier=earlier)
+    return cert
+
+
+def may_resubmit(actor: Actor, cert: QuarterlyCertification) -> bool:
+    """The person, their delivery manager (for them) or an administrator sends corrected
+    hours back."""
+    return actor.is_admin or (
+        actor.person_id is not None and actor.person_id in (cert.person_id, cert.person.manager_id)
+    )
+
+
+def returned_to(person: Person) -> list[QuarterlyCertification]:
+    """The person's certifications returned to them for correction, with the reason of each
+    (`return_reason`), oldest quarter first."""
+    certs = list(
+        QuarterlyCertification.objects.filter(person=person, status=Status.RETURNED).order_by(
+            "start_date"
+        )
+    )
+    for cert in certs:
+        last = (
+            CertificationStep.objects.filter(certification=cert, approved=False)
+            .exclude(step__in=[Step.CHANGED, Step.RESUBMIT, Step.REOPEN])
+            .order_by("-at", "-id")
+            .first()
+        )
+        cert.return_reason = last.reason if last else ""  # type: ignore[attr-defined]
+    return certs
+
+
+def certification_resubmit(
+    *, actor: Actor, certification: QuarterlyCertification
+) -> QuarterlyCertification:
+    """Hours returned for correction go back to the person's delivery manager, who certifies
+    them from the start. The person sends them (or their manager, for them)."""
+    with transaction.atomic():
+        people_services.person_lock(person_id=certification.person_id)
+        cert = (
+            QuarterlyCertification.objects.select_for_update()
+            .select_related("person")
+            .get(pk=certification.pk)
+        )
+        if not may_resubmit(actor, cert):
+            raise PermissionDenied(ERR_NOT_YOURS_TO_RESUBMIT.format(name=cert.person.name))
+        if cert.status != Status.RETURNED:
+            raise Conflict(
+                ERR_NOT_RETURNED.format(status=cert.get_status_display().lower()), field="status"
+            )
+        figures = figures_of(cert)
+        cert.status = Status.GENERATED
+        cert.total_hours, cert.billable_hours = figures.total, figures.billable
+        cert.save(update_fields=["status", "total_hours", "billable_hours"])
+        CertificationStep.objects.create(
+            certification=cert,
+            step=Step.RESUBMIT,
+            approved=False,
+            actor_name=actor.username,
+            revision=cert.revision,
+            at=clock.now(),
+        )
+        audit.record(
+            actor=actor,
+            action="certification.resubmit",
+            target=cert,
+            before={"status": Status.RETURNED},
+            after={"status": cert.status, "total_hours": figures.total},
+        )
+        _tell_next_approvers(cert, text=MSG_RESUBMITTED)
     return cert
 
 
@@ -498,15 +594,29 @@ def _users_named(names: Sequence[str]) -> list[User]:
     return list(User.objects.filter(username__in=set(names)).order_by("username"))
 
 
-def _tell_next_approvers(cert: QuarterlyCertification) -> None:
+def _next_approvers(cert: QuarterlyCertification) -> list[User]:
+    """Who decides the waiting step: the person's own delivery manager for the first (every
+    delivery manager only when the person has none), everyone with the role after it."""
     if cert.status not in CHAIN:
-        return
+        return []
+    if cert.status == Status.GENERATED and cert.person.manager_id is not None:
+        manager = people.person_get(person_id=cert.person.manager_id)
+        return [manager.user] if manager.user is not None else []
     role = CHAIN[cert.status][1]
-    text = MSG_YOUR_STEP.format(name=cert.person.name, quarter=_label(cert))
+    return [
+        p.user
+        for p in people.person_list(role=role).filter(user__isnull=False)
+        if p.user is not None and p.pk != cert.person_id
+    ]
+
+
+def _tell_next_approvers(
+    cert: QuarterlyCertification, *, text: str = MSG_YOUR_STEP, reason: str = ""
+) -> None:
+    message = text.format(name=cert.person.name, quarter=_label(cert), reason=reason)
     url = f"/time/certifications/{cert.pk}/"
-    for person in people.person_list(role=role).filter(user__isnull=False):
-        if person.user is not None and person.pk != cert.person_id:
-            notify(user=person.user, text=text, url=url, subject=f"PSA: {text}")
+    for user in _next_approvers(cert):
+        notify(user=user, text=message, url=url, subject=f"PSA: {message}")
 
 
 def _tell_rejected(
@@ -514,11 +624,14 @@ def _tell_rejected(
 ) -> None:
     text = MSG_REJECTED.format(quarter=_label(cert), name=cert.person.name, reason=reason)
     url = f"/time/certifications/{cert.pk}/"
-    users = _users_named([s.actor_name for s in earlier if s.actor_name != actor.username])
-    if cert.person.user is not None:
-        users.append(cert.person.user)
-    for user in users:
+    for user in _users_named([s.actor_name for s in earlier if s.actor_name != actor.username]):
         notify(user=user, text=text, url=url, subject=f"PSA: {text}")
+    if cert.person.user is not None:
+        if cert.status == Status.RETURNED:
+            mine = MSG_RETURNED.format(quarter=_label(cert), who=actor.username, reason=reason)
+        else:
+            mine = text
+        notify(user=cert.person.user, text=mine, url=url, subject=f"PSA: {mine}")
 
 
 def certifications_follow_change(*, actor: Actor, person_id: int, days: Sequence[dt.date]) -> None:
@@ -636,9 +749,79 @@ def time_entry_adjust(
 ) -> TimeEntry:
     """Correct locked time: a new entry on the same work item and date adjusting the original
     by `hours` (negative to remove time), with its reason. The certification goes through the
-    chain again; the time stays locked."""
-    if actor.person_id != entry.person_id and not actor.has_any(Role.HEAD_OF_PS):
+    chain again (its delivery manager is told); the time stays locked."""
+    _require_correcting(actor, entry.person_id)
+    delta = _adjustment_hours(hours, reason)
+    with transaction.atomic():
+        people_services.person_lock(person_id=entry.person_id)
+        return _adjust(
+            actor,
+            person=entry.person,
+            work_item=entry.work_item,
+            day=entry.date,
+            delta=delta,
+            reason=reason,
+            original=entry,
+        )
+
+
+def locked_day_correct(
+    *,
+    actor: Actor,
+    person: Person,
+    work_item: WorkItem,
+    day: dt.date,
+    hours: Decimal | str,
+    reason: str,
+) -> TimeEntry:
+    """Correct a locked day's hours on one work item to `hours` (what the day should say), as
+    the week page offers it: an adjusting entry for the difference, with its reason, adjusting
+    the day's original entry on that item (or standing alone when nothing was logged there)."""
+    _require_correcting(actor, person.pk)
+    errors: list[FieldError] = []
+    try:
+        wanted = numbers.parse_hours(hours)
+    except ValueError as exc:
+        errors.append(FieldError("hours", str(exc)))
+        wanted = ZERO
+    else:
+        if wanted < 0:
+            errors.append(FieldError("hours", rules.ERR_HOURS_NEGATIVE))
+    if not reason.strip():
+        errors.append(FieldError("reason", ERR_REASON))
+    if errors:
+        raise ValidationFailed.collect(errors)
+    with transaction.atomic():
+        people_services.person_lock(person_id=person.pk)
+        entries = list(
+            TimeEntry.objects.filter(person=person, work_item=work_item, date=day).order_by("pk")
+        )
+        logged = sum((e.hours for e in entries), ZERO)
+        if wanted == logged:
+            raise ValidationFailed(
+                ERR_CORRECTION_SAME.format(
+                    date=day, hours=numbers.fmt_hours(logged), item=work_item.title
+                ),
+                field="hours",
+            )
+        original = next((e for e in entries if e.adjusts_id is None), None)
+        return _adjust(
+            actor,
+            person=person,
+            work_item=work_item,
+            day=day,
+            delta=wanted - logged,
+            reason=reason,
+            original=original,
+        )
+
+
+def _require_correcting(actor: Actor, person_id: int) -> None:
+    if actor.person_id != person_id and not actor.has_any(Role.HEAD_OF_PS):
         raise PermissionDenied("you may only correct your own time", field="person_id")
+
+
+def _adjustment_hours(hours: Decimal | str, reason: str) -> Decimal:
     errors: list[FieldError] = []
     try:
         delta = numbers.parse_hours(hours)
@@ -652,59 +835,75 @@ def time_entry_adjust(
         errors.append(FieldError("reason", ERR_REASON))
     if errors:
         raise ValidationFailed.collect(errors)
-    with transaction.atomic():
-        people_services.person_lock(person_id=entry.person_id)
-        cert = locked_certification(person_id=entry.person_id, day=entry.date)
-        if cert is None:
-            raise Conflict(ERR_NOT_LOCKED.format(date=entry.date), field="date")
+    return delta
+
+
+def _adjust(
+    actor: Actor,
+    *,
+    person: Person,
+    work_item: WorkItem,
+    day: dt.date,
+    delta: Decimal,
+    reason: str,
+    original: TimeEntry | None,
+) -> TimeEntry:
+    """Write one adjusting entry on a locked day (under the person's lock) and send the
+    quarter's certification through the chain again."""
+    cert = locked_certification(person_id=person.pk, day=day)
+    if cert is None:
+        raise Conflict(ERR_NOT_LOCKED.format(date=day), field="date")
+    if original is not None:
         net = (
-            entry.hours
-            + (TimeEntry.objects.filter(adjusts=entry).aggregate(t=Sum("hours"))["t"] or ZERO)
+            original.hours
+            + (TimeEntry.objects.filter(adjusts=original).aggregate(t=Sum("hours"))["t"] or ZERO)
             + delta
         )
         if net < 0:
             raise ValidationFailed(ERR_NEGATIVE.format(net=net), field="hours")
-        day = selectors.day_total(person=entry.person, day=entry.date)
-        problem = rules.day_total_error(day, delta)
-        if problem:
-            raise ValidationFailed(problem, field="hours")
-        now = clock.now()
-        adjustment = TimeEntry.objects.create(
-            person_id=entry.person_id,
-            work_item_id=entry.work_item_id,
-            date=entry.date,
-            hours=delta,
-            note=entry.note,
-            source=TimeEntry.Source.MANUAL,
-            adjusts=entry,
-            reason=reason.strip(),
-            created_at=now,
-            updated_at=now,
-        )
-        rollup.apply([rollup.added(adjustment)])
-        cert = QuarterlyCertification.objects.select_for_update().get(pk=cert.pk)
-        before = {"status": cert.status}
-        cert.status = Status.GENERATED
-        cert.revision += 1
-        cert.total_hours += delta
-        if entry.work_item.engagement_id is not None:
-            cert.billable_hours += delta
-        cert.save(update_fields=["status", "revision", "total_hours", "billable_hours"])
-        audit.record(
-            actor=actor,
-            action="time.adjust",
-            target=adjustment,
-            after=audit.snapshot(adjustment),
-            reason=reason,
-        )
-        audit.record(
-            actor=actor,
-            action="certification.amended",
-            target=cert,
-            before=before,
-            after={"status": cert.status, "revision": cert.revision},
-            reason=reason,
-        )
+    problem = rules.day_total_error(selectors.day_total(person=person, day=day), delta)
+    if problem:
+        raise ValidationFailed(problem, field="hours")
+    now = clock.now()
+    adjustment = TimeEntry.objects.create(
+        person_id=person.pk,
+        work_item_id=work_item.pk,
+        date=day,
+        hours=delta,
+        note=original.note if original is not None else "",
+        source=TimeEntry.Source.MANUAL,
+        adjusts=original,
+        reason=reason.strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    rollup.apply([rollup.added(adjustment)])
+    cert = (
+        QuarterlyCertification.objects.select_for_update().select_related("person").get(pk=cert.pk)
+    )
+    before = {"status": cert.status}
+    cert.status = Status.GENERATED
+    cert.revision += 1
+    cert.total_hours += delta
+    if work_item.engagement_id is not None:
+        cert.billable_hours += delta
+    cert.save(update_fields=["status", "revision", "total_hours", "billable_hours"])
+    audit.record(
+        actor=actor,
+        action="time.adjust",
+        target=adjustment,
+        after=audit.snapshot(adjustment),
+        reason=reason,
+    )
+    audit.record(
+        actor=actor,
+        action="certification.amended",
+        target=cert,
+        before=before,
+        after={"status": cert.status, "revision": cert.revision},
+        reason=reason,
+    )
+    _tell_next_approvers(cert, text=MSG_ADJUSTED, reason=reason.strip())
     return adjustment
 
 

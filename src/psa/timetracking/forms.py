@@ -21,6 +21,19 @@ class DecideForm(PageForm):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     digest = forms.CharField(required=False, max_length=64)  # of the figures shown
     reason = forms.CharField(required=False, max_length=2000)
+    back_to = forms.ChoiceField(
+        required=False, choices=[("person", ""), ("manager", ""), ("head", "")]
+    )
+
+
+class CorrectionForm(PageForm):
+    """A locked day's hours on one work item, corrected to what they should be."""
+
+    week = forms.DateField()
+    day = forms.DateField()
+    work_item_id = forms.IntegerField(min_value=1, max_value=2**62, label="Work item")
+    hours = forms.CharField(max_length=20, required=False)  # the one hours parser reads it
+    reason = forms.CharField(required=False, max_length=500)
 
 
 class ReasonForm(PageForm):

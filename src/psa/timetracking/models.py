@@ -153,6 +153,7 @@ class QuarterlyCertification(models.Model):
         MANAGER_CERTIFIED = "manager_certified", "Certified by the manager"
         HEAD_APPROVED = "head_approved", "Approved by the head of PS"
         APPROVED = "approved", "Final approval (finance)"
+        RETURNED = "returned", "Returned for correction"
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     fiscal_year = models.PositiveSmallIntegerField()
@@ -192,6 +193,7 @@ class CertificationStep(models.Model):
         FINANCE = "finance", "Finance partner"
         REOPEN = "reopen", "Reopened by finance"
         CHANGED = "changed", "Time changed after an approval"
+        RESUBMIT = "resubmit", "Corrected and sent back"
 
     certification = models.ForeignKey(
         QuarterlyCertification, on_delete=models.CASCADE, related_name="steps"
@@ -209,6 +211,9 @@ class CertificationStep(models.Model):
     capacity_hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     digest = models.CharField(max_length=64, blank=True)
     entries = models.JSONField(default=dict, blank=True)
+    # Where a rejection sent it: "person" (the hours need correcting) or the earlier step that
+    # decides again; the approvals before that step stand.
+    back_to = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from psa.core.numbers import ZERO
@@ -19,6 +20,7 @@ TWO_PLACES = Decimal("0.01")
 DUE_WEEKDAY_TIME = dt.time(12, 0)
 
 ERR_HOURS_POSITIVE = "hours must be more than 0"
+ERR_HOURS_NEGATIVE = "hours cannot be below 0"
 ERR_HOURS_DAY = "at most 24 hours in one day for one person ({total} h with this entry)"
 
 
@@ -263,6 +265,49 @@ def certification_flags(
             )
         )
     return flags
+
+
+# ------------------------------------------------------------------ where a rejection goes
+
+# The deciding steps of the chain, in order (the values of CertificationStep.Step).
+CHAIN_STEPS = ("manager", "head", "finance")
+# A rejection sent to the person: the hours themselves need correcting.
+BACK_TO_PERSON = "person"
+
+
+def rejection_targets(step: str) -> tuple[str, ...]:
+    """Where a rejection at `step` may send the certification: to the person, to correct the
+    hours (the first choice), or to an earlier step, to decide again."""
+    return (BACK_TO_PERSON, *CHAIN_STEPS[: CHAIN_STEPS.index(step)])
+
+
+class StepLike(Protocol):
+    @property
+    def step(self) -> str: ...
+    @property
+    def approved(self) -> bool: ...
+    @property
+    def back_to(self) -> str: ...
+
+
+S = TypeVar("S", bound=StepLike)
+
+
+def standing_approvals(steps: Sequence[S]) -> list[S]:
+    """The approvals that still stand after these decisions of one revision, oldest first.
+    A rejection back to an earlier step keeps the approvals of the steps before it (finance
+    sending it back to the head of PS keeps the manager's certification); a rejection to the
+    person, a change of the entries or a resubmission starts the round again."""
+    standing: list[S] = []
+    for s in steps:
+        if s.approved:
+            standing.append(s)
+        elif s.back_to in CHAIN_STEPS:
+            keep = CHAIN_STEPS.index(s.back_to)
+            standing = [a for a in standing if CHAIN_STEPS.index(a.step) < keep]
+        else:
+            standing = []
+    return standing
 
 
 # ------------------------------------------------------------------ a week against its hours

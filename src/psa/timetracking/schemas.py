@@ -84,6 +84,8 @@ class EntryOut(Schema):
     note: str
     source: str
     billable: bool = Field(alias="work_item.billable")
+    adjusts_id: int | None = Field(description="The entry an adjusting entry corrects")
+    reason: str = Field(description="Why locked time was corrected (adjusting entries)")
 
 
 class TimerIn(In):
@@ -128,6 +130,13 @@ class DecisionIn(In):
     digest: Annotated[str, Line(64)] | None = Field(
         None, description="The digest of the figures you were shown (409 if they changed since)"
     )
+    back_to: Literal["person", "manager", "head"] = Field(
+        "person",
+        description=(
+            "Where a rejection sends it: to the person to correct the hours, or to an earlier "
+            "step to decide again (the approvals before that step stand)"
+        ),
+    )
 
 
 class ReasonIn(In):
@@ -139,9 +148,18 @@ class AdjustIn(In):
     reason: Annotated[str, Text(500)]
 
 
+class CorrectionIn(In):
+    person_id: Id
+    work_item_id: Id
+    date: Day
+    hours: HoursText = Field(description="What the locked day should say on this work item")
+    reason: Annotated[str, Text(500)]
+
+
 class CertificationStepOut(Schema):
     step: str
     approved: bool
+    back_to: str = Field(description="For a rejection: person, manager or head")
     reason: str
     actor_name: str
     revision: int

@@ -5,6 +5,7 @@ from psa.timetracking import views
 urlpatterns = [
     path("", views.my_week, name="time_week"),
     path("submit/", views.week_submit, name="time_submit"),
+    path("correct/", views.week_correct, name="time_correct"),
     path("timer/start/", views.timer_start, name="time_timer_start"),
     path("timer/stop/", views.timer_stop, name="time_timer_stop"),
     path("timer/discard/", views.timer_discard, name="time_timer_discard"),
@@ -22,6 +23,11 @@ urlpatterns = [
         "certifications/<int:certification_id>/decide/",
         views.certification_decide,
         name="time_certification_decide",
+    ),
+    path(
+        "certifications/<int:certification_id>/resubmit/",
+        views.certification_resubmit,
+        name="time_certification_resubmit",
     ),
     path(
         "certifications/<int:certification_id>/reopen/",

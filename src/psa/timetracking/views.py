@@ -31,6 +31,7 @@ from psa.people import selectors as people
 from psa.people.models import Person
 from psa.timetracking import certification, report, rules, selectors, services
 from psa.timetracking.forms import (
+    CorrectionForm,
     DecideForm,
     EpicForm,
     ReasonForm,
@@ -50,13 +51,16 @@ QUEUE_STATUS = {
     Role.HEAD_OF_PS: QuarterlyCertification.Status.MANAGER_CERTIFIED,
     Role.FINANCE_PARTNER: QuarterlyCertification.Status.HEAD_APPROVED,
 }
+REJECTED_TO = {
+    "person": "returned to the person for correction",
+    "manager": "sent back to the delivery manager",
+    "head": "sent back to the head of PS",
+}
 REPORT_URL = "/api/v1/time/reports/{person_id}?year={year}&quarter={quarter}&format={fmt}"
 
 
 def _short(value: Decimal) -> str:
-    """Hours without trailing zeros: 8, 7.5, 6.25."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return numbers.fmt_hours(value)
 
 
 def _elapsed(timer: Timer) -> str:
@@ -215,6 +219,7 @@ def _render_week(
     refused: str = "",
     refused_details: list[str] | None = None,
     fill: bool = False,
+    correction: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     extra = list(extra or [])
@@ -289,9 +294,30 @@ def _render_week(
         "fill": fill,
         "suggested_count": sum(1 for r in rows for c in r.cells if c.suggested),
         "unplaced": unplaced,
-        "entries": [e for r in rows for c in r.cells for e in c.entries],
+        "entries": _entries_listed([e for r in rows for c in r.cells for e in c.entries]),
+        "correction": correction or {},
+        "correct_items": [r.item for r in rows],
+        "returned": certification.returned_to(person),
     }
     return render(request, "timetracking/week.html", context, status=status)
+
+
+def _entries_listed(entries: list[TimeEntry]) -> list[TimeEntry]:
+    """The week's entries by day, each adjustment right under the entry it corrects."""
+    originals = sorted(
+        (e for e in entries if e.adjusts_id is None), key=lambda e: (e.date, e.work_item_id, e.pk)
+    )
+    by_original: dict[int | None, list[TimeEntry]] = defaultdict(list)
+    for e in entries:
+        if e.adjusts_id is not None:
+            by_original[e.adjusts_id].append(e)
+    listed: list[TimeEntry] = []
+    for e in originals:
+        listed += [e, *sorted(by_original.pop(e.pk, []), key=lambda a: a.pk)]
+    # Adjustments of an entry in another week cannot be: they share its date. Listed last
+    # anyway, should the original be out of sight.
+    listed += sorted((a for group in by_original.values() for a in group), key=lambda a: a.pk)
+    return listed
 
 
 @page
@@ -351,6 +377,61 @@ def my_week(request: HttpRequest) -> HttpResponse:
     elif not add:
         messages.info(request, "Nothing changed.")
     return redirect(_week_url(monday, extra + add))
+
+
+@page
+@require_POST
+def week_correct(request: HttpRequest) -> HttpResponse:
+    """An adjusting entry from the week page: a locked day's hours on a work item corrected
+    to what they should be, with the reason."""
+    person = _me(request)
+    if person is None:
+        return redirect("time_week")
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        monday = rules.week_start(clock.today(person.timezone))
+        return _render_week(
+            request,
+            person,
+            monday,
+            refused="The correction was not saved: choose a locked day and a work item.",
+            correction={"errors": {k: " ".join(str(m) for m in v) for k, v in form.errors.items()}},
+            status=422,
+        )
+    data = form.cleaned_data
+    monday = rules.week_start(data["week"])
+    extra = _ids(request.POST.getlist("row"))
+    try:
+        adjustment = certification.locked_day_correct(
+            actor=actor(request),
+            person=person,
+            work_item=selectors.work_item_get(work_item_id=data["work_item_id"]),
+            day=data["day"],
+            hours=data["hours"],
+            reason=data["reason"],
+        )
+    except DomainError as exc:
+        return _render_week(
+            request,
+            person,
+            monday,
+            extra=extra,
+            refused="The correction was not saved.",
+            correction={
+                "errors": {e.field: e.message for e in exc.errors} or {"hours": exc.message},
+                "day": data["day"],
+                "work_item_id": data["work_item_id"],
+                "hours": data["hours"],
+                "reason": data["reason"],
+            },
+            status=error_status(exc),
+        )
+    messages.success(
+        request,
+        f"Adjusting entry of {numbers.fmt_hours(adjustment.hours)} h saved for "
+        f"{adjustment.date:%a %-d %b}: the quarter goes to your manager to certify again.",
+    )
+    return redirect(_week_url(monday, extra) + "#h-entries")
 
 
 @page
@@ -619,6 +700,12 @@ def _queue(request: HttpRequest, person: Person | None) -> list[dict[str, Any]]:
         if role == Role.DELIVERY_MANAGER:
             rows = [c for c in rows if own is not None and c.person.manager_id == own]
         found.append((Role(role).label, role, rows, False, certification.CHAIN[status][0]))
+    if Role.DELIVERY_MANAGER in roles and own is not None:
+        returned = certification.certifications_for(
+            actor=actor(request), status=QuarterlyCertification.Status.RETURNED
+        )
+        returned = [c for c in returned if c.person.manager_id == own]
+        found.append(("Returned to your reports for correction", "returned", returned, False, ""))
     if Role.FINANCE_PARTNER in roles:
         approved = certification.certifications_for(
             actor=actor(request), status=QuarterlyCertification.Status.APPROVED
@@ -630,6 +717,7 @@ def _queue(request: HttpRequest, person: Person | None) -> list[dict[str, Any]]:
             "key": key,
             "reopen": reopen,
             "step": step,
+            "back_to": rules.rejection_targets(step) if step else (),
             "rows": [
                 {"cert": view, "links": _report_links(view.cert)}
                 for view in certification.certification_views(
@@ -671,8 +759,28 @@ def certification_detail(request: HttpRequest, certification_id: int) -> HttpRes
             "cert": certification.certification_view(cert),
             "steps": certification.certification_steps(certification=cert),
             "links": _report_links(cert),
+            "may_resubmit": cert.status == QuarterlyCertification.Status.RETURNED
+            and certification.may_resubmit(actor(request), cert),
         },
     )
+
+
+@page
+@require_POST
+def certification_resubmit(request: HttpRequest, certification_id: int) -> HttpResponse:
+    cert = certification.access_certification(
+        actor=actor(request), certification_id=certification_id
+    )
+    try:
+        certification.certification_resubmit(actor=actor(request), certification=cert)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("time_certification", certification_id=cert.pk)
+    messages.success(
+        request,
+        f"FY{cert.fiscal_year} Q{cert.quarter} sent back to the delivery manager to certify.",
+    )
+    return redirect("time_certification", certification_id=cert.pk)
 
 
 @page
@@ -693,13 +801,14 @@ def certification_decide(request: HttpRequest, certification_id: int) -> HttpRes
             approve=approve,
             reason=form.cleaned_data["reason"],
             digest=form.cleaned_data["digest"] or None,
+            back_to=form.cleaned_data["back_to"] or rules.BACK_TO_PERSON,
         )
     except DomainError as exc:
         status = error_status(exc)
         return _render_queue(
             request, refused=f"{cert.person.name}: {exc.message}", failed_id=cert.pk, status=status
         )
-    verb = "approved" if approve else "rejected"
+    verb = "approved" if approve else REJECTED_TO[form.cleaned_data["back_to"] or "person"]
     messages.success(request, f"{cert.person.name}, FY{cert.fiscal_year} Q{cert.quarter}: {verb}.")
     return redirect("time_certifications")
 
