@@ -20,10 +20,17 @@ from psa.engagements.models import Status
 from psa.people.models import Person
 from psa.people.selectors import actor_for
 from psa.scheduling import services as scheduling
-from psa.timetracking import certification, rules, services
-from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, Timesheet
+from psa.timetracking import certification, rules, selectors, services
+from psa.timetracking.models import (
+    QuarterlyCertification,
+    TimeEntry,
+    Timer,
+    Timesheet,
+    WorkItem,
+)
+from psa.timetracking.views import ERR_CHOOSE_CATEGORY
 from tests.engagements.factories import EngagementFactory
-from tests.timetracking.factories import WorkItemFactory
+from tests.timetracking.factories import WorkItemFactory, category
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -774,3 +781,100 @@ def test_a_post_without_a_week_changes_nothing(make_person: MakePerson) -> None:
     response = client_for(pse).post("/time/", {"row": [docs.pk], cell(docs, 0): "8"})
     assert response.status_code == 302
     assert not TimeEntry.objects.exists()
+
+
+# ------------------------------------------------------------------ new work items from the pages
+
+
+def test_a_pse_creates_a_work_item_under_a_category_from_the_week_page(
+    make_person: MakePerson,
+) -> None:
+    pse = make_person(Role.PSE)
+    client = client_for(pse)
+    html = client.get(f"/time/?week={WEEK}").content.decode()
+    practice = category("Internal Assisted", "Practice Development")
+    assert f'<option value="{practice.pk}">Practice Development</option>' in html
+    major = practice.parent
+    assert major is not None
+    assert f'<option value="{major.pk}">' not in html[html.index('id="new-item-epic"') :]
+
+    response = client.post(
+        "/time/work-items/new/",
+        {"title": "  Conference talk: runners at scale ", "epic_id": practice.pk, "week": WEEK},
+    )
+
+    item = WorkItem.objects.get(title="Conference talk: runners at scale")
+    assert response.status_code == 302
+    assert response["Location"] == f"/time/?week={WEEK}&add={item.pk}"
+    assert (item.epic, item.engagement, item.author) == (practice, None, pse)
+    assert list(item.assignees.all()) == [pse]
+    week = client.get(response["Location"]).content.decode()
+    assert f'name="{cell(item, 0)}"' in week  # a row to log on
+    groups = dict(selectors.loggable_work_items(person=pse))
+    assert item in groups["Internal Assisted / Practice Development"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"title": "Talk", "epic": "major"}, "epic_id", services.ERR_MAJOR_EPIC),
+        ({"title": "   ", "epic": "category"}, "title", services.ERR_TITLE),
+        ({"title": "Talk"}, "epic_id", ERR_CHOOSE_CATEGORY),
+    ],
+)
+def test_a_bad_work_item_from_the_week_page_is_refused_and_nothing_is_created(
+    make_person: MakePerson, fields: dict[str, str], field: str, message: str
+) -> None:
+    pse = make_person(Role.PSE)
+    practice = category("Internal Assisted", "Practice Development")
+    assert practice.parent is not None
+    epic = {"major": practice.parent.pk, "category": practice.pk}.get(fields.pop("epic", ""), "")
+    before = WorkItem.objects.count()
+
+    response = client_for(pse).post(
+        "/time/work-items/new/", {**fields, "epic_id": epic, "week": WEEK}
+    )
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "The work item was not created." in html
+    assert f"<li>{escape(message)}</li>" in html
+    assert f'id="new-item-{"title" if field == "title" else "epic"}"' in html
+    assert WorkItem.objects.count() == before
+
+
+def test_a_work_item_is_created_on_an_engagement_from_its_page(make_person: MakePerson) -> None:
+    pse = make_person(Role.PSE)
+    engagement = EngagementFactory(name="Globex migration", status=Status.ACTIVE)
+    project = category("Project Work", "All project hours")
+    client = client_for(pse)
+    page_html = client.get(f"/engagements/{engagement.pk}/").content.decode()
+    assert 'id="work-items"' in page_html
+    assert "Knowledge Sharing" not in page_html[page_html.index('id="work-items"') :]
+
+    response = client.post(
+        "/time/work-items/new/",
+        {"title": "Runner cut-over", "epic_id": project.pk, "engagement_id": engagement.pk},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/engagements/{engagement.pk}/#work-items"
+    item = WorkItem.objects.get(title="Runner cut-over")
+    assert (item.engagement, item.epic, item.billable) == (engagement, project, True)
+    log(pse, item, 0, "2,5")
+    page_html = client.get(f"/engagements/{engagement.pk}/").content.decode()
+    row = (
+        '<td>Runner cut-over</td><td class="small">All project hours</td><td class="num">2.50</td>'
+    )
+    assert row in page_html
+
+    before = WorkItem.objects.count()
+    refused = client.post(
+        "/time/work-items/new/",
+        {"title": "", "epic_id": project.pk, "engagement_id": engagement.pk},
+        follow=True,
+    )
+    assert (
+        escape(f"The work item was not created: {services.ERR_TITLE}") in refused.content.decode()
+    )
+    assert WorkItem.objects.count() == before

@@ -321,6 +321,9 @@ def _detail_context(request: HttpRequest, engagement: Engagement, **extra: Any) 
         "today": clock.today(),
         "milestone_error": "",
         "time": time_selectors.engagement_time(engagement=engagement),
+        "work_items": time_selectors.engagement_work_items(engagement_id=engagement.pk),
+        # Customer work goes under Project Work's categories.
+        "item_categories": time_selectors.category_choices(major="Project Work"),
     }
     context.update(extra)
     return context

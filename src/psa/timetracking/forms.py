@@ -36,6 +36,15 @@ class CorrectionForm(PageForm):
     reason = forms.CharField(required=False, max_length=500)
 
 
+class WorkItemForm(PageForm):
+    """A new work item (an issue) under a category, from the week page or an engagement's."""
+
+    title = forms.CharField(required=False, max_length=200)
+    epic_id = forms.IntegerField(min_value=1, max_value=2**62, label="Category")
+    engagement_id = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    week = forms.DateField(required=False)
+
+
 class ReasonForm(PageForm):
     reason = forms.CharField(required=False, max_length=2000)
 

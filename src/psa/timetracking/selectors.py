@@ -72,6 +72,34 @@ def epic_tree() -> list[tuple[Epic, list[Epic]]]:
     return [(m, [e for e in epics if e.parent_id == m.pk]) for m in majors]
 
 
+def category_choices(*, major: str | None = None) -> list[tuple[str, list[Epic]]]:
+    """The categories a work item may go under, grouped by major epic in the tree's order (only
+    those of `major` when named): never a major epic itself."""
+    return [
+        (m.name, children)
+        for m, children in epic_tree()
+        if children and (major is None or m.name == major)
+    ]
+
+
+def engagement_work_items(*, engagement_id: int) -> list[WorkItem]:
+    """An engagement's work items with the hours logged on each (`hours`), by title."""
+    items = list(
+        WorkItem.objects.filter(engagement_id=engagement_id)
+        .select_related("epic")
+        .order_by("title", "id")
+    )
+    hundredths = dict(
+        WorkItemWeek.objects.filter(work_item__engagement_id=engagement_id)
+        .values_list("work_item_id")
+        .annotate(total=Sum("hundredths"))
+        .order_by()
+    )
+    for item in items:
+        item.hours = (Decimal(hundredths.get(item.pk, 0)) / 100).quantize(CENT)  # type: ignore[attr-defined]
+    return items
+
+
 def work_items_per_epic() -> dict[int, int]:
     """How many work items each category holds (categories without any are absent)."""
     rows = WorkItem.objects.values_list("epic_id").annotate(n=Count("id")).order_by()

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.my_week, name="time_week"),
     path("submit/", views.week_submit, name="time_submit"),
     path("correct/", views.week_correct, name="time_correct"),
+    path("work-items/new/", views.work_item_new, name="time_work_item_new"),
     path("timer/start/", views.timer_start, name="time_timer_start"),
     path("timer/stop/", views.timer_stop, name="time_timer_stop"),
     path("timer/discard/", views.timer_discard, name="time_timer_discard"),

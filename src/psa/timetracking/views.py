@@ -23,10 +23,11 @@ from django.views.decorators.http import require_POST
 
 from psa.core import clock, numbers
 from psa.core.api import actor
-from psa.core.errors import DomainError
+from psa.core.errors import DomainError, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Role
 from psa.core.views import error_status, page, refuse
+from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.people.models import Person
 from psa.timetracking import certification, report, rules, selectors, services
@@ -39,6 +40,7 @@ from psa.timetracking.forms import (
     TeamReportsForm,
     TimerStartForm,
     WeekForm,
+    WorkItemForm,
 )
 from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, WorkItem
 
@@ -51,6 +53,7 @@ QUEUE_STATUS = {
     Role.HEAD_OF_PS: QuarterlyCertification.Status.MANAGER_CERTIFIED,
     Role.FINANCE_PARTNER: QuarterlyCertification.Status.HEAD_APPROVED,
 }
+ERR_CHOOSE_CATEGORY = "choose the category the work item goes under"
 REJECTED_TO = {
     "person": "returned to the person for correction",
     "manager": "sent back to the delivery manager",
@@ -220,6 +223,7 @@ def _render_week(
     refused_details: list[str] | None = None,
     fill: bool = False,
     correction: dict[str, Any] | None = None,
+    new_item: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     extra = list(extra or [])
@@ -298,6 +302,8 @@ def _render_week(
         "correction": correction or {},
         "correct_items": [r.item for r in rows],
         "returned": certification.returned_to(person),
+        "categories": selectors.category_choices(),
+        "new_item": new_item or {},
     }
     return render(request, "timetracking/week.html", context, status=status)
 
@@ -432,6 +438,58 @@ def week_correct(request: HttpRequest) -> HttpResponse:
         f"{adjustment.date:%a %-d %b}: the quarter goes to your manager to certify again.",
     )
     return redirect(_week_url(monday, extra) + "#h-entries")
+
+
+@page
+@require_POST
+def work_item_new(request: HttpRequest) -> HttpResponse:
+    """A new work item (an issue) under a category, assigned to whoever creates it: from the
+    week page (it becomes a row there) or from an engagement's page (billable on it)."""
+    form = WorkItemForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    engagement_id = data.get("engagement_id")
+    person = _me(request)
+    try:
+        if not data:
+            raise ValidationFailed(ERR_CHOOSE_CATEGORY, field="epic_id")
+        engagement = (
+            engagements.engagement_get(engagement_id=engagement_id) if engagement_id else None
+        )
+        item = services.work_item_create(
+            actor=actor(request),
+            title=data["title"],
+            epic=selectors.epic_get(epic_id=data["epic_id"]),
+            engagement=engagement,
+            assignees=[person] if person is not None else [],
+        )
+    except DomainError as exc:
+        if engagement_id:
+            reasons = "; ".join(e.message for e in exc.errors) or exc.message
+            messages.error(request, f"The work item was not created: {reasons}")
+            return redirect(reverse("engagement_detail", args=[engagement_id]) + "#work-items")
+        if person is None:
+            return redirect("time_week")
+        week = data.get("week") or clock.today(person.timezone)
+        return _render_week(
+            request,
+            person,
+            rules.week_start(week),
+            extra=_ids(request.POST.getlist("row")),
+            refused="The work item was not created.",
+            new_item={
+                "errors": {e.field: e.message for e in exc.errors} or {"title": exc.message},
+                "title": data.get("title", request.POST.get("title", "")[:200]),
+                "epic_id": data.get("epic_id"),
+            },
+            status=error_status(exc),
+        )
+    messages.success(request, f"Work item “{item.title}” created under {item.epic.name}.")
+    if engagement_id:
+        return redirect(reverse("engagement_detail", args=[engagement_id]) + "#work-items")
+    week = data.get("week") or clock.today(person.timezone if person else "UTC")
+    return redirect(
+        _week_url(rules.week_start(week), [*_ids(request.POST.getlist("row")), item.pk])
+    )
 
 
 @page
