@@ -698,6 +698,8 @@ def load_schedule(
     from psa.core.errors import DomainError
     from psa.people.selectors import actor_for
     from psa.scheduling import services as scheduling
+    from psa.timetracking import flows as time_flows
+    from psa.timetracking import selectors as time_selectors
 
     def actor(username: str) -> Actor:
         user = people[username].user
@@ -740,15 +742,16 @@ def load_schedule(
     request("sophie.laurent", "lena.fischer", "Security Implementation", 14, 25, "8", per_day=True)
     request("priya.raman", "sam.patel", "GitLab with Git Basics training", 8, 9, "16")
     request("marcus.chen", "hugo.bernard", "Kubernetes Integration", 35, 39, "6", per_day=True)
-    for username, task, start, end, hours in [
-        ("yuki.tanaka", "Practice development: CI templates", 0, 4, "2"),
-        ("amelia.clarke", "Personal enablement: Kubernetes course", 1, 1, "4"),
-        ("jordan.miller", "Mentoring new PSEs", 21, 25, "1"),
+    for username, (major, category), task, start, end, hours in [
+        ("yuki.tanaka", ("Internal Assisted", "Practice Development"), "CI templates", 0, 4, "2"),
+        ("amelia.clarke", ("PS Internal", "Personal Enablement"), "Kubernetes course", 1, 1, "4"),
+        ("jordan.miller", ("Internal Assisted", "Mentoring"), "Mentoring new PSEs", 21, 25, "1"),
     ]:
         with contextlib.suppress(DomainError):
-            scheduling.internal_time_create(
+            time_flows.internal_time_plan(
                 actor=actor(username),
                 person=people[username],
+                category=time_selectors.epic_by_path(major, category),
                 task_name=task,
                 start_date=monday + dt.timedelta(days=start),
                 end_date=monday + dt.timedelta(days=end),

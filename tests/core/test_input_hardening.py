@@ -28,7 +28,7 @@ from psa.scheduling.rules import ERR_DAY_LIMIT
 from psa.timetracking.models import Label, TimeEntry, Timer, WorkItem
 from psa.timetracking.rules import ERR_HOURS_DAY, ERR_HOURS_POSITIVE
 from tests.engagements.factories import EngagementFactory
-from tests.timetracking.factories import WorkItemFactory
+from tests.timetracking.factories import WorkItemFactory, category
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -334,6 +334,7 @@ def test_internal_time_past_a_day_is_refused_even_with_an_override(
         "/api/v1/scheduling/internal",
         {
             "person_id": pse.pk,
+            "category_id": category("PS Internal", "Personal Enablement").pk,
             "task_name": "Enablement",
             "start_date": "2026-12-01",
             "end_date": "2026-12-01",
@@ -355,6 +356,7 @@ def test_a_control_character_in_a_task_name_is_422(pse: Person, api_as: Any) -> 
         "/api/v1/scheduling/internal",
         {
             "person_id": pse.pk,
+            "category_id": category("PS Internal", "Personal Enablement").pk,
             "task_name": "Lab\x01prep",
             "start_date": "2026-12-01",
             "end_date": "2026-12-01",

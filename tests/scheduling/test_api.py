@@ -16,6 +16,7 @@ from psa.engagements.models import Status
 from psa.people.models import Person
 from psa.scheduling.models import AssignmentRequest, Booking
 from tests.engagements.factories import EngagementFactory
+from tests.timetracking.factories import category
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -82,6 +83,7 @@ def test_conflict_gives_proposals_and_one_can_be_picked(setup: Any) -> None:
         "/api/v1/scheduling/internal",
         {
             "person_id": setup.pse.pk,
+            "category_id": category("PS Internal", "Personal Enablement").pk,
             "task_name": "Enablement",
             "start_date": "2026-12-09",
             "end_date": "2026-12-09",

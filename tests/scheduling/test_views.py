@@ -25,6 +25,7 @@ from psa.scheduling.models import AssignmentRequest, Booking, CalendarFeed
 from psa.scheduling.views import load_level
 from tests.core.test_views import _Controls
 from tests.engagements.factories import EngagementFactory
+from tests.timetracking.factories import category
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -919,6 +920,7 @@ def test_the_weekly_review_default_and_bad_weeks(pc: Person, alex: Person) -> No
 
 def internal_data(**overrides: str) -> dict[str, str]:
     data = {
+        "internal-category_id": str(category("Internal Assisted", "Practice Development").pk),
         "internal-task_name": "Practice development: CI templates",
         "internal-start_date": day(7).isoformat(),
         "internal-end_date": day(8).isoformat(),

@@ -24,6 +24,8 @@ from psa.scheduling.schemas import (
     RequestOut,
     TentativeOutcomeOut,
 )
+from psa.timetracking import flows as time_flows
+from psa.timetracking import selectors as time_selectors
 
 router = Router(tags=["scheduling"])
 
@@ -161,7 +163,10 @@ def get_booking(request: HttpRequest, booking_id: int) -> Any:
 def create_internal(request: HttpRequest, payload: InternalIn) -> Any:
     data = payload.dict()
     person = people.person_get(person_id=data.pop("person_id"))
-    return 201, services.internal_time_create(actor=actor(request), person=person, **data)
+    category = time_selectors.epic_get(epic_id=data.pop("category_id"), field="category_id")
+    return 201, time_flows.internal_time_plan(
+        actor=actor(request), person=person, category=category, **data
+    )
 
 
 @router.delete(

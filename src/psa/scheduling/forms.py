@@ -7,6 +7,7 @@ hours, task_name, reason), so a refusal's field errors land on the right control
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -284,8 +285,17 @@ class DeclineForm(PageForm):
 
 
 class InternalTimeForm(PageForm):
+    """Internal time to plan. Its category comes from the epic tree, which time tracking
+    keeps: the page passes the choices in (grouped by major epic)."""
+
+    category_id = forms.TypedChoiceField(
+        coerce=int,
+        label="Category",
+        help_text="Where “fill my week” puts these hours on your timesheet.",
+        error_messages={"required": "choose the category this internal time is for"},
+    )
     task_name = forms.CharField(
-        max_length=200, label="Task", help_text="e.g. Practice development: CI templates"
+        max_length=200, label="Task", help_text="e.g. CI templates for the runner workshop"
     )
     start_date = forms.DateField(widget=DateInput())
     end_date = forms.DateField(widget=DateInput())
@@ -297,9 +307,17 @@ class InternalTimeForm(PageForm):
         "Override reason", "Only to plan more than your free hours (it is recorded)."
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        categories: Sequence[tuple[str, Sequence[tuple[int, str]]]] = (),
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("prefix", "internal")
         super().__init__(*args, **kwargs)
+        category = self.fields["category_id"]
+        assert isinstance(category, forms.TypedChoiceField)  # noqa: S101
+        category.choices = [("", "Choose…"), *[(g, list(c)) for g, c in categories]]
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -177,6 +177,9 @@ class BookingFilter(FilterSchema):
 
 class InternalIn(In):
     person_id: Id
+    category_id: Id = Field(
+        description="The epic category it is for (GET /time/epics): fill-my-week logs it there"
+    )
     task_name: Annotated[str, Line(200, min_length=1)]
     start_date: Day
     end_date: Day

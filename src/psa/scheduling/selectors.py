@@ -286,6 +286,7 @@ class PlannedDay:
     kind: str
     engagement_id: int | None
     task_name: str
+    booking_id: int
 
 
 def booking_days_for(
@@ -295,5 +296,7 @@ def booking_days_for(
     qs = BookingDay.objects.filter(person_id=person_id, date__gte=start, date__lte=end)
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
-    rows = qs.values_list("date", "hours", "kind", "booking__engagement_id", "booking__task_name")
+    rows = qs.values_list(
+        "date", "hours", "kind", "booking__engagement_id", "booking__task_name", "booking_id"
+    )
     return [PlannedDay(*row) for row in rows.order_by("date", "booking_id")]

@@ -41,6 +41,8 @@ from psa.scheduling.forms import (
     ScheduleFilterForm,
 )
 from psa.scheduling.models import AssignmentRequest
+from psa.timetracking import flows as time_flows
+from psa.timetracking import selectors as time_selectors
 
 MY_WEEKS = 8
 LEVELS = {
@@ -557,6 +559,14 @@ def weekly_review(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ my schedule
 
 
+def _internal_form(data: Any = None) -> InternalTimeForm:
+    categories = [
+        (major, [(c.pk, c.name) for c in children])
+        for major, children in time_selectors.internal_categories()
+    ]
+    return InternalTimeForm(data, categories=categories)
+
+
 def _me_page(
     request: HttpRequest,
     *,
@@ -566,7 +576,7 @@ def _me_page(
 ) -> HttpResponse:
     me = actor(request)
     context: dict[str, Any] = {
-        "internal_form": internal_form or InternalTimeForm(),
+        "internal_form": internal_form or _internal_form(),
         "refused": refused,
         "person": None,
         "feeds": [
@@ -590,13 +600,17 @@ def _me_page(
         about_me = list(selectors.request_list(status="open", person_id=person.pk))
         by_me = selectors.request_list(status="open", requested_by_id=me.user_id)
         seen = {r.pk for r in about_me}
+        internal = [b for b in bookings if b.is_internal]
+        categories = time_selectors.internal_time_categories(booking_ids=[b.pk for b in internal])
+        for b in internal:
+            b.category = categories.get(b.pk)  # type: ignore[attr-defined]
         context.update(
             {
                 "person": person,
                 "today": today,
                 "end": end,
                 "work": [b for b in bookings if not b.is_internal],
-                "internal": [b for b in bookings if b.is_internal],
+                "internal": internal,
                 "cells": [_cell(w) for w in mine.people[0].weeks],
                 "requests": about_me + [r for r in by_me if r.pk not in seen],
             }
@@ -614,7 +628,7 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
 @require_POST
 def internal_create(request: HttpRequest) -> HttpResponse:
     me = actor(request)
-    form = InternalTimeForm(request.POST)
+    form = _internal_form(request.POST)
     if not form.is_valid():
         return _me_page(request, internal_form=form, status=422)
     if me.person_id is None:
@@ -622,7 +636,14 @@ def internal_create(request: HttpRequest) -> HttpResponse:
         return _me_page(request, internal_form=form, status=422)
     person = people_selectors.person_get(person_id=me.person_id)
     try:
-        booking = services.internal_time_create(actor=me, person=person, **form.service_kwargs())
+        booking = time_flows.internal_time_plan(
+            actor=me,
+            person=person,
+            category=time_selectors.epic_get(
+                epic_id=form.cleaned_data["category_id"], field="category_id"
+            ),
+            **form.service_kwargs(),
+        )
     except DomainError as exc:
         status = apply_domain_errors(form, exc, aliases={"person_id": "__all__"})
         refused = exc.message if isinstance(exc, Conflict) else ""

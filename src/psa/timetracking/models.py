@@ -262,3 +262,17 @@ class WorkItemWeek(models.Model):
 
     def __str__(self) -> str:
         return f"work item {self.work_item_id} week {self.week_start}"
+
+
+class InternalTimeCategory(models.Model):
+    """The category planned internal time is for (a scheduling booking): "fill my week" puts
+    its hours on the category's standing work item. Kept here, beside the epic tree, because
+    scheduling sits below time tracking and knows no categories."""
+
+    booking = models.OneToOneField(
+        "scheduling.Booking", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    epic = models.ForeignKey(Epic, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"booking {self.booking_id} under epic {self.epic_id}"

@@ -13,6 +13,7 @@ from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from psa.core.numbers import ZERO
+from psa.timetracking import epics
 
 MAX_HOURS_PER_DAY = Decimal("24")
 TWO_PLACES = Decimal("0.01")
@@ -265,6 +266,25 @@ def certification_flags(
             )
         )
     return flags
+
+
+# ------------------------------------------------------------------ internal time
+
+ERR_INTERNAL_CATEGORY = "choose the category this internal time is for"
+ERR_NOT_INTERNAL_CATEGORY = (
+    "{name} is not internal time: customer work is booked on its engagement, certifications "
+    "on their own issue"
+)
+
+
+def internal_category_error(major: str | None, category: str) -> str | None:
+    """Internal time goes under a category (not a major epic) with a standing work item to
+    log it on."""
+    if major is None:
+        return ERR_INTERNAL_CATEGORY
+    if not epics.has_standing_item(major, category):
+        return ERR_NOT_INTERNAL_CATEGORY.format(name=f"{major} / {category}")
+    return None
 
 
 # ------------------------------------------------------------------ where a rejection goes

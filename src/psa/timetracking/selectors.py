@@ -19,7 +19,15 @@ from psa.people.models import Person
 from psa.people.selectors import effective_weekly_hours
 from psa.scheduling.selectors import booking_days_for
 from psa.timetracking import rules
-from psa.timetracking.models import Epic, TimeEntry, Timer, Timesheet, WorkItem, WorkItemWeek
+from psa.timetracking.models import (
+    Epic,
+    InternalTimeCategory,
+    TimeEntry,
+    Timer,
+    Timesheet,
+    WorkItem,
+    WorkItemWeek,
+)
 
 PTO_MAJOR = "PTO/Holidays"
 OPEN_ENGAGEMENT = ("booked", "active")
@@ -80,6 +88,23 @@ def category_choices(*, major: str | None = None) -> list[tuple[str, list[Epic]]
         for m, children in epic_tree()
         if children and (major is None or m.name == major)
     ]
+
+
+def internal_categories() -> list[tuple[str, list[Epic]]]:
+    """The categories internal time may be planned under, by major epic."""
+    return [
+        (major, kept)
+        for major, children in category_choices()
+        if (kept := [c for c in children if rules.internal_category_error(major, c.name) is None])
+    ]
+
+
+def internal_time_categories(*, booking_ids: Iterable[int]) -> dict[int, Epic]:
+    """The category each of these internal-time bookings was planned under (if any)."""
+    rows = InternalTimeCategory.objects.filter(booking_id__in=list(booking_ids)).select_related(
+        "epic", "epic__parent"
+    )
+    return {row.booking_id: row.epic for row in rows}
 
 
 def engagement_work_items(*, engagement_id: int) -> list[WorkItem]:
@@ -256,7 +281,8 @@ class Suggestion:
 def week_from_schedule(*, person: Person, week: dt.date) -> list[Suggestion]:
     """The person's confirmed bookings and internal time in a week, as time to log: engagement
     work on the engagement's first "All project hours" work item (if it has one), internal time
-    on a work item of the same title (if one exists). Nothing is saved."""
+    on its category's standing work item (planned with one), else on a work item of the same
+    title (if one exists). Nothing is saved."""
     monday = rules.week_start(week)
     days = booking_days_for(
         person_id=person.pk,
@@ -268,6 +294,15 @@ def week_from_schedule(*, person: Person, week: dt.date) -> list[Suggestion]:
     items_by_engagement: dict[int, WorkItem] = {}
     for item in WorkItem.objects.filter(engagement_id__in=engagement_ids).order_by("id"):
         items_by_engagement.setdefault(item.engagement_id or 0, item)
+    categories = internal_time_categories(
+        booking_ids={d.booking_id for d in days if not d.engagement_id}
+    )
+    standing = {
+        item.epic_id: item
+        for item in WorkItem.objects.filter(
+            standing=True, epic_id__in=[e.pk for e in categories.values()]
+        ).order_by("-id")  # the oldest wins
+    }
     titles = {d.task_name for d in days if d.task_name}
     # The oldest item of a title wins, as for engagements (whatever the database's order).
     items_by_title: dict[str, WorkItem] = {}
@@ -282,7 +317,12 @@ def week_from_schedule(*, person: Person, week: dt.date) -> list[Suggestion]:
             work_item=(
                 items_by_engagement.get(d.engagement_id)
                 if d.engagement_id
-                else items_by_title.get(d.task_name)
+                else (
+                    standing.get(categories[d.booking_id].pk)
+                    if d.booking_id in categories
+                    else None
+                )
+                or items_by_title.get(d.task_name)
             ),
         )
         for d in days

@@ -21,7 +21,15 @@ from psa.people import services as people_services
 from psa.people.models import Person
 from psa.timetracking import certification, epics, report, rollup, rules, selectors, tasks
 from psa.timetracking.gitlab_sync import require_syncer
-from psa.timetracking.models import Epic, Label, TimeEntry, Timer, Timesheet, WorkItem
+from psa.timetracking.models import (
+    Epic,
+    InternalTimeCategory,
+    Label,
+    TimeEntry,
+    Timer,
+    Timesheet,
+    WorkItem,
+)
 
 TIME_ADMINS = (Role.HEAD_OF_PS,)
 
@@ -135,6 +143,8 @@ def epic_delete(*, actor: Actor, epic: Epic) -> None:
         epic = Epic.objects.select_for_update().get(pk=epic.pk)
         if Epic.objects.filter(parent=epic).exists():
             raise Conflict(ERR_EPIC_IN_USE.format(name=epic.name, what="categories"))
+        if InternalTimeCategory.objects.filter(epic=epic).exists():
+            raise Conflict(ERR_EPIC_IN_USE.format(name=epic.name, what="planned internal time"))
         items = WorkItem.objects.filter(epic=epic)
         unused_standing = items.filter(standing=True).exclude(
             pk__in=TimeEntry.objects.values("work_item_id")
