@@ -218,6 +218,13 @@ def test_a_french_pse_types_decimal_commas_and_hours_minutes(
     page.get_by_role("button", name="Save").click()
     page.get_by_role("alert").filter(has_text="ambiguous").first.wait_for()
     assert TimeEntry.objects.count() == 2
+    # Live, before saving: a day past its 8 hours, and the week's state.
+    page.get_by_label("Wed 18 Nov, Atelier CI").fill("")
+    assert page.locator("#week-total").get_attribute("class") == "week-total short"
+    assert page.locator("#week-total .week-note").inner_text() == " · 26 h to go"  # 35 h in France
+    page.get_by_label("Thu 19 Nov, Atelier CI").fill("9")
+    assert "over" in (page.locator("#day-total-4").get_attribute("class") or "").split()
+    assert "over" not in (page.locator("#day-total-3").get_attribute("class") or "").split()
 
 
 def test_a_manager_approves_the_live_figures_on_a_phone(
@@ -262,3 +269,77 @@ def test_a_manager_approves_the_live_figures_on_a_phone(
     cert.refresh_from_db()
     assert cert.status == "manager_certified"
     assert page.locator(f"#cert-{cert.pk}").count() == 0
+
+
+def test_a_pse_in_berlin_corrects_a_locked_day_and_creates_a_work_item_on_a_phone(
+    browser_page: Any, transactional_db: None, frozen_clock: None, screenshot_dir: Path
+) -> None:
+    """Locked time is not edited in place: the correction card takes what the day should say,
+    with a decimal comma, and the adjusting entry shows under the original."""
+    from psa.core.roles import SYSTEM
+    from psa.timetracking import rules, services
+    from psa.timetracking.models import QuarterlyCertification, WorkItem
+
+    manager = PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Sophie Laurent")
+    pse = PersonFactory(
+        roles=[Role.PSE],
+        name="Lena Fischer-Oberhausen von Brandenburg",
+        user__username="lena",
+        country="DE",
+        timezone="Europe/Berlin",
+        manager=manager,
+    )
+    item = WorkItemFactory(title="Sicherheitsworkshop Vorbereitung")
+    original = services.time_entry_create(
+        actor=SYSTEM, person=pse, work_item=item, date=MON, hours="8"
+    )
+    q = rules.fiscal_quarter(MON, start_month=2)
+    QuarterlyCertification.objects.create(
+        person=pse,
+        fiscal_year=q.year,
+        quarter=q.quarter,
+        start_date=q.start,
+        end_date=q.end,
+        status="approved",
+        total_hours=Decimal("8"),
+        billable_hours=Decimal("0"),
+        capacity_hours=Decimal("480"),
+        locked_at=NOW,
+        generated_at=NOW,
+    )
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "lena", PASSWORD)
+    page.goto(f"/time/?week={MON.isoformat()}")
+    page.get_by_role("link", name="Correct a locked day").click()
+    card = page.locator("section.correct-card")
+    card.get_by_label("Day").select_option(label="Mon 16 Nov 2026")
+    card.get_by_label("Work item").select_option(label="Sicherheitsworkshop Vorbereitung")
+    card.get_by_label("Should be (hours)").fill("6,5")
+    card.get_by_role("button", name="Record the adjusting entry").click()
+    page.get_by_role("alert").filter(has_text="a reason is required").wait_for()
+    assert TimeEntry.objects.count() == 1
+
+    card = page.locator("section.correct-card")
+    card.get_by_label("Reason").fill("Zwei Termine waren kürzer")
+    card.get_by_role("button", name="Record the adjusting entry").click()
+    page.get_by_text("Adjusting entry of -1.5 h saved for Mon 16 Nov").wait_for()
+    adjustment = TimeEntry.objects.get(adjusts=original)
+    assert (adjustment.hours, adjustment.reason) == (Decimal("-1.50"), "Zwei Termine waren kürzer")
+    assert page.get_by_label("Mon 16 Nov, Sicherheitsworkshop Vorbereitung").input_value() == "6.5"
+    page.locator("tr.adjustment").get_by_text("↳ adjusts the entry above").wait_for()
+    assert QuarterlyCertification.objects.get().status == "generated"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.screenshot(path=str(screenshot_dir / "week-correction-phone.png"), full_page=True)
+    assert width <= 390, f"the page scrolls sideways: {width} px"
+
+    # A work item of her own, under Mentoring, becomes a row of the week.
+    page.locator("details.new-item summary").click()
+    form = page.locator("details.new-item")
+    form.get_by_label("Title").fill("Onboarding buddy for Jonas")
+    form.get_by_label("Category").select_option(label="Mentoring")
+    form.get_by_role("button", name="Create").click()
+    page.get_by_text("Work item “Onboarding buddy for Jonas” created under Mentoring.").wait_for()
+    made = WorkItem.objects.get(title="Onboarding buddy for Jonas")
+    assert (made.author, made.epic.name) == (pse, "Mentoring")
+    page.get_by_label("Mon 16 Nov, Onboarding buddy for Jonas").wait_for()  # a row (locked)

@@ -451,7 +451,7 @@ def test_a_day_and_a_week_over_their_hours_are_flagged_not_ticked(make_person: M
 
     html = client_for(pse).get(f"/time/?week={WEEK}").content.decode()
 
-    assert '<p class="week-total over" id="week-total">' in html
+    assert '<p class="week-total over" id="week-total" data-weekly="40"' in html
     assert "2 h over the week's hours: check before you submit" in html
     assert "Over the day's hours: Mon 16 Nov (10 h of 8 h)." in html
     assert 'title="2 h over this day\'s 8 h"' in html

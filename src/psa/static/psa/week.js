@@ -24,6 +24,17 @@
     Object.keys(rows).forEach(function (r) { var el = document.getElementById("row-total-" + r); if (el) el.textContent = fmt(rows[r]); });
     for (var c = 1; c <= 7; c++) { var el = document.getElementById("day-total-" + c); if (el) el.textContent = fmt(cols[c] || 0); }
     document.getElementById("grid-total").textContent = fmt(all);
-    document.querySelector("#week-total strong").textContent = fmt(all) + " h";
+    var week = document.getElementById("week-total");
+    week.querySelector("strong").textContent = fmt(all) + " h";
+    /* The same states as the server's rules.week_state: short, complete, over. */
+    var weekly = hundredths(week.dataset.weekly || "0"), note = week.querySelector(".week-note");
+    week.classList.remove("ok", "short", "over");
+    if (all < weekly) { week.classList.add("short"); note.textContent = " · " + fmt(weekly - all) + " h to go"; }
+    else if (all > weekly) { week.classList.add("over"); note.textContent = " · " + fmt(all - weekly) + " h over the week's hours: check before you submit"; }
+    else { week.classList.add("ok"); note.textContent = ""; }
+    for (var d = 1; d <= 7; d++) {
+      var cell = document.getElementById("day-total-" + d);
+      if (cell) cell.classList.toggle("over", (cols[d] || 0) > hundredths(cell.dataset.normal || "0"));
+    }
   });
 })();
