@@ -262,3 +262,59 @@ def test_an_approval_racing_an_entry_never_stands_on_stale_figures(
     assert cert.status == "generated"  # refused, or approved and sent back by the change
     with clock.frozen(AFTER_QUARTER):
         assert chain.certification_view(cert).total_hours == D("9.00")
+
+
+def test_parallel_resubmits_send_returned_hours_back_once(cert: QuarterlyCertification) -> None:
+    """The person and their manager both send returned hours back: one does, the other is
+    told it is no longer returned."""
+    admin = Actor(user_id=None, username="root", is_admin=True)
+    with clock.frozen(AFTER_QUARTER):
+        chain.certification_decide(
+            actor=admin, certification=cert, step="manager", approve=False, reason="Add Friday"
+        )
+
+    outcomes = run_together(
+        [lambda: chain.certification_resubmit(actor=admin, certification=cert)] * 6,
+        now=AFTER_QUARTER,
+    )
+
+    assert outcomes == ["Conflict"] * 5 + ["ok"]
+    cert.refresh_from_db()
+    assert cert.status == "generated"
+    assert CertificationStep.objects.filter(step="resubmit").count() == 1
+
+
+def test_parallel_corrections_of_a_locked_day_adjust_it_once(
+    cert: QuarterlyCertification, actor_of: Callable[[Person], Actor]
+) -> None:
+    """Four clicks on "Record the adjusting entry" (8 h should be 6 h): one adjusting entry of
+    -2 h; the others find the day says 6 h already and change nothing."""
+    admin = Actor(user_id=None, username="root", is_admin=True)
+    for step in ("manager", "head", "finance"):
+        with clock.frozen(AFTER_QUARTER):
+            chain.certification_decide(
+                actor=admin, certification=cert, step=step, approve=True, reason=NO_SHEETS
+            )
+    pse = cert.person
+    entry = TimeEntry.objects.get(person=pse)
+
+    outcomes = run_together(
+        [
+            lambda: chain.locked_day_correct(
+                actor=actor_of(pse),
+                person=pse,
+                work_item=entry.work_item,
+                day=DAY,
+                hours="6",
+                reason="two calls were shorter",
+            )
+        ]
+        * 4,
+        now=AFTER_QUARTER,
+    )
+
+    assert outcomes == ["ValidationFailed"] * 3 + ["ok"]
+    assert day_total(pse) == D("6.00")
+    assert list(TimeEntry.objects.filter(adjusts=entry).values_list("hours", flat=True)) == [
+        D("-2.00")
+    ]
