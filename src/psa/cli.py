@@ -544,7 +544,6 @@ def cmd_gitlab_sync(args: argparse.Namespace) -> int:
 
     try:
         settings = gitlab_settings(require_group=not args.group)
-        from psa.timetracking.certification import is_locked
 
         who = SYSTEM
         if args.user:
@@ -558,7 +557,6 @@ def cmd_gitlab_sync(args: argparse.Namespace) -> int:
                 client=client,
                 group=args.group or settings.group,
                 progress=progress,
-                is_locked=is_locked,  # approved quarters are never changed by a sync
             )
     except DomainError as exc:
         print(f"psa gitlab sync: {exc.message}", file=sys.stderr)

@@ -249,3 +249,19 @@ def test_the_menu_offers_what_a_person_may_log_on_grouped_by_category_once_each(
         "My runbook",
     ]
     assert list(groups)[0] == "Global Company Meetings / SKO"  # the tree's order
+
+
+def test_the_seed_migration_keeps_its_own_copy_of_the_tree() -> None:
+    """History does not follow the live code: the migration carries the tree it seeded, which
+    is today's handbook tree (a change to the live one needs a migration of its own)."""
+    import importlib
+    import inspect
+
+    from psa.timetracking import epics
+
+    migration = importlib.import_module("psa.timetracking.migrations.0002_seed_epics")
+    imports = [
+        line for line in inspect.getsource(migration).splitlines() if "import" in line.split()
+    ]
+    assert imports == ["from django.db import migrations"]
+    assert migration.TREE == epics.TREE

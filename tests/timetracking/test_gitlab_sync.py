@@ -312,9 +312,11 @@ def coordinator(make_person: Callable[..., Person], actor_of: Callable[[Person],
 
 
 def run(
-    actor: Actor, client: GitLabClient, is_locked: sync.IsLocked = sync.never_locked
+    actor: Actor, client: GitLabClient, is_locked: sync.IsLocked | None = None
 ) -> sync.SyncReport:
     with clock.frozen(NOW):
+        if is_locked is None:  # the real lock, as the CLI and the job use it
+            return sync.gitlab_sync(actor=actor, client=client, group=GROUP_PATH)
         return sync.gitlab_sync(actor=actor, client=client, group=GROUP_PATH, is_locked=is_locked)
 
 
@@ -584,6 +586,40 @@ def test_locked_dates_are_reported_and_never_changed(
     assert TimeEntry.objects.get(gitlab_id=307).hours == Decimal("-1.00")
     assert (report.entries_updated, report.entries_removed, report.entries_created) == (1, 0, 0)
     assert (people["alice"].pk, locked) in asked
+
+
+@pytest.mark.django_db
+def test_by_default_the_sync_keeps_to_the_certification_lock(
+    gitlab_server: FakeGitLab, client: GitLabClient, people: dict[str, Person], coordinator: Actor
+) -> None:
+    """No lock hook given, as the CLI and the job call it: an approved quarter is locked."""
+    from psa.timetracking.models import QuarterlyCertification
+    from psa.timetracking.rules import fiscal_quarter
+
+    run(coordinator, client)
+    entry = TimeEntry.objects.get(gitlab_id=301)
+    q = fiscal_quarter(entry.date, start_month=2)
+    QuarterlyCertification.objects.create(
+        person=entry.person,
+        fiscal_year=q.year,
+        quarter=q.quarter,
+        start_date=q.start,
+        end_date=q.end,
+        status="approved",
+        total_hours=Decimal("0"),
+        billable_hours=Decimal("0"),
+        capacity_hours=Decimal("0"),
+        locked_at=NOW,
+        generated_at=NOW,
+    )
+    hours = entry.hours
+    gitlab_server.timelog_(301)["timeSpent"] = int(hours * 3600) + 3600  # an hour more
+
+    report = run(coordinator, client)
+
+    assert (301, 201) in reported(report, sync.LOCKED)
+    entry.refresh_from_db()
+    assert entry.hours == hours
 
 
 @pytest.mark.django_db

@@ -113,11 +113,6 @@ IsLocked = Callable[[int, dt.date], bool]
 T = TypeVar("T")
 
 
-def never_locked(person_id: int, day: dt.date) -> bool:
-    """The default lock hook: nothing is locked (the quarter lock comes later)."""
-    return False
-
-
 class GitLabSource(Protocol):
     """What the sync needs from a GitLab client (psa.integrations.gitlab.GitLabClient)."""
 
@@ -620,11 +615,13 @@ def gitlab_sync(
     client: GitLabSource,
     group: str,
     progress: Progress | None = None,
-    is_locked: IsLocked = never_locked,
+    is_locked: IsLocked = certification.is_locked,
 ) -> SyncReport:
     """Sync one GitLab group (id or full path) into epics, labels, work items and time entries.
     GitLab is read completely first; then everything is written in one transaction with one
-    audit entry (also when nothing changed: it records who synced and what was reported)."""
+    audit entry (also when nothing changed: it records who synced and what was reported).
+    Approved quarters are never changed: `is_locked` is the certification lock unless a test
+    names another."""
     require_syncer(actor)
     snapshot = client.fetch(group, progress=progress)
     report = SyncReport(group=snapshot.group.full_path)

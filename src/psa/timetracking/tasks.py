@@ -12,7 +12,6 @@ from psa.core.models import Job
 from psa.integrations.gitlab import GitLabClient, gitlab_settings
 from psa.people.selectors import actor_for
 from psa.timetracking import report
-from psa.timetracking.certification import is_locked
 from psa.timetracking.gitlab_sync import gitlab_sync
 
 GITLAB_SYNC = "time.gitlab_sync"
@@ -34,7 +33,6 @@ def _gitlab_sync(job: Job, progress: jobs.Progress) -> jobs.JobOutput:
             actor=actor_for(job.user),
             client=client,
             group=group or settings.group,
-            is_locked=is_locked,
             progress=lambda stage, done, total: progress(done, total, stage),
         )
     result: dict[str, Any] = {
