@@ -343,3 +343,61 @@ def test_a_pse_in_berlin_corrects_a_locked_day_and_creates_a_work_item_on_a_phon
     made = WorkItem.objects.get(title="Onboarding buddy for Jonas")
     assert (made.author, made.epic.name) == (pse, "Mentoring")
     page.get_by_label("Mon 16 Nov, Onboarding buddy for Jonas").wait_for()  # a row (locked)
+
+
+def test_the_head_returns_hours_to_the_person_who_corrects_and_sends_them_back(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    """A rejection leaves the rejecter's queue, reaches the person with its reason, and comes
+    back to their manager when they send it."""
+    from psa.core.models import Notification
+    from psa.core.roles import SYSTEM
+    from psa.people.selectors import actor_for
+    from psa.timetracking import certification, services
+
+    seed(Epic)
+    manager = PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen")
+    PersonFactory(roles=[Role.HEAD_OF_PS], name="Dana Head", user__username="dana")
+    pse = PersonFactory(
+        roles=[Role.PSE], name="Alex Rivera", user__username="alex", manager=manager
+    )
+    with clock.frozen(NOW):
+        services.time_entry_create(
+            actor=SYSTEM, person=pse, work_item=WorkItemFactory(), date=MON, hours="8"
+        )
+        cert = certification.certification_generate(actor=SYSTEM, person=pse, year=2027, quarter=4)
+        assert manager.user is not None
+        certification.certification_decide(
+            actor=actor_for(manager.user),
+            certification=cert,
+            step="manager",
+            approve=True,
+            reason="On site without a laptop",
+        )
+    page = browser_page
+    with clock.frozen(NOW):
+        sign_in(page, "dana", PASSWORD)
+        page.goto("/time/certifications/")
+        row = page.locator(f"#cert-{cert.pk}")
+        row.get_by_placeholder("Reason").fill("The Globex workshop day is missing")
+        row.get_by_label("Reject Alex Rivera, FY2027 Q4 back to").select_option(
+            label="back to Alex Rivera to correct"
+        )
+        row.get_by_role("button", name="Reject").click()
+        page.get_by_text("returned to the person for correction.").wait_for()
+        assert page.locator(f"#cert-{cert.pk}").count() == 0  # left the head's queue
+        page.get_by_role("button", name="Sign out").click()
+
+        sign_in(page, "alex", PASSWORD)
+        page.goto("/time/")
+        page.get_by_text("hours were returned for correction").wait_for()
+        page.get_by_role("link", name="send them back").click()
+        page.get_by_text("“The Globex workshop day is missing”").first.wait_for()
+        page.screenshot(path=str(screenshot_dir / "certification-returned.png"), full_page=True)
+        page.get_by_role("button", name="Send back to certify").click()
+        page.get_by_text("sent back to the delivery manager to certify").wait_for()
+    cert.refresh_from_db()
+    assert cert.status == "generated"
+    assert Notification.objects.filter(user=manager.user).latest("id").text == (
+        certification.MSG_RESUBMITTED.format(name="Alex Rivera", quarter="FY27 Q4")
+    )
