@@ -15,6 +15,11 @@ from typing import Any
 
 from psa import production
 
+# gunicorn's request-line limit, in bytes: 0 lifts its 4094-byte default (it allows at most
+# 8190 otherwise) to its own 1 MB ceiling, for the 500 engagement ids of one GET
+# /time/engagement-hours (about 10 KB); Django still caps the number of parameters.
+REQUEST_LINE_LIMIT = 0
+
 
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "psa.settings")
@@ -114,6 +119,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         *("--bind", f"{args.host}:{args.port}", "--workers", str(args.workers)),
         *("--access-logfile", "-" if args.access_log else "/dev/null"),
         *("--graceful-timeout", "5", "--log-level", "warning"),
+        *("--limit-request-line", str(REQUEST_LINE_LIMIT)),
     ]
     return supervise(
         [
