@@ -2,7 +2,8 @@
 
 Each case writes one deliberate import into a temporary copy of src/psa and runs the contracts
 on the copy: the contract that the import breaks fails, the others still hold. The real tree
-keeps all of them. Relative imports and imports inside functions count like any other.
+keeps all of them. Relative imports, imports inside functions and imports for type checking
+only count like any other.
 """
 
 from __future__ import annotations
@@ -71,9 +72,16 @@ def copy(tmp_path: Path) -> Path:
     return src
 
 
-def append(src: Path, module: str, code: str) -> None:
+def append(src: Path, module: str, code: str) -> int:
+    """Add `code` at the end of the module; the line number of its import."""
     path = src / module
-    path.write_text(path.read_text() + "\n\n" + code + "\n")
+    before = path.read_text() + "\n\n"
+    path.write_text(before + code + "\n")
+    lines = code.splitlines()
+    first = next(
+        i for i, line in enumerate(lines) if "import " in line and ("psa" in line or ".." in line)
+    )
+    return before.count("\n") + first + 1
 
 
 def test_the_real_tree_keeps_every_contract(tmp_path: Path) -> None:
@@ -87,23 +95,33 @@ UPWARD = [
         "psa/people/services.py",
         "from psa.scheduling import selectors as upward",
         {"layers": "BROKEN"},
-        "psa.people.services -> psa.scheduling.selectors",
+        "psa.people.services -> psa.scheduling.selectors (l.{line})",
         id="absolute-import-at-module-level",
     ),
     pytest.param(
         "psa/engagements/selectors.py",
         "def upward() -> object:\n    from ..timetracking import selectors\n\n    return selectors",
         {"layers": "BROKEN"},
-        "psa.engagements.selectors -> psa.timetracking.selectors",
+        "psa.engagements.selectors -> psa.timetracking.selectors (l.{line})",
         id="relative-import-inside-a-function",
+    ),
+    pytest.param(
+        "psa/people/rules.py",
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+        "    from psa.scheduling.models import Booking",
+        {"layers": "BROKEN"},
+        "psa.people.rules -> psa.scheduling.models (l.{line})",
+        id="import-for-type-checking-only",
     ),
     pytest.param(
         "psa/people/selectors.py",
         "def upward() -> object:\n    from psa.home import selectors\n\n    return selectors",
-        {"layers": "BROKEN"},
-        # Through the home dashboard, which reads engagements: the chain counts, not only the
-        # first step.
-        "psa.people.selectors -> psa.home.selectors",
+        # Through the home dashboard, which reads engagements: the chain counts, not only its
+        # first step (and psa.home is the edge's to import).
+        {"layers": "BROKEN", "edge": "BROKEN"},
+        "psa.people is not allowed to import psa.engagements:\n\n"
+        "- psa.people.selectors -> psa.home.selectors (l.{line})\n"
+        "  psa.home.selectors -> psa.engagements.models",
         id="indirect-through-a-composition-module",
     ),
     pytest.param(
@@ -111,15 +129,24 @@ UPWARD = [
         "from psa.engagements import flows",
         {"edge": "BROKEN"},
         # The flow may import scheduling; a service importing the flow would reach it too.
-        "psa.engagements.services -> psa.engagements.flows",
+        "psa.engagements.services -> psa.engagements.flows (l.{line})",
         id="domain-code-importing-its-own-flow",
     ),
     pytest.param(
         "psa/timetracking/services.py",
         "from psa.scheduling import views",
         {"edge": "BROKEN"},
-        "psa.timetracking.services -> psa.scheduling.views",
+        "psa.timetracking.services -> psa.scheduling.views (l.{line})",
         id="domain-code-importing-a-lower-domains-page",
+    ),
+    pytest.param(
+        "psa/timetracking/services.py",
+        "from psa import periodic",
+        # periodic imports only timetracking, so no layer is crossed: the edge contract alone
+        # keeps a service from the top-level composition.
+        {"edge": "BROKEN"},
+        "psa.timetracking.services -> psa.periodic (l.{line})",
+        id="domain-code-importing-the-top-level-composition",
     ),
     pytest.param(
         "psa/core/api.py",
@@ -128,28 +155,28 @@ UPWARD = [
         # core.api is an edge module, whose imports the layers contract lets through: the core
         # contract is the one that holds core to itself.
         {"core": "BROKEN"},
-        "psa.core.api -> psa.people.selectors",
+        "psa.core.api -> psa.people.selectors (l.{line})",
         id="core-importing-a-domain",
     ),
     pytest.param(
         "psa/core/audit.py",
         "from psa.people import selectors as upward",
         {"layers": "BROKEN", "core": "BROKEN"},
-        "psa.core.audit -> psa.people.selectors",
+        "psa.core.audit -> psa.people.selectors (l.{line})",
         id="core-domain-code-importing-a-domain",
     ),
     pytest.param(
         "psa/core/audit.py",
         "from psa import home",
-        {"core": "BROKEN"},
-        "psa.core.audit -> psa.home",
+        {"core": "BROKEN", "edge": "BROKEN"},
+        "psa.core.audit -> psa.home (l.{line})",
         id="core-importing-a-composition-module",
     ),
     pytest.param(
         "psa/integrations/spreadsheet.py",
         "import psa.people.models",
         {"layers": "BROKEN"},
-        "psa.integrations.spreadsheet -> psa.people.models",
+        "psa.integrations.spreadsheet -> psa.people.models (l.{line})",
         id="an-integration-importing-a-domain",
     ),
 ]
@@ -162,11 +189,11 @@ def test_an_upward_import_breaks_its_contract(
     # Given the copy keeps every contract
     assert lint(copy, tmp_path)[:2] == (0, KEPT)
     # When one module gains the import
-    append(copy, module, code)
-    # Then exactly the contracts it breaks fail, and the report names the import
+    line = append(copy, module, code)
+    # Then exactly the contracts it breaks fail, and the report names the import and its line
     code_, verdicts, report = lint(copy, tmp_path)
     assert (code_, verdicts) == (1, {**KEPT, **broken}), report
-    assert shown in report
+    assert shown.format(line=line) in report
 
 
 def test_a_new_domain_must_take_its_place_in_the_order(copy: Path, tmp_path: Path) -> None:
