@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from psa.api import api
 from psa.core import views as core_views
 from psa.core.api import api_not_found, problem_405
+from psa.home import views as home_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -13,7 +14,7 @@ urlpatterns = [
     re_path(r"^api(?:/|$)", api_not_found),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("audit/", core_views.audit_page, name="audit"),
     path("tokens/", core_views.tokens_page, name="tokens"),
     path("jobs/", core_views.job_list, name="jobs"),

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from psa.core import clock
 from psa.core.roles import Actor, Role
+from psa.engagements import flows
 from psa.engagements.models import Status
 from psa.people.models import Person
 from psa.scheduling import feeds, services
@@ -228,7 +229,7 @@ def test_tentative_work_is_tentative_until_the_engagement_is_booked(s: Any) -> N
     )
     assert "Tentative, 60 % probability" in str(event["DESCRIPTION"])
 
-    services.engagement_status_change(actor=s.actor(s.pc), engagement=s.deal, status=Status.BOOKED)
+    flows.engagement_status_change(actor=s.actor(s.pc), engagement=s.deal, status=Status.BOOKED)
     event = events(fetch(s, url))[uid(booking)]
     assert summary_status_sequence(event) == (
         "Acme Logistics — CI Rollout (24 h)",

@@ -12,7 +12,10 @@ from django.core import mail
 
 from psa.core import clock
 from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
+from psa.core.models import AuditEntry
 from psa.core.roles import SYSTEM, Actor, Role
+from psa.engagements import flows
+from psa.engagements import services as engagement_services
 from psa.engagements.models import Comment, Engagement, Status
 from psa.people.models import Person
 from psa.scheduling import selectors, services
@@ -269,7 +272,7 @@ def test_pipeline_work_is_tentative_and_firms_up_when_booked(team: Any) -> None:
     )
     assert (booking.firmness, booking.probability) == ("tentative", 60)
     assert set(booking.days.values_list("kind", flat=True)) == {"tentative"}
-    outcomes = services.engagement_status_change(
+    outcomes = flows.engagement_status_change(
         actor=team.actor(team.pc), engagement=deal, status=Status.BOOKED
     )
     assert [o.confirmed for o in outcomes] == [True]
@@ -287,7 +290,7 @@ def test_tentative_that_no_longer_fits_stays_tentative_and_is_reported(team: Any
     services.request_confirm(
         actor=team.actor(team.pc), request=ask(team), override_reason="urgent escalation"
     )
-    outcomes = services.engagement_status_change(
+    outcomes = flows.engagement_status_change(
         actor=team.actor(team.pc), engagement=deal, status=Status.BOOKED
     )
     assert [(o.booking.pk, o.confirmed) for o in outcomes] == [(booking.pk, False)]
@@ -299,7 +302,7 @@ def test_tentative_that_no_longer_fits_stays_tentative_and_is_reported(team: Any
 
 def test_cancelling_an_engagement_frees_its_bookings(team: Any) -> None:
     booking = services.request_confirm(actor=team.actor(team.pc), request=ask(team))
-    services.engagement_status_change(
+    flows.engagement_status_change(
         actor=team.actor(team.pc),
         engagement=team.engagement,
         status=Status.CANCELLED,
@@ -308,6 +311,76 @@ def test_cancelling_an_engagement_frees_its_bookings(team: Any) -> None:
     booking.refresh_from_db()
     assert (booking.state, booking.sequence) == ("cancelled", 1)
     assert BookingDay.objects.count() == 0
+
+
+def test_the_schedule_follows_only_for_those_who_may_change_the_engagement(team: Any) -> None:
+    # Given a tentative booking on a deal that is now booked
+    deal = EngagementFactory(status=Status.PIPELINE, probability=60)
+    booking = services.request_confirm(
+        actor=team.actor(team.pc), request=ask(team, engagement=deal)
+    )
+    Engagement.objects.filter(pk=deal.pk).update(status=Status.BOOKED)
+    deal.refresh_from_db()
+    # When a PSE asks the schedule to follow it, then it is refused and nothing changes
+    with pytest.raises(PermissionDenied) as refused:
+        services.bookings_follow_engagement(actor=team.actor(team.pse), engagement=deal)
+    assert refused.value.message == engagement_services.ERR_MAY_NOT_EDIT
+    booking.refresh_from_db()
+    assert (booking.firmness, booking.sequence) == ("tentative", 0)
+    assert not AuditEntry.objects.filter(action="booking.firm").exists()
+
+
+@pytest.mark.parametrize("status", [Status.ACTIVE, Status.COMPLETE])
+def test_other_statuses_leave_the_schedule_as_it_is(team: Any, status: str) -> None:
+    booking = services.request_confirm(actor=team.actor(team.pc), request=ask(team))
+    team.engagement.status = status
+    outcomes = services.bookings_follow_engagement(
+        actor=team.actor(team.pc), engagement=team.engagement
+    )
+    assert outcomes == []
+    booking.refresh_from_db()
+    assert (booking.state, booking.firmness, booking.sequence) == ("active", "confirmed", 0)
+
+
+def test_a_status_change_refused_changes_neither_the_engagement_nor_its_schedule(
+    team: Any,
+) -> None:
+    deal = EngagementFactory(status=Status.PIPELINE, probability=60)
+    booking = services.request_confirm(
+        actor=team.actor(team.pc), request=ask(team, engagement=deal)
+    )
+    with pytest.raises(PermissionDenied) as refused:
+        flows.engagement_status_change(
+            actor=team.actor(team.pse), engagement=deal, status=Status.BOOKED
+        )
+    assert refused.value.message == engagement_services.ERR_MAY_NOT_EDIT
+    assert Engagement.objects.get(pk=deal.pk).status == Status.PIPELINE
+    booking.refresh_from_db()
+    assert booking.firmness == "tentative"
+
+
+def test_the_status_and_its_schedule_change_in_one_transaction(
+    team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the schedule's part fails after the status was written
+    deal = EngagementFactory(status=Status.PIPELINE, probability=60)
+    booking = services.request_confirm(
+        actor=team.actor(team.pc), request=ask(team, engagement=deal)
+    )
+
+    def fails(**kwargs: Any) -> list[services.TentativeOutcome]:
+        raise Conflict("the schedule could not follow")
+
+    monkeypatch.setattr(services, "bookings_follow_engagement", fails)
+    # When the coordinator books the deal, then the status change is undone with it
+    with pytest.raises(Conflict):
+        flows.engagement_status_change(
+            actor=team.actor(team.pc), engagement=deal, status=Status.BOOKED
+        )
+    assert Engagement.objects.get(pk=deal.pk).status == Status.PIPELINE
+    assert not AuditEntry.objects.filter(action="engagement.status").exists()
+    booking.refresh_from_db()
+    assert booking.firmness == "tentative"
 
 
 def test_changes_and_cancellations_go_through_requests_and_keep_history(team: Any) -> None:

@@ -5,10 +5,10 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from django.contrib.auth.models import User
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -66,15 +66,18 @@ def signed_in_user(request: HttpRequest) -> User:
     return user
 
 
-def actor(request: HttpRequest) -> Actor:
-    """The Actor for this request (computed once)."""
-    cached = getattr(request, "_psa_actor", None)
-    if cached is None:
-        from psa.people.selectors import actor_for
+ERR_NO_ACTOR = "request.actor is not set: settings.MIDDLEWARE lacks the actor middleware"
 
-        cached = actor_for(signed_in_user(request))
-        request._psa_actor = cached  # type: ignore[attr-defined]
-    return cached
+
+def actor(request: HttpRequest) -> Actor:
+    """The Actor for this request. The actor middleware (people installs it: the roles come
+    from the user's Person) sets `request.actor`, computed once on first read; core reads it
+    here so that it imports no domain."""
+    signed_in_user(request)
+    found = getattr(request, "actor", None)
+    if found is None:
+        raise ImproperlyConfigured(ERR_NO_ACTOR)
+    return cast(Actor, found)
 
 
 # ------------------------------------------------------------------ problem+json

@@ -9,11 +9,5 @@ from psa.core.api import actor
 
 
 def psa(request: HttpRequest) -> dict[str, Any]:
-    from psa.people import selectors as people_selectors
-
-    person = None
-    can_audit = False
-    if request.user.is_authenticated:
-        person = people_selectors.person_for_user(user=request.user)
-        can_audit = audit.may_read_log(actor(request))
-    return {"now": clock.now(), "me": person, "can_audit": can_audit}
+    can_audit = request.user.is_authenticated and audit.may_read_log(actor(request))
+    return {"now": clock.now(), "can_audit": can_audit}

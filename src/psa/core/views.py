@@ -1,4 +1,4 @@
-"""Core pages (health, sign-in, home, audit history, API tokens) and the helpers every page uses:
+"""Core pages (health, sign-in, audit history, API tokens, jobs) and the helpers every page uses:
 `page` (sign-in required; a refused permission is a 403 page, a missing record a 404 page),
 `apply_domain_errors` (a service's field errors onto a Django form) and `paginate`."""
 
@@ -23,8 +23,6 @@ from psa.core import audit, clock, jobs, tokens
 from psa.core.api import actor
 from psa.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from psa.core.models import Job
-from psa.core.roles import Role
-from psa.core.selectors import dashboard_for
 
 PER_PAGE = 50
 View = Callable[..., HttpResponse]
@@ -134,14 +132,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-
-@page
-def home(request: HttpRequest) -> HttpResponse:
-    context = dashboard_for(actor=actor(request))
-    labels = dict(Role.choices)
-    context["roles"] = [labels.get(r, r) for r in context.get("roles", [])]
-    return render(request, "core/home.html", context)
 
 
 @page

@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from psa.core.api import Page, actor
 from psa.core.schemas import WRITE, Search, answers
-from psa.engagements import rules, selectors, services
+from psa.engagements import flows, rules, selectors, services
 from psa.engagements.schemas import (
     CommentIn,
     CommentOut,
@@ -24,7 +24,6 @@ from psa.engagements.schemas import (
     StatusChangeOut,
     StatusIn,
 )
-from psa.scheduling.services import engagement_status_change
 
 router = Router(tags=["engagements"])
 customers = Router(tags=["customers"])
@@ -96,7 +95,7 @@ def update_engagement(request: HttpRequest, engagement_id: int, payload: Engagem
 def set_status(request: HttpRequest, engagement_id: int, payload: StatusIn) -> Any:
     # The schedule follows the status (tentative work firms up, cancelled work is freed).
     engagement = selectors.engagement_get(engagement_id=engagement_id)
-    outcomes = engagement_status_change(
+    outcomes = flows.engagement_status_change(
         actor=actor(request), engagement=engagement, **payload.dict()
     )
     result = selectors.engagement_get(engagement_id=engagement_id)

@@ -26,7 +26,7 @@ from psa.core.views import (
     refuse,
     text_param,
 )
-from psa.engagements import rules, selectors, services
+from psa.engagements import flows, rules, selectors, services
 from psa.engagements.forms import (
     ENGAGEMENT_FIELDS,
     CommentForm,
@@ -40,7 +40,6 @@ from psa.engagements.forms import (
     rows_from_post,
 )
 from psa.engagements.models import Customer, Engagement, Kind, Status
-from psa.scheduling.services import engagement_status_change
 from psa.timetracking import selectors as time_selectors
 
 ADD_ROW = "add_milestone_row"
@@ -345,7 +344,7 @@ def engagement_status(request: HttpRequest, engagement_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             # The schedule follows the status: tentative work firms up, cancelled work is freed.
-            outcomes = engagement_status_change(
+            outcomes = flows.engagement_status_change(
                 actor=actor(request), engagement=engagement, **form.cleaned_data
             )
         except DomainError as exc:

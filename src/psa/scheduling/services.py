@@ -615,19 +615,18 @@ def _cancel_all(actor: Actor, engagement: Engagement) -> None:
         _cancel(actor, booking, action="booking.cancel", reason="engagement cancelled")
 
 
-def engagement_status_change(
-    *, actor: Actor, engagement: Engagement, status: str, reason: str = ""
-) -> list[TentativeOutcome]:
-    """Change an engagement's status and keep the schedule in step, in one transaction:
-    booked → its tentative bookings turn confirmed (after a fresh check); cancelled → its
-    bookings are cancelled and the time is freed."""
+def bookings_follow_engagement(*, actor: Actor, engagement: Engagement) -> list[TentativeOutcome]:
+    """The schedule follows the engagement's status (engagements.flows.engagement_status_change
+    calls it right after the status changed, in the same transaction): booked → its tentative
+    bookings turn confirmed (after a fresh check); cancelled → its bookings are cancelled and
+    the time is freed; any other status leaves the schedule as it is. Whoever may change the
+    engagement may move its schedule with it."""
+    if not engagement_services.can_edit_engagements(actor):
+        raise PermissionDenied(engagement_services.ERR_MAY_NOT_EDIT)
     with transaction.atomic():
-        engagement = engagement_services.engagement_set_status(
-            actor=actor, engagement=engagement, status=status, reason=reason
-        )
-        if status == Status.BOOKED:
+        if engagement.status == Status.BOOKED:
             return _firm_up(actor, engagement)
-        if status == Status.CANCELLED:
+        if engagement.status == Status.CANCELLED:
             _cancel_all(actor, engagement)
     return []
 

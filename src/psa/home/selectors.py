@@ -1,4 +1,4 @@
-"""Cross-domain reads for the home dashboard."""
+"""The home dashboard: one read composed of people's and engagements' selectors."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from typing import Any
 
 from psa.core import clock
 from psa.core.roles import Actor, Role
+from psa.engagements import selectors as engagements
+from psa.engagements.models import Status
+from psa.people import rules
+from psa.people import selectors as people
 
 
 def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     """What the home page shows: the person's own next weeks, plus what their roles watch."""
-    from psa.engagements import selectors as engagements
-    from psa.engagements.models import Status
-    from psa.people import rules
-    from psa.people import selectors as people
-
     today = clock.today()
     monday = today - dt.timedelta(days=today.weekday())
     context: dict[str, Any] = {"today": today, "roles": sorted(actor.roles)}
