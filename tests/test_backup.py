@@ -28,7 +28,7 @@ from django.test import Client
 from django_tasks import task
 
 from psa import backup, cli, demo
-from psa.core import audit, clock
+from psa.core import audit, clock, periods
 from psa.core.errors import Conflict, ValidationFailed
 from psa.core.roles import SYSTEM
 from psa.engagements import services as engagement_services
@@ -491,7 +491,7 @@ def report_figures() -> dict[str, Any]:
     from psa.engagements.models import Engagement
     from psa.people import rules as people_rules
     from psa.people import selectors as people_selectors
-    from psa.timetracking import report, rules
+    from psa.timetracking import report
     from psa.timetracking import selectors as time_selectors
     from psa.timetracking.models import TimeEntry
 
@@ -499,7 +499,7 @@ def report_figures() -> dict[str, Any]:
     assert span["first"] is not None, "no time logged: the reports would say nothing"
     people = list(Person.objects.order_by("pk"))
     figures: dict[str, Any] = {}
-    quarter = rules.fiscal_quarter(span["first"])
+    quarter = periods.fiscal_quarter(span["first"])
     while quarter.start <= span["last"]:
         capacity = people_selectors.capacity_for_people(
             people=people, start=quarter.start, end=quarter.end
@@ -514,7 +514,7 @@ def report_figures() -> dict[str, Any]:
                 "by_major_epic": {k: str(v) for k, v in person_report.by_major_epic.items()},
                 "utilization": str(person_report.utilization),
             }
-        quarter = rules.fiscal_quarter(quarter.end + dt.timedelta(days=1))
+        quarter = periods.fiscal_quarter(quarter.end + dt.timedelta(days=1))
     engagement_ids = list(Engagement.objects.values_list("pk", flat=True))
     figures["engagement hours"] = {
         str(k): str(v)

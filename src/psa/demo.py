@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from psa.core import audit, clock
+from psa.core import audit, clock, periods
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.engagements import services as engagement_services
 from psa.engagements.models import Customer, Engagement, Kind, Milestone, Status
@@ -367,7 +367,7 @@ def load_reference_data() -> None:
 
 
 def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
+    return periods.week_start(day)
 
 
 def load_demo(*, size: str = "small", progress: Progress = lambda _: None) -> None:
@@ -885,12 +885,11 @@ def _certify(people: dict[str, Person], actor: Callable[[str], Actor], day: dt.d
     """The quarter of `day` through the chain as far as it goes before the quarter ends:
     Camille's hours approved by her manager and the head of PS (final approval waits for the
     quarter's end), Jordan's certified by his manager and waiting for the head of PS."""
-    from django.conf import settings
 
+    from psa.core.periods import fiscal_quarter
     from psa.timetracking import certification as chain
-    from psa.timetracking.rules import fiscal_quarter
 
-    q = fiscal_quarter(day, start_month=settings.PSA_FISCAL_YEAR_START_MONTH)
+    q = fiscal_quarter(day)
     steps = {
         "camille.dubois": ("sophie.laurent", "dana.whitfield"),
         "jordan.miller": ("marcus.chen",),

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from psa.core import clock
+from psa.core import clock, periods
 from psa.core.roles import SYSTEM, Role
 from psa.engagements.models import Status
 from psa.scheduling import services
@@ -148,14 +148,13 @@ def test_screenshots_of_the_board_and_a_request_review(
     from psa.engagements.models import Engagement
     from psa.people.models import Person
     from psa.people.selectors import actor_for
-    from psa.scheduling import review
 
     demo.load_small()
     # One more request for the queue: Lena is fully booked that week, so it shows proposals.
     lena = Person.objects.get(name="Lena Fischer")
     marcus = Person.objects.get(name="Marcus Chen")
     assert marcus.user is not None
-    monday = review.week_start(clock.today()) + dt.timedelta(weeks=2)
+    monday = periods.week_start(clock.today()) + dt.timedelta(weeks=2)
     request = services.request_create(
         actor=actor_for(marcus.user),
         engagement=Engagement.objects.get(name="GitLab Migration Services"),

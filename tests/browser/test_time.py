@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from psa.core import clock
+from psa.core import clock, periods
 from psa.core.roles import Role
 from psa.timetracking.epics import seed
 from psa.timetracking.models import Epic, TimeEntry, Timesheet
@@ -277,7 +277,7 @@ def test_a_pse_in_berlin_corrects_a_locked_day_and_creates_a_work_item_on_a_phon
     """Locked time is not edited in place: the correction card takes what the day should say,
     with a decimal comma, and the adjusting entry shows under the original."""
     from psa.core.roles import SYSTEM
-    from psa.timetracking import rules, services
+    from psa.timetracking import services
     from psa.timetracking.models import QuarterlyCertification, WorkItem
 
     manager = PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Sophie Laurent")
@@ -293,7 +293,7 @@ def test_a_pse_in_berlin_corrects_a_locked_day_and_creates_a_work_item_on_a_phon
     original = services.time_entry_create(
         actor=SYSTEM, person=pse, work_item=item, date=MON, hours="8"
     )
-    q = rules.fiscal_quarter(MON, start_month=2)
+    q = periods.fiscal_quarter(MON, start_month=2)
     QuarterlyCertification.objects.create(
         person=pse,
         fiscal_year=q.year,

@@ -14,12 +14,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from psa.core import clock
+from psa.core import clock, numbers
 from psa.core.roles import Actor, Role
 from psa.engagements import flows
 from psa.engagements.models import Status
 from psa.people.models import Person
-from psa.scheduling import feeds, services
+from psa.scheduling import services
 from psa.scheduling.feed_views import NOT_FOUND_BODY
 from psa.scheduling.models import Booking, CalendarFeed
 from tests.engagements.factories import CustomerFactory, EngagementFactory
@@ -447,7 +447,7 @@ def test_the_feeds_api_needs_a_login(s: Any) -> None:
     [(D("24.00"), "24"), (D("7.50"), "7.5"), (D("0.25"), "0.25"), (D("100"), "100")],
 )
 def test_hours_read_without_trailing_zeros(hours: Decimal, text: str) -> None:
-    assert feeds.fmt_hours(hours) == text
+    assert numbers.fmt_hours(hours) == text
 
 
 def test_the_feed_reads_a_fixed_number_of_queries_however_many_bookings(s: Any) -> None:

@@ -593,8 +593,8 @@ def test_by_default_the_sync_keeps_to_the_certification_lock(
     gitlab_server: FakeGitLab, client: GitLabClient, people: dict[str, Person], coordinator: Actor
 ) -> None:
     """No lock hook given, as the CLI and the job call it: an approved quarter is locked."""
+    from psa.core.periods import fiscal_quarter
     from psa.timetracking.models import QuarterlyCertification
-    from psa.timetracking.rules import fiscal_quarter
 
     run(coordinator, client)
     entry = TimeEntry.objects.get(gitlab_id=301)

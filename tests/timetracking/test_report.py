@@ -16,11 +16,11 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from psa.core import clock
+from psa.core import clock, periods
 from psa.core.models import Job
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import report, rollup, rules, selectors, services
+from psa.timetracking import report, rollup, selectors, services
 from psa.timetracking.models import TimeEntry, WorkItem
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
@@ -28,7 +28,7 @@ from tests.timetracking.factories import WorkItemFactory, category
 pytestmark = pytest.mark.django_db
 
 # FY27 Q4 with the fiscal year starting in February: 1 Nov 2026 - 31 Jan 2027.
-FY27_Q4 = rules.quarter_by_label(2027, 4, start_month=2)
+FY27_Q4 = periods.quarter_by_label(2027, 4, start_month=2)
 JSON = "application/json"
 NOW = dt.datetime(2027, 2, 10, 15, tzinfo=dt.UTC)  # after the quarter: every date is in the past
 # A 40-hour US week: 65 weekdays in the quarter less 5 federal holidays (Veterans Day,

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from psa.core import periods
 from psa.timetracking import rules
 
 D = Decimal
@@ -64,15 +65,15 @@ def test_a_short_week_names_the_days_and_hours_missing() -> None:
 def test_fiscal_quarters_start_in_february(
     day: dt.date, label: str, start: dt.date, end: dt.date
 ) -> None:
-    q = rules.fiscal_quarter(day)
+    q = periods.fiscal_quarter(day)
     assert (q.label, q.start, q.end) == (label, start, end)
-    assert rules.quarter_by_label(q.year, q.quarter) == q
+    assert periods.quarter_by_label(q.year, q.quarter) == q
 
 
 def test_fiscal_year_may_start_in_january() -> None:
-    q = rules.fiscal_quarter(dt.date(2026, 5, 5), start_month=1)
+    q = periods.fiscal_quarter(dt.date(2026, 5, 5), start_month=1)
     assert (q.label, q.start, q.end) == ("FY26 Q2", dt.date(2026, 4, 1), dt.date(2026, 6, 30))
-    assert rules.quarter_by_label(2026, 2, start_month=1) == q
+    assert periods.quarter_by_label(2026, 2, start_month=1) == q
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
-from psa.core import clock, numbers
+from psa.core import clock, numbers, periods
 from psa.core.models import Job
 from psa.core.roles import SYSTEM, Role
 from psa.engagements.models import Status
@@ -212,7 +212,7 @@ def test_several_entries_in_a_cell_are_read_only(make_person: MakePerson) -> Non
 
 
 def _locked_quarter(person: Person) -> QuarterlyCertification:
-    quarter = rules.fiscal_quarter(MON, start_month=2)
+    quarter = periods.fiscal_quarter(MON, start_month=2)
     return QuarterlyCertification.objects.create(
         person=person,
         fiscal_year=quarter.year,

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from psa.bench import emit, ensure_dataset, note, prepare, timed
+from psa.core import periods
 
 BENCH = "time"
 SIZES = {"small": (50, 1), "large": (500, 4)}  # (people, fiscal quarters of entries)
@@ -250,13 +251,11 @@ def _quarters(today: dt.date, count: int) -> list[Any]:
     """The `count` fiscal quarters before today's, oldest first."""
     from django.conf import settings
 
-    from psa.timetracking import rules
-
     month = settings.PSA_FISCAL_YEAR_START_MONTH
-    q = rules.fiscal_quarter(today, start_month=month)
+    q = periods.fiscal_quarter(today, start_month=month)
     result = []
     for _ in range(count):
-        q = rules.fiscal_quarter(q.start - dt.timedelta(days=1), start_month=month)
+        q = periods.fiscal_quarter(q.start - dt.timedelta(days=1), start_month=month)
         result.append(q)
     return list(reversed(result))
 

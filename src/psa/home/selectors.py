@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from psa.core import clock
+from psa.core import clock, periods
 from psa.core.roles import Actor, Role
 from psa.engagements import selectors as engagements
 from psa.engagements.models import Status
@@ -16,7 +16,7 @@ from psa.people import selectors as people
 def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     """What the home page shows: the person's own next weeks, plus what their roles watch."""
     today = clock.today()
-    monday = today - dt.timedelta(days=today.weekday())
+    monday = periods.week_start(today)
     context: dict[str, Any] = {"today": today, "roles": sorted(actor.roles)}
     if actor.person_id is not None:
         person = people.person_get(person_id=actor.person_id)

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from psa.core import clock
+from psa.core import clock, periods
 from psa.core.api import actor
 from psa.core.errors import DomainError
 from psa.core.roles import Role
@@ -72,7 +72,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, person: Person, **extra: Any) -> dict[str, Any]:
     me = actor(request)
     today = clock.today()
-    monday = today - dt.timedelta(days=today.weekday())
+    monday = periods.week_start(today)
     days = selectors.capacity_calendar(
         person=person, start=monday, end=monday + dt.timedelta(days=7 * CALENDAR_WEEKS - 1)
     )

@@ -35,12 +35,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 
 import icalendar
 from django.db.models import Q
 
-from psa.core import clock
+from psa.core import clock, numbers
 from psa.core.errors import NotFound
 from psa.core.roles import Actor
 from psa.scheduling import selectors
@@ -117,12 +116,6 @@ def feed_bookings(feed: CalendarFeed) -> list[Booking]:
 # ------------------------------------------------------------------ rendering
 
 
-def fmt_hours(value: Decimal) -> str:
-    """24.00 → "24", 7.50 → "7.5"."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def feed_name(feed: CalendarFeed) -> str:
     if feed.engagement is not None:
         return f"PSA: {feed.engagement.customer.name} — {feed.engagement.name}"
@@ -148,7 +141,7 @@ def event_summary(booking: Booking, *, for_engagement: bool = False) -> str:
         text = f"{booking.person.name}: {booking.engagement.name}"
     else:
         text = _what(booking)
-    text += f" ({fmt_hours(booking.hours)} h)"
+    text += f" ({numbers.fmt_hours(booking.hours)} h)"
     status = _status(booking)
     if status == "TENTATIVE":
         text = f"Tentative ({booking.probability} %): {text}"
@@ -162,7 +155,7 @@ def event_description(booking: Booking) -> str:
     status = _status(booking)
     if status == "CANCELLED":
         lines.append(
-            f"Cancelled. It was {fmt_hours(booking.hours)} h "
+            f"Cancelled. It was {numbers.fmt_hours(booking.hours)} h "
             f"from {booking.start_date} to {booking.end_date}."
         )
         return "\n".join(lines)
@@ -170,9 +163,9 @@ def event_description(booking: Booking) -> str:
         lines.append(f"Tentative, {booking.probability} % probability")
     else:
         lines.append("Confirmed")
-    lines.append(f"{fmt_hours(booking.hours)} h in total:")
+    lines.append(f"{numbers.fmt_hours(booking.hours)} h in total:")
     # BookingDay's default ordering is by date; .all() keeps the prefetched rows.
-    lines += [f"{d.date:%a %Y-%m-%d}: {fmt_hours(d.hours)} h" for d in booking.days.all()]
+    lines += [f"{d.date:%a %Y-%m-%d}: {numbers.fmt_hours(d.hours)} h" for d in booking.days.all()]
     return "\n".join(lines)
 
 

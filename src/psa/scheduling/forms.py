@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from django import forms
 
+from psa.core import periods
 from psa.core.forms import HoursField, PageForm
 from psa.core.roles import Role
 from psa.engagements import selectors as engagement_selectors
@@ -93,7 +94,7 @@ class ScheduleFilterForm(PageForm):
             data = dict(self.cleaned_data)
         start = data.get("start") or today
         return {
-            "start": review.week_start(start),
+            "start": periods.week_start(start),
             "weeks": data.get("weeks") or self.default_weeks,
             "role": data.get("role", Role.PSE) if self.is_bound else Role.PSE,
             "skill": (data.get("skill") or "").replace("\x00", "").strip(),

@@ -14,6 +14,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from psa.core import periods
 from psa.core.numbers import ZERO
 from psa.integrations.spreadsheet import xlsx_cell
 from psa.people import selectors as people
@@ -97,14 +98,10 @@ class WeeklyReview:
     team: list[WeekFigures]
 
 
-def week_start(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def weekly_review(*, people_list: Sequence[Person], start: dt.date, weeks: int) -> WeeklyReview:
     """Figures for each person and week from `start`'s Monday, plus team totals.
     Queries: one for time off, one for the planned hours of everyone in the range."""
-    monday = week_start(start)
+    monday = periods.week_start(start)
     end = monday + dt.timedelta(days=7 * weeks - 1)
     capacity = people.capacity_for_people(people=people_list, start=monday, end=end)
     planned = _planned_by_day(person_ids=[p.pk for p in people_list], start=monday, end=end)
@@ -245,7 +242,7 @@ def review_people(
 ) -> QuerySet[Person]:
     """Who the review covers: people with the role (PSEs by default) employed at some point in
     the weeks reviewed, by name."""
-    monday = week_start(start)
+    monday = periods.week_start(start)
     end = monday + dt.timedelta(days=7 * weeks - 1)
     return people.person_list(
         role=role,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from psa.core import clock
+from psa.core import clock, numbers, periods
 from psa.core.api import actor
 from psa.core.errors import Conflict, DomainError
 from psa.core.numbers import ZERO
@@ -96,12 +95,6 @@ def _cell(week: review.WeekFigures) -> dict[str, Any]:
     return {"week": week, "level": level, "level_label": LEVELS[level]}
 
 
-def _short(value: Decimal) -> str:
-    """Hours without trailing zeros: 8, 7.5, 6.67."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _board_cell(person: Person, week: review.WeekFigures, url: str) -> dict[str, Any]:
     """A board cell with its link and texts ready: the board has hundreds of cells, and
     template tags per cell were most of the page's time."""
@@ -111,9 +104,9 @@ def _board_cell(person: Person, week: review.WeekFigures, url: str) -> dict[str,
         "week": week,
         "level": level,
         "href": url,
-        "planned": _short(week.planned),
-        "capacity": _short(week.capacity),
-        "tentative": _short(week.tentative) if week.tentative else "",
+        "planned": numbers.fmt_hours(week.planned),
+        "capacity": numbers.fmt_hours(week.capacity),
+        "tentative": numbers.fmt_hours(week.tentative) if week.tentative else "",
         "label": (
             f"{person.name}, week of {week.monday.day} {week.monday:%b}: {week.planned} of "
             f"{week.capacity} hours planned{tentative} ({LEVELS[level]})"
@@ -154,7 +147,7 @@ def _review_context(result: selectors.Review) -> dict[str, Any]:
 
 def _week_param(text: str) -> dt.date:
     try:
-        return review.week_start(dt.date.fromisoformat(text))
+        return periods.week_start(dt.date.fromisoformat(text))
     except ValueError as exc:
         raise Http404("not a date") from exc
 
@@ -175,7 +168,7 @@ def _filter_query(filters: dict[str, Any], **changes: Any) -> str:
 
 
 def _this_monday() -> dt.date:
-    return review.week_start(clock.today())
+    return periods.week_start(clock.today())
 
 
 def _filter_context(form: ScheduleFilterForm, filters: dict[str, Any]) -> dict[str, Any]:
@@ -442,7 +435,7 @@ def _detail(
         "decline_form": decline_form or DeclineForm(),
         "refused": refused,
         "bookings": [
-            {"booking": b, "monday": review.week_start(b.start_date)}
+            {"booking": b, "monday": periods.week_start(b.start_date)}
             for b in req.bookings.select_related("person")
         ],
     }
@@ -593,7 +586,7 @@ def _me_page(
     if me.person_id is not None:
         person = people_selectors.person_get(person_id=me.person_id)
         today = clock.today(person.timezone)
-        monday = review.week_start(today)
+        monday = periods.week_start(today)
         end = monday + dt.timedelta(weeks=MY_WEEKS, days=-1)
         bookings = list(selectors.booking_list(person_id=person.pk, start=today, end=end))
         mine = review.weekly_review(people_list=[person], start=monday, weeks=MY_WEEKS)

@@ -17,12 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Sum
 
-from psa.core import audit, clock, numbers
+from psa.core import audit, clock, numbers, periods
 from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from psa.core.notifications import notify
 from psa.core.numbers import ZERO
@@ -98,8 +97,8 @@ MSG_ADJUSTED = "{name} corrected locked {quarter} hours ({reason}): certify them
 ERR_CORRECTION_SAME = "{date} already has {hours} h on {item}: nothing to correct"
 
 
-def _quarter(day: dt.date) -> rules.FiscalQuarter:
-    return rules.fiscal_quarter(day, start_month=settings.PSA_FISCAL_YEAR_START_MONTH)
+def _quarter(day: dt.date) -> periods.FiscalQuarter:
+    return periods.fiscal_quarter(day)
 
 
 def locked_certification(*, person_id: int, day: dt.date) -> QuarterlyCertification | None:
@@ -153,7 +152,7 @@ def access_certification(*, actor: Actor, certification_id: int) -> QuarterlyCer
     return row
 
 
-def _totals(person: Person, quarter: rules.FiscalQuarter) -> tuple[Decimal, Decimal, Decimal]:
+def _totals(person: Person, quarter: periods.FiscalQuarter) -> tuple[Decimal, Decimal, Decimal]:
     entries = TimeEntry.objects.filter(
         person=person, date__gte=quarter.start, date__lte=quarter.end
     )
@@ -198,7 +197,7 @@ def figures_for(certs: Sequence[QuarterlyCertification]) -> dict[int, Figures]:
     today = clock.today()
     result: dict[int, Figures] = {}
     for (year, number), group in by_quarter.items():
-        q = rules.quarter_by_label(year, number, start_month=settings.PSA_FISCAL_YEAR_START_MONTH)
+        q = periods.quarter_by_label(year, number)
         persons = [c.person for c in group]
         reports = report.team_reports(people=persons, quarter=q)
         weeks = rules.quarter_weeks(q.start, q.end, today)
@@ -312,7 +311,7 @@ def certification_generate(
     if not actor.has_any(*GENERATORS):
         raise PermissionDenied(ERR_MAY_NOT_GENERATE)
     try:
-        q = rules.quarter_by_label(year, quarter, start_month=settings.PSA_FISCAL_YEAR_START_MONTH)
+        q = periods.quarter_by_label(year, quarter)
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="quarter") from exc
     total, billable, capacity = _totals(person, q)

@@ -33,7 +33,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from psa.core import clock
+from psa.core import clock, periods
 from psa.core.errors import PermissionDenied, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor
@@ -41,7 +41,7 @@ from psa.integrations.spreadsheet import csv_cell, xlsx_cell
 from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people.models import Person
-from psa.timetracking import rules, selectors
+from psa.timetracking import selectors
 from psa.timetracking.models import Epic, TimeEntry, WorkItem
 
 PERCENT = Decimal("0.1")
@@ -91,7 +91,7 @@ class WorkItemTotal:
 @dataclass
 class HoursReport:
     person: Person
-    quarter: rules.FiscalQuarter
+    quarter: periods.FiscalQuarter
     rows: list[ReportRow]
     capacity: Decimal
     total: Decimal = ZERO
@@ -136,7 +136,7 @@ def summarize(report: HoursReport) -> HoursReport:
         items[wi.id] += row.hours
         info[wi.id] = wi
         days[row.date] += row.hours
-        weeks[rules.week_start(row.date)] += row.hours
+        weeks[periods.week_start(row.date)] += row.hours
     report.billable = billable
     report.non_billable = non_billable
     report.total = billable + non_billable
@@ -156,19 +156,19 @@ ERR_YEAR = f"year must be a fiscal year between {MIN_YEAR} and {MAX_YEAR}, such 
 ERR_BOTH = "give both year and quarter, or neither (the current fiscal quarter)"
 
 
-def report_quarter(year: int | None, quarter: int | None) -> rules.FiscalQuarter:
+def report_quarter(year: int | None, quarter: int | None) -> periods.FiscalQuarter:
     """The quarter asked for (FY `year`, quarter 1-4), or the current one (today by the clock,
     settings.PSA_FISCAL_YEAR_START_MONTH) when neither is given."""
     start_month = settings.PSA_FISCAL_YEAR_START_MONTH
     if year is None and quarter is None:
-        return rules.fiscal_quarter(clock.today(), start_month=start_month)
+        return periods.fiscal_quarter(clock.today(), start_month=start_month)
     if quarter is not None and not 1 <= quarter <= 4:
         raise ValidationFailed(ERR_QUARTER, field="quarter")
     if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         raise ValidationFailed(ERR_YEAR, field="year")
     if year is None or quarter is None:
         raise ValidationFailed(ERR_BOTH, field="year" if year is None else "quarter")
-    return rules.quarter_by_label(year, quarter, start_month=start_month)
+    return periods.quarter_by_label(year, quarter, start_month=start_month)
 
 
 # ------------------------------------------------------------------ access
@@ -190,7 +190,7 @@ def access_team_report(*, actor: Actor, manager_id: int | None) -> None:
 # ------------------------------------------------------------------ selectors
 
 
-def hours_report(*, person: Person, quarter: rules.FiscalQuarter) -> HoursReport:
+def hours_report(*, person: Person, quarter: periods.FiscalQuarter) -> HoursReport:
     """The person's hours report for the quarter."""
     return team_reports(people=[person], quarter=quarter)[0]
 
@@ -233,7 +233,7 @@ def _work_items(ids: Iterable[int]) -> dict[int, WorkItemInfo]:
 def team_reports(
     *,
     people: Sequence[Person],
-    quarter: rules.FiscalQuarter,
+    quarter: periods.FiscalQuarter,
     progress: Progress | None = None,
 ) -> list[HoursReport]:
     """Hours reports for many people, in the order given. Queries: the entries of each chunk of
@@ -272,7 +272,7 @@ def team_reports(
     return reports
 
 
-def _capacity(people_list: list[Person], quarter: rules.FiscalQuarter) -> dict[int, Decimal]:
+def _capacity(people_list: list[Person], quarter: periods.FiscalQuarter) -> dict[int, Decimal]:
     days = people.capacity_for_people(people=people_list, start=quarter.start, end=quarter.end)
     return {pid: people_rules.total_hours(d) for pid, d in days.items()}
 
@@ -301,11 +301,11 @@ def hours_by_person_week(
         else:
             rows = qs.values_list("person_id", "date").annotate(total=Sum("hours")).order_by()
         for pid, day, hours in rows:
-            result[pid][rules.week_start(day)] += hours
+            result[pid][periods.week_start(day)] += hours
     return {pid: dict(weeks) for pid, weeks in result.items()}
 
 
-def team_people(*, quarter: rules.FiscalQuarter, manager_id: int | None = None) -> list[Person]:
+def team_people(*, quarter: periods.FiscalQuarter, manager_id: int | None = None) -> list[Person]:
     """Who a team report covers: the manager's reports (everyone without a manager), employed
     on at least one day of the quarter, by name."""
     return list(
@@ -508,7 +508,7 @@ def team_xlsx(reports: Sequence[HoursReport], progress: Progress | None = None) 
     return _save(book)
 
 
-def file_stem(quarter: rules.FiscalQuarter) -> str:
+def file_stem(quarter: periods.FiscalQuarter) -> str:
     return f"hours-FY{quarter.year % 100:02d}-Q{quarter.quarter}"
 
 
@@ -518,7 +518,7 @@ def person_file_name(report: HoursReport) -> str:
     return f"{file_stem(report.quarter)}-{local}.xlsx"
 
 
-def team_file_stem(quarter: rules.FiscalQuarter, manager_id: int | None) -> str:
+def team_file_stem(quarter: periods.FiscalQuarter, manager_id: int | None) -> str:
     suffix = f"-manager-{manager_id}" if manager_id is not None else "-team"
     return f"{file_stem(quarter)}{suffix}"
 
@@ -537,7 +537,7 @@ class TeamBundle:
 def team_bundle_for(
     *,
     actor: Actor,
-    quarter: rules.FiscalQuarter,
+    quarter: periods.FiscalQuarter,
     manager_id: int | None,
     progress: StageProgress | None = None,
 ) -> TeamBundle:
@@ -555,7 +555,7 @@ def team_bundle_for(
 def team_bundle(
     *,
     people: Sequence[Person],
-    quarter: rules.FiscalQuarter,
+    quarter: periods.FiscalQuarter,
     stem: str,
     progress: StageProgress | None = None,
 ) -> TeamBundle:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
-from psa.timetracking import rules
+from psa.core import periods
 from psa.timetracking.models import TimeEntry, WorkItemWeek
 
 HUNDRED = Decimal(100)
@@ -48,7 +48,7 @@ def fold(changes: Iterable[Change]) -> dict[tuple[int, dt.date], tuple[int, int]
     """Changes summed per (work item, week): (hundredths, entries); no-ops left out."""
     totals: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
     for change in changes:
-        cell = totals[(change.work_item_id, rules.week_start(change.date))]
+        cell = totals[(change.work_item_id, periods.week_start(change.date))]
         cell[0] += _hundredths(change.hours)
         cell[1] += change.entries
     return {key: (h, n) for key, (h, n) in totals.items() if h or n}
@@ -85,7 +85,7 @@ def computed() -> dict[tuple[int, dt.date], tuple[int, int]]:
         .order_by()
     )
     for item, day, hours, n in rows.iterator(chunk_size=5000):
-        cell = totals[(item, rules.week_start(day))]
+        cell = totals[(item, periods.week_start(day))]
         cell[0] += _hundredths(hours)
         cell[1] += n
     return {key: (h, n) for key, (h, n) in totals.items() if h or n}

@@ -1,5 +1,6 @@
-"""Time-tracking rules on plain values: hours, daily limits, ISO weeks, due dates, short weeks,
-fiscal quarters. No ORM here."""
+"""Time-tracking rules on plain values: hours, daily limits, due dates, short weeks, what an
+approval covers and where a rejection goes. No ORM here; weeks and fiscal quarters are the
+kernel's (psa.core.periods)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from psa.core import periods
 from psa.core.numbers import ZERO
 from psa.timetracking import epics
 
@@ -32,14 +34,9 @@ def day_total_error(existing: Decimal, adding: Decimal) -> str | None:
     return None
 
 
-def week_start(day: dt.date) -> dt.date:
-    """The Monday of the ISO week a date is in."""
-    return day - dt.timedelta(days=day.weekday())
-
-
 def due_at(week: dt.date, tz: str) -> dt.datetime:
     """When a week's timesheet is due: the next Monday at noon in the person's time zone."""
-    monday = week_start(week) + dt.timedelta(days=7)
+    monday = periods.week_start(week) + dt.timedelta(days=7)
     return dt.datetime.combine(monday, DUE_WEEKDAY_TIME, tzinfo=ZoneInfo(tz))
 
 
@@ -82,7 +79,7 @@ def check_week(
 ) -> WeekCheck:
     """Is a week complete? It needs at least the person's weekly hours (PTO and holidays are
     logged as time too). When short, the working days below their normal hours say where."""
-    monday = week_start(week)
+    monday = periods.week_start(week)
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     total = sum((logged.get(d, ZERO) for d in days), ZERO)
     missing = []
@@ -94,46 +91,6 @@ def check_week(
     return WeekCheck(
         required=weekly_hours, logged=total, missing_days=missing if total < weekly_hours else []
     )
-
-
-@dataclass(frozen=True)
-class FiscalQuarter:
-    """A fiscal quarter: FY named by the calendar year it ends in (FY21 = Feb 2020 - Jan 2021
-    when the year starts in February)."""
-
-    year: int
-    quarter: int  # 1-4
-    start: dt.date
-    end: dt.date
-
-    @property
-    def label(self) -> str:
-        return f"FY{self.year % 100:02d} Q{self.quarter}"
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def fiscal_quarter(day: dt.date, *, start_month: int = 2) -> FiscalQuarter:
-    """The fiscal quarter a date falls in."""
-    offset = (day.month - start_month) % 12  # months since the fiscal year began
-    fy_start = _add_months(dt.date(day.year, day.month, 1), -offset)
-    quarter = offset // 3 + 1
-    q_start = _add_months(fy_start, 3 * (quarter - 1))
-    q_end = _add_months(q_start, 3) - dt.timedelta(days=1)
-    fy_end = _add_months(fy_start, 12) - dt.timedelta(days=1)
-    return FiscalQuarter(year=fy_end.year, quarter=quarter, start=q_start, end=q_end)
-
-
-def quarter_by_label(year: int, quarter: int, *, start_month: int = 2) -> FiscalQuarter:
-    """FY `year` (the calendar year the fiscal year ends in), quarter 1-4."""
-    if not 1 <= quarter <= 4:
-        raise ValueError("quarter must be 1-4")
-    fy_end = dt.date(year, (start_month - 2) % 12 + 1, 1)  # the fiscal year's last month
-    fy_start = _add_months(fy_end, -11)
-    return fiscal_quarter(_add_months(fy_start, 3 * (quarter - 1)), start_month=start_month)
 
 
 # GitLab's fixed duration rules: 1mo = 4w, 1w = 5d, 1d = 8h.
@@ -177,7 +134,7 @@ def reminder_due(local: dt.datetime) -> tuple[str, dt.date] | None:
     Friday 14:00 until Monday 08:00 (this week), "monday" from Monday 08:00 until the noon
     deadline (last week)."""
     day, time = local.date(), local.time()
-    monday = week_start(day)
+    monday = periods.week_start(day)
     weekday = day.weekday()
     if (weekday == 4 and time >= FRIDAY_REMINDER) or weekday in (5, 6):
         return "friday", monday
@@ -242,12 +199,7 @@ def entry_changes(before: Mapping[int, EntryKey], after: Mapping[int, EntryKey])
 
 def quarter_weeks(start: dt.date, end: dt.date, today: dt.date) -> list[dt.date]:
     """The Mondays of the ISO weeks that overlap the quarter and have ended by `today`."""
-    monday = week_start(start)
-    weeks = []
-    while monday <= end and monday + dt.timedelta(days=6) < today:
-        weeks.append(monday)
-        monday += dt.timedelta(days=7)
-    return weeks
+    return [m for m in periods.weeks_between(start, end) if m + dt.timedelta(days=6) < today]
 
 
 def certification_flags(

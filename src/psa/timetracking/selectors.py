@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from psa.core import periods
 from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
@@ -237,12 +238,12 @@ def day_total(*, person: Person, day: dt.date, exclude_entry_id: int | None = No
 
 
 def timesheet_for(*, person: Person, week: dt.date) -> Timesheet | None:
-    return Timesheet.objects.filter(person=person, week_start=rules.week_start(week)).first()
+    return Timesheet.objects.filter(person=person, week_start=periods.week_start(week)).first()
 
 
 def week_grid(*, person: Person, week: dt.date) -> dict[int, dict[dt.date, Decimal]]:
     """Hours per work item and day for a person's ISO week."""
-    monday = rules.week_start(week)
+    monday = periods.week_start(week)
     grid: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
     rows = (
         TimeEntry.objects.filter(
@@ -283,7 +284,7 @@ def week_from_schedule(*, person: Person, week: dt.date) -> list[Suggestion]:
     work on the engagement's first "All project hours" work item (if it has one), internal time
     on its category's standing work item (planned with one), else on a work item of the same
     title (if one exists). Nothing is saved."""
-    monday = rules.week_start(week)
+    monday = periods.week_start(week)
     days = booking_days_for(
         person_id=person.pk,
         start=monday,
@@ -344,7 +345,7 @@ def missing_timesheets(
     """Weeks not submitted yet, per person, with the hours logged so far (a manager's view and
     the reminders' list). Two queries for the lot."""
     people = list(people)
-    mondays = sorted({rules.week_start(w) for w in weeks})
+    mondays = sorted({periods.week_start(w) for w in weeks})
     if not people or not mondays:
         return []
     submitted = set(
@@ -362,7 +363,7 @@ def missing_timesheets(
         .order_by()
     )
     for pid, day, total in rows:
-        logged[(pid, rules.week_start(day))] += total
+        logged[(pid, periods.week_start(day))] += total
     result = []
     for person in people:
         required = effective_weekly_hours(person)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from psa.core import audit, clock, jobs, numbers
+from psa.core import audit, clock, jobs, numbers, periods
 from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from psa.core.models import Job
 from psa.core.numbers import ZERO
@@ -421,7 +421,7 @@ def timesheet_submit(*, actor: Actor, person: Person, week: dt.date) -> Timeshee
     """Submit a week: it needs at least the person's weekly hours (PTO and holidays logged as
     time). Late after Monday noon (the person's time zone) for the week before."""
     _require_own_time(actor, person)
-    monday = rules.week_start(week)
+    monday = periods.week_start(week)
     now = clock.now()
     # From Friday noon on (the Friday reminder), the current week may be submitted.
     opens = dt.datetime.combine(

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from psa.core import clock, numbers
+from psa.core import clock, numbers, periods
 from psa.core.api import actor
 from psa.core.errors import DomainError, ValidationFailed
 from psa.core.numbers import ZERO
@@ -62,15 +62,11 @@ REJECTED_TO = {
 REPORT_URL = "/api/v1/time/reports/{person_id}?year={year}&quarter={quarter}&format={fmt}"
 
 
-def _short(value: Decimal) -> str:
-    return numbers.fmt_hours(value)
-
-
 def _elapsed(timer: Timer) -> str:
     """A running timer's time so far, as the stop would log it: "1 h 25 min (1.42 h)"."""
     seconds = max(int((clock.now() - timer.started_at).total_seconds()), 0)
     hours, minutes = divmod(seconds // 60, 60)
-    return f"{hours} h {minutes:02d} min ({_short(rules.seconds_to_hours(seconds))} h)"
+    return f"{hours} h {minutes:02d} min ({numbers.fmt_hours(rules.seconds_to_hours(seconds))} h)"
 
 
 def _me(request: HttpRequest) -> Person | None:
@@ -82,7 +78,7 @@ def _monday(request: HttpRequest, person: Person | None) -> dt.date:
     week = form.cleaned_data.get("week") if form.is_valid() else None
     if week is None:
         week = clock.today(person.timezone if person else "UTC")
-    return rules.week_start(week)
+    return periods.week_start(week)
 
 
 def _week_url(monday: dt.date, extra: list[int] | None = None, **params: str) -> str:
@@ -145,7 +141,7 @@ class Row:
 
     @property
     def total_text(self) -> str:
-        return _short(self.total)
+        return numbers.fmt_hours(self.total)
 
 
 def _items_by_id(ids: list[int]) -> dict[int, WorkItem]:
@@ -177,7 +173,7 @@ def _grid(
         row = Row(item=item)
         for d in days:
             cell = Cell(item=item, day=d, entries=by_cell.get((item.pk, d), []), locked=locked[d])
-            cell.value = _short(cell.total) if cell.entries else ""
+            cell.value = numbers.fmt_hours(cell.total) if cell.entries else ""
             row.cells.append(cell)
         rows.append(row)
     return days, rows, locked
@@ -244,7 +240,7 @@ def _render_week(
             if cell.name in posted:
                 cell.value = posted[cell.name]
             elif key in suggested and not cell.entries and cell.editable:
-                cell.value = _short(suggested[key])
+                cell.value = numbers.fmt_hours(suggested[key])
                 cell.suggested = True
             cell.error = errors.get(cell.name, "")
     day_totals = [sum((r.cells[i].total for r in rows), ZERO) for i in range(7)]
@@ -263,20 +259,24 @@ def _render_week(
         "sunday": days[-1],
         "prev": monday - dt.timedelta(days=7),
         "next": monday + dt.timedelta(days=7),
-        "this_week": rules.week_start(clock.today(person.timezone)),
+        "this_week": periods.week_start(clock.today(person.timezone)),
         "days": [
             {
                 "date": d,
                 "locked": locked[d],
-                "total": _short(t),
-                "normal": _short(normal.get(d, ZERO)),
-                "over": _short(rules.hours_over(t, normal.get(d, ZERO))),
+                "total": numbers.fmt_hours(t),
+                "normal": numbers.fmt_hours(normal.get(d, ZERO)),
+                "over": numbers.fmt_hours(rules.hours_over(t, normal.get(d, ZERO))),
             }
             for d, t in zip(days, day_totals, strict=True)
         ],
         "locked_days": [d for d in days if locked[d]],
         "over_days": [
-            {"date": d, "total": _short(t), "normal": _short(normal.get(d, ZERO))}
+            {
+                "date": d,
+                "total": numbers.fmt_hours(t),
+                "normal": numbers.fmt_hours(normal.get(d, ZERO)),
+            }
             for d, t in zip(days, day_totals, strict=True)
             if rules.hours_over(t, normal.get(d, ZERO)) > 0
         ],
@@ -284,10 +284,10 @@ def _render_week(
         "extra": [r.item.pk for r in rows],
         "complete": state != rules.WEEK_SHORT,
         "week_state": state,
-        "week_total": _short(week_total),
-        "weekly_hours": _short(weekly_hours),
-        "short_by": _short(max(weekly_hours - week_total, ZERO)),
-        "over_by": _short(rules.hours_over(week_total, weekly_hours)),
+        "week_total": numbers.fmt_hours(week_total),
+        "weekly_hours": numbers.fmt_hours(weekly_hours),
+        "short_by": numbers.fmt_hours(max(weekly_hours - week_total, ZERO)),
+        "over_by": numbers.fmt_hours(rules.hours_over(week_total, weekly_hours)),
         "timer_elapsed": _elapsed(timer) if timer else "",
         "sheet": sheet,
         "timer": timer,
@@ -343,7 +343,7 @@ def my_week(request: HttpRequest) -> HttpResponse:
     form = WeekForm(request.POST)
     if not form.is_valid() or form.cleaned_data["week"] is None:
         return redirect("time_week")
-    monday = rules.week_start(form.cleaned_data["week"])
+    monday = periods.week_start(form.cleaned_data["week"])
     extra = _ids(request.POST.getlist("row"))
     add = _ids([request.POST.get("add_item", "")])
     _, rows, _ = _grid(person, monday, extra)
@@ -395,7 +395,7 @@ def week_correct(request: HttpRequest) -> HttpResponse:
         return redirect("time_week")
     form = CorrectionForm(request.POST)
     if not form.is_valid():
-        monday = rules.week_start(clock.today(person.timezone))
+        monday = periods.week_start(clock.today(person.timezone))
         return _render_week(
             request,
             person,
@@ -405,7 +405,7 @@ def week_correct(request: HttpRequest) -> HttpResponse:
             status=422,
         )
     data = form.cleaned_data
-    monday = rules.week_start(data["week"])
+    monday = periods.week_start(data["week"])
     extra = _ids(request.POST.getlist("row"))
     try:
         adjustment = certification.locked_day_correct(
@@ -473,7 +473,7 @@ def work_item_new(request: HttpRequest) -> HttpResponse:
         return _render_week(
             request,
             person,
-            rules.week_start(week),
+            periods.week_start(week),
             extra=_ids(request.POST.getlist("row")),
             refused="The work item was not created.",
             new_item={
@@ -488,7 +488,7 @@ def work_item_new(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("engagement_detail", args=[engagement_id]) + "#work-items")
     week = data.get("week") or clock.today(person.timezone if person else "UTC")
     return redirect(
-        _week_url(rules.week_start(week), [*_ids(request.POST.getlist("row")), item.pk])
+        _week_url(periods.week_start(week), [*_ids(request.POST.getlist("row")), item.pk])
     )
 
 
@@ -499,7 +499,7 @@ def week_submit(request: HttpRequest) -> HttpResponse:
     form = WeekForm(request.POST)
     if person is None or not form.is_valid() or form.cleaned_data["week"] is None:
         return redirect("time_week")
-    monday = rules.week_start(form.cleaned_data["week"])
+    monday = periods.week_start(form.cleaned_data["week"])
     try:
         sheet = services.timesheet_submit(actor=actor(request), person=person, week=monday)
     except DomainError as exc:
@@ -515,13 +515,13 @@ def timer_start(request: HttpRequest) -> HttpResponse:
     person = _me(request)
     week_form = WeekForm(request.POST)
     monday = (
-        rules.week_start(week_form.cleaned_data["week"])
+        periods.week_start(week_form.cleaned_data["week"])
         if week_form.is_valid() and week_form.cleaned_data["week"]
         else None
     )
     if person is None:
         return redirect("time_week")
-    monday = monday or rules.week_start(clock.today(person.timezone))
+    monday = monday or periods.week_start(clock.today(person.timezone))
     form = TimerStartForm(request.POST)
     if not form.is_valid():
         return _render_week(
@@ -546,7 +546,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
     person = _me(request)
     if person is None:
         return redirect("time_week")
-    monday = rules.week_start(clock.today(person.timezone))
+    monday = periods.week_start(clock.today(person.timezone))
     try:
         entry = services.timer_stop(actor=actor(request), person=person)
     except DomainError as exc:
@@ -555,7 +555,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Timer stopped: under a minute, nothing logged.")
         return redirect("time_week")
     messages.success(request, f"Timer stopped: {entry.hours} h logged on {entry.work_item}.")
-    return redirect(_week_url(rules.week_start(entry.date)))
+    return redirect(_week_url(periods.week_start(entry.date)))
 
 
 @page
@@ -567,7 +567,7 @@ def timer_discard(request: HttpRequest) -> HttpResponse:
     try:
         services.timer_discard(actor=actor(request), person=person)
     except DomainError as exc:
-        monday = rules.week_start(clock.today(person.timezone))
+        monday = periods.week_start(clock.today(person.timezone))
         return _render_week(request, person, monday, refused=exc.message, status=error_status(exc))
     messages.info(request, "Timer discarded: nothing logged.")
     return redirect("time_week")
@@ -589,7 +589,7 @@ def timesheets(request: HttpRequest) -> HttpResponse:
         team = list(people.person_list(manager_id=person.pk))
         scope = "your reports"
     today = clock.today(person.timezone if person else "UTC")
-    this_monday = rules.week_start(today)
+    this_monday = periods.week_start(today)
     weeks = [this_monday - dt.timedelta(days=7 * k) for k in range(1, MISSING_WEEKS + 1)]
     missing = selectors.missing_timesheets(people=team, weeks=weeks) if team else []
     return render(
@@ -610,7 +610,7 @@ def timesheets(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ quarterly report
 
 
-def _other_quarter(year: int, quarter: int) -> rules.FiscalQuarter | None:
+def _other_quarter(year: int, quarter: int) -> periods.FiscalQuarter | None:
     try:
         return report.report_quarter(year, quarter)
     except DomainError:  # beyond the years a report covers
