@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from psa.core import clock
+from psa.core import clock, numbers
 from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
 from psa.core.models import AuditEntry
 from psa.core.roles import Actor, Role
@@ -216,8 +216,44 @@ def test_week_grid_sums_per_work_item_and_day(
     item = WorkItemFactory()
     log(actor_of(pse), pse, MONDAY, "3", work_item=item)
     log(actor_of(pse), pse, MONDAY, "2", work_item=item)
-    grid = selectors.week_grid(person=pse, week=MONDAY + dt.timedelta(days=3))
-    assert grid == {item.pk: {MONDAY: D("5.00")}}
+    other = WorkItemFactory(title="zz asked for")
+    grid = selectors.week_grid(
+        person=pse, week=MONDAY + dt.timedelta(days=3), extra_items=[other.pk, 2**61]
+    )
+    assert grid.monday == MONDAY
+    assert [r.item for r in grid.rows] == [item, other]  # by title; an unknown id is left out
+    assert [c.total for c in grid.rows[0].cells] == [D("5.00")] + [D("0.00")] * 6
+    assert grid.day_totals[0] == grid.total == D("5.00")
+    cell = grid.cell(item.pk, MONDAY)
+    assert cell is not None
+    assert (len(cell.entries), cell.locked, cell.editable) == (2, False, False)  # two entries
+    assert grid.cell(other.pk, MONDAY) is not None
+    assert grid.cell(other.pk, MONDAY).editable  # type: ignore[union-attr]
+
+
+def test_saving_a_week_writes_each_cell_and_keeps_the_refused_ones_reasons(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    a, b = WorkItemFactory(title="a"), WorkItemFactory(title="b")
+    log(actor_of(pse), pse, MONDAY, "3", work_item=a)
+    tuesday = MONDAY + dt.timedelta(days=1)
+    result = services.week_save(
+        actor=actor_of(pse),
+        person=pse,
+        week=MONDAY,
+        typed={
+            (a.pk, MONDAY): "",  # removed
+            (a.pk, tuesday): "7,5",  # created
+            (b.pk, MONDAY): "1.5.0",  # refused
+            (b.pk, tuesday): "",  # nothing there: nothing to do
+        },
+    )
+    assert result.saved == 2
+    assert list(result.refused) == [(b.pk, MONDAY)]
+    assert result.refused[(b.pk, MONDAY)].message == numbers.ERR_HOURS_TEXT.format(value="1.5.0")
+    assert list(TimeEntry.objects.values_list("work_item_id", "date", "hours")) == [
+        (a.pk, tuesday, D("7.50"))
+    ]
 
 
 def test_my_week_is_prefilled_from_confirmed_bookings_and_internal_time(

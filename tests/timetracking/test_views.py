@@ -235,7 +235,7 @@ def test_a_locked_day_is_read_only_and_a_forged_post_is_refused(
     docs = WorkItemFactory(title="Docs")
     log(pse, docs, 0, "8")
     _locked_quarter(pse)
-    assert certification.is_locked(pse.pk, day(0))
+    assert selectors.is_locked(pse.pk, day(0))
 
     html = client_for(pse).get(f"/time/?week={WEEK}").content.decode()
     assert f'id="{cell(docs, 0)}" value="8" type="text" readonly' in html

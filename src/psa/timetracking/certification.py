@@ -101,37 +101,13 @@ def _quarter(day: dt.date) -> periods.FiscalQuarter:
     return periods.fiscal_quarter(day)
 
 
-def locked_certification(*, person_id: int, day: dt.date) -> QuarterlyCertification | None:
-    return QuarterlyCertification.objects.filter(
-        person_id=person_id, start_date__lte=day, end_date__gte=day, locked_at__isnull=False
-    ).first()
-
-
-def is_locked(person_id: int, day: dt.date) -> bool:
-    return locked_certification(person_id=person_id, day=day) is not None
-
-
-def locked_days(*, person_id: int, start: dt.date, end: dt.date) -> set[dt.date]:
-    """The dates from start to end that are locked for the person (one query)."""
-    spans = QuarterlyCertification.objects.filter(
-        person_id=person_id, start_date__lte=end, end_date__gte=start, locked_at__isnull=False
-    ).values_list("start_date", "end_date")
-    days: set[dt.date] = set()
-    for first, last in spans:
-        day = max(first, start)
-        while day <= min(last, end):
-            days.add(day)
-            day += dt.timedelta(days=1)
-    return days
-
-
 def certification_steps(*, certification: QuarterlyCertification) -> list[CertificationStep]:
     return list(certification.steps.order_by("at", "id"))
 
 
 def ensure_unlocked(*, person_id: int, day: dt.date) -> None:
     """Refuse (409) to change time on a locked date."""
-    if locked_certification(person_id=person_id, day=day) is not None:
+    if selectors.locked_certification(person_id=person_id, day=day) is not None:
         raise Conflict(ERR_LOCKED.format(date=day, quarter=_quarter(day).label), field="date")
 
 
@@ -849,7 +825,7 @@ def _adjust(
 ) -> TimeEntry:
     """Write one adjusting entry on a locked day (under the person's lock) and send the
     quarter's certification through the chain again."""
-    cert = locked_certification(person_id=person.pk, day=day)
+    cert = selectors.locked_certification(person_id=person.pk, day=day)
     if cert is None:
         raise Conflict(ERR_NOT_LOCKED.format(date=day), field="date")
     if original is not None:

@@ -48,7 +48,7 @@ from psa.integrations.gitlab import (
 )
 from psa.people import selectors as people_selectors
 from psa.people.models import Person
-from psa.timetracking import certification, rollup
+from psa.timetracking import certification, rollup, selectors
 from psa.timetracking.models import Epic, Label, TimeEntry, WorkItem
 from psa.timetracking.rules import seconds_to_hours
 
@@ -615,7 +615,7 @@ def gitlab_sync(
     client: GitLabSource,
     group: str,
     progress: Progress | None = None,
-    is_locked: IsLocked = certification.is_locked,
+    is_locked: IsLocked = selectors.is_locked,
 ) -> SyncReport:
     """Sync one GitLab group (id or full path) into epics, labels, work items and time entries.
     GitLab is read completely first; then everything is written in one transaction with one

@@ -23,6 +23,7 @@ from psa.timetracking import rules
 from psa.timetracking.models import (
     Epic,
     InternalTimeCategory,
+    QuarterlyCertification,
     TimeEntry,
     Timer,
     Timesheet,
@@ -241,21 +242,118 @@ def timesheet_for(*, person: Person, week: dt.date) -> Timesheet | None:
     return Timesheet.objects.filter(person=person, week_start=periods.week_start(week)).first()
 
 
-def week_grid(*, person: Person, week: dt.date) -> dict[int, dict[dt.date, Decimal]]:
-    """Hours per work item and day for a person's ISO week."""
-    monday = periods.week_start(week)
-    grid: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
-    rows = (
-        TimeEntry.objects.filter(
-            person=person, date__gte=monday, date__lte=monday + dt.timedelta(days=6)
+def locked_certification(*, person_id: int, day: dt.date) -> QuarterlyCertification | None:
+    return QuarterlyCertification.objects.filter(
+        person_id=person_id, start_date__lte=day, end_date__gte=day, locked_at__isnull=False
+    ).first()
+
+
+def is_locked(person_id: int, day: dt.date) -> bool:
+    return locked_certification(person_id=person_id, day=day) is not None
+
+
+def locked_days(*, person_id: int, start: dt.date, end: dt.date) -> set[dt.date]:
+    """The dates from start to end that are locked for the person (one query)."""
+    spans = QuarterlyCertification.objects.filter(
+        person_id=person_id, start_date__lte=end, end_date__gte=start, locked_at__isnull=False
+    ).values_list("start_date", "end_date")
+    days: set[dt.date] = set()
+    for first, last in spans:
+        day = max(first, start)
+        while day <= min(last, end):
+            days.add(day)
+            day += dt.timedelta(days=1)
+    return days
+
+
+# Entries a week cell may change in place: one typed by hand or by the timer. Others (several
+# on one day, or from GitLab) are changed where they come from.
+CELL_EDITABLE_SOURCES = (TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER)
+
+
+@dataclass
+class WeekCell:
+    """One work item on one day of a person's week."""
+
+    item: WorkItem
+    day: dt.date
+    entries: list[TimeEntry]
+    locked: bool
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.hours for e in self.entries), ZERO)
+
+    @property
+    def editable(self) -> bool:
+        """Typed over in the grid: not locked, and empty or one entry of its own."""
+        if self.locked:
+            return False
+        return not self.entries or (
+            len(self.entries) == 1 and self.entries[0].source in CELL_EDITABLE_SOURCES
         )
-        .values_list("work_item_id", "date")
-        .annotate(total=Sum("hours"))
-        .order_by()
-    )
-    for item, day, total in rows:
-        grid[item][day] = total
-    return grid
+
+
+@dataclass
+class WeekRow:
+    item: WorkItem
+    cells: list[WeekCell]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((c.total for c in self.cells), ZERO)
+
+
+@dataclass
+class WeekGrid:
+    """A person's ISO week as My week shows it: a row per work item with time (or asked for),
+    by title, a cell per day, which days are locked."""
+
+    monday: dt.date
+    days: list[dt.date]
+    rows: list[WeekRow]
+    locked: dict[dt.date, bool]
+
+    def cell(self, item_id: int, day: dt.date) -> WeekCell | None:
+        for row in self.rows:
+            if row.item.pk == item_id:
+                return next((c for c in row.cells if c.day == day), None)
+        return None
+
+    @property
+    def day_totals(self) -> list[Decimal]:
+        return [sum((r.cells[i].total for r in self.rows), ZERO) for i in range(7)]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.day_totals, ZERO)
+
+
+def week_grid(*, person: Person, week: dt.date, extra_items: Iterable[int] = ()) -> WeekGrid:
+    """The read model of My week: the week's entries by work item and day, plus rows for the
+    work items asked for (`extra_items`: ids; unknown ones are left out)."""
+    days = periods.week_days(week)
+    by_cell: dict[tuple[int, dt.date], list[TimeEntry]] = defaultdict(list)
+    items: dict[int, WorkItem] = {}
+    for entry in entries_for(person=person, start=days[0], end=days[-1]):
+        by_cell[(entry.work_item_id, entry.date)].append(entry)
+        items.setdefault(entry.work_item_id, entry.work_item)
+    wanted = [i for i in dict.fromkeys(extra_items) if i not in items]
+    for item in WorkItem.objects.filter(pk__in=wanted).select_related("epic", "epic__parent"):
+        items[item.pk] = item
+    closed = locked_days(person_id=person.pk, start=days[0], end=days[-1])
+    locked = {d: d in closed for d in days}
+    rows = [
+        WeekRow(
+            item=item,
+            cells=[
+                WeekCell(item=item, day=d, entries=by_cell.get((item.pk, d), []), locked=locked[d])
+                for d in days
+            ],
+        )
+        for item in sorted(items.values(), key=lambda i: (i.title.lower(), i.pk))
+    ]
+    return WeekGrid(monday=days[0], days=days, rows=rows, locked=locked)
 
 
 def is_pto(work_item: WorkItem) -> bool:

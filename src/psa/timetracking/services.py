@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from psa.core import audit, clock, jobs, numbers, periods
-from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from psa.core.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from psa.core.models import Job
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
@@ -267,6 +275,57 @@ def time_entry_create(
         audit.record(actor=actor, action="time.create", target=entry, after=audit.snapshot(entry))
         certification.certifications_follow_change(actor=actor, person_id=person.pk, days=[date])
     return entry
+
+
+@dataclass
+class WeekSaved:
+    """What saving My week did: how many cells changed, and each refused cell's error."""
+
+    saved: int = 0
+    refused: dict[tuple[int, dt.date], DomainError] = field(default_factory=dict)
+
+
+def week_save(
+    *, actor: Actor, person: Person, week: dt.date, typed: Mapping[tuple[int, dt.date], str]
+) -> WeekSaved:
+    """Save what was typed into the cells of a person's week ({(work item id, date): text}):
+    a number sets the day's hours on the item, a blank removes them, the same hours change
+    nothing. Each cell is one write through the entry services, so a refused cell keeps its
+    reason and the cells before and after it are saved; a cell of several entries is changed
+    in the day's entries, not here. A locked cell is refused as any write to it is."""
+    grid = selectors.week_grid(person=person, week=week, extra_items={i for i, _ in typed})
+    result = WeekSaved()
+    for (item_id, day), raw in typed.items():
+        cell = grid.cell(item_id, day)
+        if cell is None or not (cell.editable or cell.locked):
+            continue
+        try:
+            result.saved += _save_cell(actor, person, cell, raw)
+        except DomainError as exc:
+            result.refused[(item_id, day)] = exc
+    return result
+
+
+def _save_cell(actor: Actor, person: Person, cell: selectors.WeekCell, raw: str) -> bool:
+    text = raw.strip()
+    try:
+        wanted = numbers.parse_hours(text) if text else ZERO
+    except ValueError:
+        wanted = None  # the entry service names what is wrong with it
+    if wanted is not None and wanted == cell.total:
+        return False
+    entry = cell.entries[0] if cell.entries else None
+    if wanted == ZERO:
+        if entry is None:
+            return False
+        time_entry_delete(actor=actor, entry=entry)
+    elif entry is None:
+        time_entry_create(
+            actor=actor, person=person, work_item=cell.item, date=cell.day, hours=text
+        )
+    else:
+        time_entry_update(actor=actor, entry=entry, hours=text)
+    return True
 
 
 def time_entry_update(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +44,6 @@ from psa.timetracking.forms import (
 )
 from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, WorkItem
 
-EDITABLE_SOURCES = (TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER)
 MISSING_WEEKS = 4
 ALL_ITEMS_LIMIT = 500
 NO_PERSON = "Your login is not linked to a team member, so you have no time of your own."
@@ -99,108 +98,50 @@ def _ids(values: list[str]) -> list[int]:
 # ------------------------------------------------------------------ my week
 
 
+def _cell_name(item_id: int, day: dt.date) -> str:
+    return f"h-{item_id}-{day.isoformat()}"
+
+
 @dataclass
-class Cell:
-    item: WorkItem
-    day: dt.date
-    entries: list[TimeEntry]
-    locked: bool
+class _ShownCell:
+    """A cell of the grid as the page shows it: the read model's cell with what is typed in
+    it, whether it was pre-filled from the schedule and its error."""
+
+    cell: selectors.WeekCell
     value: str = ""
     suggested: bool = False
     error: str = ""
 
+    def __getattr__(self, name: str) -> Any:  # item, day, entries, locked, total, editable
+        if name.startswith("__") or name == "cell":
+            raise AttributeError(name)
+        return getattr(self.cell, name)
+
     @property
     def name(self) -> str:
-        return f"h-{self.item.pk}-{self.day.isoformat()}"
-
-    @property
-    def total(self) -> Decimal:
-        return sum((e.hours for e in self.entries), ZERO)
-
-    @property
-    def editable(self) -> bool:
-        if self.locked:
-            return False
-        return not self.entries or (
-            len(self.entries) == 1 and self.entries[0].source in EDITABLE_SOURCES
-        )
+        return _cell_name(self.cell.item.pk, self.cell.day)
 
     @property
     def label(self) -> str:
-        return f"{self.day:%a} {self.day.day} {self.day:%b}, {self.item.title}"
+        day, item = self.cell.day, self.cell.item
+        return f"{day:%a} {day.day} {day:%b}, {item.title}"
 
 
 @dataclass
-class Row:
+class _ShownRow:
     item: WorkItem
-    cells: list[Cell] = field(default_factory=list)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((c.total for c in self.cells), ZERO)
-
-    @property
-    def total_text(self) -> str:
-        return numbers.fmt_hours(self.total)
+    cells: list[_ShownCell]
+    total_text: str
 
 
-def _items_by_id(ids: list[int]) -> dict[int, WorkItem]:
-    found = {}
-    for item_id in ids:
-        try:
-            found[item_id] = selectors.work_item_get(work_item_id=item_id)
-        except DomainError:
-            continue
-    return found
-
-
-def _grid(
-    person: Person, monday: dt.date, extra: list[int]
-) -> tuple[list[dt.date], list[Row], dict[dt.date, bool]]:
-    days = [monday + dt.timedelta(days=i) for i in range(7)]
-    entries = list(selectors.entries_for(person=person, start=days[0], end=days[-1]))
-    by_cell: dict[tuple[int, dt.date], list[TimeEntry]] = defaultdict(list)
-    items: dict[int, WorkItem] = {}
-    for entry in entries:
-        by_cell[(entry.work_item_id, entry.date)].append(entry)
-        items.setdefault(entry.work_item_id, entry.work_item)
-    for item_id, item in _items_by_id([i for i in extra if i not in items]).items():
-        items[item_id] = item
-    locked_set = certification.locked_days(person_id=person.pk, start=days[0], end=days[-1])
-    locked = {d: d in locked_set for d in days}
-    rows = []
-    for item in sorted(items.values(), key=lambda i: (i.title.lower(), i.pk)):
-        row = Row(item=item)
-        for d in days:
-            cell = Cell(item=item, day=d, entries=by_cell.get((item.pk, d), []), locked=locked[d])
-            cell.value = numbers.fmt_hours(cell.total) if cell.entries else ""
-            row.cells.append(cell)
-        rows.append(row)
-    return days, rows, locked
-
-
-def _save_cell(request: HttpRequest, person: Person, cell: Cell, raw: str) -> bool:
-    """Apply one typed cell through the services. Returns whether it changed anything."""
-    text = raw.strip()
-    try:
-        wanted = numbers.parse_hours(text) if text else ZERO
-    except ValueError:
-        wanted = None  # the service says what is wrong with it
-    if wanted is not None and wanted == cell.total:
-        return False
-    me = actor(request)
-    entry = cell.entries[0] if cell.entries else None
-    if wanted == ZERO:
-        if entry is None:
-            return False
-        services.time_entry_delete(actor=me, entry=entry)
-    elif entry is None:
-        services.time_entry_create(
-            actor=me, person=person, work_item=cell.item, date=cell.day, hours=text
-        )
-    else:
-        services.time_entry_update(actor=me, entry=entry, hours=text)
-    return True
+def _posted_items(request: HttpRequest) -> list[int]:
+    """The work items the posted cells name (h-<item>-<date>): the grid's rows."""
+    ids = []
+    for key in request.POST:
+        parts = key.split("-", 2)
+        if len(parts) == 3 and parts[0] == "h" and parts[1].isdigit() and len(parts[1]) < 19:
+            ids.append(int(parts[1]))
+    return ids
 
 
 def _item_options(person: Person) -> dict[str, Any]:
@@ -227,24 +168,30 @@ def _render_week(
     unplaced = [s for s in suggestions if s.work_item is None]
     placed = [s for s in suggestions if s.work_item is not None]
     extra += [s.work_item.pk for s in placed if s.work_item and s.work_item.pk not in extra]
-    days, rows, locked = _grid(person, monday, extra)
+    grid = selectors.week_grid(person=person, week=monday, extra_items=extra)
+    days, locked = grid.days, grid.locked
     suggested: dict[tuple[int, dt.date], Decimal] = defaultdict(lambda: ZERO)
     for s in placed:
         if s.work_item is not None:
             suggested[(s.work_item.pk, s.date)] += s.hours
     posted = posted or {}
     errors = errors or {}
-    for row in rows:
-        for cell in row.cells:
-            key = (row.item.pk, cell.day)
+    rows = []
+    for row in grid.rows:
+        shown = []
+        for c in row.cells:
+            cell = _ShownCell(c, value=numbers.fmt_hours(c.total) if c.entries else "")
+            key = (row.item.pk, c.day)
             if cell.name in posted:
                 cell.value = posted[cell.name]
-            elif key in suggested and not cell.entries and cell.editable:
+            elif key in suggested and not c.entries and c.editable:
                 cell.value = numbers.fmt_hours(suggested[key])
                 cell.suggested = True
             cell.error = errors.get(cell.name, "")
-    day_totals = [sum((r.cells[i].total for r in rows), ZERO) for i in range(7)]
-    week_total = sum(day_totals, ZERO)
+            shown.append(cell)
+        rows.append(_ShownRow(row.item, shown, numbers.fmt_hours(row.total)))
+    day_totals = grid.day_totals
+    week_total = grid.total
     weekly_hours = people.effective_weekly_hours(person)
     normal = {
         c.date: c.normal_hours
@@ -346,22 +293,17 @@ def my_week(request: HttpRequest) -> HttpResponse:
     monday = periods.week_start(form.cleaned_data["week"])
     extra = _ids(request.POST.getlist("row"))
     add = _ids([request.POST.get("add_item", "")])
-    _, rows, _ = _grid(person, monday, extra)
-    posted = {
-        c.name: request.POST[c.name][:20] for r in rows for c in r.cells if c.name in request.POST
+    typed = {
+        (item_id, day): request.POST[_cell_name(item_id, day)][:20]
+        for item_id in {*extra, *_posted_items(request)}
+        for day in periods.week_days(monday)
+        if _cell_name(item_id, day) in request.POST
     }
-    errors: dict[str, str] = {}
-    statuses: list[int] = []
-    saved = 0
-    for row in rows:
-        for cell in row.cells:
-            if cell.name not in posted or not (cell.editable or cell.locked):
-                continue  # several entries: changed in the day's entries, not here
-            try:
-                saved += _save_cell(request, person, cell, posted[cell.name])
-            except DomainError as exc:
-                statuses.append(error_status(exc))
-                errors[cell.name] = exc.message
+    result = services.week_save(actor=actor(request), person=person, week=monday, typed=typed)
+    saved = result.saved
+    errors = {_cell_name(i, d): exc.message for (i, d), exc in result.refused.items()}
+    statuses = [error_status(exc) for exc in result.refused.values()]
+    posted = {_cell_name(i, d): text for (i, d), text in typed.items()}
     if errors:
         refused = (
             f"{len(errors)} cell{'s' if len(errors) != 1 else ''} not saved"
