@@ -638,12 +638,16 @@ def _certification_queue(db: str, size: str, people: Sequence[Any], quarter: Any
     Measured in a transaction rolled back afterwards (see _change_past_the_chain)."""
     from django.db import transaction
 
+    from psa.bench.platform import _note_load
+
     ensure_certifications(people, quarter)
     user = _approver()
+    _note_load("before the certification queue")
     with transaction.atomic():
         changed = _change_past_the_chain(people, quarter)
         _measure_queue(db, size, user, quarter, changed)
         transaction.set_rollback(True)
+    _note_load("after the certification queue")
 
 
 def _measure_queue(db: str, size: str, user: Any, quarter: Any, changed: int) -> None:

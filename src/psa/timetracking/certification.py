@@ -259,7 +259,7 @@ class CertificationView:
     # steps leave them out): read with those of the other certifications in one query.
     steps: list[CertificationStep] = field(default_factory=list)
 
-    def __getattr__(self, name: str) -> object:  # id, status, person, steps, ... of the row
+    def __getattr__(self, name: str) -> object:  # id, status, person, ... of the row
         if name.startswith("__") or name == "cert":
             raise AttributeError(name)
         return getattr(self.cert, name)
@@ -302,7 +302,7 @@ def certification_views(certs: Sequence[QuarterlyCertification]) -> list[Certifi
     ids = [c.pk for c in certs]
     for i in range(0, len(ids), report.CHUNK):
         chunk = CertificationStep.objects.filter(certification__in=ids[i : i + report.CHUNK])
-        for step in chunk.defer("entries"):
+        for step in chunk.order_by("at", "id").defer("entries"):
             steps[step.certification_id].append(step)
     approvals: dict[int, CertificationStep] = {}
     for cert in certs:
