@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,9 +14,10 @@ import pytest
 
 from psa import bench
 from psa.bench import platform
-from psa.core import tokens
+from psa.core import clock, tokens
 from psa.engagements.models import Engagement
 from psa.people.models import Person
+from psa.timetracking.models import CertificationStep, QuarterlyCertification, TimeEntry
 
 
 def test_emit_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -122,3 +124,37 @@ def test_count_queries_of_the_measured_endpoints(db: None, monkeypatch: pytest.M
     for name, sample in paths.items():
         assert len(sample) == platform.REQUESTS["small"]
         assert platform._count_queries(sample[0], secret) >= 1, name
+
+
+def test_time_bench_measures_the_certification_queue(
+    db: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from psa.bench import timetracking as bench_time
+
+    monkeypatch.setitem(bench.SIZES, "small", (10, 3))
+    monkeypatch.setitem(bench_time.RUNS, "small", 2)
+    bench.ensure_dataset("small")
+    people = list(Person.objects.order_by("pk"))
+    quarter = bench_time._quarters(clock.today(), 1)[-1]
+    loaded = bench_time.load_time_entries(
+        person_ids=[p.pk for p in people], start=quarter.start, end=quarter.end
+    )
+
+    bench_time._certification_queue("sqlite", "small", people, quarter)
+    bench_time.ensure_certifications(people, quarter)  # once only
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(x["metric"], x["n"], x["runs"], x["target"]) for x in lines] == [
+        ("certification_queue.views", 10, 2, 200),
+        ("certification_queue.page", 10, 2, 200),
+        ("certification_queue.api", 10, 2, 200),
+    ]
+    assert {x["shape"] for x in lines} == {
+        f"10 certifications of {quarter.label} (3 head_approved, 7 manager_certified; 1 with an "
+        f"entry added since the standing approval), 15 steps, {loaded + 1} entries"
+    }
+    assert all(x["min"] <= x["value"] <= x["max"] and x["queries"] > 0 for x in lines)
+    statuses = QuarterlyCertification.objects.values_list("status", flat=True)
+    assert Counter(statuses) == {"manager_certified": 7, "head_approved": 3}
+    assert CertificationStep.objects.count() == 15
+    assert TimeEntry.objects.count() == loaded  # the entry added past the chain is rolled back

@@ -570,3 +570,51 @@ def test_control_characters_stored_earlier_are_cleaned_in_every_workbook(
     rows = list(csv.DictReader(io.StringIO(csv_file.content.decode())))
     assert {r["Work item"] for r in rows} >= {"Acme migration"}
     assert started.json()["status"] == "done", started.json()["error"]
+
+
+# ------------------------------------------------------------------ totals without the rows
+
+
+def test_team_totals_are_the_team_reports_totals(
+    world: World, make_person: Callable[..., Person], django_assert_num_queries: Any
+) -> None:
+    original = TimeEntry.objects.get(person=world.pse, date=dt.date(2027, 1, 29))
+    adjustment = TimeEntry.objects.create(
+        person=world.pse,
+        work_item=world.billable,
+        date=original.date,
+        hours=Decimal("-1.50"),
+        adjusts=original,
+        reason="logged twice",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    rollup.apply([rollup.added(adjustment)])
+    idle = make_person(Role.PSE, weekly_hours=Decimal("0"))
+    people = [world.pse, world.other, idle]
+    reports = report.team_reports(people=people, quarter=FY27_Q4)
+
+    # The entries of the lot, which of their work items are billable, the time off.
+    with django_assert_num_queries(3):
+        totals = report.team_totals(people=people, quarter=FY27_Q4)
+
+    assert [(t.total, t.billable, t.capacity, t.utilization) for t in totals] == [
+        (r.total, r.billable, r.capacity, r.utilization) for r in reports
+    ]
+    assert [sorted(t.entries) for t in totals] == [
+        sorted((r.person.pk, row.entry_id, row.date, row.work_item.id, row.hours) for row in r.rows)
+        for r in reports
+    ]
+    pse, _, nobody = totals
+    assert (pse.total, pse.billable, pse.capacity, pse.utilization) == (
+        Decimal("21.75"),
+        Decimal("8.50"),
+        CAPACITY,
+        Decimal("1.8"),  # 8.5 / 480 = 1.77 %
+    )
+    assert (nobody.total, nobody.billable, nobody.utilization, nobody.entries) == (
+        Decimal("0.00"),
+        Decimal("0.00"),
+        None,
+        [],
+    )

@@ -99,3 +99,15 @@ def test_gitlab_durations_without_units_are_refused(text: str) -> None:
 def test_seconds_to_hours() -> None:
     assert rules.seconds_to_hours(5400) == D("1.50")
     assert rules.seconds_to_hours(100) == D("0.03")
+
+
+def test_entry_keys_are_the_same_texts_however_often_a_value_repeats() -> None:
+    day = dt.date(2026, 11, 2)
+    values = [D("0.00"), D("-0.00"), D("0.00"), D("8"), D("8.00"), D("-1.5"), D("0.25")] * 2
+
+    keys = [rules.entry_key(day, 7, h) for h in values]
+
+    # The memoized texts never mix up equal values that print differently (0 and -0).
+    assert [h for _, _, h in keys] == ["0.00", "-0.00", "0.00", "8.00", "8.00", "-1.50", "0.25"] * 2
+    assert {(d, w) for d, w, _ in keys} == {("2026-11-02", 7)}
+    assert rules.entry_key(dt.date(2027, 1, 31), 8, D("7.5")) == ("2027-01-31", 8, "7.50")

@@ -44,9 +44,11 @@ def emit(
     target: float | None,
     better: str,
     db: str,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Print one measurement as a JSON line on stdout (and return it)."""
-    line = {
+    """Print one measurement as a JSON line on stdout (and return it); `extra` adds keys after
+    the standard ones (the spread of the runs, the data shape)."""
+    line: dict[str, Any] = {
         "bench": bench,
         "metric": metric,
         "value": round(value, 2),
@@ -55,6 +57,7 @@ def emit(
         "target": target,
         "better": better,
         "db": db,
+        **(extra or {}),
     }
     print(json.dumps(line), flush=True)
     return line

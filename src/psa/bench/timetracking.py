@@ -1,6 +1,6 @@
 """`psa bench time`: bulk import of time entries, hours totals for 500 engagements, quarterly
-hours reports (XLSX) for every person, and hours per person per week through the ORM against
-one raw SQL query.
+hours reports (XLSX) for every person, hours per person per week through the ORM against
+one raw SQL query, and the certification queue with its live totals.
 
 The synthetic time set (loaded once, topped up by `load_time_entries`): large is 500 people ×
 the four fiscal quarters before the current one (one year, ~520,000 entries: four entries a
@@ -11,6 +11,14 @@ Bulk import writes with the fastest path each database has: PostgreSQL's COPY (p
 one prepared INSERT run over all rows (executemany) on SQLite. The import metric imports a
 separate batch (dated after the data set) in a transaction that is rolled back, so every run
 measures it and the data set stays as it was.
+
+The certification queue: every bench person's certification of the last complete quarter,
+decided once through the chain (CERT_PLAN), so that most have a standing approval whose
+entries the live figures are compared with. Timed: `certification_views` of them all, the
+queue page as an approver holding the head-of-PS and finance roles sees it (every one of
+them, rendered through Django), and the API list. Each line gives the median of the repeated
+runs with their min and max, the first (uncached) run beside them, the queries of one run and
+the data shape.
 """
 
 from __future__ import annotations
@@ -52,6 +60,21 @@ DAY = (
 )
 
 Progress = Callable[[str], None]
+
+# How each bench person's certification goes through the chain, by person number modulo 10:
+# the decisions taken once when it is generated (every approval gives a reason, as the
+# synthetic people submit no timesheets). Seven of ten wait for the head of PS, three for
+# finance; one of ten had its first round rejected by the head of PS, so its standing approval
+# is the manager's second one.
+MANAGER_ONLY = (("manager", True),)
+REJECTED_ROUND = (("manager", True), ("head", False), ("manager", True))
+CERT_PLAN: dict[int, tuple[tuple[str, bool], ...]] = {
+    n: (REJECTED_ROUND if n == 3 else MANAGER_ONLY) + ((("head", True),) if n >= 7 else ())
+    for n in range(10)
+}
+CERT_REASON = "bench: weeks not submitted"
+APPROVER = "bench-approver"  # head of PS and finance partner: sees both queues
+QUEUE_TARGET_MS = 200
 
 
 def bench_work_items() -> tuple[list[int], list[int], list[int]]:
@@ -286,6 +309,7 @@ def run(*, size: str, db: str) -> int:
     _reports(db, people, quarters[-1])
     _person_weeks(db, size, people, quarters[-1])
     _my_week(db, people[0], quarters[-1].start)
+    _certification_queue(db, size, people, quarters[-1])
     return 0
 
 
@@ -459,4 +483,230 @@ def _person_weeks(db: str, size: str, people: Sequence[Any], quarter: Any) -> No
         target=1.5,
         better="lower",
         db=db,
+    )
+
+
+def _approver() -> Any:
+    """The login of a person who is head of PS and finance partner (created once)."""
+    from django.contrib.auth import get_user_model
+
+    from psa.core.roles import Role
+    from psa.people.models import Person, PersonRole
+
+    user, _ = get_user_model().objects.get_or_create(username=APPROVER)
+    person, _ = Person.objects.get_or_create(
+        email=f"{APPROVER}@example.com",
+        defaults={
+            "name": "Bench Approver",
+            "country": "US",
+            "start_date": dt.date(2020, 1, 1),
+            "user": user,
+        },
+    )
+    for role in (Role.HEAD_OF_PS, Role.FINANCE_PARTNER):
+        PersonRole.objects.get_or_create(person=person, role=role)
+    return user
+
+
+def ensure_certifications(people: Sequence[Any], quarter: Any) -> None:
+    """Generate and decide (CERT_PLAN) the quarter's certification of each person who has
+    none yet; people who have one keep it as it is."""
+    from psa.core.roles import Actor
+    from psa.timetracking import certification
+    from psa.timetracking.models import QuarterlyCertification
+
+    have = set(
+        QuarterlyCertification.objects.filter(
+            person__in=people, fiscal_year=quarter.year, quarter=quarter.quarter
+        ).values_list("person_id", flat=True)
+    )
+    todo = [(n, p) for n, p in enumerate(people) if p.pk not in have]
+    if not todo:
+        return
+    # Admin logins with no person: the chain lets them take any step for anyone.
+    by_step = {
+        step: Actor(user_id=None, username=f"bench-{step}", is_admin=True)
+        for step in ("manager", "head")
+    }
+    t0 = time.perf_counter()
+    for done, (n, person) in enumerate(todo, start=1):
+        cert = certification.certification_generate(
+            actor=by_step["manager"], person=person, year=quarter.year, quarter=quarter.quarter
+        )
+        for step, approve in CERT_PLAN[n % 10]:
+            cert = certification.certification_decide(
+                actor=by_step[step],
+                certification=cert,
+                step=step,
+                approve=approve,
+                reason=CERT_REASON if approve else "bench: sent back once",
+                back_to="manager",  # back to the manager, who certifies again (CERT_PLAN)
+            )
+        if done % 50 == 0 or done == len(todo):
+            note(f"  {done}/{len(todo)} certifications generated and decided")
+    note(f"decided {len(todo)} certifications in {time.perf_counter() - t0:.1f} s")
+
+
+def _change_past_the_chain(people: Sequence[Any], quarter: Any) -> int:
+    """One more entry for one person in ten (number 5 modulo 10, an approval of the manager's
+    standing), written past the chain as a direct import would: so the queue lists changes
+    since an approval. The caller rolls it back. Returns how many certifications it touches."""
+    _, billable, internal = bench_work_items()
+    touched = [p.pk for n, p in enumerate(people) if n % 10 == 5]
+    day = quarter.start + dt.timedelta(days=(7 - quarter.start.weekday()) % 7)  # a Monday
+    rows = entry_rows(
+        person_ids=touched, start=day, end=day, billable=billable, internal=internal, limit=None
+    )
+    bulk_insert_entries(rows[:: len(DAY)])  # each person's first entry of that day, again
+    return len(touched)
+
+
+def _shape(certs: Sequence[Any], quarter: Any, changed: int) -> str:
+    from collections import Counter
+
+    from psa.timetracking.models import CertificationStep, TimeEntry
+
+    statuses = Counter(c.status for c in certs)
+    steps = CertificationStep.objects.filter(certification__in=certs).count()
+    entries = TimeEntry.objects.filter(
+        person_id__in=[c.person_id for c in certs], date__gte=quarter.start, date__lte=quarter.end
+    ).count()
+    by_status = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    return (
+        f"{len(certs)} certifications of {quarter.label} ({by_status}; {changed} with an entry "
+        f"added since the standing approval), {steps} steps, {entries} entries"
+    )
+
+
+def _emit_runs(
+    *,
+    metric: str,
+    call: Callable[[], Any],
+    check: Callable[[Any], str],
+    runs: int,
+    n: int,
+    db: str,
+    shape: str,
+) -> None:
+    """Time `call`: its first run (nothing cached yet) apart, then the median, min and max of
+    `runs` more, with the queries one run makes. `check` reads the first answer: a problem it
+    names skips the metric."""
+    from django.db import connection
+
+    t0 = time.perf_counter()
+    answer = call()
+    first = (time.perf_counter() - t0) * 1000
+    problem = check(answer)
+    if problem:
+        note(f"  {metric}: {problem}: skipped")
+        return
+    queries = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    # Counted on the connection: the test client's request_started signal empties
+    # connection.queries, which CaptureQueriesContext reads.
+    with connection.execute_wrapper(count):
+        call()
+    samples = timed(call, runs)
+    emit(
+        bench=BENCH,
+        metric=metric,
+        value=statistics.median(samples),
+        unit="ms",
+        n=n,
+        target=QUEUE_TARGET_MS,
+        better="lower",
+        db=db,
+        extra={
+            "min": round(min(samples), 2),
+            "max": round(max(samples), 2),
+            "first": round(first, 2),
+            "runs": runs,
+            "queries": queries,
+            "shape": shape,
+        },
+    )
+
+
+def _certification_queue(db: str, size: str, people: Sequence[Any], quarter: Any) -> None:
+    """The certification queue with its live totals: the views of every certification, the
+    queue page and the API list, as an approver holding the head-of-PS and finance roles.
+    Measured in a transaction rolled back afterwards (see _change_past_the_chain)."""
+    from django.db import transaction
+
+    from psa.bench.platform import _note_load
+
+    ensure_certifications(people, quarter)
+    user = _approver()
+    _note_load("before the certification queue")
+    with transaction.atomic():
+        changed = _change_past_the_chain(people, quarter)
+        _measure_queue(db, size, user, quarter, changed)
+        transaction.set_rollback(True)
+    _note_load("after the certification queue")
+
+
+def _measure_queue(db: str, size: str, user: Any, quarter: Any, changed: int) -> None:
+    import json
+
+    from django.test import Client
+
+    from psa.people.selectors import actor_for
+    from psa.timetracking import certification
+
+    me = actor_for(user)
+    waiting = "manager_certified,head_approved"
+    certs = certification.certifications_for(actor=me, status=waiting)
+    n = len(certs)
+    shape = _shape(certs, quarter, changed)
+    note(f"  certification queue: {shape}")
+    runs = RUNS[size]
+
+    def counted(what: str, got: int, want: int, status: int = 200) -> str:
+        return "" if status == 200 and got == want else f"answered {status} with {got} {what}"
+
+    _emit_runs(
+        metric="certification_queue.views",
+        call=lambda: certification.certification_views(
+            certification.certifications_for(actor=me, status=waiting)
+        ),
+        check=lambda views: counted("views", len(views), n),
+        runs=runs,
+        n=n,
+        db=db,
+        shape=shape,
+    )
+    client = Client()
+    client.force_login(user)
+    _emit_runs(
+        metric="certification_queue.page",
+        call=lambda: client.get("/time/certifications/"),
+        check=lambda page: counted(
+            "rows", page.content.decode().count('<tr id="cert-'), n, page.status_code
+        ),
+        runs=runs,
+        n=n,
+        db=db,
+        shape=shape,
+    )
+    # Every certification the approver may read: the status filter takes 20 characters,
+    # too few for "manager_certified,head_approved".
+    listed = len(certification.certifications_for(actor=me))
+    _emit_runs(
+        metric="certification_queue.api",
+        call=lambda: client.get("/api/v1/time/certifications"),
+        check=lambda answer: counted(
+            "certifications",
+            len(json.loads(answer.content)) if answer.status_code == 200 else 0,
+            listed,
+            answer.status_code,
+        ),
+        runs=runs,
+        n=listed,
+        db=db,
+        shape=shape,
     )

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -154,8 +155,8 @@ class Figures:
     entries: dict[int, rules.EntryKey]
     missing_weeks: list[dt.date]
 
-    @property
-    def digest(self) -> str:
+    @cached_property
+    def digest(self) -> str:  # read by the page, the API and the check for changes
         return rules.entries_digest(self.entries)
 
     @property
@@ -166,7 +167,8 @@ class Figures:
 
 
 def figures_for(certs: Sequence[QuarterlyCertification]) -> dict[int, Figures]:
-    """Live figures of many certifications: one batched hours report per quarter."""
+    """Live figures of many certifications: per quarter, the hours report's totals for all
+    of them at once (report.team_totals) and their weeks not submitted."""
     by_quarter: dict[tuple[int, int], list[QuarterlyCertification]] = defaultdict(list)
     for cert in certs:
         by_quarter[(cert.fiscal_year, cert.quarter)].append(cert)
@@ -175,22 +177,20 @@ def figures_for(certs: Sequence[QuarterlyCertification]) -> dict[int, Figures]:
     for (year, number), group in by_quarter.items():
         q = periods.quarter_by_label(year, number)
         persons = [c.person for c in group]
-        reports = report.team_reports(people=persons, quarter=q)
+        totals = report.team_totals(people=persons, quarter=q)
         weeks = rules.quarter_weeks(q.start, q.end, today)
-        missing: dict[int, list[dt.date]] = defaultdict(list)
-        for gap in selectors.missing_timesheets(people=persons, weeks=weeks):
-            missing[gap.person.pk].append(gap.week_start)
-        for cert, hours in zip(group, reports, strict=True):
+        missing = selectors.unsubmitted_weeks(people=persons, weeks=weeks)
+        for cert, hours in zip(group, totals, strict=True):
             result[cert.pk] = Figures(
                 total=hours.total,
                 billable=hours.billable,
                 capacity=hours.capacity,
                 utilization=hours.utilization,
                 entries={
-                    row.entry_id: rules.entry_key(row.date, row.work_item.id, row.hours)
-                    for row in hours.rows
+                    pk: rules.entry_key(day, work_item_id, h)
+                    for _, pk, day, work_item_id, h in hours.entries
                 },
-                missing_weeks=sorted(missing.get(cert.person_id, [])),
+                missing_weeks=missing.get(cert.person_id, []),
             )
     return result
 
@@ -199,41 +199,52 @@ def figures_of(cert: QuarterlyCertification) -> Figures:
     return figures_for([cert])[cert.pk]
 
 
+def _standing(steps: Iterable[CertificationStep], revision: int) -> list[CertificationStep]:
+    """Of a certification's steps in order, the approvals of this revision's current round."""
+    return rules.standing_approvals([s for s in steps if s.revision == revision])
+
+
 def approvals_standing(cert: QuarterlyCertification) -> list[CertificationStep]:
     """The approvals of the current round, oldest first: those since the last rejection,
     change or reopening of this revision."""
-    return rules.standing_approvals(
-        list(
-            CertificationStep.objects.filter(certification=cert, revision=cert.revision).order_by(
-                "at", "id"
-            )
-        )
-    )
+    steps = CertificationStep.objects.filter(certification=cert, revision=cert.revision)
+    return _standing(steps.order_by("at", "id"), cert.revision)
 
 
 def _approved_entries(step: CertificationStep) -> dict[int, rules.EntryKey]:
     return {int(pk): (d, int(w), h) for pk, (d, w, h) in step.entries.items()}
 
 
+def _changes(approval: CertificationStep | None, figures: Figures) -> rules.EntryChanges:
+    if approval is None:
+        return rules.EntryChanges()
+    if approval.digest and approval.digest == figures.digest:
+        # The digest names exactly the entries approved (ids, days, work items, hours): equal
+        # digests are equal entries, so the approved ones need not be read and compared.
+        return rules.EntryChanges()
+    return rules.entry_changes(_approved_entries(approval), figures.entries)
+
+
 def changes_since_approval(cert: QuarterlyCertification, figures: Figures) -> rules.EntryChanges:
     """What changed in the entries since the step before approved them (nothing before the
     first approval of a round)."""
     standing = approvals_standing(cert)
-    if not standing:
-        return rules.EntryChanges()
-    return rules.entry_changes(_approved_entries(standing[-1]), figures.entries)
+    return _changes(standing[-1] if standing else None, figures)
 
 
 @dataclass(frozen=True)
 class CertificationView:
-    """A certification as every step sees it: the live figures, the flags and what changed
-    since the step before (the API's CertificationOut and the pages read it)."""
+    """A certification as every step sees it: the live figures, the flags, what changed since
+    the step before and its history (the API's CertificationOut and the pages read it)."""
 
     cert: QuarterlyCertification
     figures: Figures
     changes: rules.EntryChanges
+    # Every step in order, without the entries an approval recorded (CertificationOut's
+    # steps leave them out): read with those of the other certifications in one query.
+    steps: list[CertificationStep] = field(default_factory=list)
 
-    def __getattr__(self, name: str) -> object:  # id, status, person, steps, ... of the row
+    def __getattr__(self, name: str) -> object:  # id, status, person, ... of the row
         if name.startswith("__") or name == "cert":
             raise AttributeError(name)
         return getattr(self.cert, name)
@@ -268,9 +279,38 @@ class CertificationView:
 
 
 def certification_views(certs: Sequence[QuarterlyCertification]) -> list[CertificationView]:
+    """The views of many certifications with a fixed number of queries: their figures, all
+    their steps at once, and the entries recorded by those standing approvals whose digest
+    differs from the figures' (the only ones compared entry by entry)."""
     figures = figures_for(certs)
+    steps: dict[int, list[CertificationStep]] = defaultdict(list)
+    ids = [c.pk for c in certs]
+    for i in range(0, len(ids), report.CHUNK):
+        chunk = CertificationStep.objects.filter(certification__in=ids[i : i + report.CHUNK])
+        for step in chunk.order_by("at", "id").defer("entries"):
+            steps[step.certification_id].append(step)
+    approvals: dict[int, CertificationStep] = {}
+    for cert in certs:
+        standing = _standing(steps[cert.pk], cert.revision)
+        if standing:
+            approvals[cert.pk] = standing[-1]
+    compare = {
+        step.pk: step
+        for cert_id, step in approvals.items()
+        if not step.digest or step.digest != figures[cert_id].digest
+    }
+    needed = list(compare)
+    for i in range(0, len(needed), report.CHUNK):
+        recorded = CertificationStep.objects.filter(pk__in=needed[i : i + report.CHUNK])
+        for pk, entries in recorded.values_list("pk", "entries"):
+            compare[pk].entries = entries
     return [
-        CertificationView(cert, figures[cert.pk], changes_since_approval(cert, figures[cert.pk]))
+        CertificationView(
+            cert,
+            figures[cert.pk],
+            _changes(approvals.get(cert.pk), figures[cert.pk]),
+            steps[cert.pk],
+        )
         for cert in certs
     ]
 

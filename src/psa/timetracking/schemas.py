@@ -199,10 +199,6 @@ class CertificationOut(Schema):
     work_item_id: int | None
     steps: list[CertificationStepOut]
 
-    @staticmethod
-    def resolve_steps(obj: object) -> list[object]:
-        return list(obj.steps.all())  # type: ignore[attr-defined]
-
 
 class GitLabSyncIn(In):
     group: Annotated[str, Line(255)] = Field("", description="Group path; default PSA_GITLAB_GROUP")
