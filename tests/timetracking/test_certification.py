@@ -695,3 +695,34 @@ def test_correcting_an_open_day_or_another_persons_day_is_refused(org: Any) -> N
             reason="x",
         )
     assert _snapshot() == before
+
+
+def test_the_queue_is_derived_from_the_chain(
+    org: Any, make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    """One section per step whose role one holds (a manager's only for their reports), the
+    returned ones of a manager's reports, the approved ones finance may reopen; never one's
+    own hours."""
+    cert = generate(org)
+    other = make_person(Role.PSE, name="Olga", manager=org.other_manager)
+    chain.certification_generate(actor=org.a(org.manager), person=other, year=2027, quarter=4)
+    both = make_person(Role.DELIVERY_MANAGER, Role.FINANCE_PARTNER, name="Bo")
+
+    mine = chain.queue_for(org.a(org.manager))
+    assert [(s.key, s.step, s.back_to, [r.cert.pk for r in s.rows]) for s in mine] == [
+        (Role.DELIVERY_MANAGER, "manager", ("person",), [cert.pk]),
+        ("returned", "", (), []),
+    ]
+    assert [s.key for s in chain.queue_for(actor_of(both))] == [
+        Role.DELIVERY_MANAGER,
+        Role.FINANCE_PARTNER,
+        "returned",
+        "approved",
+    ]
+    head = chain.queue_for(org.a(org.head))
+    assert [(s.key, s.back_to) for s in head] == [(Role.HEAD_OF_PS, ("person", "manager"))]
+    assert chain.queue_for(org.a(org.pse)) == []
+    assert not chain.may_see_queue(org.a(org.pse))
+    decide(org, org.manager, "manager", approve=False, reason="fix it")
+    returned = chain.queue_for(org.a(org.manager))[1]
+    assert [r.cert.pk for r in returned.rows] == [cert.pk]

@@ -922,6 +922,63 @@ def _adjust(
     return adjustment
 
 
+QUEUE_ROLES = tuple(role for _, role, _ in CHAIN.values())
+MSG_RETURNED_SECTION = "Returned to your reports for correction"
+MSG_APPROVED_SECTION = "Approved (locked)"
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    """One part of an approver's queue: the certifications waiting at a step of the chain
+    (`step`, with where its rejections may go), the returned ones of a manager's reports, or
+    the approved ones finance may reopen."""
+
+    key: str
+    title: str
+    rows: list[CertificationView]
+    step: str = ""
+    back_to: tuple[str, ...] = ()
+    reopen: bool = False
+
+
+def may_see_queue(actor: Actor) -> bool:
+    return actor.has_any(*QUEUE_ROLES)
+
+
+def queue_for(actor: Actor) -> list[QueueSection]:
+    """An approver's queue, derived from the chain: a section per step whose role the actor
+    has (a delivery manager's only for their own reports), a manager's reports' returned
+    certifications, and for finance the approved quarters it may reopen. Never one's own
+    hours. The live figures of every row are read together (certification_views)."""
+    own = actor.person_id
+    found: list[tuple[str, str, list[QuarterlyCertification], str, bool]] = []
+    for status, (step, role, _) in CHAIN.items():
+        if not actor.has_any(role):
+            continue
+        rows = certifications_for(actor=actor, status=status)
+        if role == Role.DELIVERY_MANAGER:
+            rows = [c for c in rows if own is not None and c.person.manager_id == own]
+        found.append((role, Role(role).label, rows, step, False))
+    if actor.has_any(Role.DELIVERY_MANAGER) and own is not None:
+        returned = certifications_for(actor=actor, status=Status.RETURNED)
+        returned = [c for c in returned if c.person.manager_id == own]
+        found.append(("returned", MSG_RETURNED_SECTION, returned, "", False))
+    if actor.has_any(Role.FINANCE_PARTNER):
+        approved = certifications_for(actor=actor, status=Status.APPROVED)
+        found.append(("approved", MSG_APPROVED_SECTION, approved, "", True))
+    return [
+        QueueSection(
+            key=key,
+            title=title,
+            rows=certification_views([c for c in rows if c.person_id != own]),
+            step=step,
+            back_to=rules.rejection_targets(step) if step else (),
+            reopen=reopen,
+        )
+        for key, title, rows, step, reopen in found
+    ]
+
+
 def certifications_for(
     *, actor: Actor, status: str = "", person_id: int | None = None
 ) -> list[QuarterlyCertification]:

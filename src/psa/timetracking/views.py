@@ -47,11 +47,6 @@ from psa.timetracking.models import QuarterlyCertification, TimeEntry, Timer, Wo
 MISSING_WEEKS = 4
 ALL_ITEMS_LIMIT = 500
 NO_PERSON = "Your login is not linked to a team member, so you have no time of your own."
-QUEUE_STATUS = {
-    Role.DELIVERY_MANAGER: QuarterlyCertification.Status.GENERATED,
-    Role.HEAD_OF_PS: QuarterlyCertification.Status.MANAGER_CERTIFIED,
-    Role.FINANCE_PARTNER: QuarterlyCertification.Status.HEAD_APPROVED,
-}
 ERR_CHOOSE_CATEGORY = "choose the category the work item goes under"
 REJECTED_TO = {
     "person": "returned to the person for correction",
@@ -673,11 +668,6 @@ def epic_tree_page(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------ certifications
 
 
-def _queue_roles(request: HttpRequest) -> list[str]:
-    me = actor(request)
-    return [role for role in QUEUE_STATUS if role in me.roles]
-
-
 def _report_links(cert: QuarterlyCertification) -> dict[str, str]:
     return {
         fmt: REPORT_URL.format(
@@ -687,57 +677,29 @@ def _report_links(cert: QuarterlyCertification) -> dict[str, str]:
     }
 
 
-def _queue(request: HttpRequest, person: Person | None) -> list[dict[str, Any]]:
-    """The sections of the queue: one per chain role the actor has (a manager's only their
-    reports'), and for finance the approved quarters it may reopen. Never one's own hours."""
-    roles = actor(request).roles
-    own = person.pk if person else None
-    found: list[tuple[str, str, list[QuarterlyCertification], bool, str]] = []
-    for role, status in QUEUE_STATUS.items():
-        if role not in roles:
-            continue
-        rows = certification.certifications_for(actor=actor(request), status=status)
-        if role == Role.DELIVERY_MANAGER:
-            rows = [c for c in rows if own is not None and c.person.manager_id == own]
-        found.append((Role(role).label, role, rows, False, certification.CHAIN[status][0]))
-    if Role.DELIVERY_MANAGER in roles and own is not None:
-        returned = certification.certifications_for(
-            actor=actor(request), status=QuarterlyCertification.Status.RETURNED
-        )
-        returned = [c for c in returned if c.person.manager_id == own]
-        found.append(("Returned to your reports for correction", "returned", returned, False, ""))
-    if Role.FINANCE_PARTNER in roles:
-        approved = certification.certifications_for(
-            actor=actor(request), status=QuarterlyCertification.Status.APPROVED
-        )
-        found.append(("Approved (locked)", "approved", approved, True, ""))
+def _queue(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
-            "role": label,
-            "key": key,
-            "reopen": reopen,
-            "step": step,
-            "back_to": rules.rejection_targets(step) if step else (),
-            "rows": [
-                {"cert": view, "links": _report_links(view.cert)}
-                for view in certification.certification_views(
-                    [c for c in rows if c.person_id != own]
-                )
-            ],
+            "role": section.title,
+            "key": section.key,
+            "reopen": section.reopen,
+            "step": section.step,
+            "back_to": section.back_to,
+            "rows": [{"cert": view, "links": _report_links(view.cert)} for view in section.rows],
         }
-        for label, key, rows, reopen, step in found
+        for section in certification.queue_for(actor(request))
     ]
 
 
 def _render_queue(
     request: HttpRequest, *, refused: str = "", failed_id: int | None = None, status: int = 200
 ) -> HttpResponse:
-    if not _queue_roles(request):
+    if not certification.may_see_queue(actor(request)):
         raise refuse("Only delivery managers, the head of PS and finance certify timesheets.")
     return render(
         request,
         "timetracking/certifications.html",
-        {"sections": _queue(request, _me(request)), "refused": refused, "failed_id": failed_id},
+        {"sections": _queue(request), "refused": refused, "failed_id": failed_id},
         status=status,
     )
 
