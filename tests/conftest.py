@@ -44,6 +44,20 @@ def api_as(db: None) -> Callable[[Person], Client]:
     return client_for
 
 
+@pytest.fixture
+def client_for(db: None) -> Callable[[Person], Client]:
+    """A page client signed in as the given person's login, without going through the sign-in
+    form (the tests of that form post to it themselves)."""
+
+    def signed_in(person: Person) -> Client:
+        assert person.user is not None
+        client = Client()
+        client.force_login(person.user)
+        return client
+
+    return signed_in
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _audit_files_of_this_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The audit key and checkpoint file of this test process, not PSA_DATA_DIR's: pytest-xdist's
