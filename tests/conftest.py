@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from psa.core import tokens
 from psa.core.roles import SYSTEM, Actor
@@ -42,6 +42,32 @@ def api_as(db: None) -> Callable[[Person], Client]:
         return Client(headers={"Authorization": f"Bearer {issued.secret}"})
 
     return client_for
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[Person], Client]:
+    """A page client signed in as the given person's login, without going through the sign-in
+    form (the tests of that form post to it themselves)."""
+
+    def signed_in(person: Person) -> Client:
+        assert person.user is not None
+        client = Client()
+        client.force_login(person.user)
+        return client
+
+    return signed_in
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_files_of_this_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The audit key and checkpoint file of this test process, not PSA_DATA_DIR's: pytest-xdist's
+    workers share that folder but not a database, so a checkpoint one worker signs would be a
+    foreign head to the other's verify (and a developer's ./psa-data is left alone)."""
+    own = tmp_path_factory.mktemp("audit")
+    with override_settings(
+        PSA_AUDIT_KEY_FILE=own / "audit.key", PSA_AUDIT_CHECKPOINTS=own / "audit-checkpoints.jsonl"
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -18,13 +18,7 @@ from psa.engagements.models import Customer
 from psa.people.models import Person
 
 MakePerson = Callable[..., Person]
-
-
-def client_for(person: Person) -> Client:
-    client = Client()
-    assert person.user is not None
-    client.force_login(person.user)
-    return client
+ClientFor = Callable[[Person], Client]
 
 
 def test_sign_in_page_has_labelled_fields(db: None) -> None:
@@ -65,7 +59,9 @@ def test_anonymous_is_sent_to_sign_in(db: None, path: str) -> None:
     assert response["Location"].startswith("/login/")
 
 
-def test_home_marks_the_current_page_and_links_the_person(make_person: MakePerson) -> None:
+def test_home_marks_the_current_page_and_links_the_person(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     me = make_person(Role.PSE, name="Ivo")
     html = client_for(me).get("/").content.decode()
     assert 'href="/" aria-current="page">Home</a>' in html
@@ -73,13 +69,13 @@ def test_home_marks_the_current_page_and_links_the_person(make_person: MakePerso
     assert "Your roles: PSE (consultant, trainer)." in html
 
 
-def test_nav_marks_section_pages(make_person: MakePerson) -> None:
+def test_nav_marks_section_pages(make_person: MakePerson, client_for: ClientFor) -> None:
     me = make_person(Role.PSE)
     html = client_for(me).get(f"/people/{me.pk}/").content.decode()
     assert 'href="/people/" aria-current="page">Team</a>' in html
 
 
-def test_audit_page_filters_by_record(make_person: MakePerson) -> None:
+def test_audit_page_filters_by_record(make_person: MakePerson, client_for: ClientFor) -> None:
     head = make_person(Role.HEAD_OF_PS)
     client = client_for(head)
     client.post("/customers/", {"customer-name": "Acme"})
@@ -95,13 +91,13 @@ def test_audit_page_filters_by_record(make_person: MakePerson) -> None:
     assert "No changes recorded." in other
 
 
-def test_audit_page_survives_odd_input(make_person: MakePerson) -> None:
+def test_audit_page_survives_odd_input(make_person: MakePerson, client_for: ClientFor) -> None:
     me = make_person(Role.CONTROLLER)
     response = client_for(me).get("/audit/?target_type=" + "x" * 500 + "&target_id=%00")
     assert response.status_code == 200
 
 
-def test_tokens_page_creates_and_revokes(make_person: MakePerson) -> None:
+def test_tokens_page_creates_and_revokes(make_person: MakePerson, client_for: ClientFor) -> None:
     me = make_person()
     client = client_for(me)
 
@@ -126,7 +122,7 @@ def test_tokens_page_creates_and_revokes(make_person: MakePerson) -> None:
     ],
 )
 def test_tokens_page_refuses_bad_input_without_crashing(
-    make_person: MakePerson, data: dict[str, str]
+    make_person: MakePerson, data: dict[str, str], client_for: ClientFor
 ) -> None:
     me = make_person()
     response = client_for(me).post("/tokens/", data)
@@ -134,7 +130,7 @@ def test_tokens_page_refuses_bad_input_without_crashing(
     assert not ApiToken.objects.exists()
 
 
-def test_unknown_address_is_the_404_page(make_person: MakePerson) -> None:
+def test_unknown_address_is_the_404_page(make_person: MakePerson, client_for: ClientFor) -> None:
     response = client_for(make_person()).get("/no/such/page/")
     assert response.status_code == 404
     assert "There is no page at this address." in response.content.decode()
@@ -169,7 +165,9 @@ class _Controls(HTMLParser):
             self.controls.append(a)
 
 
-def test_every_control_on_every_page_has_a_label(make_person: MakePerson) -> None:
+def test_every_control_on_every_page_has_a_label(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     from psa.core.roles import SYSTEM
     from psa.engagements.models import Engagement
     from psa.people import services as people_services
@@ -220,13 +218,12 @@ def test_every_control_on_every_page_has_a_label(make_person: MakePerson) -> Non
     ],
 )
 def test_a_page_with_a_date_past_the_range_does_not_fail(
-    make_person: Callable[..., Person], url: str
+    make_person: Callable[..., Person], url: str, client_for: ClientFor
 ) -> None:
     # date arithmetic near year 1 or 9999 overflowed (500); the form now refuses such a date
     # and the page shows its default week
     person = make_person(Role.PSE)
-    client = Client()
-    client.force_login(person.user)
+    client = client_for(person)
     assert client.get(url).status_code == 200
 
 

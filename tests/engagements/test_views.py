@@ -20,13 +20,7 @@ from psa.people.models import Person
 from tests.engagements.factories import CustomerFactory, EngagementFactory
 
 MakePerson = Callable[..., Person]
-
-
-def client_for(person: Person) -> Client:
-    client = Client()
-    assert person.user is not None
-    client.force_login(person.user)
-    return client
+ClientFor = Callable[[Person], Client]
 
 
 def htmx(client: Client, path: str, data: dict[str, str]) -> Any:
@@ -113,7 +107,7 @@ def test_anonymous_is_sent_to_sign_in(db: None, path: str) -> None:
     assert response["Location"].startswith("/login/?next=")
 
 
-def test_list_shows_engagements_with_their_columns(pse: Person) -> None:
+def test_list_shows_engagements_with_their_columns(pse: Person, client_for: ClientFor) -> None:
     EngagementFactory(
         name="Rapid Results",
         customer__name="Globex",
@@ -146,7 +140,9 @@ def test_list_shows_engagements_with_their_columns(pse: Person) -> None:
         ("customer_id={globex}", "Rapid", "Assessment"),
     ],
 )
-def test_list_filters(pc: Person, query: str, shown: str, hidden: str) -> None:
+def test_list_filters(
+    pc: Person, query: str, shown: str, hidden: str, client_for: ClientFor
+) -> None:
     globex = CustomerFactory(name="Globex")
     EngagementFactory(name="Rapid", customer=globex, status=Status.ACTIVE)
     EngagementFactory(name="Assessment", kind=Kind.CUSTOM_SOW, status=Status.BOOKED)
@@ -166,14 +162,16 @@ def test_list_filters(pc: Person, query: str, shown: str, hidden: str) -> None:
         "kind=x&page=99",
     ],
 )
-def test_list_with_bad_filters_shows_the_error_not_a_crash(pc: Person, query: str) -> None:
+def test_list_with_bad_filters_shows_the_error_not_a_crash(
+    pc: Person, query: str, client_for: ClientFor
+) -> None:
     EngagementFactory(name="Rapid")
     response = client_for(pc).get(f"/engagements/?{query}")
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
 
 
-def test_list_pages_by_fifty(pc: Person) -> None:
+def test_list_pages_by_fifty(pc: Person, client_for: ClientFor) -> None:
     customer = CustomerFactory()
     for i in range(51):
         EngagementFactory(
@@ -195,7 +193,9 @@ def test_list_pages_by_fifty(pc: Person) -> None:
 # ------------------------------------------------------------------ detail
 
 
-def test_detail_shows_fields_progress_milestones_comments_and_history(pc: Person) -> None:
+def test_detail_shows_fields_progress_milestones_comments_and_history(
+    pc: Person, client_for: ClientFor
+) -> None:
     engagement = custom_sow(
         name="Jenkins migration", sow_reference="SOW-77", bill_rate=Decimal("0")
     )
@@ -228,7 +228,7 @@ def test_detail_shows_fields_progress_milestones_comments_and_history(pc: Person
     assert 'value="active"' not in html
 
 
-def test_detail_for_a_pse_has_no_editing_controls(pse: Person) -> None:
+def test_detail_for_a_pse_has_no_editing_controls(pse: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     html = client_for(pse).get(f"/engagements/{engagement.pk}/").content.decode()
     assert "Mark reached" not in html
@@ -237,7 +237,7 @@ def test_detail_for_a_pse_has_no_editing_controls(pse: Person) -> None:
     assert "Add comment" in html  # every team member may comment
 
 
-def test_unknown_engagement_is_a_404_page(pc: Person) -> None:
+def test_unknown_engagement_is_a_404_page(pc: Person, client_for: ClientFor) -> None:
     response = client_for(pc).get("/engagements/424242/")
     assert response.status_code == 404
     assert "engagement 424242 does not exist" in response.content.decode().lower()
@@ -246,7 +246,7 @@ def test_unknown_engagement_is_a_404_page(pc: Person) -> None:
 # ------------------------------------------------------------------ create
 
 
-def test_create_form_starts_with_four_milestones_of_25(pc: Person) -> None:
+def test_create_form_starts_with_four_milestones_of_25(pc: Person, client_for: ClientFor) -> None:
     customer = CustomerFactory()
     response = client_for(pc).get(f"/engagements/new/?customer_id={customer.pk}")
     assert response.status_code == 200
@@ -264,7 +264,7 @@ def test_create_form_starts_with_four_milestones_of_25(pc: Person) -> None:
         assert label in html
 
 
-def test_create_custom_sow_with_three_milestones(pc: Person) -> None:
+def test_create_custom_sow_with_three_milestones(pc: Person, client_for: ClientFor) -> None:
     customer = CustomerFactory()
 
     response = client_for(pc).post("/engagements/new/", form_data(customer, owner_id=str(pc.pk)))
@@ -284,14 +284,14 @@ def test_create_custom_sow_with_three_milestones(pc: Person) -> None:
     ]
 
 
-def test_create_packaged_ignores_the_milestone_rows(pc: Person) -> None:
+def test_create_packaged_ignores_the_milestone_rows(pc: Person, client_for: ClientFor) -> None:
     customer = CustomerFactory()
     response = client_for(pc).post("/engagements/new/", form_data(customer, kind="packaged"))
     assert response.status_code == 302
     assert not Engagement.objects.get(name="Kubernetes rollout").milestones.exists()
 
 
-def test_sales_may_create_an_engagement(make_person: MakePerson) -> None:
+def test_sales_may_create_an_engagement(make_person: MakePerson, client_for: ClientFor) -> None:
     sales = make_person(Role.SALES)
     customer = CustomerFactory()
     response = client_for(sales).post("/engagements/new/", form_data(customer))
@@ -337,7 +337,7 @@ def test_sales_may_create_an_engagement(make_person: MakePerson) -> None:
     ],
 )
 def test_bad_input_re_renders_with_the_error_and_creates_nothing(
-    pc: Person, overrides: dict[str, str], where: str, message: str
+    pc: Person, overrides: dict[str, str], where: str, message: str, client_for: ClientFor
 ) -> None:
     customer = CustomerFactory()
     before = counts()
@@ -352,7 +352,9 @@ def test_bad_input_re_renders_with_the_error_and_creates_nothing(
     assert counts() == before
 
 
-def test_one_submission_shows_form_and_milestone_errors_together(pc: Person) -> None:
+def test_one_submission_shows_form_and_milestone_errors_together(
+    pc: Person, client_for: ClientFor
+) -> None:
     customer = CustomerFactory()
     before = counts()
 
@@ -367,7 +369,9 @@ def test_one_submission_shows_form_and_milestone_errors_together(pc: Person) -> 
     assert counts() == before
 
 
-def test_add_a_row_keeps_what_was_typed_and_saves_nothing(pc: Person) -> None:
+def test_add_a_row_keeps_what_was_typed_and_saves_nothing(
+    pc: Person, client_for: ClientFor
+) -> None:
     customer = CustomerFactory()
     data = form_data(customer, add_milestone_row="1", name="Half typed")
     before = counts()
@@ -384,7 +388,9 @@ def test_add_a_row_keeps_what_was_typed_and_saves_nothing(pc: Person) -> None:
 
 
 @pytest.mark.parametrize("roles", [(Role.PSE,), (Role.CONTROLLER,), ()])
-def test_others_may_not_create(make_person: MakePerson, roles: tuple[str, ...]) -> None:
+def test_others_may_not_create(
+    make_person: MakePerson, roles: tuple[str, ...], client_for: ClientFor
+) -> None:
     me = make_person(*roles)
     customer = CustomerFactory()
     before = counts()
@@ -435,7 +441,7 @@ def edit_data(engagement: Engagement, **overrides: str) -> dict[str, str]:
     return data
 
 
-def test_edit_form_shows_the_current_values(pc: Person) -> None:
+def test_edit_form_shows_the_current_values(pc: Person, client_for: ClientFor) -> None:
     engagement = custom_sow(name="Jenkins migration")
     response = client_for(pc).get(f"/engagements/{engagement.pk}/edit/")
     assert response.status_code == 200
@@ -445,7 +451,7 @@ def test_edit_form_shows_the_current_values(pc: Person) -> None:
     assert html.count('value="25.00"') == 4
 
 
-def test_edit_changes_the_changed_fields(pc: Person) -> None:
+def test_edit_changes_the_changed_fields(pc: Person, client_for: ClientFor) -> None:
     engagement = custom_sow(name="Jenkins migration")
 
     response = client_for(pc).post(
@@ -461,7 +467,7 @@ def test_edit_changes_the_changed_fields(pc: Person) -> None:
     assert not AuditEntry.objects.filter(action="engagement.milestones").exists()
 
 
-def test_edit_replaces_the_milestones(pc: Person) -> None:
+def test_edit_replaces_the_milestones(pc: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     data = edit_data(
         engagement,
@@ -487,7 +493,7 @@ def test_edit_replaces_the_milestones(pc: Person) -> None:
     assert not AuditEntry.objects.filter(action="engagement.update").exists()
 
 
-def test_edit_with_bad_milestones_changes_nothing_at_all(pc: Person) -> None:
+def test_edit_with_bad_milestones_changes_nothing_at_all(pc: Person, client_for: ClientFor) -> None:
     engagement = custom_sow(name="Jenkins migration")
     before = counts()
     data = edit_data(engagement, name="Renamed", **{"ms-0-weight": "10"})
@@ -501,7 +507,7 @@ def test_edit_with_bad_milestones_changes_nothing_at_all(pc: Person) -> None:
     assert counts() == before
 
 
-def test_edit_a_finished_engagement_is_a_conflict(pc: Person) -> None:
+def test_edit_a_finished_engagement_is_a_conflict(pc: Person, client_for: ClientFor) -> None:
     engagement = EngagementFactory(name="Done", status=Status.COMPLETE)
     response = client_for(pc).post(
         f"/engagements/{engagement.pk}/edit/", edit_data(engagement, name="Reopened")
@@ -513,7 +519,9 @@ def test_edit_a_finished_engagement_is_a_conflict(pc: Person) -> None:
 
 
 @pytest.mark.parametrize("roles", [(Role.PSE,), (Role.SALES,)])
-def test_others_may_not_edit(make_person: MakePerson, roles: tuple[str, ...]) -> None:
+def test_others_may_not_edit(
+    make_person: MakePerson, roles: tuple[str, ...], client_for: ClientFor
+) -> None:
     me = make_person(*roles)
     engagement = custom_sow(name="Jenkins migration")
     before = counts()
@@ -532,7 +540,7 @@ def test_others_may_not_edit(make_person: MakePerson, roles: tuple[str, ...]) ->
 # ------------------------------------------------------------------ status, milestones, comments
 
 
-def test_status_change_with_a_reason(pc: Person) -> None:
+def test_status_change_with_a_reason(pc: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     response = client_for(pc).post(
         f"/engagements/{engagement.pk}/status/", {"status": "booked", "reason": "SOW signed"}
@@ -545,7 +553,7 @@ def test_status_change_with_a_reason(pc: Person) -> None:
 
 @pytest.mark.parametrize(("status", "code"), [("complete", 409), ("lost", 422)])
 def test_a_refused_status_change_is_shown_and_changes_nothing(
-    pc: Person, status: str, code: int
+    pc: Person, status: str, code: int, client_for: ClientFor
 ) -> None:
     engagement = custom_sow()
     response = client_for(pc).post(f"/engagements/{engagement.pk}/status/", {"status": status})
@@ -555,7 +563,7 @@ def test_a_refused_status_change_is_shown_and_changes_nothing(
     assert engagement.status == Status.PIPELINE
 
 
-def test_a_pse_may_not_change_status(pse: Person) -> None:
+def test_a_pse_may_not_change_status(pse: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     response = client_for(pse).post(f"/engagements/{engagement.pk}/status/", {"status": "booked"})
     assert response.status_code == 403
@@ -563,7 +571,7 @@ def test_a_pse_may_not_change_status(pse: Person) -> None:
     assert engagement.status == Status.PIPELINE
 
 
-def test_mark_a_milestone_reached_and_back_with_htmx(pc: Person) -> None:
+def test_mark_a_milestone_reached_and_back_with_htmx(pc: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     milestone = engagement.milestones.order_by("position")[0]
     path = f"/engagements/milestones/{milestone.pk}/reached/"
@@ -585,7 +593,7 @@ def test_mark_a_milestone_reached_and_back_with_htmx(pc: Person) -> None:
     assert milestone.reached_on is None
 
 
-def test_mark_a_milestone_reached_without_htmx_redirects(pc: Person) -> None:
+def test_mark_a_milestone_reached_without_htmx_redirects(pc: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     milestone = engagement.milestones.order_by("position")[0]
     response = client_for(pc).post(
@@ -597,7 +605,7 @@ def test_mark_a_milestone_reached_without_htmx_redirects(pc: Person) -> None:
     assert milestone.reached_on is not None
 
 
-def test_a_milestone_with_a_bad_date_shows_the_error(pc: Person) -> None:
+def test_a_milestone_with_a_bad_date_shows_the_error(pc: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     milestone = engagement.milestones.order_by("position")[0]
     response = htmx(
@@ -611,7 +619,7 @@ def test_a_milestone_with_a_bad_date_shows_the_error(pc: Person) -> None:
     assert milestone.reached_on is None
 
 
-def test_a_pse_may_not_mark_milestones(pse: Person) -> None:
+def test_a_pse_may_not_mark_milestones(pse: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     milestone = engagement.milestones.order_by("position")[0]
     response = htmx(
@@ -622,7 +630,7 @@ def test_a_pse_may_not_mark_milestones(pse: Person) -> None:
     assert milestone.reached_on is None
 
 
-def test_add_a_comment_with_htmx(pse: Person) -> None:
+def test_add_a_comment_with_htmx(pse: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
 
     response = htmx(
@@ -638,7 +646,7 @@ def test_add_a_comment_with_htmx(pse: Person) -> None:
     assert Comment.objects.get().body == "Customer asked for a <b>demo</b>"
 
 
-def test_an_empty_comment_is_refused(pse: Person) -> None:
+def test_an_empty_comment_is_refused(pse: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     for body in ("", "   "):
         response = htmx(client_for(pse), f"/engagements/{engagement.pk}/comments/", {"body": body})
@@ -647,7 +655,7 @@ def test_an_empty_comment_is_refused(pse: Person) -> None:
     assert not Comment.objects.exists()
 
 
-def test_add_a_comment_without_htmx_redirects(pse: Person) -> None:
+def test_add_a_comment_without_htmx_redirects(pse: Person, client_for: ClientFor) -> None:
     engagement = custom_sow()
     response = client_for(pse).post(f"/engagements/{engagement.pk}/comments/", {"body": "Hi"})
     assert response.status_code == 302
@@ -666,18 +674,20 @@ def test_add_a_comment_without_htmx_redirects(pse: Person) -> None:
         "/people/?skill=%00&country=%00",
     ],
 )
-def test_nul_characters_in_filters_are_no_crash(pc: Person, path: str) -> None:
+def test_nul_characters_in_filters_are_no_crash(
+    pc: Person, path: str, client_for: ClientFor
+) -> None:
     assert client_for(pc).get(path).status_code == 200
 
 
-def test_nul_characters_in_a_form_are_a_field_error(pc: Person) -> None:
+def test_nul_characters_in_a_form_are_a_field_error(pc: Person, client_for: ClientFor) -> None:
     customer = CustomerFactory()
     response = client_for(pc).post("/engagements/new/", form_data(customer, name="a\x00b"))
     assert response.status_code == 422
     assert "Null characters are not allowed." in response.content.decode()
 
 
-def test_customer_list_and_create(pc: Person) -> None:
+def test_customer_list_and_create(pc: Person, client_for: ClientFor) -> None:
     CustomerFactory(name="Acme")
     client = client_for(pc)
     html = client.get("/customers/").content.decode()
@@ -694,7 +704,7 @@ def test_customer_list_and_create(pc: Person) -> None:
     assert customer.crm_account_id == "001X"
 
 
-def test_a_duplicate_customer_is_a_field_error(pc: Person) -> None:
+def test_a_duplicate_customer_is_a_field_error(pc: Person, client_for: ClientFor) -> None:
     CustomerFactory(name="Acme")
     response = client_for(pc).post("/customers/", {"customer-name": "acme"})
     assert response.status_code == 422
@@ -702,7 +712,7 @@ def test_a_duplicate_customer_is_a_field_error(pc: Person) -> None:
     assert Customer.objects.count() == 1
 
 
-def test_a_pse_may_not_add_customers(pse: Person) -> None:
+def test_a_pse_may_not_add_customers(pse: Person, client_for: ClientFor) -> None:
     html = client_for(pse).get("/customers/").content.decode()
     assert "Add a customer" not in html
     response = client_for(pse).post("/customers/", {"customer-name": "Initech"})
@@ -710,7 +720,7 @@ def test_a_pse_may_not_add_customers(pse: Person) -> None:
     assert not Customer.objects.exists()
 
 
-def test_customer_page_lists_its_engagements_and_renames(pc: Person) -> None:
+def test_customer_page_lists_its_engagements_and_renames(pc: Person, client_for: ClientFor) -> None:
     acme = CustomerFactory(name="Acme")
     EngagementFactory(customer=acme, name="Rollout")
     EngagementFactory(name="Elsewhere")
@@ -728,7 +738,7 @@ def test_customer_page_lists_its_engagements_and_renames(pc: Person) -> None:
     assert acme.name == "Acme Corp"
 
 
-def test_unknown_customer_is_a_404(pc: Person) -> None:
+def test_unknown_customer_is_a_404(pc: Person, client_for: ClientFor) -> None:
     assert client_for(pc).get("/customers/999999/").status_code == 404
 
 
@@ -744,13 +754,17 @@ def test_unknown_customer_is_a_404(pc: Person) -> None:
         ("post", "/people/time-off/{big}/delete/"),
     ],
 )
-def test_ids_beyond_any_integer_column_are_404_not_500(pc: Person, method: str, path: str) -> None:
+def test_ids_beyond_any_integer_column_are_404_not_500(
+    pc: Person, method: str, path: str, client_for: ClientFor
+) -> None:
     client = client_for(pc)
     response = getattr(client, method)(path.format(big=10**20), {"status": "booked"})
     assert response.status_code == 404
 
 
-def test_pages_stay_small_in_queries(pc: Person, django_assert_max_num_queries: Any) -> None:
+def test_pages_stay_small_in_queries(
+    pc: Person, django_assert_max_num_queries: Any, client_for: ClientFor
+) -> None:
     customer = CustomerFactory()
     for i in range(30):
         EngagementFactory(customer=customer, name=f"E{i}", owner=pc)
@@ -762,7 +776,7 @@ def test_pages_stay_small_in_queries(pc: Person, django_assert_max_num_queries: 
         client.get(f"/engagements/{engagement.pk}/")
 
 
-def test_spec_order_is_kept(pc: Person) -> None:
+def test_spec_order_is_kept(pc: Person, client_for: ClientFor) -> None:
     """The milestone rows go to the service in the order shown."""
     customer = CustomerFactory()
     data = form_data(customer, **{"ms-0-name": "Zeta", "ms-1-name": "Alpha"})
@@ -771,7 +785,9 @@ def test_spec_order_is_kept(pc: Person) -> None:
     assert names == ["Zeta", "Alpha", "Handover"]
 
 
-def test_a_comment_with_a_control_character_is_refused_like_the_api(pse: Person) -> None:
+def test_a_comment_with_a_control_character_is_refused_like_the_api(
+    pse: Person, client_for: ClientFor
+) -> None:
     engagement = custom_sow()
     response = htmx(
         client_for(pse), f"/engagements/{engagement.pk}/comments/", {"body": "one\x1btwo"}

@@ -17,15 +17,9 @@ from psa.people import rules, services
 from psa.people.models import Person, PersonRole, TimeOff
 
 MakePerson = Callable[..., Person]
+ClientFor = Callable[[Person], Client]
 # Monday 21 December 2026: the next six weeks hold Christmas and New Year's Day (US).
 MONDAY = dt.datetime(2026, 12, 21, 9, 0, tzinfo=dt.UTC)
-
-
-def client_for(person: Person) -> Client:
-    client = Client()
-    assert person.user is not None
-    client.force_login(person.user)
-    return client
 
 
 def person_data(**overrides: str) -> dict[str, str]:
@@ -67,6 +61,7 @@ def test_anonymous_is_sent_to_sign_in(db: None, path: str) -> None:
 
 def test_list_shows_the_team_with_roles_country_hours_and_manager(
     make_person: MakePerson,
+    client_for: ClientFor,
 ) -> None:
     boss = make_person(Role.DELIVERY_MANAGER, name="Marta Boss", country="FR")
     make_person(
@@ -101,7 +96,9 @@ def test_list_shows_the_team_with_roles_country_hours_and_manager(
         ("skill=kubernetes", "Ivo", "Ann"),
     ],
 )
-def test_list_filters(make_person: MakePerson, query: str, shown: str, hidden: str) -> None:
+def test_list_filters(
+    make_person: MakePerson, query: str, shown: str, hidden: str, client_for: ClientFor
+) -> None:
     ivo = make_person(Role.PSE, name="Ivo")
     services.person_update(
         actor=SYSTEM,
@@ -117,14 +114,16 @@ def test_list_filters(make_person: MakePerson, query: str, shown: str, hidden: s
     assert f">{hidden}</a>" not in html
 
 
-def test_list_with_an_unknown_role_shows_the_error_not_a_crash(make_person: MakePerson) -> None:
+def test_list_with_an_unknown_role_shows_the_error_not_a_crash(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     me = make_person(Role.PSE)
     response = client_for(me).get("/people/?role=wizard&page=abc")
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
 
 
-def test_list_pages_by_fifty(make_person: MakePerson) -> None:
+def test_list_pages_by_fifty(make_person: MakePerson, client_for: ClientFor) -> None:
     me = make_person(Role.PSE, name="Aaron First")
     for i in range(54):
         make_person(name=f"Zed {i:02d}")
@@ -145,6 +144,7 @@ def test_list_pages_by_fifty(make_person: MakePerson) -> None:
 
 def test_person_page_shows_details_team_capacity_and_history_link(
     make_person: MakePerson,
+    client_for: ClientFor,
 ) -> None:
     boss = make_person(Role.DELIVERY_MANAGER, name="Marta Boss")
     me = make_person(Role.PSE, name="Ivo Report", manager=boss, title="Consultant")
@@ -174,7 +174,9 @@ def test_person_page_shows_details_team_capacity_and_history_link(
     assert "/audit/" not in html  # the log is for the roles that audit
 
 
-def test_person_page_offers_edit_only_to_those_who_may(make_person: MakePerson) -> None:
+def test_person_page_offers_edit_only_to_those_who_may(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     boss = make_person(Role.DELIVERY_MANAGER)
     me = make_person(Role.PSE, manager=boss)
     colleague = make_person(Role.PSE)
@@ -185,7 +187,7 @@ def test_person_page_offers_edit_only_to_those_who_may(make_person: MakePerson) 
     assert edit not in client_for(me).get(f"/people/{me.pk}/").content.decode()
 
 
-def test_unknown_person_is_a_404_page(make_person: MakePerson) -> None:
+def test_unknown_person_is_a_404_page(make_person: MakePerson, client_for: ClientFor) -> None:
     response = client_for(make_person()).get("/people/987654/")
     assert response.status_code == 404
     assert "person 987654 does not exist" in response.content.decode().lower()
@@ -194,7 +196,7 @@ def test_unknown_person_is_a_404_page(make_person: MakePerson) -> None:
 # ------------------------------------------------------------------ create
 
 
-def test_head_of_ps_adds_a_person(make_person: MakePerson) -> None:
+def test_head_of_ps_adds_a_person(make_person: MakePerson, client_for: ClientFor) -> None:
     head = make_person(Role.HEAD_OF_PS)
     client = client_for(head)
     assert client.get("/people/new/").status_code == 200
@@ -227,7 +229,11 @@ def test_head_of_ps_adds_a_person(make_person: MakePerson) -> None:
     ],
 )
 def test_bad_input_re_renders_the_form_with_the_field_error_and_adds_no_one(
-    make_person: MakePerson, overrides: dict[str, str], field: str, message: str
+    make_person: MakePerson,
+    overrides: dict[str, str],
+    field: str,
+    message: str,
+    client_for: ClientFor,
 ) -> None:
     head = make_person(Role.HEAD_OF_PS)
     people, entries = Person.objects.count(), AuditEntry.objects.count()
@@ -244,7 +250,7 @@ def test_bad_input_re_renders_the_form_with_the_field_error_and_adds_no_one(
     assert AuditEntry.objects.count() == entries
 
 
-def test_taken_e_mail_is_a_field_error(make_person: MakePerson) -> None:
+def test_taken_e_mail_is_a_field_error(make_person: MakePerson, client_for: ClientFor) -> None:
     head = make_person(Role.HEAD_OF_PS, email="taken@example.com")
     response = client_for(head).post("/people/new/", person_data(email="taken@example.com"))
     assert response.status_code == 422
@@ -252,7 +258,9 @@ def test_taken_e_mail_is_a_field_error(make_person: MakePerson) -> None:
 
 
 @pytest.mark.parametrize("roles", [(Role.PSE,), (Role.DELIVERY_MANAGER,), ()])
-def test_others_may_not_add_people(make_person: MakePerson, roles: tuple[str, ...]) -> None:
+def test_others_may_not_add_people(
+    make_person: MakePerson, roles: tuple[str, ...], client_for: ClientFor
+) -> None:
     me = make_person(*roles)
     client = client_for(me)
     people = Person.objects.count()
@@ -290,7 +298,9 @@ def _edit_data(person: Person, **overrides: object) -> dict[str, object]:
     return data
 
 
-def test_edit_changes_only_the_changed_fields(make_person: MakePerson) -> None:
+def test_edit_changes_only_the_changed_fields(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     head = make_person(Role.HEAD_OF_PS)
     ivo = make_person(Role.PSE, title="Consultant")
     client = client_for(head)
@@ -306,7 +316,9 @@ def test_edit_changes_only_the_changed_fields(make_person: MakePerson) -> None:
     assert entry.after == {"title": "Sr. Consultant"}
 
 
-def test_edit_without_changes_records_nothing(make_person: MakePerson) -> None:
+def test_edit_without_changes_records_nothing(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     head = make_person(Role.HEAD_OF_PS)
     ivo = make_person(Role.PSE)
     entries = AuditEntry.objects.count()
@@ -315,7 +327,9 @@ def test_edit_without_changes_records_nothing(make_person: MakePerson) -> None:
     assert AuditEntry.objects.count() == entries
 
 
-def test_a_delivery_manager_edits_a_report_but_not_their_roles(make_person: MakePerson) -> None:
+def test_a_delivery_manager_edits_a_report_but_not_their_roles(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     boss = make_person(Role.DELIVERY_MANAGER)
     ivo = make_person(Role.PSE, manager=boss)
 
@@ -334,7 +348,9 @@ def test_a_delivery_manager_edits_a_report_but_not_their_roles(make_person: Make
     assert [r.role for r in ivo.role_rows.all()] == ["pse"]
 
 
-def test_edit_with_bad_input_changes_nothing(make_person: MakePerson) -> None:
+def test_edit_with_bad_input_changes_nothing(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     head = make_person(Role.HEAD_OF_PS)
     ivo = make_person(Role.PSE, title="Consultant")
 
@@ -349,7 +365,7 @@ def test_edit_with_bad_input_changes_nothing(make_person: MakePerson) -> None:
     assert ivo.country == "US"
 
 
-def test_own_manager_is_refused(make_person: MakePerson) -> None:
+def test_own_manager_is_refused(make_person: MakePerson, client_for: ClientFor) -> None:
     head = make_person(Role.HEAD_OF_PS)
     ivo = make_person(Role.PSE)
     response = client_for(head).post(
@@ -359,7 +375,7 @@ def test_own_manager_is_refused(make_person: MakePerson) -> None:
     assert services.ERR_MANAGER_SELF in response.content.decode()
 
 
-def test_a_pse_may_not_edit(make_person: MakePerson) -> None:
+def test_a_pse_may_not_edit(make_person: MakePerson, client_for: ClientFor) -> None:
     me = make_person(Role.PSE)
     other = make_person(Role.PSE, title="Consultant")
     client = client_for(me)
@@ -376,7 +392,9 @@ def test_a_pse_may_not_edit(make_person: MakePerson) -> None:
 # ------------------------------------------------------------------ time off
 
 
-def test_a_person_adds_and_deletes_their_own_time_off(make_person: MakePerson) -> None:
+def test_a_person_adds_and_deletes_their_own_time_off(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     me = make_person(Role.PSE)
     client = client_for(me)
 
@@ -418,7 +436,7 @@ def test_a_person_adds_and_deletes_their_own_time_off(make_person: MakePerson) -
     ],
 )
 def test_bad_time_off_is_shown_on_the_person_page(
-    make_person: MakePerson, fields: dict[str, str], field: str, message: str
+    make_person: MakePerson, fields: dict[str, str], field: str, message: str, client_for: ClientFor
 ) -> None:
     me = make_person(Role.PSE)
     data = {"off-kind": "pto", "off-start_date": "2026-12-28", "off-end_date": "2026-12-30"}
@@ -435,7 +453,9 @@ def test_bad_time_off_is_shown_on_the_person_page(
     assert not TimeOff.objects.exists()
 
 
-def test_a_pse_may_not_change_someone_elses_time_off(make_person: MakePerson) -> None:
+def test_a_pse_may_not_change_someone_elses_time_off(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     me = make_person(Role.PSE)
     other = make_person(Role.PSE)
     row = TimeOff.objects.create(
@@ -454,22 +474,19 @@ def test_a_pse_may_not_change_someone_elses_time_off(make_person: MakePerson) ->
     assert list(TimeOff.objects.all()) == [row]
 
 
-def test_time_off_pages_need_post(make_person: MakePerson) -> None:
+def test_time_off_pages_need_post(make_person: MakePerson, client_for: ClientFor) -> None:
     me = make_person(Role.PSE)
     assert client_for(me).get(f"/people/{me.pk}/time-off/").status_code == 405
 
 
 def test_the_person_page_shows_the_cost_rate_only_to_those_who_may_see_pay(
-    make_person: Callable[..., Person],
+    make_person: Callable[..., Person], client_for: ClientFor
 ) -> None:
-    from django.test import Client
-
     subject = make_person(Role.PSE, cost_rate="95.00")
     finance = make_person(Role.FINANCE_PARTNER)
     colleague = make_person(Role.PSE)
     seen = {}
     for who in (subject, finance, colleague):
-        client = Client()
-        client.force_login(who.user)
+        client = client_for(who)
         seen[who.pk] = "95.00" in client.get(f"/people/{subject.pk}/").content.decode()
     assert seen == {subject.pk: True, finance.pk: True, colleague.pk: False}

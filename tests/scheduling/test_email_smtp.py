@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from email import message_from_bytes
@@ -31,16 +30,25 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class AnyPortController(Controller):
+    """Listens on a port the kernel picks (port 0) and keeps it: a port found free and then
+    released could be taken by another test process before the server binds it."""
+
+    async def _listen(self) -> Any:
+        server = await self.loop.create_server(
+            self._factory_invoker, host=self.hostname, port=0, ssl=self.ssl_context
+        )
+        self.port = server.sockets[0].getsockname()[1]
+        return server
+
+    def _create_server(self) -> Any:
+        return self._listen()
 
 
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[Inbox]:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = AnyPortController(inbox, hostname="127.0.0.1")
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

@@ -30,6 +30,7 @@ from tests.timetracking.factories import category
 pytestmark = pytest.mark.django_db
 D = Decimal
 MakePerson = Callable[..., Person]
+ClientFor = Callable[[Person], Client]
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)  # a Wednesday
 MON = dt.date(2026, 12, 7)  # no US holiday that week
 INVALID_CHOICE = "Select a valid choice. That choice is not one of the available choices."
@@ -43,13 +44,6 @@ def day(offset: int) -> dt.date:
 def _today() -> Any:
     with clock.frozen(NOW):
         yield
-
-
-def client_for(person: Person) -> Client:
-    client = Client()
-    assert person.user is not None
-    client.force_login(person.user)
-    return client
 
 
 def htmx_get(client: Client, path: str) -> Any:
@@ -139,13 +133,13 @@ def test_anonymous_is_sent_to_sign_in(db: None, path: str) -> None:
     assert response["Location"].startswith("/login/")
 
 
-def test_the_main_navigation_links_the_schedule(alex: Person) -> None:
+def test_the_main_navigation_links_the_schedule(alex: Person, client_for: ClientFor) -> None:
     html = client_for(alex).get("/").content.decode()
     assert '<a href="/schedule/"' in html
 
 
 def test_every_control_on_the_scheduling_pages_has_a_label(
-    pc: Person, alex: Person, engagement: Engagement
+    pc: Person, alex: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     book(alex, day(0), day(4), "40")
     conflict = services.request_create(
@@ -204,7 +198,7 @@ def test_load_levels(figures: dict[str, Any], level: str) -> None:
 
 
 def test_the_board_shows_pses_by_week_with_hours_and_load(
-    pc: Person, alex: Person, sam: Person
+    pc: Person, alex: Person, sam: Person, client_for: ClientFor
 ) -> None:
     book(alex, day(0), day(2), "24")  # 24 of 40 h in the week of 7 Dec
     book(sam, day(0), day(4), "40")  # full
@@ -234,7 +228,7 @@ def test_the_board_shows_pses_by_week_with_hours_and_load(
 
 
 def test_board_filters_by_role_skill_and_country(
-    pc: Person, alex: Person, make_person: MakePerson
+    pc: Person, alex: Person, make_person: MakePerson, client_for: ClientFor
 ) -> None:
     kube = make_person(Role.PSE, name="Kim Kube", country="FR")
     kube.skills.add(Skill.objects.create(name="Kubernetes"))
@@ -255,7 +249,7 @@ def test_board_filters_by_role_skill_and_country(
     assert "Alex Rivera" not in coordinators
 
 
-def test_board_weeks_and_week_navigation(pc: Person, alex: Person) -> None:
+def test_board_weeks_and_week_navigation(pc: Person, alex: Person, client_for: ClientFor) -> None:
     client = client_for(pc)
     html = client.get("/schedule/?start=2026-12-09&weeks=12").content.decode()
     assert html.count('<th scope="col" class="week') == 12
@@ -269,7 +263,9 @@ def test_board_weeks_and_week_navigation(pc: Person, alex: Person) -> None:
 @pytest.mark.parametrize(
     "query", ["?weeks=99", "?weeks=0", "?weeks=x", "?start=2026-13-01", "?skill=%00&country=%00"]
 )
-def test_bad_board_filters_fall_back_and_say_so(pc: Person, alex: Person, query: str) -> None:
+def test_bad_board_filters_fall_back_and_say_so(
+    pc: Person, alex: Person, query: str, client_for: ClientFor
+) -> None:
     response = client_for(pc).get(f"/schedule/{query}")
     assert response.status_code == 200
     html = response.content.decode()
@@ -279,7 +275,9 @@ def test_bad_board_filters_fall_back_and_say_so(pc: Person, alex: Person, query:
         assert html.count('<th scope="col" class="week') == 8
 
 
-def test_board_queries_do_not_grow_with_people(pc: Person, make_person: MakePerson) -> None:
+def test_board_queries_do_not_grow_with_people(
+    pc: Person, make_person: MakePerson, client_for: ClientFor
+) -> None:
     def board_queries() -> int:
         client = client_for(pc)
         with CaptureQueriesContext(connection) as ctx:
@@ -308,7 +306,7 @@ def test_board_queries_do_not_grow_with_people(pc: Person, make_person: MakePers
 
 
 def test_a_week_cell_shows_bookings_and_daily_loads(
-    pc: Person, alex: Person, engagement: Engagement
+    pc: Person, alex: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     booking = book(alex, day(0), day(9), "8", engagement=engagement, per_day=True)
     client = client_for(pc)
@@ -342,7 +340,7 @@ def test_a_week_cell_shows_bookings_and_daily_loads(
         "/schedule/board/100000000000000000000/2026-12-07/",
     ],
 )
-def test_a_bad_week_or_person_is_a_404(pc: Person, path: str) -> None:
+def test_a_bad_week_or_person_is_a_404(pc: Person, path: str, client_for: ClientFor) -> None:
     assert client_for(pc).get(path.format(pk=pc.pk)).status_code == 404
 
 
@@ -365,7 +363,7 @@ def request_data(engagement: Engagement, person: Person, **overrides: str) -> di
 
 
 def test_the_request_form_offers_bookable_engagements_only(
-    manager: Person, alex: Person, engagement: Engagement
+    manager: Person, alex: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     EngagementFactory(name="Pipeline deal", status=Status.PIPELINE)
     EngagementFactory(name="Finished work", status=Status.COMPLETE)
@@ -388,7 +386,7 @@ def test_the_request_form_offers_bookable_engagements_only(
 
 
 def test_a_request_is_sent_and_shown(
-    manager: Person, alex: Person, pc: Person, engagement: Engagement
+    manager: Person, alex: Person, pc: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     client = client_for(manager)
 
@@ -458,6 +456,7 @@ def test_bad_requests_are_422_with_the_field_error_and_create_nothing(
     overrides: dict[str, str],
     field: str,
     message: str,
+    client_for: ClientFor,
 ) -> None:
     response = client_for(manager).post(
         "/schedule/requests/new/", request_data(engagement, alex, **overrides)
@@ -471,7 +470,7 @@ def test_bad_requests_are_422_with_the_field_error_and_create_nothing(
 
 
 def test_a_finished_engagement_cannot_be_requested(
-    manager: Person, alex: Person, engagement: Engagement
+    manager: Person, alex: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     engagement.status = Status.COMPLETE
     engagement.save()
@@ -482,7 +481,7 @@ def test_a_finished_engagement_cannot_be_requested(
 
 
 def test_over_capacity_with_an_override_reason_is_sent(
-    manager: Person, alex: Person, engagement: Engagement
+    manager: Person, alex: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     response = client_for(manager).post(
         "/schedule/requests/new/",
@@ -493,7 +492,7 @@ def test_over_capacity_with_an_override_reason_is_sent(
 
 
 def test_a_duplicate_request_is_a_409(
-    manager: Person, alex: Person, engagement: Engagement
+    manager: Person, alex: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     client = client_for(manager)
     assert client.post("/schedule/requests/new/", request_data(engagement, alex)).status_code == 302
@@ -517,7 +516,7 @@ def check_data(person: Person, **overrides: str) -> dict[str, str]:
     return data
 
 
-def test_the_live_check_says_it_fits(manager: Person, alex: Person) -> None:
+def test_the_live_check_says_it_fits(manager: Person, alex: Person, client_for: ClientFor) -> None:
     response = htmx_post(client_for(manager), "/schedule/requests/check/", check_data(alex))
     assert response.status_code == 200
     html = response.content.decode()
@@ -528,7 +527,9 @@ def test_the_live_check_says_it_fits(manager: Person, alex: Person) -> None:
     assert AssignmentRequest.objects.count() == 0
 
 
-def test_the_live_check_says_where_it_does_not_fit(manager: Person, alex: Person) -> None:
+def test_the_live_check_says_where_it_does_not_fit(
+    manager: Person, alex: Person, client_for: ClientFor
+) -> None:
     book(alex, day(0), day(1), "12")  # 6 h a day on Mon and Tue: 2 h free on Tue
     people_services.time_off_create(
         actor=SYSTEM, person=alex, start_date=day(2), end_date=day(2), hours_per_day=D("4")
@@ -551,7 +552,9 @@ def test_the_live_check_says_where_it_does_not_fit(manager: Person, alex: Person
     assert AssignmentRequest.objects.filter(status="open").count() == 0
 
 
-def test_the_live_check_hints_until_the_form_is_filled(manager: Person, alex: Person) -> None:
+def test_the_live_check_hints_until_the_form_is_filled(
+    manager: Person, alex: Person, client_for: ClientFor
+) -> None:
     response = htmx_post(
         client_for(manager), "/schedule/requests/check/", {"person_id": str(alex.pk)}
     )
@@ -576,7 +579,7 @@ def test_the_live_check_hints_until_the_form_is_filled(manager: Person, alex: Pe
     ],
 )
 def test_the_live_check_shows_field_errors_not_a_500(
-    manager: Person, alex: Person, overrides: dict[str, str], message: str
+    manager: Person, alex: Person, overrides: dict[str, str], message: str, client_for: ClientFor
 ) -> None:
     response = htmx_post(
         client_for(manager), "/schedule/requests/check/", check_data(alex, **overrides)
@@ -588,7 +591,7 @@ def test_the_live_check_shows_field_errors_not_a_500(
 
 
 def test_the_live_check_accepts_an_override_and_then_shows_the_shortfall(
-    manager: Person, alex: Person
+    manager: Person, alex: Person, client_for: ClientFor
 ) -> None:
     response = htmx_post(
         client_for(manager),
@@ -600,7 +603,7 @@ def test_the_live_check_accepts_an_override_and_then_shows_the_shortfall(
 
 
 def test_without_javascript_the_check_renders_the_whole_form(
-    manager: Person, alex: Person, engagement: Engagement
+    manager: Person, alex: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     response = client_for(manager).post("/schedule/requests/check/", request_data(engagement, alex))
     assert response.status_code == 200
@@ -646,7 +649,7 @@ def fitting(
 
 
 def test_the_queue_lists_open_requests_with_fits_or_conflict(
-    pc: Person, conflict: AssignmentRequest, fitting: AssignmentRequest
+    pc: Person, conflict: AssignmentRequest, fitting: AssignmentRequest, client_for: ClientFor
 ) -> None:
     declined = services.request_create(
         actor=SYSTEM,
@@ -675,7 +678,7 @@ def test_the_queue_lists_open_requests_with_fits_or_conflict(
 
 
 def test_the_request_page_shows_the_review_shortfalls_and_proposals(
-    pc: Person, conflict: AssignmentRequest, sam: Person
+    pc: Person, conflict: AssignmentRequest, sam: Person, client_for: ClientFor
 ) -> None:
     response = client_for(pc).get(f"/schedule/requests/{conflict.pk}/")
 
@@ -695,7 +698,7 @@ def test_the_request_page_shows_the_review_shortfalls_and_proposals(
 
 
 def test_a_pse_sees_the_review_but_no_decision_buttons(
-    alex: Person, conflict: AssignmentRequest
+    alex: Person, conflict: AssignmentRequest, client_for: ClientFor
 ) -> None:
     html = client_for(alex).get(f"/schedule/requests/{conflict.pk}/").content.decode()
     assert "Does not fit" in html
@@ -705,7 +708,9 @@ def test_a_pse_sees_the_review_but_no_decision_buttons(
     assert "Withdraw request" not in html  # Alex did not ask
 
 
-def test_confirming_a_fitting_request_books_it(pc: Person, fitting: AssignmentRequest) -> None:
+def test_confirming_a_fitting_request_books_it(
+    pc: Person, fitting: AssignmentRequest, client_for: ClientFor
+) -> None:
     client = client_for(pc)
     html = client.get(f"/schedule/requests/{fitting.pk}/").content.decode()
     assert "Fits: Sam Patel has the 16.00 h free on 2 working days" in html
@@ -729,7 +734,7 @@ def test_confirming_a_fitting_request_books_it(pc: Person, fitting: AssignmentRe
 
 
 def test_a_conflict_is_not_confirmed_without_a_reason(
-    pc: Person, conflict: AssignmentRequest
+    pc: Person, conflict: AssignmentRequest, client_for: ClientFor
 ) -> None:
     response = client_for(pc).post(
         f"/schedule/requests/{conflict.pk}/confirm/", {"confirm-override_reason": "  "}
@@ -745,7 +750,9 @@ def test_a_conflict_is_not_confirmed_without_a_reason(
     assert Booking.objects.count() == 1  # only the booking that was there
 
 
-def test_confirm_over_capacity_with_a_reason(pc: Person, conflict: AssignmentRequest) -> None:
+def test_confirm_over_capacity_with_a_reason(
+    pc: Person, conflict: AssignmentRequest, client_for: ClientFor
+) -> None:
     response = client_for(pc).post(
         f"/schedule/requests/{conflict.pk}/confirm/",
         {"confirm-override_reason": "Customer go-live cannot move"},
@@ -757,7 +764,9 @@ def test_confirm_over_capacity_with_a_reason(pc: Person, conflict: AssignmentReq
     assert conflict.status == AssignmentRequest.Status.CONFIRMED
 
 
-def test_booking_a_proposal_books_it(pc: Person, conflict: AssignmentRequest, sam: Person) -> None:
+def test_booking_a_proposal_books_it(
+    pc: Person, conflict: AssignmentRequest, sam: Person, client_for: ClientFor
+) -> None:
     proposal = next(
         p for p in selectors.request_review(request=conflict).proposals if p.kind == "person"
     )
@@ -776,7 +785,7 @@ def test_booking_a_proposal_books_it(pc: Person, conflict: AssignmentRequest, sa
 
 
 def test_a_stale_proposal_is_a_409_and_books_nothing(
-    pc: Person, conflict: AssignmentRequest
+    pc: Person, conflict: AssignmentRequest, client_for: ClientFor
 ) -> None:
     key = f"window:{conflict.person_id}:2020-01-06:2020-01-07"
     response = client_for(pc).post(
@@ -787,7 +796,9 @@ def test_a_stale_proposal_is_a_409_and_books_nothing(
     assert not Booking.objects.filter(request=conflict).exists()
 
 
-def test_decline_needs_a_reason(pc: Person, fitting: AssignmentRequest) -> None:
+def test_decline_needs_a_reason(
+    pc: Person, fitting: AssignmentRequest, client_for: ClientFor
+) -> None:
     client = client_for(pc)
     refused = client.post(f"/schedule/requests/{fitting.pk}/decline/", {"decline-reason": " "})
     assert refused.status_code == 422
@@ -813,7 +824,9 @@ def test_decline_needs_a_reason(pc: Person, fitting: AssignmentRequest) -> None:
 
 
 @pytest.mark.parametrize("action", ["confirm", "decline"])
-def test_a_pse_may_not_decide(alex: Person, fitting: AssignmentRequest, action: str) -> None:
+def test_a_pse_may_not_decide(
+    alex: Person, fitting: AssignmentRequest, action: str, client_for: ClientFor
+) -> None:
     response = client_for(alex).post(
         f"/schedule/requests/{fitting.pk}/{action}/", {"decline-reason": "no"}
     )
@@ -823,7 +836,9 @@ def test_a_pse_may_not_decide(alex: Person, fitting: AssignmentRequest, action: 
     assert not Booking.objects.exists()
 
 
-def test_a_decided_request_cannot_be_decided_again(pc: Person, fitting: AssignmentRequest) -> None:
+def test_a_decided_request_cannot_be_decided_again(
+    pc: Person, fitting: AssignmentRequest, client_for: ClientFor
+) -> None:
     client = client_for(pc)
     assert client.post(f"/schedule/requests/{fitting.pk}/confirm/", {}).status_code == 302
     response = client.post(f"/schedule/requests/{fitting.pk}/decline/", {"decline-reason": "x"})
@@ -834,7 +849,7 @@ def test_a_decided_request_cannot_be_decided_again(pc: Person, fitting: Assignme
 
 
 def test_the_requester_withdraws_and_others_may_not(
-    manager: Person, alex: Person, fitting: AssignmentRequest
+    manager: Person, alex: Person, fitting: AssignmentRequest, client_for: ClientFor
 ) -> None:
     assert client_for(alex).post(f"/schedule/requests/{fitting.pk}/withdraw/").status_code == 403
     fitting.refresh_from_db()
@@ -861,12 +876,14 @@ def test_the_requester_withdraws_and_others_may_not(
         ("get", "/schedule/requests/999999/"),
     ],
 )
-def test_unknown_ids_are_404(pc: Person, method: str, path: str) -> None:
+def test_unknown_ids_are_404(pc: Person, method: str, path: str, client_for: ClientFor) -> None:
     response = getattr(client_for(pc), method)(path.format(big=10**20))
     assert response.status_code == 404
 
 
-def test_decision_urls_refuse_get(pc: Person, fitting: AssignmentRequest) -> None:
+def test_decision_urls_refuse_get(
+    pc: Person, fitting: AssignmentRequest, client_for: ClientFor
+) -> None:
     assert client_for(pc).get(f"/schedule/requests/{fitting.pk}/confirm/").status_code == 405
     fitting.refresh_from_db()
     assert fitting.status == AssignmentRequest.Status.OPEN
@@ -875,7 +892,9 @@ def test_decision_urls_refuse_get(pc: Person, fitting: AssignmentRequest) -> Non
 # ------------------------------------------------------------------ the weekly review
 
 
-def test_the_weekly_review_page(pc: Person, alex: Person, sam: Person) -> None:
+def test_the_weekly_review_page(
+    pc: Person, alex: Person, sam: Person, client_for: ClientFor
+) -> None:
     book(alex, day(0), day(4), "40")
     book(alex, day(1), day(1), "4", override="workshop")  # over-booked on Tue 8 Dec
     pipeline = EngagementFactory(status=Status.PIPELINE, probability=50)
@@ -896,7 +915,9 @@ def test_the_weekly_review_page(pc: Person, alex: Person, sam: Person) -> None:
     assert 'href="/api/v1/scheduling/review.xlsx?start=2026-12-07&amp;weeks=2&amp;role=pse"' in html
 
 
-def test_the_xlsx_link_works_with_the_session(pc: Person, alex: Person) -> None:
+def test_the_xlsx_link_works_with_the_session(
+    pc: Person, alex: Person, client_for: ClientFor
+) -> None:
     response = client_for(pc).get(
         "/api/v1/scheduling/review.xlsx?start=2026-12-07&weeks=2&role=pse"
     )
@@ -904,7 +925,9 @@ def test_the_xlsx_link_works_with_the_session(pc: Person, alex: Person) -> None:
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
-def test_the_weekly_review_default_and_bad_weeks(pc: Person, alex: Person) -> None:
+def test_the_weekly_review_default_and_bad_weeks(
+    pc: Person, alex: Person, client_for: ClientFor
+) -> None:
     client = client_for(pc)
     default = client.get("/schedule/review/").content.decode()
     assert default.count("Week of Monday") == 4
@@ -933,7 +956,7 @@ def internal_data(**overrides: str) -> dict[str, str]:
 
 
 def test_my_schedule_shows_my_bookings_internal_time_and_requests(
-    alex: Person, manager: Person, engagement: Engagement
+    alex: Person, manager: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     book(alex, day(0), day(2), "24", engagement=engagement)
     services.internal_time_create(
@@ -964,7 +987,7 @@ def test_my_schedule_shows_my_bookings_internal_time_and_requests(
     assert "Create a feed of my schedule" in html
 
 
-def test_a_pse_adds_and_cancels_internal_time(alex: Person) -> None:
+def test_a_pse_adds_and_cancels_internal_time(alex: Person, client_for: ClientFor) -> None:
     client = client_for(alex)
 
     response = client.post("/schedule/me/internal/", internal_data(), follow=True)
@@ -999,7 +1022,7 @@ def test_a_pse_adds_and_cancels_internal_time(alex: Person) -> None:
     ],
 )
 def test_bad_internal_time_is_422_and_creates_nothing(
-    alex: Person, overrides: dict[str, str], field: str, message: str
+    alex: Person, overrides: dict[str, str], field: str, message: str, client_for: ClientFor
 ) -> None:
     response = client_for(alex).post("/schedule/me/internal/", internal_data(**overrides))
     assert response.status_code == 422
@@ -1010,7 +1033,7 @@ def test_bad_internal_time_is_422_and_creates_nothing(
     assert not Booking.objects.exists()
 
 
-def test_internal_time_over_free_hours_needs_a_reason(alex: Person) -> None:
+def test_internal_time_over_free_hours_needs_a_reason(alex: Person, client_for: ClientFor) -> None:
     book(alex, day(7), day(8), "16")
     client = client_for(alex)
 
@@ -1030,7 +1053,9 @@ def test_internal_time_over_free_hours_needs_a_reason(alex: Person) -> None:
     )
 
 
-def test_nobody_cancels_someone_elses_internal_time(alex: Person, sam: Person) -> None:
+def test_nobody_cancels_someone_elses_internal_time(
+    alex: Person, sam: Person, client_for: ClientFor
+) -> None:
     mine = services.internal_time_create(
         actor=SYSTEM,
         person=alex,
@@ -1045,7 +1070,9 @@ def test_nobody_cancels_someone_elses_internal_time(alex: Person, sam: Person) -
     assert mine.state == Booking.State.ACTIVE
 
 
-def test_a_customer_booking_is_not_cancelled_as_internal_time(pc: Person, alex: Person) -> None:
+def test_a_customer_booking_is_not_cancelled_as_internal_time(
+    pc: Person, alex: Person, client_for: ClientFor
+) -> None:
     booking = book(alex, day(0), day(0), "8")
     response = client_for(pc).post(f"/schedule/internal/{booking.pk}/cancel/")
     assert response.status_code == 422
@@ -1068,7 +1095,9 @@ def test_a_login_without_a_person_sees_no_schedule_of_its_own(db: None) -> None:
     assert not CalendarFeed.objects.exists()
 
 
-def test_calendar_feeds_are_created_and_revoked(alex: Person, sam: Person) -> None:
+def test_calendar_feeds_are_created_and_revoked(
+    alex: Person, sam: Person, client_for: ClientFor
+) -> None:
     client = client_for(alex)
 
     response = client.post("/schedule/me/feeds/", follow=True)
@@ -1095,14 +1124,11 @@ def test_calendar_feeds_are_created_and_revoked(alex: Person, sam: Person) -> No
     assert Client().get(f"/feeds/{feed.token}.ics").status_code == 404
 
 
-def test_the_board_shows_fifty_people_a_page(make_person: Any) -> None:
-    from django.test import Client
-
+def test_the_board_shows_fifty_people_a_page(make_person: Any, client_for: ClientFor) -> None:
     viewer = make_person(Role.PROJECT_COORDINATOR)
     for i in range(52):
         make_person(Role.PSE, name=f"Pse {i:02d}")
-    client = Client()
-    client.force_login(viewer.user)
+    client = client_for(viewer)
     first = client.get("/schedule/", {"role": "pse"}).content.decode()
     second = client.get("/schedule/", {"role": "pse", "page": 2}).content.decode()
     assert "Pse 49" in first
@@ -1112,7 +1138,7 @@ def test_the_board_shows_fifty_people_a_page(make_person: Any) -> None:
 
 
 def test_a_booking_change_and_cancellation_go_through_the_request_form(
-    pc: Person, alex: Person, manager: Person, engagement: Engagement
+    pc: Person, alex: Person, manager: Person, engagement: Engagement, client_for: ClientFor
 ) -> None:
     booking = book(alex, day(0), day(2), "24", engagement=engagement)
     cell = client_for(manager).get(f"/schedule/board/{alex.pk}/{day(0).isoformat()}/")

@@ -35,6 +35,7 @@ from tests.timetracking.factories import WorkItemFactory, category
 pytestmark = pytest.mark.django_db
 D = Decimal
 MakePerson = Callable[..., Person]
+ClientFor = Callable[[Person], Client]
 NOW = dt.datetime(2026, 11, 25, 15, 0, tzinfo=dt.UTC)  # a Wednesday
 MON = dt.date(2026, 11, 16)  # the week before: no US holiday
 WEEK = MON.isoformat()
@@ -54,13 +55,6 @@ def _today() -> Any:
         yield
 
 
-def client_for(person: Person) -> Client:
-    client = Client()
-    assert person.user is not None
-    client.force_login(person.user)
-    return client
-
-
 def hours(person: Person) -> dict[tuple[int, dt.date], Decimal]:
     return {
         (e.work_item_id, e.date): e.hours
@@ -77,7 +71,7 @@ def log(person: Person, item: Any, offset: int, amount: str) -> TimeEntry:
 # ------------------------------------------------------------------ my week
 
 
-def test_my_week_shows_the_grid_with_totals(make_person: MakePerson) -> None:
+def test_my_week_shows_the_grid_with_totals(make_person: MakePerson, client_for: ClientFor) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Write the runbook")
     log(pse, docs, 0, "7.5")
@@ -106,7 +100,9 @@ def test_a_login_without_a_person_is_told_so(db: None, django_user_model: Any) -
     assert "not linked to a team member" in response.content.decode()
 
 
-def test_saving_the_grid_creates_updates_and_deletes(make_person: MakePerson) -> None:
+def test_saving_the_grid_creates_updates_and_deletes(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Docs")
     other = WorkItemFactory(title="Other")
@@ -136,7 +132,9 @@ def test_saving_the_grid_creates_updates_and_deletes(make_person: MakePerson) ->
     assert hours(pse)[(docs.pk, day(2))] == D("7.00")
 
 
-def test_decimal_commas_and_hours_minutes_are_saved_as_typed(make_person: MakePerson) -> None:
+def test_decimal_commas_and_hours_minutes_are_saved_as_typed(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     """The team includes France, Germany and Australia: 1,5 is one and a half hours, never 15;
     7:30 is seven and a half. The cells are text inputs, so the server sees what was typed."""
     pse = make_person(Role.PSE)
@@ -163,7 +161,7 @@ def test_decimal_commas_and_hours_minutes_are_saved_as_typed(make_person: MakePe
     ],
 )
 def test_ambiguous_hours_are_refused_in_their_cell(
-    make_person: MakePerson, typed: str, message: str
+    make_person: MakePerson, typed: str, message: str, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Docs")
@@ -180,6 +178,7 @@ def test_ambiguous_hours_are_refused_in_their_cell(
 
 def test_text_in_a_cell_is_refused_there_and_other_cells_are_saved(
     make_person: MakePerson,
+    client_for: ClientFor,
 ) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Docs")
@@ -197,7 +196,9 @@ def test_text_in_a_cell_is_refused_there_and_other_cells_are_saved(
     assert hours(pse) == {(docs.pk, day(0)): D("8.00")}
 
 
-def test_several_entries_in_a_cell_are_read_only(make_person: MakePerson) -> None:
+def test_several_entries_in_a_cell_are_read_only(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Docs")
     log(pse, docs, 0, "2")
@@ -230,6 +231,7 @@ def _locked_quarter(person: Person) -> QuarterlyCertification:
 
 def test_a_locked_day_is_read_only_and_a_forged_post_is_refused(
     make_person: MakePerson,
+    client_for: ClientFor,
 ) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Docs")
@@ -360,6 +362,7 @@ def test_the_person_sends_returned_hours_back_from_the_certification_page(
 
 def test_fill_from_my_schedule_prefills_empty_cells_without_saving(
     make_person: MakePerson,
+    client_for: ClientFor,
 ) -> None:
     pse = make_person(Role.PSE)
     engagement = EngagementFactory(name="Migration", status=Status.ACTIVE)
@@ -385,7 +388,9 @@ def test_fill_from_my_schedule_prefills_empty_cells_without_saving(
     assert not TimeEntry.objects.exists()
 
 
-def test_submit_a_full_week_and_see_it_submitted_late(make_person: MakePerson) -> None:
+def test_submit_a_full_week_and_see_it_submitted_late(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Docs")
     for offset in range(5):
@@ -401,7 +406,9 @@ def test_submit_a_full_week_and_see_it_submitted_late(make_person: MakePerson) -
     assert "Submit week" not in html
 
 
-def test_a_short_week_is_refused_with_the_missing_days(make_person: MakePerson) -> None:
+def test_a_short_week_is_refused_with_the_missing_days(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Docs")
     for offset in range(4):
@@ -415,7 +422,7 @@ def test_a_short_week_is_refused_with_the_missing_days(make_person: MakePerson) 
     assert not Timesheet.objects.exists()
 
 
-def test_timer_start_and_stop(make_person: MakePerson) -> None:
+def test_timer_start_and_stop(make_person: MakePerson, client_for: ClientFor) -> None:
     """The timer shows its start in the person's time zone and how long it has run."""
     pse = make_person(Role.PSE, timezone="America/Los_Angeles")
     docs = WorkItemFactory(title="Docs")
@@ -443,7 +450,9 @@ def test_timer_start_and_stop(make_person: MakePerson) -> None:
     assert (entry.hours, entry.date, entry.source) == (D("1.50"), NOW.date(), "timer")
 
 
-def test_a_day_and_a_week_over_their_hours_are_flagged_not_ticked(make_person: MakePerson) -> None:
+def test_a_day_and_a_week_over_their_hours_are_flagged_not_ticked(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     pse = make_person(Role.PSE)  # 40 h: 8 h Monday to Friday
     docs = WorkItemFactory(title="Docs")
     for k, hours in enumerate(["10", "8", "8", "8", "8"]):
@@ -457,7 +466,9 @@ def test_a_day_and_a_week_over_their_hours_are_flagged_not_ticked(make_person: M
     assert 'title="2 h over this day\'s 8 h"' in html
 
 
-def test_timer_start_without_an_item_is_refused(make_person: MakePerson) -> None:
+def test_timer_start_without_an_item_is_refused(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     pse = make_person(Role.PSE)
     response = client_for(pse).post("/time/timer/start/", {"work_item_id": "x"})
     assert response.status_code == 422
@@ -467,7 +478,9 @@ def test_timer_start_without_an_item_is_refused(make_person: MakePerson) -> None
 # ------------------------------------------------------------------ timesheets
 
 
-def test_my_timesheets_and_the_managers_missing_list(make_person: MakePerson) -> None:
+def test_my_timesheets_and_the_managers_missing_list(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     manager = make_person(Role.DELIVERY_MANAGER, Role.PSE, name="Marcus Chen")
     alex = make_person(Role.PSE, name="Alex Rivera", manager=manager)
     make_person(Role.PSE, name="Not Mine")
@@ -488,7 +501,7 @@ def test_my_timesheets_and_the_managers_missing_list(make_person: MakePerson) ->
     assert "40 h" in html
 
 
-def test_a_pse_sees_no_missing_list(make_person: MakePerson) -> None:
+def test_a_pse_sees_no_missing_list(make_person: MakePerson, client_for: ClientFor) -> None:
     pse = make_person(Role.PSE)
     html = client_for(pse).get("/time/timesheets/").content.decode()
     assert "Who is missing what" not in html
@@ -532,7 +545,7 @@ def chain(make_person: MakePerson) -> dict[str, Any]:
     }
 
 
-def test_each_role_sees_its_queue(chain: dict[str, Any]) -> None:
+def test_each_role_sees_its_queue(chain: dict[str, Any], client_for: ClientFor) -> None:
     manager_html = client_for(chain["manager"]).get("/time/certifications/").content.decode()
     head_html = client_for(chain["head"]).get("/time/certifications/").content.decode()
     finance_html = client_for(chain["finance"]).get("/time/certifications/").content.decode()
@@ -552,7 +565,7 @@ def test_each_role_sees_its_queue(chain: dict[str, Any]) -> None:
     assert "Nothing waiting." in finance_html
 
 
-def test_approve_and_reject(chain: dict[str, Any]) -> None:
+def test_approve_and_reject(chain: dict[str, Any], client_for: ClientFor) -> None:
     client = client_for(chain["manager"])
     cert = chain["generated"]
 
@@ -594,7 +607,7 @@ def test_approve_and_reject(chain: dict[str, Any]) -> None:
     assert "Send back to certify" not in detail  # not the head's to send
 
 
-def test_finance_approves_and_reopens(chain: dict[str, Any]) -> None:
+def test_finance_approves_and_reopens(chain: dict[str, Any], client_for: ClientFor) -> None:
     cert = chain["certified"]
     cert.status = "head_approved"
     cert.save()
@@ -617,7 +630,7 @@ def test_finance_approves_and_reopens(chain: dict[str, Any]) -> None:
     assert (cert.status, cert.locked_at) == ("generated", None)
 
 
-def test_a_pse_may_not_open_or_decide(chain: dict[str, Any]) -> None:
+def test_a_pse_may_not_open_or_decide(chain: dict[str, Any], client_for: ClientFor) -> None:
     client = client_for(chain["alex"])
     cert = chain["others"]
 
@@ -632,7 +645,9 @@ def test_a_pse_may_not_open_or_decide(chain: dict[str, Any]) -> None:
     assert cert.status == "generated"
 
 
-def test_a_manager_may_not_certify_someone_elses_report(chain: dict[str, Any]) -> None:
+def test_a_manager_may_not_certify_someone_elses_report(
+    chain: dict[str, Any], client_for: ClientFor
+) -> None:
     cert = chain["others"]
     response = client_for(chain["manager"]).post(
         f"/time/certifications/{cert.pk}/decide/",
@@ -643,11 +658,13 @@ def test_a_manager_may_not_certify_someone_elses_report(chain: dict[str, Any]) -
     assert cert.status == "generated"
 
 
-def test_an_unknown_certification_is_404(chain: dict[str, Any]) -> None:
+def test_an_unknown_certification_is_404(chain: dict[str, Any], client_for: ClientFor) -> None:
     assert client_for(chain["head"]).get("/time/certifications/999999/").status_code == 404
 
 
-def test_the_report_links_download_the_quarter(chain: dict[str, Any]) -> None:
+def test_the_report_links_download_the_quarter(
+    chain: dict[str, Any], client_for: ClientFor
+) -> None:
     client = client_for(chain["manager"])
     cert = chain["generated"]
     html = client.get(f"/time/certifications/{cert.pk}/").content.decode()
@@ -663,7 +680,7 @@ def test_the_report_links_download_the_quarter(chain: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ quarterly report
 
 
-def test_my_quarterly_report(make_person: MakePerson) -> None:
+def test_my_quarterly_report(make_person: MakePerson, client_for: ClientFor) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Write the runbook")
     log(pse, docs, 0, "7.5")
@@ -685,7 +702,7 @@ def test_my_quarterly_report(make_person: MakePerson) -> None:
     [("year=2027&quarter=9", 200), ("year=1&quarter=1", 422), ("quarter=2", 422)],
 )
 def test_a_bad_quarter_shows_the_current_one(
-    make_person: MakePerson, query: str, status: int
+    make_person: MakePerson, query: str, status: int, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
     response = client_for(pse).get(f"/time/report/?{query}")
@@ -693,14 +710,16 @@ def test_a_bad_quarter_shows_the_current_one(
     assert "FY27 Q4" in response.content.decode()
 
 
-def test_someone_elses_report_is_refused(make_person: MakePerson) -> None:
+def test_someone_elses_report_is_refused(make_person: MakePerson, client_for: ClientFor) -> None:
     pse = make_person(Role.PSE)
     other = make_person(Role.PSE)
     assert client_for(pse).get(f"/time/report/?person_id={other.pk}").status_code == 403
     assert client_for(pse).get("/time/report/?person_id=99999999").status_code == 404
 
 
-def test_a_manager_picks_a_report_and_gets_the_team_workbook(make_person: MakePerson) -> None:
+def test_a_manager_picks_a_report_and_gets_the_team_workbook(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     manager = make_person(Role.DELIVERY_MANAGER, name="Marcus Chen")
     alex = make_person(Role.PSE, name="Alex Rivera", manager=manager)
     log(alex, WorkItemFactory(title="Docs"), 0, "6")
@@ -730,6 +749,7 @@ def test_a_manager_picks_a_report_and_gets_the_team_workbook(make_person: MakePe
 
 def test_a_team_lead_exports_only_their_own_team(
     make_person: MakePerson,
+    client_for: ClientFor,
 ) -> None:
     # a PSE who leads one other PSE may export their own team only
     manager = make_person(Role.PSE)
@@ -751,6 +771,7 @@ def test_a_team_lead_exports_only_their_own_team(
 
 def test_stopping_no_timer_and_submitting_a_future_week_are_refused(
     make_person: MakePerson,
+    client_for: ClientFor,
 ) -> None:
     pse = make_person(Role.PSE)
     client = client_for(pse)
@@ -768,14 +789,18 @@ def test_stopping_no_timer_and_submitting_a_future_week_are_refused(
 @pytest.mark.parametrize(
     "query", ["week=2026-13-45", "week=x&add=abc", "add=99999999999999999999", "add=424242"]
 )
-def test_odd_query_strings_show_the_current_week(make_person: MakePerson, query: str) -> None:
+def test_odd_query_strings_show_the_current_week(
+    make_person: MakePerson, query: str, client_for: ClientFor
+) -> None:
     pse = make_person(Role.PSE)
     response = client_for(pse).get(f"/time/?{query}")
     assert response.status_code == 200
     assert "Mon 23 Nov – Sun 29 Nov 2026" in response.content.decode()
 
 
-def test_a_post_without_a_week_changes_nothing(make_person: MakePerson) -> None:
+def test_a_post_without_a_week_changes_nothing(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Docs")
     response = client_for(pse).post("/time/", {"row": [docs.pk], cell(docs, 0): "8"})
