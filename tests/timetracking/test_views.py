@@ -252,7 +252,9 @@ def test_a_locked_day_is_read_only_and_a_forged_post_is_refused(
     assert hours(pse) == {(docs.pk, day(0)): D("8.00")}
 
 
-def test_a_locked_day_is_corrected_from_the_week_page(make_person: MakePerson) -> None:
+def test_a_locked_day_is_corrected_from_the_week_page(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     manager = make_person(Role.DELIVERY_MANAGER)
     pse = make_person(Role.PSE, manager=manager)
     docs = WorkItemFactory(title="Docs")
@@ -299,7 +301,11 @@ def test_a_locked_day_is_corrected_from_the_week_page(make_person: MakePerson) -
     ],
 )
 def test_a_bad_correction_is_refused_on_the_page_and_changes_nothing(
-    make_person: MakePerson, fields: dict[str, str], field: str, message: str | None
+    make_person: MakePerson,
+    fields: dict[str, str],
+    field: str,
+    message: str | None,
+    client_for: ClientFor,
 ) -> None:
     pse = make_person(Role.PSE)
     docs = WorkItemFactory(title="Docs")
@@ -323,7 +329,7 @@ def test_a_bad_correction_is_refused_on_the_page_and_changes_nothing(
 
 
 def test_the_person_sends_returned_hours_back_from_the_certification_page(
-    make_person: MakePerson,
+    make_person: MakePerson, client_for: ClientFor
 ) -> None:
     manager = make_person(Role.DELIVERY_MANAGER)
     pse = make_person(Role.PSE, manager=manager)
@@ -812,7 +818,7 @@ def test_a_post_without_a_week_changes_nothing(
 
 
 def test_a_pse_creates_a_work_item_under_a_category_from_the_week_page(
-    make_person: MakePerson,
+    make_person: MakePerson, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
     client = client_for(pse)
@@ -848,7 +854,7 @@ def test_a_pse_creates_a_work_item_under_a_category_from_the_week_page(
     ],
 )
 def test_a_bad_work_item_from_the_week_page_is_refused_and_nothing_is_created(
-    make_person: MakePerson, fields: dict[str, str], field: str, message: str
+    make_person: MakePerson, fields: dict[str, str], field: str, message: str, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
     practice = category("Internal Assisted", "Practice Development")
@@ -868,7 +874,9 @@ def test_a_bad_work_item_from_the_week_page_is_refused_and_nothing_is_created(
     assert WorkItem.objects.count() == before
 
 
-def test_a_work_item_is_created_on_an_engagement_from_its_page(make_person: MakePerson) -> None:
+def test_a_work_item_is_created_on_an_engagement_from_its_page(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
     pse = make_person(Role.PSE)
     engagement = EngagementFactory(name="Globex migration", status=Status.ACTIVE)
     project = category("Project Work", "All project hours")
