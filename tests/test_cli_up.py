@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from psa import cli, production
+from psa import production
+from psa.cli import up
 from psa.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -299,7 +300,7 @@ def test_production_refuses_a_database_with_the_demo_team(tmp_path: Path) -> Non
 def test_restart_delay_doubles_to_30_seconds(
     previous: float | None, ran_for: float, delay: float
 ) -> None:
-    assert cli.restart_delay(previous, ran_for) == delay
+    assert up.restart_delay(previous, ran_for) == delay
 
 
 class Output:

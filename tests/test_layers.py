@@ -149,6 +149,14 @@ UPWARD = [
         id="domain-code-importing-the-top-level-composition",
     ),
     pytest.param(
+        "psa/timetracking/services.py",
+        "from psa.cli import common",
+        # The contract names the package psa.cli: each of its modules is the edge's too.
+        {"edge": "BROKEN"},
+        "psa.timetracking.services -> psa.cli.common (l.{line})",
+        id="domain-code-importing-a-module-of-a-top-level-package",
+    ),
+    pytest.param(
         "psa/core/api.py",
         "def upward() -> object:\n    from psa.people.selectors import actor_for\n\n"
         "    return actor_for",

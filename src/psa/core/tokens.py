@@ -29,6 +29,7 @@ _verified: dict[str, tuple[float, dt.datetime, User]] = {}
 VERIFIED_MAX = 10_000
 
 ERR_NO_TOKEN = "you have no token {id}"  # noqa: S105
+ERR_NO_USER = "no user named {username!r}"
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def tokens_for(*, actor: Actor) -> list[ApiToken]:
 
 
 def user_by_username(username: str) -> User:
+    """The login of this username: whom a CLI `--user` names."""
     user = User.objects.filter(username=username).first()
     if user is None:
-        raise NotFound(f"no user named {username!r}", field="user")
+        raise NotFound(ERR_NO_USER.format(username=username), field="user")
     return user

@@ -1,0 +1,99 @@
+"""`psa time report` (quarterly hours workbooks) and `psa time rollup` (the stored hours per
+work item and week)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from psa.cli.common import add_data_dir_arg, data_dir, fail, setup_django
+from psa.cli.progress import ProgressBar
+
+if TYPE_CHECKING:
+    from psa.cli.common import Commands
+
+
+def register(commands: Commands) -> None:
+    time = commands.add_parser("time", help="time tracking: reports, the hours rollup")
+    time_commands = time.add_subparsers(dest="time_command", required=True)
+    report = time_commands.add_parser(
+        "report", help="write quarterly hours reports (XLSX), one a person, plus the team's"
+    )
+    report.add_argument("--year", type=int, help="fiscal year, e.g. 2027 (default: current)")
+    report.add_argument("--quarter", type=int, help="1-4 (default: the current quarter)")
+    report.add_argument("--person", help="only this person (e-mail)")
+    report.add_argument("--out", default=".", help="folder to write to (default: .)")
+    add_data_dir_arg(report)
+    report.set_defaults(func=cmd_time_report)
+
+    rollup = time_commands.add_parser(
+        "rollup", help="check (or rebuild) the stored hours per work item and week"
+    )
+    rollup.add_argument("--rebuild", action="store_true", help="recompute it from the time entries")
+    add_data_dir_arg(rollup)
+    rollup.set_defaults(func=cmd_time_rollup)
+
+
+def cmd_time_report(args: argparse.Namespace) -> int:
+    """Quarterly hours reports as XLSX files: one a person (and the team workbook when no
+    --person is given), with a progress bar on stderr."""
+    data_dir(args)
+    setup_django()
+    from django.conf import settings
+
+    from psa.core.errors import DomainError
+    from psa.people import selectors as people_selectors
+    from psa.timetracking import report
+
+    try:
+        quarter = report.report_quarter(args.year, args.quarter)
+    except DomainError as exc:
+        return fail("time report", exc.message)
+    if args.person:
+        try:
+            chosen = [people_selectors.person_by_email(email=args.person)]
+        except DomainError as exc:
+            return fail("time report", exc.message)
+    else:
+        chosen = report.team_people(quarter=quarter)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    start_month = settings.PSA_FISCAL_YEAR_START_MONTH
+    print(
+        f"{quarter.label} ({quarter.start} to {quarter.end}, fiscal year from month "
+        f"{start_month}): {len(chosen):,} people",
+        file=sys.stderr,
+    )
+    with ProgressBar("people", stage_width=8) as bar:
+        reports = report.team_reports(
+            people=chosen, quarter=quarter, progress=lambda d, t: bar("read", d, t)
+        )
+        for done, result in enumerate(reports, start=1):
+            (out / report.person_file_name(result)).write_bytes(report.report_xlsx(result))
+            bar("write", done, len(reports))
+        if not args.person:
+            team = report.team_xlsx(reports, progress=lambda d, t: bar("team", d, t))
+            (out / f"{report.team_file_stem(quarter, None)}.xlsx").write_bytes(team)
+    print(f"wrote {len(reports):,} reports to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_time_rollup(args: argparse.Namespace) -> int:
+    """Compare the stored hours rollup with the time entries; --rebuild recomputes it."""
+    data_dir(args)
+    setup_django()
+    from psa.timetracking import rollup
+
+    if args.rebuild:
+        print(f"hours rollup rebuilt: {rollup.rebuild()} work item weeks")
+        return 0
+    problems = rollup.verify()
+    for problem in problems[:50]:
+        print(problem)
+    if problems:
+        print(f"hours rollup DIFFERS from the entries in {len(problems)} work item weeks")
+        return 1
+    print("hours rollup matches the time entries")
+    return 0
