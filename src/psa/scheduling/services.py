@@ -17,6 +17,7 @@ from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFa
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
 from psa.core.tasks import send_email
+from psa.engagements import rules as engagement_rules
 from psa.engagements import services as engagement_services
 from psa.engagements.models import Engagement, Status
 from psa.people import selectors as people
@@ -144,7 +145,7 @@ def ask_validate(
 
 
 def _require_schedulable(engagement: Engagement) -> None:
-    if engagement.status in (Status.COMPLETE, Status.CANCELLED):
+    if engagement_rules.is_finished(engagement.status):
         raise Conflict(
             ERR_ENGAGEMENT_FINISHED.format(status=engagement.status), field="engagement_id"
         )
