@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from psa.core.errors import ValidationFailed
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.people import selectors, services
 from psa.people.models import Person
@@ -137,3 +138,54 @@ def test_capacity_weeks_reads_the_persons_calendar_from_a_monday(
         (dt.date(2026, 11, 30), Decimal("30.00")),
         (dt.date(2026, 12, 7), Decimal("30.00")),
     ]
+
+
+def test_capacity_between_two_dates_has_each_date_and_the_total(
+    make_person: Callable[..., Person],
+) -> None:
+    person = make_person(country="US")
+    span = selectors.capacity_between(
+        person_id=person.pk, start=dt.date(2026, 11, 25), end=dt.date(2026, 11, 28)
+    )
+    assert (span.person_id, span.start, span.end, span.total) == (
+        person.pk,
+        dt.date(2026, 11, 25),
+        dt.date(2026, 11, 28),
+        Decimal("16.00"),  # Wed and Fri; Thursday is Thanksgiving, Saturday is off
+    )
+    assert [(d.date.day, d.holiday, d.hours) for d in span.days] == [
+        (25, "", Decimal("8.00")),
+        (26, "Thanksgiving Day", Decimal("0.00")),
+        (27, "", Decimal("8.00")),
+        (28, "", Decimal("0.00")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (dt.date(2026, 1, 2), dt.date(2026, 1, 1), selectors.ERR_CAPACITY_END),
+        (
+            dt.date(2026, 1, 1),
+            dt.date(2026, 1, 1) + dt.timedelta(days=selectors.MAX_CAPACITY_DAYS + 1),
+            selectors.ERR_CAPACITY_SPAN,
+        ),
+    ],
+)
+def test_capacity_between_refuses_a_backwards_or_too_long_span_before_reading(
+    start: dt.date, end: dt.date, message: str
+) -> None:
+    # No such person: the span is refused before the person is looked up.
+    with pytest.raises(ValidationFailed) as refused:
+        selectors.capacity_between(person_id=999_999, start=start, end=end)
+    assert [(e.field, e.message) for e in refused.value.errors] == [("end", message)]
+
+
+def test_capacity_of_the_longest_span_allowed_is_computed(
+    make_person: Callable[..., Person],
+) -> None:
+    person = make_person()
+    start = dt.date(2026, 1, 1)
+    end = start + dt.timedelta(days=selectors.MAX_CAPACITY_DAYS)
+    span = selectors.capacity_between(person_id=person.pk, start=start, end=end)
+    assert len(span.days) == selectors.MAX_CAPACITY_DAYS + 1

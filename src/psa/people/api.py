@@ -4,9 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from psa.core.api import Page, actor, page_of
-from psa.core.errors import ValidationFailed
 from psa.core.schemas import WRITE, Day, answers, patch_onto
-from psa.people import rules, selectors, services
+from psa.people import selectors, services
 from psa.people.cache import people_pages
 from psa.people.schemas import (
     CapacityOut,
@@ -20,7 +19,6 @@ from psa.people.schemas import (
 )
 
 router = Router(tags=["people"])
-MAX_CAPACITY_DAYS = 800
 
 
 @router.get("", response=answers({200: PersonPageOut}))
@@ -73,19 +71,7 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) ->
 
 @router.get("/{person_id}/capacity", response=answers({200: CapacityOut}, 404))
 def get_capacity(request: HttpRequest, person_id: int, start: Day, end: Day) -> Any:
-    if end < start:
-        raise ValidationFailed("end is before start", field="end")
-    if (end - start).days > MAX_CAPACITY_DAYS:
-        raise ValidationFailed(f"ask for at most {MAX_CAPACITY_DAYS} days", field="end")
-    person = selectors.person_get(person_id=person_id)
-    days = selectors.capacity_calendar(person=person, start=start, end=end)
-    return {
-        "person_id": person.pk,
-        "start": start,
-        "end": end,
-        "total": rules.total_hours(days),
-        "days": days,
-    }
+    return selectors.capacity_between(person_id=person_id, start=start, end=end)
 
 
 @router.get("/{person_id}/time-off", response=answers({200: list[TimeOffOut]}, 404))

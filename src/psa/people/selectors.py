@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
-from psa.core.errors import NotFound
+from psa.core.errors import NotFound, ValidationFailed
 from psa.core.roles import Actor, Role
 from psa.people.models import Person, PersonRole, Skill, TimeOff
 from psa.people.rules import (
@@ -24,6 +24,7 @@ from psa.people.rules import (
     WorkPattern,
     capacity_by_week,
     capacity_days,
+    total_hours,
 )
 from psa.people.standards import standard_weekly_hours
 
@@ -213,6 +214,35 @@ def capacity_weeks(*, person: Person, monday: dt.date, weeks: int) -> list[Capac
     """The person's capacity for `weeks` weeks from `monday`, week by week with its total."""
     end = monday + dt.timedelta(days=7 * weeks - 1)
     return capacity_by_week(capacity_calendar(person=person, start=monday, end=end))
+
+
+MAX_CAPACITY_DAYS = 800
+ERR_CAPACITY_END = "end is before start"
+ERR_CAPACITY_SPAN = f"ask for at most {MAX_CAPACITY_DAYS} days"
+
+
+@dataclass(frozen=True)
+class CapacitySpan:
+    person_id: int
+    start: dt.date
+    end: dt.date
+    days: list[DayCapacity]
+
+    @property
+    def total(self) -> Decimal:
+        return total_hours(self.days)
+
+
+def capacity_between(*, person_id: int, start: dt.date, end: dt.date) -> CapacitySpan:
+    """A person's capacity from start to end, each date and the total, for at most
+    MAX_CAPACITY_DAYS days (a longer span is refused before anything is read)."""
+    if end < start:
+        raise ValidationFailed(ERR_CAPACITY_END, field="end")
+    if (end - start).days > MAX_CAPACITY_DAYS:
+        raise ValidationFailed(ERR_CAPACITY_SPAN, field="end")
+    person = person_get(person_id=person_id)
+    days = capacity_calendar(person=person, start=start, end=end)
+    return CapacitySpan(person.pk, start, end, days)
 
 
 def capacity_for_people(
