@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 import pytest
@@ -10,6 +12,7 @@ from pydantic import ValidationError
 from psa.core.schemas import (
     ERR_LINE_CHARACTER,
     ERR_NOT_AN_OBJECT,
+    ERR_PATCH_FIELD,
     ERR_TEXT_CHARACTER,
     LINE_PATTERN,
     TEXT_PATTERN,
@@ -21,6 +24,7 @@ from psa.core.schemas import (
     answers,
     control_character_error,
     not_null,
+    patch_onto,
 )
 
 
@@ -87,3 +91,46 @@ def test_the_message_names_the_character() -> None:
 
 def test_answers_adds_401_and_422_and_the_listed_statuses() -> None:
     assert sorted(answers({200: None}, 404)) == [200, 401, 404, 422]
+
+
+class ExamplePatch(In):
+    name: Annotated[str, Line(5)] = not_null()
+    title: Annotated[str, Line(5)] = not_null()
+    hours: Hours | None = None
+
+
+@dataclass
+class ExampleInput:
+    """A service's input: defaults for every field, of which a PATCH changes the ones sent."""
+
+    name: str = ""
+    title: str = "kept"
+    hours: Decimal | None = Decimal("8.00")
+
+
+@pytest.mark.parametrize(
+    ("body", "changed"),
+    [
+        ({}, {}),
+        ({"title": "Lead"}, {"title": "Lead"}),
+        # A nullable field sent as null is a change to null, not a field left out.
+        ({"name": "a", "hours": None}, {"name": "a", "hours": None}),
+    ],
+)
+def test_a_patch_sets_exactly_the_fields_sent(
+    body: dict[str, Any], changed: dict[str, Any]
+) -> None:
+    data, sent = patch_onto(ExamplePatch.model_validate(body), ExampleInput())
+    assert (vars(data), sent) == ({**vars(ExampleInput()), **changed}, frozenset(changed))
+
+
+def test_a_patch_field_the_input_lacks_is_a_bug_not_a_silent_attribute() -> None:
+    @dataclass
+    class Narrow:
+        name: str = ""
+
+    with pytest.raises(AttributeError) as caught:
+        patch_onto(ExamplePatch.model_validate({"name": "a", "title": "b"}), Narrow())
+    assert str(caught.value) == ERR_PATCH_FIELD.format(
+        schema="ExamplePatch", field="title", target="Narrow"
+    )

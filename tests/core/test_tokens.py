@@ -177,3 +177,14 @@ def test_no_cache_when_it_is_turned_off(make_person: Callable[..., Person], sett
     assert tokens.token_authenticate(issued.secret) == person.user
     ApiToken.objects.update(revoked_at=clock.now())
     assert tokens.token_authenticate(issued.secret) is None
+
+
+def test_a_token_without_an_expiry_lives_the_configured_default(
+    make_person: Callable[..., Person], settings: Any
+) -> None:
+    settings.PSA_TOKEN_DEFAULT_DAYS = 30
+    person = make_person()
+    with clock.frozen(NOW):
+        issued = tokens.token_create(actor=SYSTEM, user=person.user, name="script")
+    assert tokens.default_token_days() == 30
+    assert issued.token.expires_at == NOW + dt.timedelta(days=30)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django import forms
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from psa.core import clock
 from psa.core.forms import ERR_DATE_RANGE, PageForm
 from psa.core.models import ApiToken
 from psa.core.roles import Role
@@ -234,3 +236,15 @@ def test_page_forms_refuse_dates_outside_the_api_range() -> None:
     form = Example(data={"day": "9999-12-31"})
     assert not form.is_valid()
     assert form.errors == {"day": [ERR_DATE_RANGE]}
+
+
+def test_the_tokens_page_offers_and_applies_the_configured_expiry(
+    make_person: MakePerson, settings: Any
+) -> None:
+    settings.PSA_TOKEN_DEFAULT_DAYS = 45
+    client = client_for(make_person())
+    form = client.get("/tokens/").content.decode()
+    assert 'name="days" type="number" min="1" max="366" value="45"' in form
+    with clock.frozen(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)):
+        assert client.post("/tokens/", {"name": "laptop", "days": ""}).status_code == 200
+    assert ApiToken.objects.get().expires_at == dt.datetime(2027, 1, 9, 12, 0, tzinfo=dt.UTC)

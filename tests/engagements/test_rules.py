@@ -69,3 +69,26 @@ def test_percent_complete_by_kind() -> None:
         kind=Kind.CUSTOM_SOW, milestone_weights_reached=[D("25"), D("25")]
     ) == D("50")
     assert rules.percent_complete(kind=Kind.EMBEDDED_ENGINEER) is None
+
+
+@pytest.mark.parametrize(
+    ("current", "offered", "finished"),
+    [
+        (Status.PIPELINE, [Status.BOOKED, Status.CANCELLED], False),
+        (Status.BOOKED, [Status.PIPELINE, Status.ACTIVE, Status.CANCELLED], False),
+        (Status.ACTIVE, [Status.COMPLETE, Status.CANCELLED], False),
+        (Status.COMPLETE, [], True),
+        (Status.CANCELLED, [], True),
+    ],
+)
+def test_what_may_follow_a_status_in_the_status_lists_order(
+    current: str, offered: list[str], finished: bool
+) -> None:
+    assert rules.next_statuses(current) == offered
+    assert rules.is_finished(current) is finished
+    # Each offered status is one the transition rule accepts.
+    assert [rules.transition_error(current, s) for s in offered] == [None] * len(offered)
+
+
+def test_finished_are_exactly_the_statuses_nothing_follows() -> None:
+    assert sorted(rules.FINISHED) == [Status.CANCELLED, Status.COMPLETE]

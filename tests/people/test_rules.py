@@ -140,3 +140,18 @@ def test_subdivision_must_belong_to_the_country() -> None:
     assert rules.subdivision_error("US", "CA") is None
     assert rules.subdivision_error("US", "") is None
     assert rules.subdivision_error("FR", "CA") is not None
+
+
+def test_a_calendar_cut_into_weeks_keeps_each_weeks_total_and_its_days_off() -> None:
+    off = [TimeOffSpan(dt.date(2026, 12, 1), dt.date(2026, 12, 1), D("4"))]
+    days = capacity_days(pattern(), dt.date(2026, 11, 23), dt.date(2026, 12, 6), off)
+    weeks = rules.capacity_by_week(days)
+    assert [(w.monday, len(w.days), w.total) for w in weeks] == [
+        (dt.date(2026, 11, 23), 7, D("32.00")),
+        (dt.date(2026, 11, 30), 7, D("36.00")),
+    ]
+    assert [[(d.date, d.holiday, d.time_off) for d in w.off] for w in weeks] == [
+        [(dt.date(2026, 11, 26), "Thanksgiving Day", D("0.00"))],
+        [(dt.date(2026, 12, 1), "", D("4.00"))],
+    ]
+    assert rules.capacity_by_week([]) == []

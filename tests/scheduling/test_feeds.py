@@ -19,7 +19,7 @@ from psa.core.roles import Actor, Role
 from psa.engagements import flows
 from psa.engagements.models import Status
 from psa.people.models import Person
-from psa.scheduling import services
+from psa.scheduling import feeds, services
 from psa.scheduling.feed_views import NOT_FOUND_BODY
 from psa.scheduling.models import Booking, CalendarFeed
 from tests.engagements.factories import CustomerFactory, EngagementFactory
@@ -474,3 +474,14 @@ def test_only_the_creator_or_a_coordinator_revokes_an_engagement_feed(s: Any) ->
     feed.refresh_from_db()
     assert feed.revoked_at is None
     assert s.api(s.pse).delete(f"/api/v1/scheduling/feeds/{feed.pk}").status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("url", "webcal"),
+    [
+        ("https://psa.example/feeds/abc.ics", "webcal://psa.example/feeds/abc.ics"),
+        ("http://localhost:8000/feeds/a://b.ics", "webcal://localhost:8000/feeds/a://b.ics"),
+    ],
+)
+def test_a_feeds_webcal_url_is_its_url_with_the_scheme_swapped(url: str, webcal: str) -> None:
+    assert feeds.webcal_url(url) == webcal

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from psa.core import clock
+from psa.core.errors import ValidationFailed
 from psa.core.roles import SYSTEM, Role
 from psa.engagements.models import Status
 from psa.people import services as people_services
@@ -156,3 +157,38 @@ def test_review_api_and_download(
     bad = client.get("/api/v1/scheduling/review", {"weeks": 0})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "weeks"
+
+
+def test_each_weeks_count_of_people_over_booked_and_idle(
+    alex: Person, make_person: Callable[..., Person]
+) -> None:
+    sam = make_person(Role.PSE, name="Sam")
+    book(sam, THANKSGIVING_WEEK, THANKSGIVING_WEEK + dt.timedelta(days=2), "24")
+    book(sam, THANKSGIVING_WEEK, THANKSGIVING_WEEK, "4", override="go-live")
+    result = review.weekly_review(people_list=[alex, sam], start=THANKSGIVING_WEEK, weeks=2)
+    # Week 1: Sam is over on Monday (8 + 4 h), Alex is neither. Week 2: both idle.
+    assert result.counts == [
+        review.WeekCounts(overbooked=1, idle=0),
+        review.WeekCounts(overbooked=0, idle=2),
+    ]
+
+
+def test_the_review_of_the_filtered_people_for_a_number_of_weeks(
+    alex: Person, make_person: Callable[..., Person]
+) -> None:
+    make_person(Role.PROJECT_COORDINATOR, name="Priya")
+    result = review.weekly_review_of(start=dt.date(2026, 11, 25), weeks=2)
+    assert (result.start, result.weeks, [pr.person.name for pr in result.people]) == (
+        THANKSGIVING_WEEK,
+        2,
+        ["Alex"],
+    )
+    this_week = review.weekly_review_of(start=None, weeks=1, role="")  # today: 20 Nov 2026
+    assert (this_week.start, len(this_week.people)) == (dt.date(2026, 11, 16), 2)
+
+
+@pytest.mark.parametrize("weeks", [0, review.MAX_WEEKS + 1])
+def test_a_review_of_too_few_or_too_many_weeks_is_refused(weeks: int) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        review.weekly_review_of(start=THANKSGIVING_WEEK, weeks=weeks)
+    assert [(e.field, e.message) for e in refused.value.errors] == [("weeks", review.ERR_WEEKS)]

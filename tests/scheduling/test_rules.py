@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from psa.people.rules import DayCapacity
 from psa.scheduling import rules
 from psa.scheduling.rules import DayLoad
@@ -171,3 +173,81 @@ def test_spread_longer_starts_on_its_first_booked_day() -> None:
     assert spread is not None
     assert (spread.start, spread.end) == (day(2), day(3))
     assert spread.key == f"spread:1:{day(2)}:{day(3)}"
+
+
+# ------------------------------------------------------------------ a person's week
+
+
+def week(**figures: object) -> rules.WeekFigures:
+    return rules.WeekFigures(MON, **figures)  # type: ignore[arg-type]
+
+
+def test_week_figures_follow_from_capacity_and_what_is_planned() -> None:
+    w = week(
+        capacity=D("32.00"),
+        confirmed=D("12.00"),
+        tentative=D("4.00"),
+        tentative_weighted=D("1.00"),
+        internal=D("2.00"),
+    )
+    assert (w.planned, w.free, w.utilization, w.forecast) == (
+        D("18.00"),
+        D("14.00"),
+        D("37.5"),
+        D("40.6"),  # (12 + 1) / 32
+    )
+    assert (w.overbooked, w.idle) == (False, False)
+    # Under half of capacity planned is idle; nothing to work with has no percentages.
+    assert week(capacity=D("40"), confirmed=D("19.99")).idle is True
+    assert week(capacity=D("40"), confirmed=D("20")).idle is False
+    assert (week().utilization, week().forecast, week().idle) == (None, None, False)
+
+
+@pytest.mark.parametrize(
+    ("figures", "level"),
+    [
+        ({"capacity": D("40")}, rules.LOAD_FREE),
+        ({"capacity": D("40"), "confirmed": D("8")}, rules.LOAD_LIGHT),
+        ({"capacity": D("40"), "tentative": D("19.99")}, rules.LOAD_LIGHT),
+        ({"capacity": D("40"), "internal": D("20")}, rules.LOAD_BUSY),
+        ({"capacity": D("40"), "confirmed": D("39.99")}, rules.LOAD_BUSY),
+        ({"capacity": D("40"), "confirmed": D("32"), "internal": D("8")}, rules.LOAD_FULL),
+        ({"capacity": D("40"), "confirmed": D("40.01")}, rules.LOAD_OVER),
+        # A day over capacity makes the week over-booked though the week's total fits.
+        ({"capacity": D("40"), "confirmed": D("8"), "over_days": [MON]}, rules.LOAD_OVER),
+        ({"capacity": D("0")}, rules.LOAD_NONE),
+        ({"capacity": D("0"), "time_off": D("40")}, rules.LOAD_NONE),
+        ({"capacity": D("0"), "internal": D("4")}, rules.LOAD_OVER),
+    ],
+)
+def test_load_level_of_a_week(figures: dict[str, object], level: str) -> None:
+    assert rules.load_level(week(**figures)) == level
+
+
+def test_adding_weeks_sums_every_figure() -> None:
+    team = week()
+    team.add(week(capacity=D("40"), confirmed=D("8"), time_off=D("8"), holidays=D("8")))
+    team.add(week(capacity=D("32"), tentative=D("4"), tentative_weighted=D("1"), internal=D("2")))
+    assert (team.capacity, team.planned, team.time_off, team.holidays) == (
+        D("72"),
+        D("14"),
+        D("8"),
+        D("8"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("requested", "load", "fits"),
+    [
+        (D("4"), DayLoad(MON, capacity=D("8"), confirmed=D("4")), True),  # exactly the free hours
+        (D("4.01"), DayLoad(MON, capacity=D("8"), confirmed=D("4")), False),
+        (D("1"), DayLoad(MON, capacity=D("8"), confirmed=D("9")), False),  # over: none free
+        (D("0"), None, True),  # nothing asked of a date without a load
+        (D("1"), None, False),
+    ],
+)
+def test_a_days_request_fits_its_free_hours(
+    requested: Decimal, load: DayLoad | None, fits: bool
+) -> None:
+    assert rules.day_fits(requested, load) is fits
+    assert (rules.shortfalls({MON: requested}, {MON: load} if load else {}) == []) is fits

@@ -483,3 +483,28 @@ def test_public_holidays_are_not_asked_for(team: Any) -> None:
     review = selectors.request_review(request=thanksgiving_week)
     assert dt.date(2026, 11, 26) not in review.plan
     assert review.hours == D("32.00")
+
+
+def test_who_decides_and_who_withdraws_a_request(team: Any) -> None:
+    request = ask(team)  # made by the manager
+    head = Actor(user_id=None, username="head", roles=frozenset({Role.HEAD_OF_PS}))
+    deciders = {p.name: services.can_decide_requests(team.actor(p)) for p in (team.pc, team.pse)}
+    assert deciders == {"Priya": True, "Alex": False}
+    assert services.can_decide_requests(head) is True
+    assert services.can_decide_requests(SYSTEM) is True  # an administrator
+    withdrawers = {
+        p.name: services.can_withdraw_request(team.actor(p), request)
+        for p in (team.manager, team.pc, team.pse)
+    }
+    # The requester and whoever decides; not the person the request is about.
+    assert withdrawers == {"Marcus": True, "Priya": True, "Alex": False}
+
+
+def test_a_withdrawal_refused_changes_nothing(team: Any) -> None:
+    request = ask(team)
+    with pytest.raises(PermissionDenied) as refused:
+        services.request_withdraw(actor=team.actor(team.pse), request=request)
+    assert refused.value.message == services.ERR_MAY_NOT_WITHDRAW
+    request.refresh_from_db()
+    assert request.status == AssignmentRequest.Status.OPEN
+    assert not AuditEntry.objects.filter(action="request.withdraw").exists()

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import annotated_types
 from ninja import Field, Schema
@@ -35,6 +35,8 @@ ERR_TEXT_CHARACTER = (
     "the control character {char} at position {position} is not allowed (tab and line breaks are)"
 )
 ERR_NOT_AN_OBJECT = "the body must be a JSON object"
+
+Patched = TypeVar("Patched")
 
 # Cc (C0, DEL, C1), lone surrogates (not encodable as UTF-8) and the two XML non-characters.
 _LINE_BAD = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -146,6 +148,25 @@ def not_null(default: Any = None, **kwargs: Any) -> Any:
         schema.pop("default", None)  # "default": null would contradict the field's type
 
     return Field(default, json_schema_extra=drop_default, **kwargs)
+
+
+ERR_PATCH_FIELD = "{schema} sends {field!r}, which {target} does not have"
+
+
+def patch_onto(payload: Schema, data: Patched) -> tuple[Patched, frozenset[str]]:
+    """A PATCH body laid onto a service's input: each field sent (and only those) set on
+    `data`, plus their names for the service's `fields_set`. The schema's `not_null` fields
+    have already refused null, so a value that arrives here is one the service may store."""
+    sent = payload.dict(exclude_unset=True)
+    for name, value in sent.items():
+        if not hasattr(data, name):  # a schema and its input out of step: a bug, not input
+            raise AttributeError(
+                ERR_PATCH_FIELD.format(
+                    schema=type(payload).__name__, field=name, target=type(data).__name__
+                )
+            )
+        setattr(data, name, value)
+    return data, frozenset(sent)
 
 
 class In(Schema):

@@ -42,10 +42,15 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def default_token_days() -> int:
+    """How long a token lives when its expiry is not given (PSA_TOKEN_DEFAULT_DAYS)."""
+    return int(settings.PSA_TOKEN_DEFAULT_DAYS)
+
+
 def token_create(*, actor: Actor, user: User, name: str, days: int | None = None) -> IssuedToken:
     if actor.user_id != user.pk and not actor.is_admin:
         raise PermissionDenied("you may only create tokens for yourself", field="user")
-    days = settings.PSA_TOKEN_DEFAULT_DAYS if days is None else days
+    days = default_token_days() if days is None else days
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ValidationFailed(ERR_TOKEN_DAYS, field="days")
     name = name.strip()

@@ -172,7 +172,8 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
                 tokens.token_revoke(actor=me, token_id=token_id)
                 messages.success(request, "Token revoked.")
                 return redirect("tokens")
-            days = int(request.POST.get("days") or 90)
+            given = request.POST.get("days")
+            days = int(given) if given else None  # left empty: the tokens' default
             name = forms.CharField(required=False).clean(request.POST.get("name", ""))
             issued = tokens.token_create(
                 actor=me,
@@ -196,6 +197,8 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
         {
             "tokens": tokens.tokens_for(actor=me),
             "new_secret": new_secret,
+            "default_days": tokens.default_token_days(),
+            "max_days": tokens.MAX_TOKEN_DAYS,
         },
         status=status,
     )

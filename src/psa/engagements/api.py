@@ -5,7 +5,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from psa.core.api import Page, actor
-from psa.core.schemas import WRITE, Search, answers
+from psa.core.schemas import WRITE, Search, answers, patch_onto
 from psa.engagements import flows, rules, selectors, services
 from psa.engagements.schemas import (
     CommentIn,
@@ -81,12 +81,9 @@ def get_engagement(request: HttpRequest, engagement_id: int) -> Any:
 @router.patch("/{engagement_id}", response=answers({200: EngagementDetailOut}, *WRITE, 404, 409))
 def update_engagement(request: HttpRequest, engagement_id: int, payload: EngagementPatch) -> Any:
     engagement = selectors.engagement_get(engagement_id=engagement_id)
-    changes = payload.dict(exclude_unset=True)  # the schema refuses null where it cannot be
-    data = services.EngagementInput()
-    for name, value in changes.items():
-        setattr(data, name, value)
+    data, sent = patch_onto(payload, services.EngagementInput())
     services.engagement_update(
-        actor=actor(request), engagement=engagement, data=data, fields_set=changes
+        actor=actor(request), engagement=engagement, data=data, fields_set=sent
     )
     return selectors.engagement_get(engagement_id=engagement_id)
 

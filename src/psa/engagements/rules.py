@@ -21,6 +21,22 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.CANCELLED: frozenset(),
 }
 
+# Finished: no status follows. Nothing about a finished engagement changes, and no work is
+# scheduled on it.
+FINISHED: frozenset[str] = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
+
+
+def is_finished(status: str) -> bool:
+    return status in FINISHED
+
+
+def next_statuses(current: str) -> list[str]:
+    """The statuses an engagement may go to from `current`, in the order of the status list
+    (pipeline, booked, active, complete, cancelled): what the status form offers."""
+    allowed = TRANSITIONS.get(current, frozenset())
+    return [s for s in Status.values if s in allowed]
+
+
 ERR_TRANSITION = "cannot go from {current} to {target}; allowed: {allowed}"
 ERR_MILESTONE_SUM = "milestone weights must sum to 100 (they sum to {total})"
 ERR_MILESTONE_WEIGHT = "each milestone weight must be more than 0 and at most 100"

@@ -225,7 +225,7 @@ def engagement_create(
 
 def _locked_for_update(engagement: Engagement) -> Engagement:
     locked = Engagement.objects.select_for_update().select_related("customer").get(pk=engagement.pk)
-    if locked.status in (Status.COMPLETE, Status.CANCELLED):
+    if rules.is_finished(locked.status):
         raise Conflict(ERR_FINISHED.format(status=locked.status), field="status")
     return locked
 

@@ -178,7 +178,7 @@ def _form_page(
             "milestone_errors": milestone_errors or [],
             "add_row": ADD_ROW,
             "focus_row": focus_row,
-            "finished": engagement is not None and not rules.TRANSITIONS.get(engagement.status),
+            "finished": engagement is not None and rules.is_finished(engagement.status),
             "custom_sow": Kind.CUSTOM_SOW,
         },
         status=status,
@@ -304,13 +304,14 @@ def engagement_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, engagement: Engagement, **extra: Any) -> dict[str, Any]:
     me = actor(request)
-    allowed = rules.TRANSITIONS.get(engagement.status, frozenset())
     context: dict[str, Any] = {
         "engagement": engagement,
         "percent": selectors.engagement_percent_complete(engagement),
         "milestones": list(engagement.milestones.all()),
-        "transitions": [(s, TRANSITION_LABELS.get(s, s)) for s in Status.values if s in allowed],
-        "finished": not allowed,
+        "transitions": [
+            (s, TRANSITION_LABELS.get(s, s)) for s in rules.next_statuses(engagement.status)
+        ],
+        "finished": rules.is_finished(engagement.status),
         "can_edit": services.can_edit_engagements(me),
         "comments": list(selectors.comment_list(engagement=engagement)),
         "comment_form": CommentForm(),

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from psa.core import clock, periods
 from psa.core.roles import Actor, Role
 from psa.engagements import selectors as engagements
 from psa.engagements.models import Status
-from psa.people import rules
 from psa.people import selectors as people
+
+HOME_WEEKS = 4  # the home page's capacity: this week and the three after
 
 
 def dashboard_for(*, actor: Actor) -> dict[str, Any]:
@@ -20,19 +20,8 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     context: dict[str, Any] = {"today": today, "roles": sorted(actor.roles)}
     if actor.person_id is not None:
         person = people.person_get(person_id=actor.person_id)
-        days = people.capacity_calendar(
-            person=person, start=monday, end=monday + dt.timedelta(days=27)
-        )
-        weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
         context["person"] = person
-        context["weeks"] = [
-            {
-                "monday": w[0].date,
-                "hours": rules.total_hours(w),
-                "off": [d for d in w if d.holiday or d.time_off],
-            }
-            for w in weeks
-        ]
+        context["weeks"] = people.capacity_weeks(person=person, monday=monday, weeks=HOME_WEEKS)
         context["reports"] = list(people.person_list(manager_id=person.pk)[:50])
     watch_all = actor.has_any(
         Role.PROJECT_COORDINATOR,

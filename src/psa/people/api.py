@@ -4,9 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from psa.core.api import Page, actor, page_of
-from psa.core.errors import ValidationFailed
-from psa.core.schemas import WRITE, Day, answers
-from psa.people import rules, selectors, services
+from psa.core.schemas import WRITE, Day, answers, patch_onto
+from psa.people import selectors, services
 from psa.people.cache import people_pages
 from psa.people.schemas import (
     CapacityOut,
@@ -17,11 +16,9 @@ from psa.people.schemas import (
     PersonPatch,
     TimeOffIn,
     TimeOffOut,
-    patch_fields,
 )
 
 router = Router(tags=["people"])
-MAX_CAPACITY_DAYS = 800
 
 
 @router.get("", response=answers({200: PersonPageOut}))
@@ -38,13 +35,9 @@ def list_people(
             selectors.person_list(**filters.dict(), related=False),
             pagination.page,
             pagination.page_size,
-            prepare=selectors.with_labels,
+            prepare=lambda people: selectors.people_for(me, people),
         )
-        return (
-            PersonPageOut.model_validate(page, context={"request": request})
-            .model_dump_json(by_alias=True)
-            .encode()
-        )
+        return PersonPageOut.model_validate(page).model_dump_json(by_alias=True).encode()
 
     body = people_pages.get_or_build(key, build)
     return HttpResponse(body, content_type="application/json")
@@ -60,40 +53,25 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
         username=username,
         password=password,
     )
-    return 201, selectors.person_get(person_id=person.pk)
+    return 201, selectors.person_for(actor=actor(request), person_id=person.pk)
 
 
 @router.get("/{person_id}", response=answers({200: PersonOut}, 404))
 def get_person(request: HttpRequest, person_id: int) -> Any:
-    return selectors.person_get(person_id=person_id)
+    return selectors.person_for(actor=actor(request), person_id=person_id)
 
 
 @router.patch("/{person_id}", response=answers({200: PersonOut}, *WRITE, 404))
 def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
     person = selectors.person_get(person_id=person_id)
-    changes = patch_fields(payload)  # the schema refuses null where a field cannot be empty
-    base = services.PersonInput()
-    for name, value in changes.items():
-        setattr(base, name, value)
-    services.person_update(actor=actor(request), person=person, data=base, fields_set=changes)
-    return selectors.person_get(person_id=person_id)
+    data, sent = patch_onto(payload, services.PersonInput())
+    services.person_update(actor=actor(request), person=person, data=data, fields_set=sent)
+    return selectors.person_for(actor=actor(request), person_id=person_id)
 
 
 @router.get("/{person_id}/capacity", response=answers({200: CapacityOut}, 404))
 def get_capacity(request: HttpRequest, person_id: int, start: Day, end: Day) -> Any:
-    if end < start:
-        raise ValidationFailed("end is before start", field="end")
-    if (end - start).days > MAX_CAPACITY_DAYS:
-        raise ValidationFailed(f"ask for at most {MAX_CAPACITY_DAYS} days", field="end")
-    person = selectors.person_get(person_id=person_id)
-    days = selectors.capacity_calendar(person=person, start=start, end=end)
-    return {
-        "person_id": person.pk,
-        "start": start,
-        "end": end,
-        "total": rules.total_hours(days),
-        "days": days,
-    }
+    return selectors.capacity_between(person_id=person_id, start=start, end=end)
 
 
 @router.get("/{person_id}/time-off", response=answers({200: list[TimeOffOut]}, 404))

@@ -8,7 +8,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from psa.core import audit
-        from psa.people import cache, services
+        from psa.people import cache, selectors, services
 
         cache.connect()
         # The audit log shows a person's pay data to those who may see it on the person.
@@ -16,6 +16,6 @@ class PeopleConfig(AppConfig):
             "people.person",
             services.PAY_DATA,
             lambda actor, target_id: (
-                target_id.isdigit() and services.can_view_costs_of(actor, int(target_id))
+                target_id.isdigit() and selectors.may_read_pay(actor, int(target_id))
             ),
         )

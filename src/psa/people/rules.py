@@ -126,6 +126,28 @@ def total_hours(days: Iterable[DayCapacity]) -> Decimal:
     return sum((d.hours for d in days), ZERO)
 
 
+@dataclass(frozen=True)
+class CapacityWeek:
+    """Seven dates of a capacity calendar, from its Monday."""
+
+    monday: dt.date
+    days: tuple[DayCapacity, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return total_hours(self.days)
+
+    @property
+    def off(self) -> list[DayCapacity]:
+        """The dates a public holiday or time off took hours from."""
+        return [d for d in self.days if d.holiday or d.time_off]
+
+
+def capacity_by_week(days: Sequence[DayCapacity]) -> list[CapacityWeek]:
+    """A capacity calendar that starts on a Monday, cut into its weeks."""
+    return [CapacityWeek(days[i].date, tuple(days[i : i + 7])) for i in range(0, len(days), 7)]
+
+
 # Validation of a person's calendar settings, shared by services and forms.
 
 

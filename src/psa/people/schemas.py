@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from ninja import Field, FilterSchema, Schema
 
@@ -115,11 +115,10 @@ class PersonOut(Schema):
         return obj.weekly_hours
 
     @staticmethod
-    def resolve_cost_rate(obj: Person, context: dict[str, Any]) -> Decimal | None:
-        from psa.core.api import actor
-        from psa.people.services import can_view_costs
-
-        return obj.cost_rate if can_view_costs(actor(context["request"]), obj) else None
+    def resolve_cost_rate(obj: Person) -> Decimal | None:
+        # Decided by selectors.with_pay_for for the reader; a person read without it shows no
+        # pay, so a route that forgets the reader hides pay data instead of leaking it.
+        return getattr(obj, "visible_cost_rate", None)
 
     @staticmethod
     def resolve_skills(obj: Person) -> list[str]:
@@ -181,7 +180,3 @@ class TimeOffOut(Schema):
     end_date: dt.date
     hours_per_day: Decimal | None
     note: str
-
-
-def patch_fields(payload: Schema) -> dict[str, Any]:
-    return payload.dict(exclude_unset=True)

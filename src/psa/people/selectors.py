@@ -14,10 +14,18 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
-from psa.core.errors import NotFound
-from psa.core.roles import Actor
+from psa.core.errors import NotFound, ValidationFailed
+from psa.core.roles import Actor, Role
 from psa.people.models import Person, PersonRole, Skill, TimeOff
-from psa.people.rules import DayCapacity, TimeOffSpan, WorkPattern, capacity_days
+from psa.people.rules import (
+    CapacityWeek,
+    DayCapacity,
+    TimeOffSpan,
+    WorkPattern,
+    capacity_by_week,
+    capacity_days,
+    total_hours,
+)
 from psa.people.standards import standard_weekly_hours
 
 
@@ -55,6 +63,42 @@ def person_get(*, person_id: int) -> Person:
     if person is None:
         raise NotFound(f"person {person_id} does not exist", field="person_id")
     return person
+
+
+# ------------------------------------------------------------------ who may read pay data
+
+# A person's cost rate is pay data: the person, their managers, the head of PS and finance
+# read it; everyone else sees the person without it (the API's cost_rate is null).
+PAY_READERS = (
+    Role.HEAD_OF_PS,
+    Role.DELIVERY_MANAGER,
+    Role.FINANCE_PARTNER,
+    Role.CONTROLLER,
+    Role.FINANCE_BUSINESS_PARTNER,
+)
+
+
+def may_read_pay(actor: Actor, person_id: int) -> bool:
+    """The one pay-data rule: the person page, the API and the audit log's mask ask it."""
+    return actor.person_id == person_id or actor.has_any(*PAY_READERS)
+
+
+def with_pay_for(actor: Actor, people: Sequence[Person]) -> list[Person]:
+    """Attach `visible_cost_rate` to each person: the cost rate where the actor may read pay
+    data, else None. What a reader is shown of pay is decided here, not where it is shown."""
+    for p in people:
+        p.visible_cost_rate = p.cost_rate if may_read_pay(actor, p.pk) else None  # type: ignore[attr-defined]
+    return list(people)
+
+
+def person_for(*, actor: Actor, person_id: int) -> Person:
+    """`person_get`, with what the actor may read of the person's pay (`with_pay_for`)."""
+    return with_pay_for(actor, [person_get(person_id=person_id)])[0]
+
+
+def people_for(actor: Actor, people: Sequence[Person]) -> list[Person]:
+    """A page of people as the actor reads them: labels (`with_labels`) and pay."""
+    return with_pay_for(actor, with_labels(people))
 
 
 def person_by_email(*, email: str) -> Person:
@@ -164,6 +208,41 @@ def capacity_calendar(*, person: Person, start: dt.date, end: dt.date) -> list[D
     """Each date's capacity for one person, with the holiday and time off that reduced it."""
     rows = TimeOff.objects.filter(person=person, start_date__lte=end, end_date__gte=start)
     return capacity_days(work_pattern(person), start, end, _spans(rows))
+
+
+def capacity_weeks(*, person: Person, monday: dt.date, weeks: int) -> list[CapacityWeek]:
+    """The person's capacity for `weeks` weeks from `monday`, week by week with its total."""
+    end = monday + dt.timedelta(days=7 * weeks - 1)
+    return capacity_by_week(capacity_calendar(person=person, start=monday, end=end))
+
+
+MAX_CAPACITY_DAYS = 800
+ERR_CAPACITY_END = "end is before start"
+ERR_CAPACITY_SPAN = f"ask for at most {MAX_CAPACITY_DAYS} days"
+
+
+@dataclass(frozen=True)
+class CapacitySpan:
+    person_id: int
+    start: dt.date
+    end: dt.date
+    days: list[DayCapacity]
+
+    @property
+    def total(self) -> Decimal:
+        return total_hours(self.days)
+
+
+def capacity_between(*, person_id: int, start: dt.date, end: dt.date) -> CapacitySpan:
+    """A person's capacity from start to end, each date and the total, for at most
+    MAX_CAPACITY_DAYS days (a longer span is refused before anything is read)."""
+    if end < start:
+        raise ValidationFailed(ERR_CAPACITY_END, field="end")
+    if (end - start).days > MAX_CAPACITY_DAYS:
+        raise ValidationFailed(ERR_CAPACITY_SPAN, field="end")
+    person = person_get(person_id=person_id)
+    days = capacity_calendar(person=person, start=start, end=end)
+    return CapacitySpan(person.pk, start, end, days)
 
 
 def capacity_for_people(

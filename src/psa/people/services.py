@@ -78,24 +78,6 @@ def can_change_pay_and_roles(actor: Actor) -> bool:
     return actor.has_any(*PEOPLE_ADMINS)
 
 
-COST_READERS = (
-    Role.HEAD_OF_PS,
-    Role.DELIVERY_MANAGER,
-    Role.FINANCE_PARTNER,
-    Role.CONTROLLER,
-    Role.FINANCE_BUSINESS_PARTNER,
-)
-
-
-def can_view_costs(actor: Actor, person: Person) -> bool:
-    """Cost rates are pay data: finance, managers and the person themselves see them."""
-    return can_view_costs_of(actor, person.pk)
-
-
-def can_view_costs_of(actor: Actor, person_id: int) -> bool:
-    return actor.person_id == person_id or actor.has_any(*COST_READERS)
-
-
 def can_change_time_off(actor: Actor, person: Person) -> bool:
     return (
         actor.person_id == person.pk

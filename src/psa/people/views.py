@@ -21,7 +21,7 @@ from psa.core.views import (
     paginate,
     refuse,
 )
-from psa.people import rules, selectors, services
+from psa.people import selectors, services
 from psa.people.forms import (
     PERSON_FIELDS,
     WEEKDAYS,
@@ -73,17 +73,7 @@ def _detail_context(request: HttpRequest, person: Person, **extra: Any) -> dict[
     me = actor(request)
     today = clock.today()
     monday = periods.week_start(today)
-    days = selectors.capacity_calendar(
-        person=person, start=monday, end=monday + dt.timedelta(days=7 * CALENDAR_WEEKS - 1)
-    )
-    weeks = [
-        {
-            "monday": days[i].date,
-            "days": days[i : i + 7],
-            "total": rules.total_hours(days[i : i + 7]),
-        }
-        for i in range(0, len(days), 7)
-    ]
+    weeks = selectors.capacity_weeks(person=person, monday=monday, weeks=CALENDAR_WEEKS)
     context: dict[str, Any] = {
         "person": person,
         "roles": [ROLE_LABELS.get(r, r) for r in selectors.roles_of(person)],
@@ -99,7 +89,7 @@ def _detail_context(request: HttpRequest, person: Person, **extra: Any) -> dict[
             )
         ),
         "can_manage": services.can_manage_person(me, person),
-        "can_view_costs": services.can_view_costs(me, person),
+        "can_view_costs": selectors.may_read_pay(me, person.pk),
         "can_time_off": services.can_change_time_off(me, person),
         "is_me": me.person_id == person.pk,
         "time_off_form": TimeOffForm(),

@@ -5,10 +5,11 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from psa.core.api import Page, actor
+from psa.core.numbers import ZERO
 from psa.core.schemas import WRITE, answers
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
-from psa.scheduling import selectors, services
+from psa.scheduling import rules, selectors, services
 from psa.scheduling.schemas import (
     AskReviewOut,
     AvailabilityIn,
@@ -48,7 +49,7 @@ def review_out(review: selectors.Review) -> dict[str, Any]:
                 "internal": load.internal,
                 "free": load.free,
                 "requested": review.plan.get(d, 0),
-                "fits": review.plan.get(d, 0) <= load.free,
+                "fits": rules.day_fits(review.plan.get(d, ZERO), load),
             }
             for d, load in sorted(review.loads.items())
         ],

@@ -116,6 +116,11 @@ def feed_bookings(feed: CalendarFeed) -> list[Booking]:
 # ------------------------------------------------------------------ rendering
 
 
+def webcal_url(url: str) -> str:
+    """The feed's URL as webcal://, which calendar apps subscribe to in one click."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
 def feed_name(feed: CalendarFeed) -> str:
     if feed.engagement is not None:
         return f"PSA: {feed.engagement.customer.name} — {feed.engagement.name}"

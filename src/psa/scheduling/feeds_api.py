@@ -48,7 +48,7 @@ def feed_out(request: HttpRequest, feed: CalendarFeed) -> dict[str, Any]:
         "engagement_id": feed.engagement_id,
         "name": feeds.feed_name(feed),
         "url": url,
-        "webcal_url": "webcal://" + url.split("://", 1)[1] if url else None,
+        "webcal_url": feeds.webcal_url(url) if url else None,
         "created_at": feed.created_at,
         "revoked_at": feed.revoked_at,
     }

@@ -26,6 +26,7 @@ from psa.core import audit, clock
 from psa.core.errors import FieldError, PermissionDenied, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
+from psa.engagements import rules as engagement_rules
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.models import Status
 from psa.people import selectors as people_selectors
@@ -257,7 +258,7 @@ def _engagement_errors(
         return [RowError(number, "engagement", reason)]
     if engagement is None:
         return []
-    if engagement.status in (Status.COMPLETE, Status.CANCELLED):
+    if engagement_rules.is_finished(engagement.status):
         message = ERR_ENGAGEMENT_FINISHED.format(status=engagement.status)
         return [RowError(number, "engagement", message)]
     if engagement.status == Status.PIPELINE and firmness == "confirmed":

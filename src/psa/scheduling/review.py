@@ -7,77 +7,24 @@ import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from psa.core import periods
+from psa.core import clock, periods
+from psa.core.errors import ValidationFailed
 from psa.core.numbers import ZERO
 from psa.integrations.spreadsheet import xlsx_cell
 from psa.people import selectors as people
 from psa.people.models import Person
 from psa.scheduling.models import BookingDay
+from psa.scheduling.rules import WeekFigures
 
-IDLE_BELOW = Decimal("0.50")  # scheduled under half of capacity: flag as idle
 MAX_WEEKS = 26
-PERCENT = Decimal("0.1")
-
-
-@dataclass
-class WeekFigures:
-    monday: dt.date
-    capacity: Decimal = ZERO
-    confirmed: Decimal = ZERO
-    tentative: Decimal = ZERO
-    tentative_weighted: Decimal = ZERO  # tentative hours × their probability
-    internal: Decimal = ZERO
-    time_off: Decimal = ZERO
-    holidays: Decimal = ZERO  # working hours lost to public holidays
-    over_days: list[dt.date] = field(default_factory=list)  # planned above capacity
-
-    @property
-    def planned(self) -> Decimal:
-        return self.confirmed + self.tentative + self.internal
-
-    @property
-    def free(self) -> Decimal:
-        return max(ZERO, self.capacity - self.planned)
-
-    @property
-    def utilization(self) -> Decimal | None:
-        """Scheduled utilization: confirmed customer hours over capacity, in percent."""
-        return _percent(self.confirmed, self.capacity)
-
-    @property
-    def forecast(self) -> Decimal | None:
-        """Confirmed plus probability-weighted tentative hours over capacity, in percent."""
-        return _percent(self.confirmed + self.tentative_weighted, self.capacity)
-
-    @property
-    def overbooked(self) -> bool:
-        return bool(self.over_days) or self.planned > self.capacity
-
-    @property
-    def idle(self) -> bool:
-        return self.capacity > 0 and self.planned < self.capacity * IDLE_BELOW
-
-    def add(self, other: WeekFigures) -> None:
-        self.capacity += other.capacity
-        self.confirmed += other.confirmed
-        self.tentative += other.tentative
-        self.tentative_weighted += other.tentative_weighted
-        self.internal += other.internal
-        self.time_off += other.time_off
-        self.holidays += other.holidays
-
-
-def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    if whole <= 0:
-        return None
-    return (part * 100 / whole).quantize(PERCENT, rounding=ROUND_HALF_UP)
+ERR_WEEKS = f"weeks must be between 1 and {MAX_WEEKS}"
 
 
 @dataclass
@@ -90,12 +37,29 @@ class PersonReview:
         return any(w.overbooked or w.idle for w in self.weeks)
 
 
+@dataclass(frozen=True)
+class WeekCounts:
+    overbooked: int  # people over-booked that week
+    idle: int  # people planned under half their capacity
+
+
 @dataclass
 class WeeklyReview:
     start: dt.date
     weeks: int
     people: list[PersonReview]
     team: list[WeekFigures]
+
+    @property
+    def counts(self) -> list[WeekCounts]:
+        """For each week, how many of the people reviewed are over-booked, how many idle."""
+        return [
+            WeekCounts(
+                overbooked=sum(1 for pr in self.people if pr.weeks[i].overbooked),
+                idle=sum(1 for pr in self.people if pr.weeks[i].idle),
+            )
+            for i in range(len(self.team))
+        ]
 
 
 def weekly_review(*, people_list: Sequence[Person], start: dt.date, weeks: int) -> WeeklyReview:
@@ -251,3 +215,23 @@ def review_people(
         manager_id=manager_id,
         employed_during=(monday, end),
     )
+
+
+def weekly_review_of(
+    *,
+    start: dt.date | None,
+    weeks: int,
+    role: str = "pse",
+    skill: str = "",
+    country: str = "",
+    manager_id: int | None = None,
+) -> WeeklyReview:
+    """The review of the people the filters choose (`review_people`), from `start`'s week
+    (this week when not given) for 1 to MAX_WEEKS weeks."""
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise ValidationFailed(ERR_WEEKS, field="weeks")
+    start = start or clock.today()
+    chosen = review_people(
+        start=start, weeks=weeks, role=role, skill=skill, country=country, manager_id=manager_id
+    )
+    return weekly_review(people_list=list(chosen), start=start, weeks=weeks)

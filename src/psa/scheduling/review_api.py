@@ -5,8 +5,6 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
-from psa.core import clock
-from psa.core.errors import ValidationFailed
 from psa.core.schemas import Day, Id, Line, answers
 from psa.scheduling import review
 
@@ -54,21 +52,6 @@ class WeeklyReviewOut(Schema):
     team: list[WeekOut]
 
 
-def _review(q: ReviewQuery) -> review.WeeklyReview:
-    if not 1 <= q.weeks <= review.MAX_WEEKS:
-        raise ValidationFailed(f"weeks must be between 1 and {review.MAX_WEEKS}", field="weeks")
-    start = q.start or clock.today()
-    chosen = review.review_people(
-        start=start,
-        weeks=q.weeks,
-        role=q.role,
-        skill=q.skill,
-        country=q.country,
-        manager_id=q.manager_id,
-    )
-    return review.weekly_review(people_list=list(chosen), start=start, weeks=q.weeks)
-
-
 def _week(w: review.WeekFigures) -> dict[str, Any]:
     return {
         "monday": w.monday,
@@ -91,7 +74,7 @@ def _week(w: review.WeekFigures) -> dict[str, Any]:
 @router.get("/review", response=answers({200: WeeklyReviewOut}))
 def weekly_review(request: HttpRequest, q: Query[ReviewQuery]) -> Any:
     """The weekly schedule review for a week and the weeks after it."""
-    result = _review(q)
+    result = review.weekly_review_of(**q.dict())
     return {
         "start": result.start,
         "weeks": result.weeks,
@@ -110,7 +93,7 @@ def weekly_review(request: HttpRequest, q: Query[ReviewQuery]) -> Any:
 @router.get("/review.xlsx", response=answers({200: None}))
 def weekly_review_xlsx(request: HttpRequest, q: Query[ReviewQuery]) -> HttpResponse:
     """The same review as an XLSX workbook."""
-    result = _review(q)
+    result = review.weekly_review_of(**q.dict())
     response = HttpResponse(review.review_xlsx(result), content_type=XLSX)
     response["Content-Disposition"] = (
         f'attachment; filename="weekly-review-{result.start.isoformat()}.xlsx"'

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from psa.core.numbers import ZERO
 from psa.core.numbers import hours as as_hours
@@ -20,6 +20,8 @@ ERR_NO_WORKING_DAYS = "the person has no working hours between these dates"
 ERR_HOURS_POSITIVE = "hours must be more than 0"
 ERR_DAY_LIMIT = "{hours} h on {date} is more than a day has: at most 24 h a day, even over capacity"
 MAX_HOURS_PER_DAY = Decimal("24")
+IDLE_BELOW = Decimal("0.50")  # scheduled under half of capacity: flag as idle
+PERCENT = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ def day_loads(
     return loads
 
 
+def day_fits(requested: Decimal, load: DayLoad | None) -> bool:
+    """Whether a date's requested hours fit its free hours (a date without a load has none):
+    the day-by-day answer of a request's review, the converse of `shortfalls`."""
+    return requested <= (load.free if load else ZERO)
+
+
 def spread_evenly(total: Decimal, days: Sequence[dt.date]) -> dict[dt.date, Decimal]:
     """A total spread over days to the cent; earlier days take the odd cents."""
     if not days:
@@ -112,9 +120,8 @@ def shortfalls(
     result = []
     for day, wanted in sorted(plan.items()):
         load = loads.get(day)
-        free = load.free if load else ZERO
-        if wanted > free:
-            result.append(Shortfall(day, wanted, free))
+        if not day_fits(wanted, load):
+            result.append(Shortfall(day, wanted, load.free if load else ZERO))
     return result
 
 
@@ -309,3 +316,89 @@ def day_limit_error(plan: Mapping[dt.date, Decimal]) -> str | None:
         if planned > MAX_HOURS_PER_DAY:
             return ERR_DAY_LIMIT.format(hours=planned, date=day)
     return None
+
+
+# ------------------------------------------------------------------ a person's week
+
+
+@dataclass
+class WeekFigures:
+    """A person's (or the team's) week in the schedule review: capacity, what is planned of
+    each kind, and what follows from them (free hours, utilization, the flags)."""
+
+    monday: dt.date
+    capacity: Decimal = ZERO
+    confirmed: Decimal = ZERO
+    tentative: Decimal = ZERO
+    tentative_weighted: Decimal = ZERO  # tentative hours × their probability
+    internal: Decimal = ZERO
+    time_off: Decimal = ZERO
+    holidays: Decimal = ZERO  # working hours lost to public holidays
+    over_days: list[dt.date] = field(default_factory=list)  # planned above capacity
+
+    @property
+    def planned(self) -> Decimal:
+        return self.confirmed + self.tentative + self.internal
+
+    @property
+    def free(self) -> Decimal:
+        return max(ZERO, self.capacity - self.planned)
+
+    @property
+    def utilization(self) -> Decimal | None:
+        """Scheduled utilization: confirmed customer hours over capacity, in percent."""
+        return _percent(self.confirmed, self.capacity)
+
+    @property
+    def forecast(self) -> Decimal | None:
+        """Confirmed plus probability-weighted tentative hours over capacity, in percent."""
+        return _percent(self.confirmed + self.tentative_weighted, self.capacity)
+
+    @property
+    def overbooked(self) -> bool:
+        return bool(self.over_days) or self.planned > self.capacity
+
+    @property
+    def idle(self) -> bool:
+        return self.capacity > 0 and self.planned < self.capacity * IDLE_BELOW
+
+    def add(self, other: WeekFigures) -> None:
+        self.capacity += other.capacity
+        self.confirmed += other.confirmed
+        self.tentative += other.tentative
+        self.tentative_weighted += other.tentative_weighted
+        self.internal += other.internal
+        self.time_off += other.time_off
+        self.holidays += other.holidays
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    if whole <= 0:
+        return None
+    return (part * 100 / whole).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
+# How loaded a person's week is, lightest to heaviest; "none": no working hours that week.
+LOAD_NONE, LOAD_FREE, LOAD_LIGHT, LOAD_BUSY, LOAD_FULL, LOAD_OVER = (
+    "none",
+    "free",
+    "light",
+    "busy",
+    "full",
+    "over",
+)
+
+
+def load_level(week: WeekFigures) -> str:
+    """The week's load: over(-booked) whenever something planned does not fit, else none (no
+    working hours), free (nothing planned), full (no free hours), light (idle: under half
+    planned) or busy."""
+    if week.overbooked and week.planned > 0:
+        return LOAD_OVER
+    if week.capacity <= 0:
+        return LOAD_NONE
+    if week.planned <= 0:
+        return LOAD_FREE
+    if week.free <= 0:
+        return LOAD_FULL
+    return LOAD_LIGHT if week.idle else LOAD_BUSY

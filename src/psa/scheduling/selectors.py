@@ -208,6 +208,14 @@ def planned_totals(
     return result
 
 
+def request_fits(*, request: AssignmentRequest) -> bool | None:
+    """Whether an open request fits the person's free time today (None once it is decided:
+    a decided request has nothing left to fit)."""
+    if request.status != AssignmentRequest.Status.OPEN:
+        return None
+    return request_review(request=request, with_proposals=False).fits
+
+
 def request_get(*, request_id: int) -> AssignmentRequest:
     row = (
         AssignmentRequest.objects.select_related(
@@ -238,6 +246,17 @@ def request_list(
     if engagement_id is not None:
         qs = qs.filter(engagement_id=engagement_id)
     return qs.order_by("created_at", "id")
+
+
+def open_requests_for(*, person_id: int, user_id: int | None) -> list[AssignmentRequest]:
+    """The open requests that concern someone: those about them, then those they made about
+    others (each request once)."""
+    about = list(request_list(status=AssignmentRequest.Status.OPEN, person_id=person_id))
+    if user_id is None:
+        return about
+    seen = {r.pk for r in about}
+    made = request_list(status=AssignmentRequest.Status.OPEN, requested_by_id=user_id)
+    return about + [r for r in made if r.pk not in seen]
 
 
 def booking_get(*, booking_id: int) -> Booking:
@@ -300,3 +319,51 @@ def booking_days_for(
         "date", "hours", "kind", "booking__engagement_id", "booking__task_name", "booking_id"
     )
     return [PlannedDay(*row) for row in rows.order_by("date", "booking_id")]
+
+
+@dataclass(frozen=True)
+class BookingWeek:
+    booking: Booking
+    week_hours: Decimal  # the booking's hours in the week
+
+
+@dataclass(frozen=True)
+class PersonWeek:
+    """One person's week: the bookings in it, each date's load and the week's totals."""
+
+    person: Person
+    monday: dt.date
+    bookings: list[BookingWeek]
+    days: list[rules.DayLoad]
+
+    @property
+    def sunday(self) -> dt.date:
+        return self.monday + dt.timedelta(days=6)
+
+    @property
+    def capacity(self) -> Decimal:
+        return sum((d.capacity for d in self.days), ZERO)
+
+    @property
+    def planned(self) -> Decimal:
+        return sum((d.planned for d in self.days), ZERO)
+
+    @property
+    def free(self) -> Decimal:
+        return sum((d.free for d in self.days), ZERO)
+
+
+def person_week(*, person: Person, monday: dt.date) -> PersonWeek:
+    """The person's week from `monday`: the board cell's detail."""
+    sunday = monday + dt.timedelta(days=6)
+    bookings = booking_list(person_id=person.pk, start=monday, end=sunday).prefetch_related("days")
+    loads = day_loads(person=person, start=monday, end=sunday)
+    return PersonWeek(
+        person=person,
+        monday=monday,
+        bookings=[
+            BookingWeek(b, sum((d.hours for d in b.days.all() if monday <= d.date <= sunday), ZERO))
+            for b in bookings
+        ],
+        days=[loads[d] for d in sorted(loads)],
+    )

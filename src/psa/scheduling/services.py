@@ -17,6 +17,7 @@ from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFa
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
 from psa.core.tasks import send_email
+from psa.engagements import rules as engagement_rules
 from psa.engagements import services as engagement_services
 from psa.engagements.models import Engagement, Status
 from psa.people import selectors as people
@@ -144,7 +145,7 @@ def ask_validate(
 
 
 def _require_schedulable(engagement: Engagement) -> None:
-    if engagement.status in (Status.COMPLETE, Status.CANCELLED):
+    if engagement_rules.is_finished(engagement.status):
         raise Conflict(
             ERR_ENGAGEMENT_FINISHED.format(status=engagement.status), field="engagement_id"
         )
@@ -301,8 +302,18 @@ def request_create(
     return request
 
 
+def can_decide_requests(actor: Actor) -> bool:
+    """Confirming and declining requests is the coordinator's (and the head of PS's)."""
+    return actor.has_any(*DECIDERS)
+
+
+def can_withdraw_request(actor: Actor, request: AssignmentRequest) -> bool:
+    """The requester withdraws their own request; whoever decides requests, anyone's."""
+    return request.requested_by_id == actor.user_id or can_decide_requests(actor)
+
+
 def _require_decider(actor: Actor) -> None:
-    if not actor.has_any(*DECIDERS):
+    if not can_decide_requests(actor):
         raise PermissionDenied(ERR_MAY_NOT_DECIDE)
 
 
@@ -493,7 +504,7 @@ def request_decline(*, actor: Actor, request: AssignmentRequest, reason: str) ->
 
 
 def request_withdraw(*, actor: Actor, request: AssignmentRequest) -> AssignmentRequest:
-    if request.requested_by_id != actor.user_id and not actor.has_any(*DECIDERS):
+    if not can_withdraw_request(actor, request):
         raise PermissionDenied(ERR_MAY_NOT_WITHDRAW)
     with transaction.atomic():
         request = _locked_open(request)

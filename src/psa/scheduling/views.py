@@ -23,12 +23,12 @@ from psa.core import clock, numbers, periods
 from psa.core.api import actor
 from psa.core.errors import Conflict, DomainError
 from psa.core.numbers import ZERO
-from psa.core.roles import Actor, Role
+from psa.core.roles import Role
 from psa.core.views import apply_domain_errors, error_status, is_htmx, page, paginate
 from psa.people import selectors as people_selectors
 from psa.people.forms import country_options
 from psa.people.models import Person
-from psa.scheduling import feeds, review, selectors, services
+from psa.scheduling import feeds, review, rules, selectors, services
 from psa.scheduling.forms import (
     CheckForm,
     ConfirmForm,
@@ -40,17 +40,18 @@ from psa.scheduling.forms import (
     ScheduleFilterForm,
 )
 from psa.scheduling.models import AssignmentRequest
+from psa.scheduling.rules import load_level
 from psa.timetracking import flows as time_flows
 from psa.timetracking import selectors as time_selectors
 
 MY_WEEKS = 8
 LEVELS = {
-    "none": "no working hours",
-    "free": "free",
-    "light": "mostly free",
-    "busy": "busy",
-    "full": "full",
-    "over": "over-booked",
+    rules.LOAD_NONE: "no working hours",
+    rules.LOAD_FREE: "free",
+    rules.LOAD_LIGHT: "mostly free",
+    rules.LOAD_BUSY: "busy",
+    rules.LOAD_FULL: "full",
+    rules.LOAD_OVER: "over-booked",
 }
 ROLE_PLURALS: dict[str, str] = {
     Role.PSE: "PSEs",
@@ -69,33 +70,15 @@ def _role_label(role: str) -> str:
     return f"people ({Role(role).label})" if role in Role.values else "people"
 
 
-def _may_decide(me: Actor) -> bool:
-    return me.has_any(*services.DECIDERS)
-
-
 # ------------------------------------------------------------------ presentation helpers
 
 
-def load_level(week: review.WeekFigures) -> str:
-    """The board's colour for a person-week: free, light (under half planned), busy, full,
-    over(-booked), or none (no working hours that week)."""
-    if week.overbooked and week.planned > 0:
-        return "over"
-    if week.capacity <= 0:
-        return "none"
-    if week.planned <= 0:
-        return "free"
-    if week.free <= 0:
-        return "full"
-    return "light" if week.idle else "busy"
-
-
-def _cell(week: review.WeekFigures) -> dict[str, Any]:
+def _cell(week: rules.WeekFigures) -> dict[str, Any]:
     level = load_level(week)
     return {"week": week, "level": level, "level_label": LEVELS[level]}
 
 
-def _board_cell(person: Person, week: review.WeekFigures, url: str) -> dict[str, Any]:
+def _board_cell(person: Person, week: rules.WeekFigures, url: str) -> dict[str, Any]:
     """A board cell with its link and texts ready: the board has hundreds of cells, and
     template tags per cell were most of the page's time."""
     level = load_level(week)
@@ -131,7 +114,7 @@ def _day_rows(result: selectors.Review) -> list[dict[str, Any]]:
                 "date": day,
                 "load": load,
                 "requested": requested,
-                "fits": requested <= load.free,
+                "fits": rules.day_fits(requested, load),
             }
         )
     return rows
@@ -198,11 +181,12 @@ def _people(filters: dict[str, Any]) -> QuerySet[Person]:
     )
 
 
-def _weekly(filters: dict[str, Any], people: Sequence[Person] | None = None) -> review.WeeklyReview:
-    """The review's figures for the filtered people (or the given page of them): a query for
-    the people, one for time off, one for planned hours, whatever their number."""
-    chosen = list(_people(filters)) if people is None else list(people)
-    return review.weekly_review(people_list=chosen, start=filters["start"], weeks=filters["weeks"])
+def _weekly(filters: dict[str, Any], people: Sequence[Person]) -> review.WeeklyReview:
+    """The review's figures for a page of the filtered people: a query for time off, one for
+    planned hours, whatever their number."""
+    return review.weekly_review(
+        people_list=list(people), start=filters["start"], weeks=filters["weeks"]
+    )
 
 
 @page
@@ -248,34 +232,16 @@ def board(request: HttpRequest) -> HttpResponse:
 def board_cell(request: HttpRequest, person_id: int, week: str) -> HttpResponse:
     """One person's week: their bookings and each day's load. A panel for the board (htmx), or
     a page of its own without JavaScript."""
-    monday = _week_param(week)
-    sunday = monday + dt.timedelta(days=6)
     person = people_selectors.person_get(person_id=person_id)
-    bookings = list(
-        selectors.booking_list(person_id=person.pk, start=monday, end=sunday).prefetch_related(
-            "days"
-        )
-    )
-    loads = selectors.day_loads(person=person, start=monday, end=sunday)
-    items = [
-        {
-            "booking": b,
-            "week_hours": sum((d.hours for d in b.days.all() if monday <= d.date <= sunday), ZERO),
-        }
-        for b in bookings
-    ]
+    found = selectors.person_week(person=person, monday=_week_param(week))
     context = {
-        "person": person,
-        "monday": monday,
-        "sunday": sunday,
-        "items": items,
-        "days": [loads[d] for d in sorted(loads)],
-        "totals": {
-            "capacity": sum((v.capacity for v in loads.values()), ZERO),
-            "planned": sum((v.planned for v in loads.values()), ZERO),
-            "free": sum((v.free for v in loads.values()), ZERO),
-        },
-        "friday": monday + dt.timedelta(days=4),
+        "person": found.person,
+        "monday": found.monday,
+        "sunday": found.sunday,
+        "items": found.bookings,
+        "days": found.days,
+        "totals": found,
+        "friday": found.monday + dt.timedelta(days=4),
     }
     template = "scheduling/_cell.html" if is_htmx(request) else "scheduling/cell.html"
     return render(request, template, context)
@@ -375,17 +341,7 @@ def request_queue(request: HttpRequest) -> HttpResponse:
     form = RequestFilterForm(request.GET or None)
     status = form.status_filter()
     page_obj = paginate(request, selectors.request_list(status=status))
-    rows = [
-        {
-            "request": r,
-            "fits": (
-                selectors.request_review(request=r, with_proposals=False).fits
-                if r.status == AssignmentRequest.Status.OPEN
-                else None
-            ),
-        }
-        for r in page_obj
-    ]
+    rows = [{"request": r, "fits": selectors.request_fits(request=r)} for r in page_obj]
     return render(
         request,
         "scheduling/request_list.html",
@@ -429,8 +385,8 @@ def _detail(
     me = actor(request)
     context: dict[str, Any] = {
         "req": req,
-        "can_decide": _may_decide(me),
-        "can_withdraw": req.requested_by_id == me.user_id or _may_decide(me),
+        "can_decide": services.can_decide_requests(me),
+        "can_withdraw": services.can_withdraw_request(me, req),
         "confirm_form": confirm_form or ConfirmForm(),
         "decline_form": decline_form or DeclineForm(),
         "refused": refused,
@@ -528,15 +484,21 @@ def request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
 def weekly_review(request: HttpRequest) -> HttpResponse:
     form = ReviewFilterForm(request.GET or None, initial={"start": _this_monday()})
     filters = form.filters(clock.today())
-    result = _weekly(filters)
+    result = review.weekly_review_of(
+        start=filters["start"],
+        weeks=filters["weeks"],
+        role=filters["role"],
+        skill=filters["skill"],
+        country=filters["country"],
+    )
     weeks = [
         {
             "team": team,
             "rows": [{"person": pr.person, "week": pr.weeks[i]} for pr in result.people],
-            "overbooked": sum(1 for pr in result.people if pr.weeks[i].overbooked),
-            "idle": sum(1 for pr in result.people if pr.weeks[i].idle),
+            "overbooked": counts.overbooked,
+            "idle": counts.idle,
         }
-        for i, team in enumerate(result.team)
+        for i, (team, counts) in enumerate(zip(result.team, result.counts, strict=True))
     ]
     context = _filter_context(form, filters)
     context.update(
@@ -582,7 +544,7 @@ def _me_page(
         ],
     }
     for item in context["feeds"]:
-        item["webcal"] = "webcal://" + item["url"].split("://", 1)[1]
+        item["webcal"] = feeds.webcal_url(item["url"])
     if me.person_id is not None:
         person = people_selectors.person_get(person_id=me.person_id)
         today = clock.today(person.timezone)
@@ -590,9 +552,6 @@ def _me_page(
         end = monday + dt.timedelta(weeks=MY_WEEKS, days=-1)
         bookings = list(selectors.booking_list(person_id=person.pk, start=today, end=end))
         mine = review.weekly_review(people_list=[person], start=monday, weeks=MY_WEEKS)
-        about_me = list(selectors.request_list(status="open", person_id=person.pk))
-        by_me = selectors.request_list(status="open", requested_by_id=me.user_id)
-        seen = {r.pk for r in about_me}
         internal = [b for b in bookings if b.is_internal]
         categories = time_selectors.internal_time_categories(booking_ids=[b.pk for b in internal])
         for b in internal:
@@ -605,7 +564,7 @@ def _me_page(
                 "work": [b for b in bookings if not b.is_internal],
                 "internal": internal,
                 "cells": [_cell(w) for w in mine.people[0].weeks],
-                "requests": about_me + [r for r in by_me if r.pk not in seen],
+                "requests": selectors.open_requests_for(person_id=person.pk, user_id=me.user_id),
             }
         )
     return render(request, "scheduling/me.html", context, status=status)
