@@ -239,7 +239,7 @@ def test_page_forms_refuse_dates_outside_the_api_range() -> None:
 
 
 def test_the_tokens_page_offers_and_applies_the_configured_expiry(
-    make_person: MakePerson, settings: Any
+    make_person: MakePerson, settings: Any, client_for: ClientFor
 ) -> None:
     settings.PSA_TOKEN_DEFAULT_DAYS = 45
     client = client_for(make_person())
