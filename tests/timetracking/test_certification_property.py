@@ -1,6 +1,7 @@
 """The approval digest and the go-back-on-change rule, for any sequence of edits and approvals:
-every approval's figures are the sum of the entries it names, and an approval that stands is
-always on the entries as they are now."""
+every approval's figures are the sum of the entries it names, an approval that stands is
+always on the entries as they are now, and the queue's figures from the stored summary are the
+entries' figures."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from psa.core.errors import Conflict, ValidationFailed
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
 from psa.timetracking import certification as chain
-from psa.timetracking import services
+from psa.timetracking import rules, services
 from psa.timetracking.models import CertificationStep, QuarterlyCertification, TimeEntry
 from tests.timetracking.factories import WorkItemFactory
 
@@ -117,3 +118,18 @@ def check(cert: QuarterlyCertification) -> None:
         assert standing[-1].total_hours == now.total
     live = TimeEntry.objects.filter(person=cert.person).aggregate(t=Sum("hours"))["t"]
     assert now.total == (live or D("0.00"))
+    # The queue's figures, read from the stored summary, are the entries' figures.
+    listed = chain.figures_for([cert])[cert.pk]
+    assert (listed.total, listed.billable, listed.capacity, listed.digest, listed.changes) == (
+        now.total,
+        now.billable,
+        now.capacity,
+        now.digest,
+        now.changes,
+    )
+    # And what the queue lists as changed since the standing approval is what comparing its
+    # recorded entries with the entries now gives.
+    if standing:
+        recorded = {int(pk): (d, int(w), h) for pk, (d, w, h) in standing[-1].entries.items()}
+        assert now.entries is not None
+        assert chain.certification_view(cert).changes == rules.entry_changes(recorded, now.entries)

@@ -147,7 +147,7 @@ READERS: dict[str, Callable[[Org, Callable[[Person], Client]], Callable[[], int]
     ),
     "page": lambda org, _: lambda: page_rows(_signed_in(org.approver)),
     "api": lambda org, api_as: (
-        lambda: len(api_as(org.approver).get("/api/v1/time/certifications").json())
+        lambda: len(api_as(org.approver).get("/api/v1/time/certifications").json()["items"])
     ),
 }
 
@@ -235,7 +235,7 @@ def test_a_views_steps_are_every_step_in_order_and_only_the_current_round_stands
     past_the_chain(cert.person, org.internal, DAY + dt.timedelta(days=3), "1.25")
 
     view = chain.certification_views([cert])[0]
-    listed = api_as(org.approver).get("/api/v1/time/certifications").json()
+    listed = api_as(org.approver).get("/api/v1/time/certifications").json()["items"]
 
     assert [(s.step, s.approved) for s in view.steps] == [
         ("manager", True),
@@ -251,3 +251,46 @@ def test_a_views_steps_are_every_step_in_order_and_only_the_current_round_stands
     assert len(view.changes.added) == 1
     assert (view.changes.changed, view.changes.removed) == ((), ())
     assert listed[0]["changes"] == {"added": list(view.changes.added), "changed": [], "removed": []}
+
+
+def test_the_queue_page_pages_each_section_on_its_own(
+    org: Org, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chain, "QUEUE_PAGE", 3)
+    org.add(5)  # four wait for the head of PS, one (the third) for finance
+    waiting_head = [c for c in org.certs if c.status == "manager_certified"]
+    order = [
+        c.pk
+        for c in chain.certifications_for(actor=org.a(org.approver), status="manager_certified")
+    ]
+    assert sorted(order) == sorted(c.pk for c in waiting_head)
+    client = client_for(org.approver)
+
+    first = client.get("/time/certifications/").content.decode()
+    second = client.get(f"/time/certifications/?page_{Role.HEAD_OF_PS}=2").content.decode()
+    beyond = client.get(f"/time/certifications/?page_{Role.HEAD_OF_PS}=9").content.decode()
+
+    def rows(html: str) -> list[int]:
+        return [pk for pk in (c.pk for c in org.certs) if f'<tr id="cert-{pk}"' in html]
+
+    finance = [c.pk for c in org.certs if c.status == "head_approved"]
+    assert sorted(rows(first)) == sorted(order[:3] + finance)
+    assert sorted(rows(second)) == sorted(order[3:] + finance)
+    assert rows(beyond) == rows(second)  # past the end: the last page
+    assert "Page 1 of 2 (4 in all)" in first
+    assert f'href="/time/certifications/?page_{Role.HEAD_OF_PS}=2" rel="next"' in first
+    assert "Page 2 of 2 (4 in all)" in second
+
+
+def test_the_api_pages_the_certifications_and_takes_several_statuses(
+    org: Org, api_as: Callable[[Person], Client]
+) -> None:
+    org.add(5)
+    api = api_as(org.approver)
+
+    page = api.get(f"/api/v1/time/certifications?status={WAITING}&page_size=2&page=3").json()
+
+    everyone = [c.pk for c in chain.certifications_for(actor=org.a(org.approver), status=WAITING)]
+    assert (page["count"], page["page"], page["pages"]) == (5, 3, 3)
+    assert [c["id"] for c in page["items"]] == everyone[4:]
+    assert page["items"][0]["total_hours"] == "8.50"

@@ -16,8 +16,8 @@ from psa import cli
 from psa.core import clock
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import rollup, selectors, services
-from psa.timetracking.models import TimeEntry, WorkItem, WorkItemWeek
+from psa.timetracking import rollup, rules, selectors, services
+from psa.timetracking.models import PersonMonth, TimeEntry, WorkItem, WorkItemWeek
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
 
@@ -56,11 +56,11 @@ def weeks(item: WorkItem) -> list[tuple[dt.date, int, int]]:
 
 def test_fold_groups_by_monday_and_drops_changes_that_cancel_out() -> None:
     changes = [
-        rollup.Change(1, MONDAY, D("1.25"), 1),
-        rollup.Change(1, SUNDAY, D("0.75"), 1),  # the same ISO week
-        rollup.Change(1, NEXT_MONDAY, D("2.00"), 1),
-        rollup.Change(2, MONDAY, D("3.00"), 1),
-        rollup.Change(2, MONDAY, D("-3.00"), -1),  # added and taken away again
+        rollup.Change(1, MONDAY, D("1.25"), 1, 7, 1),
+        rollup.Change(1, SUNDAY, D("0.75"), 1, 7, 2),  # the same ISO week
+        rollup.Change(1, NEXT_MONDAY, D("2.00"), 1, 7, 3),
+        rollup.Change(2, MONDAY, D("3.00"), 1, 7, 4),
+        rollup.Change(2, MONDAY, D("-3.00"), -1, 7, 4),  # added and taken away again
     ]
     assert rollup.fold(changes) == {(1, MONDAY): (200, 2), (1, NEXT_MONDAY): (200, 1)}
 
@@ -90,6 +90,113 @@ def test_create_update_and_delete_keep_the_weeks_exact(
     assert selectors.engagement_weeks(engagement_id=item.engagement_id) == [
         (NEXT_MONDAY, D("7.75"))
     ]
+
+
+def months(person: Person) -> list[tuple[dt.date, int, int, int, int]]:
+    return list(
+        PersonMonth.objects.filter(person=person).values_list(
+            "month", "hundredths", "billable_hundredths", "entries", "changes"
+        )
+    )
+
+
+def month_digest(person: Person, month: dt.date) -> str:
+    row = PersonMonth.objects.get(person=person, month=month)
+    return rules.digest_of([getattr(row, name) for name in PersonMonth.DIGEST_FIELDS])
+
+
+def entries_digest(person: Person, start: dt.date, end: dt.date) -> str:
+    keys = selectors.quarter_entry_keys(person_ids=[person.pk], start=start, end=end)
+    return rules.entries_digest(keys[person.pk])
+
+
+def test_months_keep_hours_billable_entries_digest_and_a_count_of_writes(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    actor, billable = actor_of(pse), billable_item()
+    internal = WorkItem.objects.get(
+        standing=True, epic=category("PS Internal", "Meetings/Staff Time")
+    )
+    # given a billable and an internal entry in October
+    first = services.time_entry_create(
+        actor=actor, person=pse, work_item=billable, date=dt.date(2026, 10, 26), hours="1.25"
+    )
+    services.time_entry_create(
+        actor=actor, person=pse, work_item=internal, date=dt.date(2026, 10, 25), hours="0.5"
+    )
+    october = dt.date(2026, 10, 1)
+    assert months(pse) == [(october, 175, 125, 2, 2)]
+
+    # when the billable one moves within October, the digest follows though the hours do not
+    before = month_digest(pse, october)
+    services.time_entry_update(actor=actor, entry=first, date=dt.date(2026, 10, 19))
+    assert months(pse) == [(october, 175, 125, 2, 4)]  # taken away and added: two changes
+    assert month_digest(pse, october) != before
+    assert month_digest(pse, october) == entries_digest(pse, october, dt.date(2026, 10, 31))
+
+    # when it moves into November and the internal one is deleted
+    services.time_entry_update(actor=actor, entry=first, date=MONDAY, hours="2")
+    services.time_entry_delete(actor=actor, entry=TimeEntry.objects.get(date=dt.date(2026, 10, 25)))
+
+    # then October keeps its row at 0 with every write counted, and November has the entry
+    november = dt.date(2026, 11, 1)
+    assert months(pse) == [(october, 0, 0, 0, 6), (november, 200, 200, 1, 1)]
+    assert month_digest(pse, october) == rules.entries_digest({})
+    assert month_digest(pse, november) == entries_digest(pse, november, dt.date(2026, 11, 30))
+
+
+def test_time_summaries_sum_the_months_of_a_quarter(
+    pse: Person, actor_of: Callable[[Person], Actor], make_person: Callable[..., Person]
+) -> None:
+    actor, item = actor_of(pse), billable_item()
+    for day, hours in ((dt.date(2026, 9, 1), "8"), (dt.date(2026, 10, 30), "0.25")):
+        services.time_entry_create(actor=actor, person=pse, work_item=item, date=day, hours=hours)
+    services.time_entry_create(
+        actor=actor, person=pse, work_item=item, date=dt.date(2026, 11, 2), hours="3"
+    )
+    idle = make_person(Role.PSE)
+    start, end = dt.date(2026, 9, 1), dt.date(2026, 10, 31)
+
+    found = selectors.time_summaries(person_ids=[pse.pk, idle.pk], start=start, end=end)
+
+    assert found == {
+        pse.pk: selectors.TimeSummary(
+            total=D("8.25"),
+            billable=D("8.25"),
+            entries=2,
+            changes=2,
+            digest=entries_digest(pse, start, end),
+        ),
+        idle.pk: selectors.TimeSummary(
+            total=D("0.00"), billable=D("0.00"), entries=0, changes=0, digest="0" * 64
+        ),
+    }
+    with pytest.raises(ValueError, match="is not whole months"):
+        selectors.time_summaries(person_ids=[pse.pk], start=start, end=dt.date(2026, 10, 30))
+
+
+def test_verify_names_a_drifted_month_and_rebuild_counts_past_it(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    item = billable_item()
+    services.time_entry_create(
+        actor=actor_of(pse), person=pse, work_item=item, date=MONDAY, hours="3"
+    )
+    november = dt.date(2026, 11, 1)
+    good = month_digest(pse, november)
+    # when the summary is changed behind the services' back
+    PersonMonth.objects.filter(person=pse).update(billable_hundredths=0, digest_3=5)
+    drifted = month_digest(pse, november)
+
+    assert rollup.verify() == [
+        f"person {pse.pk}, November 2026: entries give 3 h (3 h billable) in 1, digest "
+        f"{good[:12]}; the summary has 3 h (0 h billable) in 1, digest {drifted[:12]}"
+    ]
+    # then rebuild puts it back, and its count of writes still grows
+    assert rollup.rebuild() == 2
+    assert months(pse) == [(november, 300, 300, 1, 2)]
+    assert month_digest(pse, november) == good
+    assert rollup.verify() == []
 
 
 def test_engagement_totals_sum_every_work_item_and_person_and_skip_internal_time(
@@ -152,8 +259,8 @@ def test_verify_names_a_drifted_week_and_rebuild_repairs_it(
     assert problems == [
         f"work item {item.pk}, week of 2026-11-16: entries give 3 h in 1, the rollup has 1 h in 1"
     ]
-    # then rebuild puts it back
-    assert rollup.rebuild() == 1
+    # then rebuild puts it back: one work-item week and one person-month
+    assert rollup.rebuild() == 2
     assert weeks(item) == [(MONDAY, 300, 1)]
     assert rollup.verify() == []
 
@@ -176,9 +283,11 @@ def test_cli_checks_and_rebuilds_the_rollup(
     assert cli.main(["time", "rollup"]) == 1
     out = capsys.readouterr().out
     assert "entries give 2 h in 1, the rollup has 0 h in 0" in out
-    assert "DIFFERS from the entries in 1 work item weeks" in out
+    assert out.endswith("hours rollup DIFFERS from the entries in 1 weeks or months\n")
     assert cli.main(["time", "rollup", "--rebuild"]) == 0
-    assert "rebuilt: 1 work item weeks" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        "hours rollup rebuilt: 2 work item weeks and person months\n"
+    )
     assert weeks(item) == [(MONDAY, 200, 1)]
 
 

@@ -107,7 +107,37 @@ def test_entry_keys_are_the_same_texts_however_often_a_value_repeats() -> None:
 
     keys = [rules.entry_key(day, 7, h) for h in values]
 
-    # The memoized texts never mix up equal values that print differently (0 and -0).
-    assert [h for _, _, h in keys] == ["0.00", "-0.00", "0.00", "8.00", "8.00", "-1.50", "0.25"] * 2
+    # 0 and -0 are one entry (taking an entry away negates its hours) and read the same.
+    assert [h for _, _, h in keys] == ["0.00", "0.00", "0.00", "8.00", "8.00", "-1.50", "0.25"] * 2
     assert {(d, w) for d, w, _ in keys} == {("2026-11-02", 7)}
     assert rules.entry_key(dt.date(2027, 1, 31), 8, D("7.5")) == ("2027-01-31", 8, "7.50")
+
+
+def test_entries_digest_is_the_same_in_any_order_and_names_every_entry() -> None:
+    a = rules.entry_key(dt.date(2026, 11, 2), 7, D("8"))
+    b = rules.entry_key(dt.date(2026, 11, 3), 7, D("1.5"))
+    both = rules.entries_digest({1: a, 2: b})
+
+    assert rules.entries_digest({2: b, 1: a}) == both
+    assert len(both) == 64
+    assert int(both, 16) > 0
+    assert rules.entries_digest({}) == "0" * 64
+    # another id, day, work item or hours is another digest
+    assert rules.entries_digest({1: a, 3: b}) != both
+    assert rules.entries_digest({1: a, 2: (b[0], 8, b[2])}) != both
+    assert rules.entries_digest({1: a, 2: (b[0], b[1], "1.51")}) != both
+    assert rules.entries_digest({1: a}) != both
+
+
+def test_entries_digest_adds_and_takes_away_one_entry_at_a_time() -> None:
+    a = rules.entry_key(dt.date(2026, 11, 2), 7, D("8"))
+    b = rules.entry_key(dt.date(2026, 11, 3), 7, D("1.5"))
+    running = rules.add_limbs(rules.NO_ENTRIES, rules.entry_limbs(1, a))
+    running = rules.add_limbs(running, rules.entry_limbs(2, b))
+    assert rules.digest_of(running) == rules.entries_digest({1: a, 2: b})
+    running = rules.add_limbs(running, rules.entry_limbs(1, a), sign=-1)
+    assert rules.digest_of(running) == rules.entries_digest({2: b})
+    # limbs grow past 32 bits as sums; the digest reads each modulo 2**32
+    many = rules.entries_limbs(dict.fromkeys(range(1, 40), a))
+    assert max(many) >= rules.LIMB
+    assert rules.digest_of(many) == rules.entries_digest(dict.fromkeys(range(1, 40), a))

@@ -183,7 +183,11 @@ def bulk_insert_entries(rows: Sequence[tuple[Any, ...]]) -> int:
     from psa.timetracking import rollup
 
     _insert_rows(rows)
-    rollup.apply(rollup.Change(item, day, hours, 1) for _, item, day, hours, *_ in rows)
+    # COPY returns no ids, which the months' digests name: those are recomputed afterwards.
+    rollup.apply_weeks(
+        rollup.Change(item, day, hours, 1, person, 0) for person, item, day, hours, *_ in rows
+    )
+    rollup.refresh_months(person_ids={row[0] for row in rows})
     return len(rows)
 
 
@@ -660,7 +664,7 @@ def _measure_queue(db: str, size: str, user: Any, quarter: Any, changed: int) ->
 
     me = actor_for(user)
     waiting = "manager_certified,head_approved"
-    certs = certification.certifications_for(actor=me, status=waiting)
+    certs = list(certification.certifications_for(actor=me, status=waiting))
     n = len(certs)
     shape = _shape(certs, quarter, changed)
     note(f"  certification queue: {shape}")
@@ -672,7 +676,7 @@ def _measure_queue(db: str, size: str, user: Any, quarter: Any, changed: int) ->
     _emit_runs(
         metric="certification_queue.views",
         call=lambda: certification.certification_views(
-            certification.certifications_for(actor=me, status=waiting)
+            list(certification.certifications_for(actor=me, status=waiting))
         ),
         check=lambda views: counted("views", len(views), n),
         runs=runs,

@@ -29,7 +29,8 @@ def register(commands: Commands) -> None:
     report.set_defaults(func=cmd_time_report)
 
     rollup = time_commands.add_parser(
-        "rollup", help="check (or rebuild) the stored hours per work item and week"
+        "rollup",
+        help="check (or rebuild) the stored hours per work item and week and per person and month",
     )
     rollup.add_argument("--rebuild", action="store_true", help="recompute it from the time entries")
     add_data_dir_arg(rollup)
@@ -87,13 +88,13 @@ def cmd_time_rollup(args: argparse.Namespace) -> int:
     from psa.timetracking import rollup
 
     if args.rebuild:
-        print(f"hours rollup rebuilt: {rollup.rebuild()} work item weeks")
+        print(f"hours rollup rebuilt: {rollup.rebuild()} work item weeks and person months")
         return 0
     problems = rollup.verify()
     for problem in problems[:50]:
         print(problem)
     if problems:
-        print(f"hours rollup DIFFERS from the entries in {len(problems)} work item weeks")
+        print(f"hours rollup DIFFERS from the entries in {len(problems)} weeks or months")
         return 1
     print("hours rollup matches the time entries")
     return 0

@@ -2,8 +2,9 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja.pagination import paginate
 
-from psa.core.api import actor
+from psa.core.api import Page, actor
 from psa.core.errors import ValidationFailed
 from psa.core.jobs_api import JobOut
 from psa.core.schemas import WRITE, Day, Id, Line, Search, answers
@@ -208,11 +209,15 @@ def correct_locked_day(request: HttpRequest, payload: CorrectionIn) -> Any:
 
 
 @router.get("/certifications", response=answers({200: list[CertificationOut]}, 403))
+@paginate(Page, prepare=certification.certification_views)
 def list_certifications(
-    request: HttpRequest, status: Annotated[str, Line(20)] = "", person_id: Id | None = None
+    request: HttpRequest,
+    status: Annotated[str, Line(100)] = "",  # one status or several, comma-separated
+    person_id: Id | None = None,
 ) -> Any:
-    return certification.certification_views(
-        certification.certifications_for(actor=actor(request), status=status, person_id=person_id)
+    # Paged: each page's live figures are read together after slicing (certification_views).
+    return certification.certifications_for(
+        actor=actor(request), status=status, person_id=person_id
     )
 
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from psa.core import audit, clock, numbers, periods
 from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -145,19 +145,21 @@ def _totals(person: Person, quarter: periods.FiscalQuarter) -> tuple[Decimal, De
 
 @dataclass(frozen=True)
 class Figures:
-    """A quarter's figures as the entries give them now: what every step shows and approves
-    (computed by the hours report, so the screen and the XLSX agree)."""
+    """A quarter's figures as the entries give them now: what every step shows and approves.
+    A queue reads them from the stored summary (PersonMonth), a decision from the entries
+    themselves by the hours report's code; the two agree (`psa time rollup --check`), so the
+    screen and the XLSX agree."""
 
     total: Decimal
     billable: Decimal
     capacity: Decimal
     utilization: Decimal | None
-    entries: dict[int, rules.EntryKey]
+    digest: str  # read by the page, the API and the check for changes
+    changes: int  # the summary's count of writes to the quarter (PersonMonth.changes)
     missing_weeks: list[dt.date]
-
-    @cached_property
-    def digest(self) -> str:  # read by the page, the API and the check for changes
-        return rules.entries_digest(self.entries)
+    # The entries, read where they are needed: a decision records them, and a comparison with
+    # an approval lists what changed. None when the figures came from the summary.
+    entries: Mapping[int, rules.EntryKey] | None = None
 
     @property
     def flags(self) -> list[str]:
@@ -166,37 +168,69 @@ class Figures:
         )
 
 
-def figures_for(certs: Sequence[QuarterlyCertification]) -> dict[int, Figures]:
-    """Live figures of many certifications: per quarter, the hours report's totals for all
-    of them at once (report.team_totals) and their weeks not submitted."""
-    by_quarter: dict[tuple[int, int], list[QuarterlyCertification]] = defaultdict(list)
+def _capacity(persons: Sequence[Person], q: periods.FiscalQuarter) -> dict[int, Decimal]:
+    days = people.capacity_for_people(people=persons, start=q.start, end=q.end)
+    return {pid: people_rules.total_hours(d) for pid, d in days.items()}
+
+
+def _missing_weeks(persons: Sequence[Person], q: periods.FiscalQuarter) -> dict[int, list[dt.date]]:
+    weeks = rules.quarter_weeks(q.start, q.end, clock.today())
+    return selectors.unsubmitted_weeks(people=persons, weeks=weeks)
+
+
+def _by_quarter(
+    certs: Iterable[QuarterlyCertification],
+) -> dict[periods.FiscalQuarter, list[QuarterlyCertification]]:
+    groups: dict[tuple[int, int], list[QuarterlyCertification]] = defaultdict(list)
     for cert in certs:
-        by_quarter[(cert.fiscal_year, cert.quarter)].append(cert)
-    today = clock.today()
+        groups[(cert.fiscal_year, cert.quarter)].append(cert)
+    return {periods.quarter_by_label(y, n): group for (y, n), group in groups.items()}
+
+
+def figures_for(certs: Sequence[QuarterlyCertification]) -> dict[int, Figures]:
+    """Live figures of many certifications from the stored summary: per quarter, three
+    months per person, their capacity and their weeks not submitted. No entry is read."""
     result: dict[int, Figures] = {}
-    for (year, number), group in by_quarter.items():
-        q = periods.quarter_by_label(year, number)
+    for q, group in _by_quarter(certs).items():
         persons = [c.person for c in group]
-        totals = report.team_totals(people=persons, quarter=q)
-        weeks = rules.quarter_weeks(q.start, q.end, today)
-        missing = selectors.unsubmitted_weeks(people=persons, weeks=weeks)
-        for cert, hours in zip(group, totals, strict=True):
+        summaries = selectors.time_summaries(
+            person_ids=[p.pk for p in persons], start=q.start, end=q.end
+        )
+        capacity = _capacity(persons, q)
+        missing = _missing_weeks(persons, q)
+        for cert in group:
+            summary = summaries[cert.person_id]
+            hours = capacity.get(cert.person_id, ZERO)
             result[cert.pk] = Figures(
-                total=hours.total,
-                billable=hours.billable,
-                capacity=hours.capacity,
-                utilization=hours.utilization,
-                entries={
-                    pk: rules.entry_key(day, work_item_id, h)
-                    for _, pk, day, work_item_id, h in hours.entries
-                },
+                total=summary.total,
+                billable=summary.billable,
+                capacity=hours,
+                utilization=report.productive_utilization(summary.billable, hours),
+                digest=summary.digest,
+                changes=summary.changes,
                 missing_weeks=missing.get(cert.person_id, []),
             )
     return result
 
 
 def figures_of(cert: QuarterlyCertification) -> Figures:
-    return figures_for([cert])[cert.pk]
+    """One certification's figures from its entries, with the entries: what a decision
+    approves and records. Under the person's lock, as every write of their time is, the
+    entries and the summary's change count are of one moment."""
+    q = periods.quarter_by_label(cert.fiscal_year, cert.quarter)
+    hours = report.team_totals(people=[cert.person], quarter=q)[0]
+    entries = {pk: rules.entry_key(day, item, h) for _, pk, day, item, h in hours.entries}
+    summary = selectors.time_summaries(person_ids=[cert.person_id], start=q.start, end=q.end)
+    return Figures(
+        total=hours.total,
+        billable=hours.billable,
+        capacity=hours.capacity,
+        utilization=hours.utilization,
+        digest=rules.entries_digest(entries),
+        changes=summary[cert.person_id].changes,
+        missing_weeks=_missing_weeks([cert.person], q).get(cert.person_id, []),
+        entries=entries,
+    )
 
 
 def _standing(steps: Iterable[CertificationStep], revision: int) -> list[CertificationStep]:
@@ -215,21 +249,30 @@ def _approved_entries(step: CertificationStep) -> dict[int, rules.EntryKey]:
     return {int(pk): (d, int(w), h) for pk, (d, w, h) in step.entries.items()}
 
 
-def _changes(approval: CertificationStep | None, figures: Figures) -> rules.EntryChanges:
-    if approval is None:
+def _untouched_since(approval: CertificationStep, figures: Figures) -> bool:
+    # The change count only grows, one per write to the quarter: the same count means no
+    # write since, so the entries are exactly those approved (approvals from before the
+    # summary existed recorded none and are compared entry by entry).
+    return approval.changes is not None and approval.changes == figures.changes
+
+
+def _changes(
+    approval: CertificationStep | None,
+    figures: Figures,
+    entries: Mapping[int, rules.EntryKey] | None,
+) -> rules.EntryChanges:
+    if approval is None or _untouched_since(approval, figures):
         return rules.EntryChanges()
-    if approval.digest and approval.digest == figures.digest:
-        # The digest names exactly the entries approved (ids, days, work items, hours): equal
-        # digests are equal entries, so the approved ones need not be read and compared.
-        return rules.EntryChanges()
-    return rules.entry_changes(_approved_entries(approval), figures.entries)
+    if entries is None:
+        raise ValueError("comparing with an approval needs the entries")
+    return rules.entry_changes(_approved_entries(approval), entries)
 
 
 def changes_since_approval(cert: QuarterlyCertification, figures: Figures) -> rules.EntryChanges:
     """What changed in the entries since the step before approved them (nothing before the
-    first approval of a round)."""
+    first approval of a round). `figures` from figures_of, with the entries."""
     standing = approvals_standing(cert)
-    return _changes(standing[-1] if standing else None, figures)
+    return _changes(standing[-1] if standing else None, figures, figures.entries)
 
 
 @dataclass(frozen=True)
@@ -279,9 +322,10 @@ class CertificationView:
 
 
 def certification_views(certs: Sequence[QuarterlyCertification]) -> list[CertificationView]:
-    """The views of many certifications with a fixed number of queries: their figures, all
-    their steps at once, and the entries recorded by those standing approvals whose digest
-    differs from the figures' (the only ones compared entry by entry)."""
+    """The views of many certifications with a fixed number of queries: their figures from
+    the stored summary, all their steps at once, and only where a write touched the quarter
+    since its standing approval, the entries that approval recorded and the entries now (the
+    only ones compared entry by entry)."""
     figures = figures_for(certs)
     steps: dict[int, list[CertificationStep]] = defaultdict(list)
     ids = [c.pk for c in certs]
@@ -297,22 +341,35 @@ def certification_views(certs: Sequence[QuarterlyCertification]) -> list[Certifi
     compare = {
         step.pk: step
         for cert_id, step in approvals.items()
-        if not step.digest or step.digest != figures[cert_id].digest
+        if not _untouched_since(step, figures[cert_id])
     }
     needed = list(compare)
     for i in range(0, len(needed), report.CHUNK):
         recorded = CertificationStep.objects.filter(pk__in=needed[i : i + report.CHUNK])
         for pk, entries in recorded.values_list("pk", "entries"):
             compare[pk].entries = entries
+    now = _entries_now([c for c in certs if c.pk in approvals and approvals[c.pk].pk in compare])
     return [
         CertificationView(
             cert,
             figures[cert.pk],
-            _changes(approvals.get(cert.pk), figures[cert.pk]),
+            _changes(approvals.get(cert.pk), figures[cert.pk], now.get(cert.pk)),
             steps[cert.pk],
         )
         for cert in certs
     ]
+
+
+def _entries_now(certs: Sequence[QuarterlyCertification]) -> dict[int, dict[int, rules.EntryKey]]:
+    """The entries of these certifications' quarters as they are, per certification."""
+    found: dict[int, dict[int, rules.EntryKey]] = {}
+    for q, group in _by_quarter(certs).items():
+        keys = selectors.quarter_entry_keys(
+            person_ids=[c.person_id for c in group], start=q.start, end=q.end
+        )
+        for cert in group:
+            found[cert.pk] = keys[cert.person_id]
+    return found
 
 
 def certification_view(cert: QuarterlyCertification) -> CertificationView:
@@ -596,11 +653,14 @@ def _check_approvable(
 
 
 def _approved_figures(figures: Figures) -> dict[str, object]:
+    if figures.entries is None:
+        raise ValueError("an approval records its entries: read the figures with figures_of")
     return {
         "total_hours": figures.total,
         "billable_hours": figures.billable,
         "capacity_hours": figures.capacity,
         "digest": figures.digest,
+        "changes": figures.changes,
         "entries": {str(pk): list(key) for pk, key in figures.entries.items()},
     }
 
@@ -923,6 +983,7 @@ def _adjust(
 
 
 QUEUE_ROLES = tuple(role for _, role, _ in CHAIN.values())
+QUEUE_PAGE = 50  # rows per section of the queue page
 MSG_RETURNED_SECTION = "Returned to your reports for correction"
 MSG_APPROVED_SECTION = "Approved (locked)"
 
@@ -935,53 +996,67 @@ class QueueSection:
 
     key: str
     title: str
-    rows: list[CertificationView]
+    rows: list[CertificationView]  # the page asked for, QUEUE_PAGE at most
     step: str = ""
     back_to: tuple[str, ...] = ()
     reopen: bool = False
+    count: int = 0  # in the whole section
+    page: int = 1
+    pages: int = 1
 
 
 def may_see_queue(actor: Actor) -> bool:
     return actor.has_any(*QUEUE_ROLES)
 
 
-def queue_for(actor: Actor) -> list[QueueSection]:
+def queue_for(actor: Actor, *, pages: Mapping[str, str] | None = None) -> list[QueueSection]:
     """An approver's queue, derived from the chain: a section per step whose role the actor
     has (a delivery manager's only for their own reports), a manager's reports' returned
     certifications, and for finance the approved quarters it may reopen. Never one's own
-    hours. The live figures of every row are read together (certification_views)."""
+    hours. Each section is paged (QUEUE_PAGE rows; `pages` names the page per section key,
+    bad numbers give the first or last), and the live figures of a page's rows are read
+    together (certification_views)."""
     own = actor.person_id
-    found: list[tuple[str, str, list[QuarterlyCertification], str, bool]] = []
+    found: list[tuple[str, str, QuerySet[QuarterlyCertification], str, bool]] = []
     for status, (step, role, _) in CHAIN.items():
         if not actor.has_any(role):
             continue
         rows = certifications_for(actor=actor, status=status)
         if role == Role.DELIVERY_MANAGER:
-            rows = [c for c in rows if own is not None and c.person.manager_id == own]
+            rows = rows.filter(person__manager_id=own) if own is not None else rows.none()
         found.append((role, Role(role).label, rows, step, False))
     if actor.has_any(Role.DELIVERY_MANAGER) and own is not None:
         returned = certifications_for(actor=actor, status=Status.RETURNED)
-        returned = [c for c in returned if c.person.manager_id == own]
-        found.append(("returned", MSG_RETURNED_SECTION, returned, "", False))
+        found.append(
+            ("returned", MSG_RETURNED_SECTION, returned.filter(person__manager_id=own), "", False)
+        )
     if actor.has_any(Role.FINANCE_PARTNER):
         approved = certifications_for(actor=actor, status=Status.APPROVED)
         found.append(("approved", MSG_APPROVED_SECTION, approved, "", True))
-    return [
-        QueueSection(
-            key=key,
-            title=title,
-            rows=certification_views([c for c in rows if c.person_id != own]),
-            step=step,
-            back_to=rules.rejection_targets(step) if step else (),
-            reopen=reopen,
+    wanted = pages or {}
+    sections = []
+    for key, title, rows, step, reopen in found:
+        mine = rows.exclude(person_id=own) if own is not None else rows
+        page = Paginator(mine, QUEUE_PAGE).get_page(wanted.get(key))
+        sections.append(
+            QueueSection(
+                key=key,
+                title=title,
+                rows=certification_views(list(page.object_list)),
+                step=step,
+                back_to=rules.rejection_targets(step) if step else (),
+                reopen=reopen,
+                count=page.paginator.count,
+                page=page.number,
+                pages=page.paginator.num_pages,
+            )
         )
-        for key, title, rows, step, reopen in found
-    ]
+    return sections
 
 
 def certifications_for(
     *, actor: Actor, status: str = "", person_id: int | None = None
-) -> list[QuarterlyCertification]:
+) -> QuerySet[QuarterlyCertification]:
     """The certifications whose time the actor may read, newest quarter first."""
     qs = QuarterlyCertification.objects.select_related("person", "work_item")
     visible = selectors.time_owners_visible_to(actor)
@@ -991,4 +1066,4 @@ def certifications_for(
         qs = qs.filter(status__in=status.split(","))
     if person_id is not None:
         qs = qs.filter(person_id=person_id)
-    return list(qs.order_by("-fiscal_year", "-quarter", "person__name"))
+    return qs.order_by("-fiscal_year", "-quarter", "person__name", "pk")

@@ -211,6 +211,9 @@ class CertificationStep(models.Model):
     capacity_hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     digest = models.CharField(max_length=64, blank=True)
     entries = models.JSONField(default=dict, blank=True)
+    # The quarter's PersonMonth.changes when it was approved: the same count later means no
+    # write touched its entries since (none before the summary existed).
+    changes = models.BigIntegerField(null=True, blank=True)
     # Where a rejection sent it: "person" (the hours need correcting) or the earlier step that
     # decides again; the approvals before that step stand.
     back_to = models.CharField(max_length=10, blank=True)
@@ -262,6 +265,42 @@ class WorkItemWeek(models.Model):
 
     def __str__(self) -> str:
         return f"work item {self.work_item_id} week {self.week_start}"
+
+
+class PersonMonth(models.Model):
+    """A person's time in one calendar month, kept by `rollup.apply` on every write like
+    WorkItemWeek: hours (hundredths), billable hours, entries, the digest of those entries as
+    limbs (rules.entry_limbs) and how many writes changed them. A quarter is whole months, so
+    the certification queue reads three rows per person instead of every entry.
+
+    `changes` only grows, and the row stays when its last entry goes: an approval records the
+    quarter's sum, and an equal sum later means no write touched the quarter since."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month
+    hundredths = models.BigIntegerField(default=0)
+    billable_hundredths = models.BigIntegerField(default=0)
+    entries = models.IntegerField(default=0)
+    changes = models.BigIntegerField(default=0)
+    digest_0 = models.BigIntegerField(default=0)
+    digest_1 = models.BigIntegerField(default=0)
+    digest_2 = models.BigIntegerField(default=0)
+    digest_3 = models.BigIntegerField(default=0)
+    digest_4 = models.BigIntegerField(default=0)
+    digest_5 = models.BigIntegerField(default=0)
+    digest_6 = models.BigIntegerField(default=0)
+    digest_7 = models.BigIntegerField(default=0)
+
+    DIGEST_FIELDS = tuple(f"digest_{i}" for i in range(8))
+    # What a write adds to and a read sums, in this order.
+    SUMMED_FIELDS = ("hundredths", "billable_hundredths", "entries", "changes", *DIGEST_FIELDS)
+
+    class Meta:
+        ordering = ["person_id", "month"]
+        constraints = [models.UniqueConstraint(fields=["person", "month"], name="person_month")]
+
+    def __str__(self) -> str:
+        return f"person {self.person_id} month {self.month}"
 
 
 class InternalTimeCategory(models.Model):

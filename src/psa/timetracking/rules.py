@@ -158,8 +158,8 @@ FLAG_LOW = "{total} h logged of {capacity} h capacity"
 def entry_key(day: dt.date, work_item_id: int, hours: Decimal) -> EntryKey:
     # The texts are memoized: a queue of hundreds of quarters repeats a few dozen days and hour
     # values over 100,000 entries, and formatting each afresh was a third of its time. Zero is
-    # left out: 0 and -0 are one key of the cache but read "0.00" and "-0.00".
-    return (_day_text(day), work_item_id, _hours_text(hours) if hours else f"{hours:.2f}")
+    # one text: -0 (an entry taken away negates its hours) is the same entry as 0.
+    return (_day_text(day), work_item_id, _hours_text(hours) if hours else "0.00")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -172,11 +172,46 @@ def _hours_text(hours: Decimal) -> str:
     return f"{hours:.2f}"
 
 
+# A digest is the sum of its entries' hashes, each SHA-256 read as eight 32-bit limbs added
+# limb by limb: the sum does not depend on order, so the stored summary of a person's month
+# (PersonMonth) keeps it current by adding and subtracting in SQL, one write at a time, and a
+# queue reads it without reading the entries. Limbs of 32 bits keep every running sum inside
+# a signed 64-bit column for 2**31 entries.
+DIGEST_LIMBS = 8
+LIMB = 2**32
+Limbs = tuple[int, ...]
+NO_ENTRIES: Limbs = (0,) * DIGEST_LIMBS
+
+
+def entry_limbs(pk: int, key: EntryKey) -> Limbs:
+    day, work_item_id, hours = key
+    raw = hashlib.sha256(f"{pk}|{day}|{work_item_id}|{hours}".encode()).digest()
+    return tuple(int.from_bytes(raw[i : i + 4], "big") for i in range(0, 32, 4))
+
+
+def add_limbs(a: Sequence[int], b: Sequence[int], sign: int = 1) -> Limbs:
+    return tuple(x + sign * y for x, y in zip(a, b, strict=True))
+
+
+def digest_of(limbs: Sequence[int]) -> str:
+    return "".join(f"{limb % LIMB:08x}" for limb in limbs)
+
+
+def entries_limbs(entries: Mapping[int, EntryKey]) -> Limbs:
+    total = [0] * DIGEST_LIMBS
+    for pk, key in entries.items():
+        for i, limb in enumerate(entry_limbs(pk, key)):
+            total[i] += limb
+    return tuple(total)
+
+
 def entries_digest(entries: Mapping[int, EntryKey]) -> str:
     """A digest of exactly these entries (ids, days, work items, hours): an approval records
-    it, and a decision sent with another digest was made on figures that are no longer true."""
-    lines = "\n".join(f"{pk}|{d}|{w}|{h}" for pk, (d, w, h) in sorted(entries.items()))
-    return hashlib.sha256(lines.encode()).hexdigest()
+    it, and a decision sent with another digest was made on figures that are no longer true.
+    Equal entries give equal digests whatever their order; whether entries changed since an
+    approval is decided by the summary's change count and the entries themselves, never by a
+    digest alone (PersonMonth.changes)."""
+    return digest_of(entries_limbs(entries))
 
 
 @dataclass(frozen=True)

@@ -678,6 +678,12 @@ def _report_links(cert: QuarterlyCertification) -> dict[str, str]:
 
 
 def _queue(request: HttpRequest) -> list[dict[str, Any]]:
+    # Each section pages on its own: ?page_<key>=N.
+    pages = {
+        key[len("page_") :]: str(request.GET.get(key, ""))
+        for key in request.GET
+        if key.startswith("page_")
+    }
     return [
         {
             "role": section.title,
@@ -686,9 +692,22 @@ def _queue(request: HttpRequest) -> list[dict[str, Any]]:
             "step": section.step,
             "back_to": section.back_to,
             "rows": [{"cert": view, "links": _report_links(view.cert)} for view in section.rows],
+            "count": section.count,
+            "page": section.page,
+            "pages": section.pages,
+            "prev": _page_url(request, section.key, section.page - 1) if section.page > 1 else "",
+            "next": _page_url(request, section.key, section.page + 1)
+            if section.page < section.pages
+            else "",
         }
-        for section in certification.queue_for(actor(request))
+        for section in certification.queue_for(actor(request), pages=pages)
     ]
+
+
+def _page_url(request: HttpRequest, key: str, number: int) -> str:
+    query = request.GET.copy()
+    query[f"page_{key}"] = str(number)
+    return f"{reverse('time_certifications')}?{query.urlencode()}"
 
 
 def _render_queue(
