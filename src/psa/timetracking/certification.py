@@ -1058,7 +1058,7 @@ def certifications_for(
     *, actor: Actor, status: str = "", person_id: int | None = None
 ) -> QuerySet[QuarterlyCertification]:
     """The certifications whose time the actor may read, newest quarter first."""
-    qs = QuarterlyCertification.objects.select_related("person", "work_item")
+    qs = QuarterlyCertification.objects.select_related("person")
     visible = selectors.time_owners_visible_to(actor)
     if visible is not None:
         qs = qs.filter(visible)

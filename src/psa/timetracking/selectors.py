@@ -479,19 +479,28 @@ def unsubmitted_weeks(
     *, people: Iterable[Person], weeks: Iterable[dt.date]
 ) -> dict[int, list[dt.date]]:
     """The weeks (Mondays, in order) each person was employed in and has not submitted;
-    people with none are left out. One query, and no time entries read (the certification
-    queue has read them already)."""
+    people with none are left out. Two queries, and no time entries read."""
     people = list(people)
     mondays = sorted({periods.week_start(w) for w in weeks})
     if not people or not mondays:
         return {}
-    submitted = set(
-        Timesheet.objects.filter(person__in=people, week_start__in=mondays).values_list(
-            "person_id", "week_start"
-        )
+    sheets = Timesheet.objects.filter(week_start__in=mondays)
+    # Counted first: only people with fewer sheets than weeks can have a gap to list.
+    counts = dict(
+        sheets.filter(person__in=people)
+        .values_list("person_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("person_id", "n")
+    )
+    short = [p for p in people if counts.get(p.pk, 0) < len(mondays)]
+    submitted = (
+        set(sheets.filter(person__in=short).values_list("person_id", "week_start"))
+        if short
+        else set()
     )
     result: dict[int, list[dt.date]] = {}
-    for person in people:
+    for person in short:
         gaps = [
             monday
             for monday in mondays
@@ -621,14 +630,20 @@ def time_summaries(
         raise ValueError(f"{start} to {end} is not whole months")
     ids = sorted(set(person_ids))
     sums: dict[int, list[int]] = {pid: [0] * (4 + rules.DIGEST_LIMBS) for pid in ids}
+    sums_of = {name: Sum(name) for name in PersonMonth.SUMMED_FIELDS}
     for i in range(0, len(ids), 500):
-        rows = PersonMonth.objects.filter(
-            person_id__in=ids[i : i + 500], month__gte=start, month__lte=end
-        ).values_list("person_id", *PersonMonth.SUMMED_FIELDS)
+        rows = (
+            PersonMonth.objects.filter(
+                person_id__in=ids[i : i + 500], month__gte=start, month__lte=end
+            )
+            .values("person_id")
+            .annotate(**sums_of)
+            .order_by()
+            .values_list("person_id", *sums_of)
+        )
         for pid, *cell in rows:
-            total = sums[pid]
-            for n, value in enumerate(cell):
-                total[n] += value
+            # PostgreSQL sums bigints as numeric: back to int, exactly.
+            sums[pid] = [int(value) for value in cell]
     hundred = Decimal(100)
     return {
         pid: TimeSummary(
