@@ -21,10 +21,11 @@ from psa.core.errors import DomainError
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
 from psa.timetracking import certification as chain
-from psa.timetracking import epics, services
+from psa.timetracking import epics, rollup, rules, selectors, services
 from psa.timetracking.models import (
     CertificationStep,
     Epic,
+    PersonMonth,
     QuarterlyCertification,
     TimeEntry,
     Timer,
@@ -318,3 +319,38 @@ def test_parallel_corrections_of_a_locked_day_adjust_it_once(
     assert list(TimeEntry.objects.filter(adjusts=entry).values_list("hours", flat=True)) == [
         D("-2.00")
     ]
+
+
+def test_parallel_writes_keep_the_month_summary_exact(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    """Eight writers at once, four for each of two people, on one month: the summary's first
+    row is inserted by one and added to by the rest, never losing a write or its hash."""
+    people = [make_person(Role.PSE) for _ in range(2)]
+    items = [WorkItemFactory() for _ in range(4)]
+    calls = [
+        (
+            lambda p=p, k=k: services.time_entry_create(
+                actor=actor_of(p),
+                person=p,
+                work_item=items[k],
+                date=DAY + dt.timedelta(days=k % 2),
+                hours="1.25",
+            )
+        )
+        for p in people
+        for k in range(4)
+    ]
+
+    assert run_together(calls) == ["ok"] * 8
+
+    november = dt.date(2026, 11, 1)
+    for person in people:
+        row = PersonMonth.objects.get(person=person, month=november)
+        assert (row.hundredths, row.entries, row.changes) == (500, 4, 4)
+        keys = selectors.quarter_entry_keys(
+            person_ids=[person.pk], start=november, end=dt.date(2026, 11, 30)
+        )[person.pk]
+        limbs = [getattr(row, name) for name in PersonMonth.DIGEST_FIELDS]
+        assert rules.digest_of(limbs) == rules.entries_digest(keys)
+    assert rollup.verify() == []
