@@ -401,3 +401,67 @@ def test_the_head_returns_hours_to_the_person_who_corrects_and_sends_them_back(
     assert Notification.objects.filter(user=manager.user).latest("id").text == (
         certification.MSG_RESUBMITTED.format(name="Alex Rivera", quarter="FY27 Q4")
     )
+
+
+def test_the_head_of_ps_pages_through_a_long_queue_and_approves_on_page_two_on_a_phone(
+    browser_page: Any,
+    transactional_db: None,
+    screenshot_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each section pages on its own; a decision made on page 2 comes back to page 2."""
+    from psa.core.roles import SYSTEM
+    from psa.timetracking import certification, services
+
+    monkeypatch.setattr(certification, "QUEUE_PAGE", 2)
+    seed(Epic)
+    PersonFactory(
+        roles=[Role.HEAD_OF_PS, Role.FINANCE_PARTNER],
+        name="Dana Okonkwo-Villanueva",
+        user__username="dana",
+    )
+    manager = PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen")
+    after = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)  # FY27 Q4 has ended
+    certs = []
+    with clock.frozen(after):
+        for n in range(5):
+            pse = PersonFactory(
+                roles=[Role.PSE], name=f"Person {n} Montgomery-Fitzgerald", manager=manager
+            )
+            services.time_entry_create(
+                actor=SYSTEM, person=pse, work_item=WorkItemFactory(), date=MON, hours="7.5"
+            )
+            cert = certification.certification_generate(
+                actor=SYSTEM, person=pse, year=2027, quarter=4
+            )
+            certs.append(
+                certification.certification_decide(
+                    actor=SYSTEM,
+                    certification=cert,
+                    step="manager",
+                    approve=True,
+                    reason="no timesheets here",
+                )
+            )
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    with clock.frozen(after):
+        sign_in(page, "dana", PASSWORD)
+        page.goto("/time/certifications/")
+        pager = page.get_by_role("navigation", name="Pages of Head of PS")
+        pager.get_by_text("Page 1 of 3 (5 in all)").wait_for()
+        pager.get_by_role("link", name="Next →").click()
+        page.get_by_text("Page 2 of 3 (5 in all)").wait_for()
+        shown = [c for c in certs if page.locator(f"#cert-{c.pk}").count()]
+        assert len(shown) == 2
+        row = page.locator(f"#cert-{shown[0].pk}")
+        row.get_by_placeholder("Reason").fill("Timesheets kept on paper this quarter")
+        row.get_by_role("button", name="Approve").click()
+        page.get_by_text(f"{shown[0].person.name}, FY2027 Q4: approved.").wait_for()
+        assert "page_head_of_ps=2" in page.url
+        page.get_by_text("Page 2 of 2 (4 in all)").wait_for()
+        page.screenshot(path=str(screenshot_dir / "certification-queue-pages.png"), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+    shown[0].refresh_from_db()
+    assert shown[0].status == "head_approved"
+    assert width <= 390

@@ -704,6 +704,13 @@ def _queue(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    """The queue again, on the pages the decision was made from (the forms post them)."""
+    pages = {k: v for k, v in request.GET.items() if k.startswith("page_")}
+    url = reverse("time_certifications")
+    return redirect(f"{url}?{urlencode(pages)}" if pages else url)
+
+
 def _page_url(request: HttpRequest, key: str, number: int) -> str:
     query = request.GET.copy()
     query[f"page_{key}"] = str(number)
@@ -791,7 +798,7 @@ def certification_decide(request: HttpRequest, certification_id: int) -> HttpRes
         )
     verb = "approved" if approve else REJECTED_TO[form.cleaned_data["back_to"] or "person"]
     messages.success(request, f"{cert.person.name}, FY{cert.fiscal_year} Q{cert.quarter}: {verb}.")
-    return redirect("time_certifications")
+    return _back_to_queue(request)
 
 
 @page
@@ -810,4 +817,4 @@ def certification_reopen(request: HttpRequest, certification_id: int) -> HttpRes
     messages.success(
         request, f"{cert.person.name}, FY{cert.fiscal_year} Q{cert.quarter}: reopened."
     )
-    return redirect("time_certifications")
+    return _back_to_queue(request)
