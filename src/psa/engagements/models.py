@@ -5,6 +5,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from psa.engagements.choices import Kind, Status
+
+__all__ = ["Comment", "Customer", "Engagement", "Kind", "Milestone", "Status"]
+
 
 class Customer(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -16,20 +20,6 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Kind(models.TextChoices):
-    PACKAGED = "packaged", "Packaged"
-    CUSTOM_SOW = "custom_sow", "Custom SOW"
-    EMBEDDED_ENGINEER = "embedded_engineer", "Embedded Engineer (T&M)"
-
-
-class Status(models.TextChoices):
-    PIPELINE = "pipeline", "Pipeline"
-    BOOKED = "booked", "Booked"
-    ACTIVE = "active", "Active"
-    COMPLETE = "complete", "Complete"
-    CANCELLED = "cancelled", "Cancelled"
 
 
 class Engagement(models.Model):

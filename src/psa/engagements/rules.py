@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from psa.engagements.models import Kind, Status
+from psa.engagements.choices import Kind, Status
 
 HUNDRED = Decimal("100")
 

@@ -706,7 +706,7 @@ def _queue(request: HttpRequest) -> list[dict[str, Any]]:
 
 def _back_to_queue(request: HttpRequest) -> HttpResponse:
     """The queue again, on the pages the decision was made from (the forms post them)."""
-    pages = {k: v for k, v in request.GET.items() if k.startswith("page_")}
+    pages = {k: str(request.GET.get(k, "")) for k in request.GET if k.startswith("page_")}
     url = reverse("time_certifications")
     return redirect(f"{url}?{urlencode(pages)}" if pages else url)
 
