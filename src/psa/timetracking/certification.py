@@ -330,7 +330,7 @@ def certification_views(certs: Sequence[QuarterlyCertification]) -> list[Certifi
     steps: dict[int, list[CertificationStep]] = defaultdict(list)
     ids = [c.pk for c in certs]
     for i in range(0, len(ids), report.CHUNK):
-        chunk = CertificationStep.objects.filter(certification__in=ids[i : i + report.CHUNK])
+        chunk = CertificationStep.objects.filter(certification_id__in=ids[i : i + report.CHUNK])
         for step in chunk.order_by("at", "id").defer("entries"):
             steps[step.certification_id].append(step)
     approvals: dict[int, CertificationStep] = {}

@@ -487,7 +487,7 @@ def unsubmitted_weeks(
     sheets = Timesheet.objects.filter(week_start__in=mondays)
     # Counted first: only people with fewer sheets than weeks can have a gap to list.
     counts = dict(
-        sheets.filter(person__in=people)
+        sheets.filter(person_id__in=[p.pk for p in people])
         .values_list("person_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -495,7 +495,11 @@ def unsubmitted_weeks(
     )
     short = [p for p in people if counts.get(p.pk, 0) < len(mondays)]
     submitted = (
-        set(sheets.filter(person__in=short).values_list("person_id", "week_start"))
+        set(
+            sheets.filter(person_id__in=[p.pk for p in short]).values_list(
+                "person_id", "week_start"
+            )
+        )
         if short
         else set()
     )
