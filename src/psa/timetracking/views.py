@@ -30,7 +30,7 @@ from psa.core.views import error_status, page, refuse
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.people.models import Person
-from psa.timetracking import certification, report, rules, selectors, services
+from psa.timetracking import certification, report_selectors, rules, selectors, services
 from psa.timetracking.forms import (
     CorrectionForm,
     DecideForm,
@@ -549,7 +549,7 @@ def timesheets(request: HttpRequest) -> HttpResponse:
 
 def _other_quarter(year: int, quarter: int) -> periods.FiscalQuarter | None:
     try:
-        return report.report_quarter(year, quarter)
+        return report_selectors.report_quarter(year, quarter)
     except DomainError:  # beyond the years a report covers
         return None
 
@@ -566,14 +566,14 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
         return render(request, "timetracking/no_person.html", {"message": NO_PERSON})
     error = ""
     try:
-        quarter = report.report_quarter(data.get("year"), data.get("quarter"))
+        quarter = report_selectors.report_quarter(data.get("year"), data.get("quarter"))
     except DomainError as exc:
         error = exc.message
-        quarter = report.report_quarter(None, None)
-    person = report.access_hours_report(
+        quarter = report_selectors.report_quarter(None, None)
+    person = report_selectors.access_hours_report(
         actor=actor(request), person=people.person_get(person_id=person_id)
     )
-    result = report.hours_report(person=person, quarter=quarter)
+    result = report_selectors.hours_report(person=person, quarter=quarter)
     me_actor = actor(request)
     readers = me_actor.has_any(*selectors.TIME_READERS)
     if readers:  # may read anyone's: pick among the people employed in the quarter
@@ -606,7 +606,9 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
             "team_manager": team_manager,
             "prev_q": prev_q,
             "next_q": next_q,
-            "by_week": [(iso, report.iso_week_label(iso), h) for iso, h in result.by_week.items()],
+            "by_week": [
+                (iso, report_selectors.iso_week_label(iso), h) for iso, h in result.by_week.items()
+            ],
         },
         status=422 if error else 200,
     )
