@@ -195,11 +195,34 @@ def access_hours_report(*, actor: Actor, person: Person) -> Person:
 
 
 def access_team_report(*, actor: Actor, manager_id: int | None) -> None:
-    if actor.has_any(*selectors.TIME_READERS):
-        return
-    if manager_id is not None and actor.person_id == manager_id:
-        return
-    raise PermissionDenied(ERR_TEAM, field="manager_id")
+    """A team report (the manager's reports, or everyone's) is its people's time."""
+    if not selectors.may_see_team_time(actor, manager_id=manager_id):
+        raise PermissionDenied(ERR_TEAM, field="manager_id")
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    """What the report page offers the actor for a quarter."""
+
+    people: list[Person]  # whose report they may open: employed in the quarter, by name
+    team: bool  # whether they may export a team's reports
+    team_manager_id: int | None  # that team: this manager's reports; everyone's when None
+
+
+def report_choices_for(*, actor: Actor, quarter: periods.FiscalQuarter) -> ReportChoices:
+    """The people whose report the actor may pick (the one rule of whose time one may see), and
+    the team they may export: everyone's for those who see everyone's, else their own reports
+    when they have any in the quarter."""
+    chosen = people.person_list(employed_during=(quarter.start, quarter.end))
+    visible = selectors.time_owners_visible_to(actor, owner="")
+    if visible is not None:
+        chosen = chosen.filter(visible)
+    choices = list(chosen)
+    if selectors.may_see_team_time(actor, manager_id=None):
+        return ReportChoices(people=choices, team=True, team_manager_id=None)
+    me = actor.person_id
+    leads = me is not None and any(p.manager_id == me for p in choices)
+    return ReportChoices(people=choices, team=leads, team_manager_id=me if leads else None)
 
 
 # ------------------------------------------------------------------ reads
