@@ -491,7 +491,7 @@ def report_figures() -> dict[str, Any]:
     from psa.engagements.models import Engagement
     from psa.people import rules as people_rules
     from psa.people import selectors as people_selectors
-    from psa.timetracking import report
+    from psa.timetracking import report_files, report_selectors
     from psa.timetracking import selectors as time_selectors
     from psa.timetracking.models import TimeEntry
 
@@ -504,10 +504,10 @@ def report_figures() -> dict[str, Any]:
         capacity = people_selectors.capacity_for_people(
             people=people, start=quarter.start, end=quarter.end
         )
-        for person_report in report.team_reports(people=people, quarter=quarter):
+        for person_report in report_selectors.team_reports(people=people, quarter=quarter):
             email = person_report.person.email
             figures[f"{quarter.label} {email}"] = {
-                "csv": report.report_csv(person_report).decode(),
+                "csv": report_files.report_csv(person_report).decode(),
                 "capacity": str(people_rules.total_hours(capacity[person_report.person.pk])),
                 "report_capacity": str(person_report.capacity),
                 "billable": str(person_report.billable),

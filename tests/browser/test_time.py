@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from psa.core import clock, periods
+from psa.core import clock
 from psa.core.roles import Role
 from psa.timetracking.epics import seed
 from psa.timetracking.models import Epic, TimeEntry, Timesheet
 from tests.browser.conftest import sign_in
 from tests.people.factories import PersonFactory
-from tests.timetracking.factories import WorkItemFactory
+from tests.timetracking.factories import QuarterlyCertificationFactory, WorkItemFactory
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct-horse-battery"  # tests.people.factories.UserFactory's
@@ -293,20 +293,7 @@ def test_a_pse_in_berlin_corrects_a_locked_day_and_creates_a_work_item_on_a_phon
     original = services.time_entry_create(
         actor=SYSTEM, person=pse, work_item=item, date=MON, hours="8"
     )
-    q = periods.fiscal_quarter(MON, start_month=2)
-    QuarterlyCertification.objects.create(
-        person=pse,
-        fiscal_year=q.year,
-        quarter=q.quarter,
-        start_date=q.start,
-        end_date=q.end,
-        status="approved",
-        total_hours=Decimal("8"),
-        billable_hours=Decimal("0"),
-        capacity_hours=Decimal("480"),
-        locked_at=NOW,
-        generated_at=NOW,
-    )
+    QuarterlyCertificationFactory(person=pse, day=MON, locked=True)
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, "lena", PASSWORD)

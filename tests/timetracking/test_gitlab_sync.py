@@ -30,6 +30,7 @@ from psa.timetracking import gitlab_sync as sync
 from psa.timetracking import rollup
 from psa.timetracking.models import Epic, Label, TimeEntry, WorkItem
 from psa.timetracking.rules import ERR_DURATION, parse_gitlab_duration, seconds_to_hours
+from tests.timetracking.factories import QuarterlyCertificationFactory
 
 # gql deprecates the keyword that python-gitlab's GraphQL.execute passes variables with.
 pytestmark = pytest.mark.filterwarnings("ignore:Using variable_values:DeprecationWarning")
@@ -593,25 +594,9 @@ def test_by_default_the_sync_keeps_to_the_certification_lock(
     gitlab_server: FakeGitLab, client: GitLabClient, people: dict[str, Person], coordinator: Actor
 ) -> None:
     """No lock hook given, as the CLI and the job call it: an approved quarter is locked."""
-    from psa.core.periods import fiscal_quarter
-    from psa.timetracking.models import QuarterlyCertification
-
     run(coordinator, client)
     entry = TimeEntry.objects.get(gitlab_id=301)
-    q = fiscal_quarter(entry.date, start_month=2)
-    QuarterlyCertification.objects.create(
-        person=entry.person,
-        fiscal_year=q.year,
-        quarter=q.quarter,
-        start_date=q.start,
-        end_date=q.end,
-        status="approved",
-        total_hours=Decimal("0"),
-        billable_hours=Decimal("0"),
-        capacity_hours=Decimal("0"),
-        locked_at=NOW,
-        generated_at=NOW,
-    )
+    QuarterlyCertificationFactory(person=entry.person, day=entry.date, locked=True)
     hours = entry.hours
     gitlab_server.timelog_(301)["timeSpent"] = int(hours * 3600) + 3600  # an hour more
 

@@ -20,7 +20,7 @@ from psa.core import clock, periods
 from psa.core.models import Job
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import report, rollup, selectors, services
+from psa.timetracking import report_files, report_selectors, rollup, selectors, services
 from psa.timetracking.models import TimeEntry, WorkItem
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
@@ -103,7 +103,7 @@ def test_quarter_boundaries_fy_starting_in_february() -> None:
 
 
 def test_totals_per_epic_work_item_day_week_and_billable(world: World) -> None:
-    r = report.hours_report(person=world.pse, quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=world.pse, quarter=FY27_Q4)
 
     assert [(row.date, row.work_item.title, row.hours) for row in r.rows] == [
         (dt.date(2026, 11, 2), "Acme migration", Decimal("6.00")),
@@ -146,10 +146,10 @@ def test_totals_per_epic_work_item_day_week_and_billable(world: World) -> None:
 
 
 def test_other_peoples_entries_are_excluded_even_on_the_persons_own_items(world: World) -> None:
-    r = report.hours_report(person=world.pse, quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=world.pse, quarter=FY27_Q4)
     assert world.own_item.pk not in {row.work_item.id for row in r.rows}
 
-    theirs = report.hours_report(person=world.other, quarter=FY27_Q4)
+    theirs = report_selectors.hours_report(person=world.other, quarter=FY27_Q4)
     assert [(row.work_item.id, row.hours) for row in theirs.rows] == [
         (world.billable.pk, Decimal("7.00")),
         (world.own_item.pk, Decimal("3.00")),
@@ -164,14 +164,14 @@ def test_quarter_edges_are_inclusive_and_neighbours_excluded(
     for day in ("2026-10-31", "2026-11-01", "2027-01-31", "2027-02-01"):
         log(actor_of(pse), pse, item, dt.date.fromisoformat(day), "1")
 
-    r = report.hours_report(person=pse, quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=pse, quarter=FY27_Q4)
 
     assert [row.date for row in r.rows] == [dt.date(2026, 11, 1), dt.date(2027, 1, 31)]
     assert r.total == Decimal("2.00")
 
 
 def test_utilization_is_billable_over_capacity(world: World) -> None:
-    r = report.hours_report(person=world.pse, quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=world.pse, quarter=FY27_Q4)
 
     assert r.capacity == CAPACITY
     assert r.utilization == Decimal("2.1")  # 10 / 480 = 2.083 %
@@ -181,16 +181,16 @@ def test_utilization_is_none_without_capacity(
     make_person: Callable[..., Person],
 ) -> None:
     pse = make_person(Role.PSE, weekly_hours=Decimal("0"))
-    r = report.hours_report(person=pse, quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=pse, quarter=FY27_Q4)
     assert r.capacity == Decimal("0")
     assert r.utilization is None
     assert r.rows == []
     assert r.total == Decimal("0")
-    summary = load_workbook(io.BytesIO(report.report_xlsx(r)))["Summary"]
+    summary = load_workbook(io.BytesIO(report_files.report_xlsx(r)))["Summary"]
     values = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row[0]}
     assert values["Productive utilization %"] is None
-    assert report.report_csv(r).decode().splitlines()[-1].startswith("Total,")
-    assert load_workbook(io.BytesIO(report.team_xlsx([r]))).sheetnames == ["Summary", "Daily"]
+    assert report_files.report_csv(r).decode().splitlines()[-1].startswith("Total,")
+    assert load_workbook(io.BytesIO(report_files.team_xlsx([r]))).sheetnames == ["Summary", "Daily"]
 
 
 def test_an_adjusting_entry_counts_with_its_reason(world: World) -> None:
@@ -207,7 +207,7 @@ def test_an_adjusting_entry_counts_with_its_reason(world: World) -> None:
     )
     rollup.apply([rollup.added(adjustment)])
 
-    r = report.hours_report(person=world.pse, quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=world.pse, quarter=FY27_Q4)
 
     assert r.rows[-1].hours == Decimal("-1.50")
     assert r.rows[-1].reason == "logged twice"
@@ -219,14 +219,14 @@ def test_an_adjusting_entry_counts_with_its_reason(world: World) -> None:
 
 
 def test_xlsx_cells_are_numbers_and_dates(world: World) -> None:
-    r = report.hours_report(person=world.pse, quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=world.pse, quarter=FY27_Q4)
 
-    book = load_workbook(io.BytesIO(report.report_xlsx(r)))
+    book = load_workbook(io.BytesIO(report_files.report_xlsx(r)))
 
     assert book.sheetnames == ["Daily", "By work item", "Summary", "By day"]
     daily = book["Daily"]
     header = [c.value for c in daily[1]]
-    assert header == report.DAILY_COLUMNS
+    assert header == report_files.DAILY_COLUMNS
     assert all(c.font.bold for c in daily[1])
     assert daily.freeze_panes == "A2"
     hours_col = header.index("Hours")
@@ -271,19 +271,19 @@ def test_a_formula_like_note_stays_text(
         hours="1",
         note="=HYPERLINK(1)",
     )
-    r = report.hours_report(person=pse, quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=pse, quarter=FY27_Q4)
 
-    daily = load_workbook(io.BytesIO(report.report_xlsx(r)))["Daily"]
-    note = daily.cell(row=2, column=report.DAILY_COLUMNS.index("Note") + 1)
+    daily = load_workbook(io.BytesIO(report_files.report_xlsx(r)))["Daily"]
+    note = daily.cell(row=2, column=report_files.DAILY_COLUMNS.index("Note") + 1)
     assert (note.value, note.data_type) == ("=HYPERLINK(1)", "s")
-    rows = list(csv.DictReader(io.StringIO(report.report_csv(r).decode())))
+    rows = list(csv.DictReader(io.StringIO(report_files.report_csv(r).decode())))
     assert rows[0]["Note"] == "'=HYPERLINK(1)"
 
 
 def test_csv_parses_back_with_the_same_numbers(world: World) -> None:
-    r = report.hours_report(person=world.pse, quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=world.pse, quarter=FY27_Q4)
 
-    rows = list(csv.DictReader(io.StringIO(report.report_csv(r).decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(report_files.report_csv(r).decode("utf-8"))))
 
     body, total = rows[:-1], rows[-1]
     assert [(dt.date.fromisoformat(x["Date"]), Decimal(x["Hours"])) for x in body] == [
@@ -298,16 +298,16 @@ def test_csv_parses_back_with_the_same_numbers(world: World) -> None:
 
 def test_team_reports_batch_their_queries(world: World, django_assert_max_num_queries: Any) -> None:
     with django_assert_max_num_queries(5):
-        reports = report.team_reports(people=[world.pse, world.other], quarter=FY27_Q4)
+        reports = report_selectors.team_reports(people=[world.pse, world.other], quarter=FY27_Q4)
 
     assert [(x.person, x.total) for x in reports] == [
         (world.pse, Decimal("23.25")),
         (world.other, Decimal("10.00")),
     ]
-    book = load_workbook(io.BytesIO(report.team_xlsx(reports)))
+    book = load_workbook(io.BytesIO(report_files.team_xlsx(reports)))
     assert book.sheetnames == ["Summary", "Daily"]
     summary = list(book["Summary"].iter_rows(values_only=True))
-    assert summary[0][:8] == tuple(report.TEAM_SUMMARY)
+    assert summary[0][:8] == tuple(report_files.TEAM_SUMMARY)
     assert [(row[0], row[4], row[5]) for row in summary[1:]] == [
         ("Alex Pse", 23.25, 10),
         ("Blair Other", 10, 7),
@@ -319,17 +319,19 @@ def test_team_reports_batch_their_queries(world: World, django_assert_max_num_qu
 
 def test_progress_is_reported_per_person(world: World) -> None:
     seen: list[tuple[int, int]] = []
-    report.team_reports(
+    report_selectors.team_reports(
         people=[world.pse, world.other], quarter=FY27_Q4, progress=lambda d, t: seen.append((d, t))
     )
     assert seen == [(1, 2), (2, 2)]
 
 
 def test_hours_by_person_week_and_engagement(world: World) -> None:
-    weeks = report.hours_by_person_week(
+    weeks = report_selectors.hours_by_person_week(
         person_ids=[world.pse.pk], start=FY27_Q4.start, end=FY27_Q4.end
     )
-    assert weeks == {world.pse.pk: report.hours_report(person=world.pse, quarter=FY27_Q4).by_week}
+    assert weeks == {
+        world.pse.pk: report_selectors.hours_report(person=world.pse, quarter=FY27_Q4).by_week
+    }
     assert world.billable.engagement_id is not None
     totals = selectors.engagement_hours(engagement_ids=[world.billable.engagement_id])
     assert totals == {world.billable.engagement_id: Decimal("27.00")}  # every quarter, everyone
@@ -442,15 +444,17 @@ def test_api_team_reports_for_a_manager_as_a_job(
     with zipfile.ZipFile(io.BytesIO(download.content)) as bundle:
         names = sorted(bundle.namelist())
         team = load_workbook(io.BytesIO(bundle.read(f"{stem}.xlsx")))
-        alex = load_workbook(io.BytesIO(bundle.read(report.person_file_name(reports_of(world)[0]))))
+        alex = load_workbook(
+            io.BytesIO(bundle.read(report_files.person_file_name(reports_of(world)[0])))
+        )
     assert names == sorted(
-        [f"{stem}.xlsx", *(report.person_file_name(r) for r in reports_of(world))]
+        [f"{stem}.xlsx", *(report_files.person_file_name(r) for r in reports_of(world))]
     )
     summary = [row[0] for row in team["Summary"].iter_rows(min_row=2, values_only=True)]
     assert summary == ["Alex Pse", "Blair Other"]
     assert (
         alex.sheetnames
-        == load_workbook(io.BytesIO(report.report_xlsx(reports_of(world)[0]))).sheetnames
+        == load_workbook(io.BytesIO(report_files.report_xlsx(reports_of(world)[0]))).sheetnames
     )
 
 
@@ -482,8 +486,8 @@ def test_a_pse_may_not_export_their_managers_team(
     assert not Job.objects.exists()
 
 
-def reports_of(world: World) -> list[report.HoursReport]:
-    return report.team_reports(people=[world.pse, world.other], quarter=FY27_Q4)
+def reports_of(world: World) -> list[report_selectors.HoursReport]:
+    return report_selectors.team_reports(people=[world.pse, world.other], quarter=FY27_Q4)
 
 
 # ------------------------------------------------------------------ the benchmark's loader
@@ -507,7 +511,7 @@ def test_bench_loader_inserts_entries_the_report_reads(
 
     weekdays = 65  # 1 Nov 2026 - 31 Jan 2027
     assert (inserted, again) == (2 * weekdays * 4, 0)
-    r = report.hours_report(person=people[0], quarter=FY27_Q4)
+    r = report_selectors.hours_report(person=people[0], quarter=FY27_Q4)
     assert r.total == Decimal(8 * weekdays)
     assert r.billable == Decimal(6 * weekdays)
     assert r.rows[0].date == dt.date(2026, 11, 2)
@@ -519,7 +523,7 @@ def test_bench_loader_inserts_entries_the_report_reads(
 
 def test_the_team_bundle_reports_progress_in_three_passes(world: World) -> None:
     seen: list[tuple[int, int, str]] = []
-    bundle = report.team_bundle(
+    bundle = report_files.team_bundle(
         people=[world.pse, world.other],
         quarter=FY27_Q4,
         stem="team",
@@ -592,11 +596,11 @@ def test_team_totals_are_the_team_reports_totals(
     rollup.apply([rollup.added(adjustment)])
     idle = make_person(Role.PSE, weekly_hours=Decimal("0"))
     people = [world.pse, world.other, idle]
-    reports = report.team_reports(people=people, quarter=FY27_Q4)
+    reports = report_selectors.team_reports(people=people, quarter=FY27_Q4)
 
     # The entries of the lot, which of their work items are billable, the time off.
     with django_assert_num_queries(3):
-        totals = report.team_totals(people=people, quarter=FY27_Q4)
+        totals = report_selectors.team_totals(people=people, quarter=FY27_Q4)
 
     assert [(t.total, t.billable, t.capacity, t.utilization) for t in totals] == [
         (r.total, r.billable, r.capacity, r.utilization) for r in reports

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
-from psa.core import clock, numbers, periods
+from psa.core import clock, numbers
 from psa.core.models import Job
 from psa.core.roles import SYSTEM, Role
 from psa.engagements.models import Status
@@ -30,7 +30,7 @@ from psa.timetracking.models import (
 )
 from psa.timetracking.views import ERR_CHOOSE_CATEGORY
 from tests.engagements.factories import EngagementFactory
-from tests.timetracking.factories import WorkItemFactory, category
+from tests.timetracking.factories import QuarterlyCertificationFactory, WorkItemFactory, category
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -213,20 +213,7 @@ def test_several_entries_in_a_cell_are_read_only(
 
 
 def _locked_quarter(person: Person) -> QuarterlyCertification:
-    quarter = periods.fiscal_quarter(MON, start_month=2)
-    return QuarterlyCertification.objects.create(
-        person=person,
-        fiscal_year=quarter.year,
-        quarter=quarter.quarter,
-        start_date=quarter.start,
-        end_date=quarter.end,
-        status=QuarterlyCertification.Status.APPROVED,
-        total_hours=D("8"),
-        billable_hours=D("0"),
-        capacity_hours=D("500"),
-        locked_at=NOW,
-        generated_at=NOW,
-    )
+    return QuarterlyCertificationFactory(person=person, day=MON, locked=True)
 
 
 def test_a_locked_day_is_read_only_and_a_forged_post_is_refused(

@@ -401,7 +401,7 @@ def _reports(db: str, people: Sequence[Any], quarter: Any) -> None:
     per person and the team workbook), with its progress bar."""
     import sys
 
-    from psa.timetracking import report
+    from psa.timetracking import report_files
 
     def bar(done: int, total: int, stage: str) -> None:
         filled = 30 * done // total
@@ -410,7 +410,9 @@ def _reports(db: str, people: Sequence[Any], quarter: Any) -> None:
         print(f"\r{text}", end=end, file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
-    bundle = report.team_bundle(people=people, quarter=quarter, stem="bench-team", progress=bar)
+    bundle = report_files.team_bundle(
+        people=people, quarter=quarter, stem="bench-team", progress=bar
+    )
     seconds = time.perf_counter() - t0
     note(
         f"  {bundle.people} people, {bundle.entries:,} entries, {len(bundle.data) / 1e6:.1f} MB ZIP"
@@ -447,10 +449,12 @@ def _raw_person_weeks(
 
 
 def _person_weeks(db: str, size: str, people: Sequence[Any], quarter: Any) -> None:
-    from psa.timetracking import report
+    from psa.timetracking import report_selectors
 
     ids = [p.pk for p in people]
-    orm = report.hours_by_person_week(person_ids=ids, start=quarter.start, end=quarter.end)
+    orm = report_selectors.hours_by_person_week(
+        person_ids=ids, start=quarter.start, end=quarter.end
+    )
     raw = _raw_person_weeks(ids, quarter.start, quarter.end)
     weeks = sum(len(w) for w in orm.values())
     if weeks != len(raw):
@@ -458,7 +462,7 @@ def _person_weeks(db: str, size: str, people: Sequence[Any], quarter: Any) -> No
     runs = RUNS[size]
     orm_ms = statistics.median(
         timed(
-            lambda: report.hours_by_person_week(
+            lambda: report_selectors.hours_by_person_week(
                 person_ids=ids, start=quarter.start, end=quarter.end
             ),
             runs,

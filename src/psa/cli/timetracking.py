@@ -46,10 +46,10 @@ def cmd_time_report(args: argparse.Namespace) -> int:
 
     from psa.core.errors import DomainError
     from psa.people import selectors as people_selectors
-    from psa.timetracking import report
+    from psa.timetracking import report_files, report_selectors
 
     try:
-        quarter = report.report_quarter(args.year, args.quarter)
+        quarter = report_selectors.report_quarter(args.year, args.quarter)
     except DomainError as exc:
         return fail("time report", exc.message)
     if args.person:
@@ -58,7 +58,7 @@ def cmd_time_report(args: argparse.Namespace) -> int:
         except DomainError as exc:
             return fail("time report", exc.message)
     else:
-        chosen = report.team_people(quarter=quarter)
+        chosen = report_selectors.team_people(quarter=quarter)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start_month = settings.PSA_FISCAL_YEAR_START_MONTH
@@ -68,15 +68,17 @@ def cmd_time_report(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     with ProgressBar("people", stage_width=8) as bar:
-        reports = report.team_reports(
+        reports = report_selectors.team_reports(
             people=chosen, quarter=quarter, progress=lambda d, t: bar("read", d, t)
         )
         for done, result in enumerate(reports, start=1):
-            (out / report.person_file_name(result)).write_bytes(report.report_xlsx(result))
+            (out / report_files.person_file_name(result)).write_bytes(
+                report_files.report_xlsx(result)
+            )
             bar("write", done, len(reports))
         if not args.person:
-            team = report.team_xlsx(reports, progress=lambda d, t: bar("team", d, t))
-            (out / f"{report.team_file_stem(quarter, None)}.xlsx").write_bytes(team)
+            team = report_files.team_xlsx(reports, progress=lambda d, t: bar("team", d, t))
+            (out / f"{report_files.team_file_stem(quarter, None)}.xlsx").write_bytes(team)
     print(f"wrote {len(reports):,} reports to {out}", file=sys.stderr)
     return 0
 

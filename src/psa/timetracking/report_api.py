@@ -13,7 +13,7 @@ from psa.core.errors import ValidationFailed
 from psa.core.jobs_api import JobOut
 from psa.core.schemas import WRITE, Id, In, Line, Quarter, Year, answers
 from psa.people import selectors as people
-from psa.timetracking import report, services
+from psa.timetracking import report_files, report_selectors, services
 
 router = Router(tags=["time"])
 
@@ -84,7 +84,7 @@ class HoursReportOut(Schema):
     rows: list[ReportRowOut]
 
 
-def _item(wi: report.WorkItemInfo) -> dict[str, Any]:
+def _item(wi: report_selectors.WorkItemInfo) -> dict[str, Any]:
     return {
         "work_item_id": wi.id,
         "title": wi.title,
@@ -96,7 +96,7 @@ def _item(wi: report.WorkItemInfo) -> dict[str, Any]:
     }
 
 
-def _json(r: report.HoursReport) -> dict[str, Any]:
+def _json(r: report_selectors.HoursReport) -> dict[str, Any]:
     return {
         "person_id": r.person.pk,
         "name": r.person.name,
@@ -112,7 +112,7 @@ def _json(r: report.HoursReport) -> dict[str, Any]:
         "by_work_item": [{**_item(t.work_item), "hours": t.hours} for t in r.by_work_item],
         "by_day": [{"date": d, "hours": h} for d, h in r.by_day.items()],
         "by_week": [
-            {"week": report.iso_week_label(m), "monday": m, "hours": h}
+            {"week": report_selectors.iso_week_label(m), "monday": m, "hours": h}
             for m, h in r.by_week.items()
         ],
         "rows": [
@@ -175,14 +175,14 @@ def hours_report(
     `format=xlsx` or `format=csv` downloads it."""
     if format not in FORMATS:
         raise ValidationFailed(ERR_FORMAT, field="format")
-    q = report.report_quarter(year, quarter)
-    person = report.access_hours_report(
+    q = report_selectors.report_quarter(year, quarter)
+    person = report_selectors.access_hours_report(
         actor=actor(request), person=people.person_get(person_id=person_id)
     )
-    result = report.hours_report(person=person, quarter=q)
-    stem = f"{report.file_stem(q)}-person-{person.pk}"
+    result = report_selectors.hours_report(person=person, quarter=q)
+    stem = f"{report_files.file_stem(q)}-person-{person.pk}"
     if format == "xlsx":
-        return _download(report.report_xlsx(result), XLSX, f"{stem}.xlsx")
+        return _download(report_files.report_xlsx(result), XLSX, f"{stem}.xlsx")
     if format == "csv":
-        return _download(report.report_csv(result), CSV, f"{stem}.csv")
+        return _download(report_files.report_csv(result), CSV, f"{stem}.csv")
     return _json(result)

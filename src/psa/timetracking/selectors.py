@@ -17,7 +17,7 @@ from psa.core.roles import Actor, Role
 from psa.engagements.models import Engagement
 from psa.engagements.selectors import engagements_missing
 from psa.people.models import Person
-from psa.people.selectors import effective_weekly_hours
+from psa.people.selectors import effective_weekly_hours, person_list
 from psa.scheduling.selectors import booking_days_for
 from psa.timetracking import rules
 from psa.timetracking.models import (
@@ -68,13 +68,54 @@ def access_time_of(*, actor: Actor, person: Person) -> Person:
     return person
 
 
-def time_owners_visible_to(actor: Actor) -> Q | None:
-    """A filter on `person` for lists of time records: None when the actor sees everyone's."""
+def time_owners_visible_to(actor: Actor, *, owner: str = "person") -> Q | None:
+    """A filter for lists of time records on their `owner` (a person), or, with `owner=""`, for
+    lists of the people themselves (whose report one may pick): None when the actor sees
+    everyone's. The same rule as may_see_time_of, as a query."""
     if actor.has_any(*TIME_READERS):
         return None
     if actor.person_id is None:
         return Q(pk__in=[])
-    return Q(person_id=actor.person_id) | Q(person__manager_id=actor.person_id)
+    if not owner:
+        return Q(pk=actor.person_id) | Q(manager_id=actor.person_id)
+    return Q(**{f"{owner}_id": actor.person_id}) | Q(**{f"{owner}__manager_id": actor.person_id})
+
+
+def may_see_team_time(actor: Actor, *, manager_id: int | None) -> bool:
+    """Whether the actor may read a whole team's time at once: the reports of `manager_id`, or
+    everyone's when it is None. Whoever sees everyone's time sees every team; anyone else only
+    the team they manage, since a team of someone else's reports is not theirs to read."""
+    if time_owners_visible_to(actor) is None:
+        return True
+    return manager_id is not None and manager_id == actor.person_id
+
+
+# Whose missing timesheets the timesheets page lists (the reminders go to the people
+# themselves): the head of PS follows every PSE, a delivery manager their own reports.
+TIMESHEET_SCOPE_ALL = "every PSE"
+TIMESHEET_SCOPE_REPORTS = "your reports"
+
+
+@dataclass(frozen=True)
+class TimesheetTeam:
+    people: list[Person]  # by name
+    scope: str  # TIMESHEET_SCOPE_*, or "" when the actor follows nobody's timesheets
+
+
+def timesheet_team_for(*, actor: Actor) -> TimesheetTeam:
+    """The people whose missing timesheets the actor follows up, among those whose time they
+    may see (time_owners_visible_to): so the page never lists one whose time is not theirs to
+    read, whatever the follow-up says."""
+    if actor.has_any(Role.HEAD_OF_PS):
+        chosen, scope = person_list(role=Role.PSE), TIMESHEET_SCOPE_ALL
+    elif actor.has_any(Role.DELIVERY_MANAGER) and actor.person_id is not None:
+        chosen, scope = person_list(manager_id=actor.person_id), TIMESHEET_SCOPE_REPORTS
+    else:
+        return TimesheetTeam(people=[], scope="")
+    visible = time_owners_visible_to(actor, owner="")
+    if visible is not None:
+        chosen = chosen.filter(visible)
+    return TimesheetTeam(people=list(chosen), scope=scope)
 
 
 def epic_tree() -> list[tuple[Epic, list[Epic]]]:

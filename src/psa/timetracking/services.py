@@ -27,7 +27,7 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import certification, epics, report, rollup, rules, selectors, tasks
+from psa.timetracking import certification, epics, report_selectors, rollup, rules, selectors, tasks
 from psa.timetracking.gitlab_sync import require_syncer
 from psa.timetracking.models import (
     Epic,
@@ -541,8 +541,8 @@ def team_reports_start(
 ) -> Job:
     """Queue every quarterly report of a team (everyone, or one manager's reports) as a ZIP;
     the quarter, the manager and the right to read them are checked now, before queuing."""
-    q = report.report_quarter(year, quarter)
-    report.access_team_report(actor=actor, manager_id=manager_id)
+    q = report_selectors.report_quarter(year, quarter)
+    report_selectors.access_team_report(actor=actor, manager_id=manager_id)
     whose = "everyone"
     if manager_id is not None:
         whose = f"{people.person_get(person_id=manager_id).name}'s team"

@@ -11,7 +11,7 @@ from psa.core import jobs
 from psa.core.models import Job
 from psa.integrations.gitlab import GitLabClient, gitlab_settings
 from psa.people.selectors import actor_for
-from psa.timetracking import report
+from psa.timetracking import report_files, report_selectors
 from psa.timetracking.gitlab_sync import gitlab_sync
 
 GITLAB_SYNC = "time.gitlab_sync"
@@ -45,14 +45,14 @@ def _gitlab_sync(job: Job, progress: jobs.Progress) -> jobs.JobOutput:
 
 @task()
 def team_reports_task(*, job_id: int) -> None:
-    """Every quarterly hours report of a team as one ZIP (see report.team_bundle)."""
+    """Every quarterly hours report of a team as one ZIP (see report_files.team_bundle)."""
     jobs.job_run(job_id, _team_reports)
 
 
 def _team_reports(job: Job, progress: jobs.Progress) -> jobs.JobOutput:
     params = job.params
-    quarter = report.report_quarter(params["year"], params["quarter"])
-    bundle = report.team_bundle_for(
+    quarter = report_selectors.report_quarter(params["year"], params["quarter"])
+    bundle = report_files.team_bundle_for(
         actor=actor_for(job.user),
         quarter=quarter,
         manager_id=params.get("manager_id"),

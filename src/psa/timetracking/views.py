@@ -25,12 +25,11 @@ from psa.core import clock, numbers, periods
 from psa.core.api import actor
 from psa.core.errors import DomainError, ValidationFailed
 from psa.core.numbers import ZERO
-from psa.core.roles import Role
 from psa.core.views import error_status, page, refuse
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.people.models import Person
-from psa.timetracking import certification, report, rules, selectors, services
+from psa.timetracking import certification, report_selectors, rules, selectors, services
 from psa.timetracking.forms import (
     CorrectionForm,
     DecideForm,
@@ -516,15 +515,8 @@ def timer_discard(request: HttpRequest) -> HttpResponse:
 @page
 def timesheets(request: HttpRequest) -> HttpResponse:
     person = _me(request)
-    me = actor(request)
-    team: list[Person] = []
-    scope = ""
-    if me.has_any(Role.HEAD_OF_PS):
-        team = list(people.person_list(role=Role.PSE))
-        scope = "every PSE"
-    elif me.has_any(Role.DELIVERY_MANAGER) and person is not None:
-        team = list(people.person_list(manager_id=person.pk))
-        scope = "your reports"
+    followed = selectors.timesheet_team_for(actor=actor(request))
+    team = followed.people
     today = clock.today(person.timezone if person else "UTC")
     this_monday = periods.week_start(today)
     weeks = [this_monday - dt.timedelta(days=7 * k) for k in range(1, MISSING_WEEKS + 1)]
@@ -536,7 +528,7 @@ def timesheets(request: HttpRequest) -> HttpResponse:
             "person": person,
             "sheets": selectors.timesheet_list(person=person) if person else [],
             "team": team,
-            "scope": scope,
+            "scope": followed.scope,
             "missing": sorted(missing, key=lambda m: (m.person.name, m.week_start)),
             "weeks": weeks,
             "now": clock.now(),
@@ -549,7 +541,7 @@ def timesheets(request: HttpRequest) -> HttpResponse:
 
 def _other_quarter(year: int, quarter: int) -> periods.FiscalQuarter | None:
     try:
-        return report.report_quarter(year, quarter)
+        return report_selectors.report_quarter(year, quarter)
     except DomainError:  # beyond the years a report covers
         return None
 
@@ -566,25 +558,15 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
         return render(request, "timetracking/no_person.html", {"message": NO_PERSON})
     error = ""
     try:
-        quarter = report.report_quarter(data.get("year"), data.get("quarter"))
+        quarter = report_selectors.report_quarter(data.get("year"), data.get("quarter"))
     except DomainError as exc:
         error = exc.message
-        quarter = report.report_quarter(None, None)
-    person = report.access_hours_report(
+        quarter = report_selectors.report_quarter(None, None)
+    person = report_selectors.access_hours_report(
         actor=actor(request), person=people.person_get(person_id=person_id)
     )
-    result = report.hours_report(person=person, quarter=quarter)
-    me_actor = actor(request)
-    readers = me_actor.has_any(*selectors.TIME_READERS)
-    if readers:  # may read anyone's: pick among the people employed in the quarter
-        choices = list(people.person_list(employed_during=(quarter.start, quarter.end)))
-    elif me is not None:  # their own and their reports'
-        choices = [me, *people.person_list(manager_id=me.pk)]
-    else:
-        choices = []
-    # Readers may export everyone; a manager, their own reports.
-    can_team = readers or (me is not None and len(choices) > 1)
-    team_manager = me.pk if me is not None and not readers else None
+    result = report_selectors.hours_report(person=person, quarter=quarter)
+    offered = report_selectors.report_choices_for(actor=actor(request), quarter=quarter)
     links = {
         fmt: REPORT_URL.format(
             person_id=person.pk, year=quarter.year, quarter=quarter.quarter, fmt=fmt
@@ -601,12 +583,14 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
             "quarter": quarter,
             "links": links,
             "error": error,
-            "choices": choices if len(choices) > 1 else [],
-            "can_team": can_team,
-            "team_manager": team_manager,
+            "choices": offered.people if len(offered.people) > 1 else [],
+            "can_team": offered.team,
+            "team_manager": offered.team_manager_id,
             "prev_q": prev_q,
             "next_q": next_q,
-            "by_week": [(iso, report.iso_week_label(iso), h) for iso, h in result.by_week.items()],
+            "by_week": [
+                (iso, report_selectors.iso_week_label(iso), h) for iso, h in result.by_week.items()
+            ],
         },
         status=422 if error else 200,
     )
