@@ -31,7 +31,7 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import report, rollup, rules, selectors
+from psa.timetracking import report, report_selectors, rollup, rules, selectors
 from psa.timetracking.models import (
     CertificationStep,
     Label,
@@ -205,7 +205,7 @@ def figures_for(certs: Sequence[QuarterlyCertification]) -> dict[int, Figures]:
                 total=summary.total,
                 billable=summary.billable,
                 capacity=hours,
-                utilization=report.productive_utilization(summary.billable, hours),
+                utilization=report_selectors.productive_utilization(summary.billable, hours),
                 digest=summary.digest,
                 changes=summary.changes,
                 missing_weeks=missing.get(cert.person_id, []),
