@@ -16,6 +16,7 @@ from django.core.validators import DecimalValidator, ProhibitNullCharactersValid
 from django.forms.formsets import BaseFormSet
 from django.utils.html import escape
 from django.utils.text import capfirst
+from pydantic_core import PydanticKnownError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -35,6 +36,12 @@ def assert_problem(
     assert body["detail"] == detail, body
     assert [(e["field"], e["message"]) for e in body["errors"]] == list(errors), body
     return body
+
+
+def pydantic_error(kind: str, **context: Any) -> str:
+    """pydantic's message for one of its error kinds: what ninja's input validation answers
+    (`pydantic_error("decimal_parsing")` is "Input should be a valid decimal")."""
+    return PydanticKnownError(kind, context or None).message()
 
 
 def assert_refused(response: Any, status: int, field: str, message: str) -> dict[str, Any]:

@@ -13,12 +13,17 @@ from psa.engagements import rules, services
 from psa.engagements.models import Customer, Milestone
 from psa.people.models import Person
 from tests.engagements.factories import CustomerFactory, EngagementFactory
-from tests.helpers import assert_invalid, assert_problem, assert_refused, unchanged
+from tests.helpers import (
+    assert_invalid,
+    assert_problem,
+    assert_refused,
+    pydantic_error,
+    unchanged,
+)
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
-# pydantic's own message for a number that does not parse (ninja validates the body with it)
-NOT_A_DECIMAL = "Input should be a valid decimal"
+NOT_A_DECIMAL = pydantic_error("decimal_parsing")
 
 
 @pytest.fixture
