@@ -12,7 +12,12 @@ from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.validators import DecimalValidator, ProhibitNullCharactersValidator
+from django.core.validators import (
+    DecimalValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.forms.formsets import BaseFormSet
 from django.utils.html import escape
 from django.utils.text import capfirst
@@ -86,6 +91,14 @@ def form_error(message: str, prefix: str = "form") -> str:
     )
 
 
+def refused_summary(message: str) -> str:
+    """A service's refusal of a whole action (a conflict), as the pages head it (`refused`)."""
+    return (
+        f'<div class="error-summary" role="alert" id="refused"><p><strong>{escape(message)}'
+        "</strong></p>"
+    )
+
+
 # What `core/_form_errors.html` heads a form with when its errors are all on fields.
 MARKED_FIELDS = "Please correct the marked fields."
 
@@ -94,7 +107,16 @@ REQUIRED = str(forms.Field.default_error_messages["required"])
 NOT_A_NUMBER = str(forms.DecimalField.default_error_messages["invalid"])
 NOT_A_DATE = str(forms.DateField.default_error_messages["invalid"])
 NOT_A_LISTED_CHOICE = str(forms.ModelChoiceField.default_error_messages["invalid_choice"])
+NOT_A_WHOLE_NUMBER = str(forms.IntegerField.default_error_messages["invalid"])
 NUL_NOT_ALLOWED = str(ProhibitNullCharactersValidator.message)
+
+
+def at_least(limit: object) -> str:
+    return str(MinValueValidator.message) % {"limit_value": limit}
+
+
+def at_most(limit: object) -> str:
+    return str(MaxValueValidator.message) % {"limit_value": limit}
 
 
 def not_a_choice(value: str) -> str:
