@@ -4,6 +4,7 @@ messages as its fields word them, and that a refusal changed nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -41,6 +42,11 @@ def assert_problem(
     assert body["detail"] == detail, body
     assert [(e["field"], e["message"]) for e in body["errors"]] == list(errors), body
     return body
+
+
+def exactly(message: str) -> str:
+    """A `pytest.raises(match=...)` pattern that is the whole message, not a part of it."""
+    return f"^{re.escape(message)}$"
 
 
 def pydantic_error(kind: str, **context: Any) -> str:
@@ -97,6 +103,11 @@ def refused_summary(message: str) -> str:
         f'<div class="error-summary" role="alert" id="refused"><p><strong>{escape(message)}'
         "</strong></p>"
     )
+
+
+def flash(message: str, level: str = "error") -> str:
+    """A message of Django's messages framework, as `base.html` shows it."""
+    return f'<p class="msg {level}">{escape(message)}</p>'
 
 
 # What `core/_form_errors.html` heads a form with when its errors are all on fields.
