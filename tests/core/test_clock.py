@@ -6,7 +6,9 @@ import sys
 
 import pytest
 
+from psa import production
 from psa.core import clock
+from tests.helpers import exactly
 
 
 def test_parse_instant_requires_a_time_zone() -> None:
@@ -14,7 +16,9 @@ def test_parse_instant_requires_a_time_zone() -> None:
     assert clock.parse_instant("2026-11-23T09:00+01:00") == dt.datetime(
         2026, 11, 23, 8, tzinfo=dt.UTC
     )
-    with pytest.raises(ValueError, match="no time zone"):
+    with pytest.raises(
+        ValueError, match=exactly(clock.ERR_NO_ZONE.format(text="2026-11-23T08:00"))
+    ):
         clock.parse_instant("2026-11-23T08:00")
 
 
@@ -35,7 +39,7 @@ def test_frozen_overrides_and_restores() -> None:
     with clock.frozen(instant):
         assert clock.now() == instant
     assert clock.now() != instant
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(ValueError, match=exactly(clock.ERR_NAIVE)):
         clock.frozen(dt.datetime(2027, 1, 1))  # noqa: DTZ001 - the point of the test
 
 
@@ -55,4 +59,4 @@ def test_production_settings_refuse_a_clock(tmp_path: object) -> None:
         check=False,
     )
     assert result.returncode != 0
-    assert "refused in production" in result.stderr
+    assert f"- {production.ERR_CLOCK}" in result.stderr.splitlines()

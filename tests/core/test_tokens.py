@@ -8,10 +8,11 @@ import pytest
 from django.test import Client
 
 from psa.core import clock, tokens
-from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psa.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from psa.core.models import ApiToken
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.people.models import Person
+from tests.helpers import unchanged
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -52,14 +53,22 @@ def test_token_for_an_inactive_user_is_refused(make_person: Callable[..., Person
     assert tokens.token_authenticate(issued.secret) is None
 
 
-@pytest.mark.parametrize(("days", "name"), [(0, "x"), (367, "x"), (30, ""), (30, "x" * 101)])
+@pytest.mark.parametrize(
+    ("days", "name", "field", "message"),
+    [
+        (0, "x", "days", tokens.ERR_TOKEN_DAYS),
+        (367, "x", "days", tokens.ERR_TOKEN_DAYS),
+        (30, "", "name", tokens.ERR_TOKEN_NAME),
+        (30, "x" * 101, "name", tokens.ERR_TOKEN_NAME),
+    ],
+)
 def test_bad_token_requests_are_refused(
-    make_person: Callable[..., Person], days: int, name: str
+    make_person: Callable[..., Person], days: int, name: str, field: str, message: str
 ) -> None:
     person = make_person()
-    with pytest.raises(ValidationFailed):
+    with unchanged(), pytest.raises(ValidationFailed) as refused:
         tokens.token_create(actor=SYSTEM, user=person.user, name=name, days=days)
-    assert ApiToken.objects.count() == 0
+    assert refused.value.errors == [FieldError(field, message)]
 
 
 def test_nobody_revokes_or_mints_someone_elses_token(
@@ -67,11 +76,12 @@ def test_nobody_revokes_or_mints_someone_elses_token(
 ) -> None:
     owner, other = make_person(), make_person()
     issued = tokens.token_create(actor=SYSTEM, user=owner.user, name="mine")
-    with pytest.raises(NotFound) as theirs:
+    with unchanged(), pytest.raises(NotFound) as theirs:
         tokens.token_revoke(actor=actor_of(other), token_id=issued.token.pk)
     assert theirs.value.message == tokens.ERR_NO_TOKEN.format(id=issued.token.pk)
-    with pytest.raises(PermissionDenied):
+    with unchanged(), pytest.raises(PermissionDenied) as minted:
         tokens.token_create(actor=actor_of(other), user=owner.user, name="theirs")
+    assert minted.value.errors == [FieldError("user", tokens.ERR_NOT_YOURS)]
     assert tokens.token_authenticate(issued.secret) == owner.user
     assert ApiToken.objects.get(pk=issued.token.pk).revoked_at is None
 

@@ -6,15 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
+from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from psa.core.models import AuditEntry
 from psa.core.roles import SYSTEM, Actor, Role
-from psa.engagements import selectors, services
-from psa.engagements.models import Comment, Customer, Engagement, Kind, Milestone, Status
+from psa.engagements import rules, selectors, services
+from psa.engagements.models import Comment, Customer, Kind, Status
 from psa.engagements.rules import MilestoneSpec
 from psa.engagements.services import EngagementInput
 from psa.people.models import Person
 from tests.engagements.factories import CustomerFactory, EngagementFactory
+from tests.helpers import unchanged
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -60,57 +61,65 @@ def test_custom_sow_with_named_milestones_reads_percent_complete_from_those_reac
 
 
 @pytest.mark.parametrize(
-    ("kw", "field"),
+    ("kw", "field", "message"),
     [
-        ({"kind": "fixed_bid"}, "kind"),
-        ({"currency": "DOLLARS"}, "currency"),
-        ({"contract_value": D("-1")}, "contract_value"),
-        ({"budget_hours": D("-8")}, "budget_hours"),
-        ({"probability": 101}, "probability"),
-        ({"end_date": dt.date(2026, 11, 1)}, "end_date"),
-        ({"kind": Kind.EMBEDDED_ENGINEER, "bill_rate": None}, "bill_rate"),
-        ({"kind": Kind.EMBEDDED_ENGINEER, "bill_rate": D("-10")}, "bill_rate"),
-        ({"customer_id": 999999}, "customer_id"),
-        ({"owner_id": 999999}, "owner_id"),
-        ({"project_issue_url": "gitlab/issue/1"}, "project_issue_url"),
-        ({"name": " "}, "name"),
+        ({"kind": "fixed_bid"}, "kind", services.ERR_KIND),
+        ({"currency": "DOLLARS"}, "currency", services.ERR_CURRENCY.format(value="DOLLARS")),
+        ({"contract_value": D("-1")}, "contract_value", services.ERR_AMOUNT),
+        ({"budget_hours": D("-8")}, "budget_hours", services.ERR_AMOUNT),
+        ({"probability": 101}, "probability", services.ERR_PROBABILITY),
+        ({"end_date": dt.date(2026, 11, 1)}, "end_date", services.ERR_END_BEFORE_START),
+        ({"kind": Kind.EMBEDDED_ENGINEER, "bill_rate": None}, "bill_rate", services.ERR_BILL_RATE),
+        ({"kind": Kind.EMBEDDED_ENGINEER, "bill_rate": D("-10")}, "bill_rate", services.ERR_AMOUNT),
+        (
+            {"customer_id": 999999},
+            "customer_id",
+            services.ERR_CUSTOMER_MISSING.format(value=999999),
+        ),
+        ({"owner_id": 999999}, "owner_id", services.ERR_OWNER_MISSING.format(value=999999)),
+        ({"project_issue_url": "gitlab/issue/1"}, "project_issue_url", services.ERR_URL),
+        ({"name": " "}, "name", services.ERR_NAME),
     ],
 )
 def test_bad_engagement_input_is_refused_and_nothing_is_written(
-    kw: dict[str, object], field: str
+    kw: dict[str, object], field: str, message: str
 ) -> None:
     customer = CustomerFactory()
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.engagement_create(actor=SYSTEM, data=data(customer, **kw))
-    assert field in [e.field for e in exc.value.errors]
-    assert Engagement.objects.count() == 0
-    assert Milestone.objects.count() == 0
+    assert exc.value.errors == [FieldError(field, message)]
 
 
 def test_milestones_not_summing_to_100_are_refused() -> None:
     specs = [MilestoneSpec("a", D("50")), MilestoneSpec("b", D("40"))]
-    with pytest.raises(ValidationFailed) as exc:
-        services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()), milestones=specs)
-    assert exc.value.errors[0].field == "milestones"
-    assert "sum to 90" in exc.value.errors[0].message
-    assert Engagement.objects.count() == 0
+    customer = CustomerFactory()
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
+        services.engagement_create(actor=SYSTEM, data=data(customer), milestones=specs)
+    assert exc.value.errors == [
+        FieldError("milestones", rules.ERR_MILESTONE_SUM.format(total="90"))
+    ]
 
 
 def test_milestones_on_a_packaged_engagement_are_refused() -> None:
-    with pytest.raises(ValidationFailed):
+    customer = CustomerFactory()
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.engagement_create(
             actor=SYSTEM,
-            data=data(CustomerFactory(), kind=Kind.PACKAGED),
+            data=data(customer, kind=Kind.PACKAGED),
             milestones=[MilestoneSpec("all", D("100"))],
         )
+    assert exc.value.errors == [FieldError("milestones", rules.ERR_MILESTONES_KIND)]
 
 
 def test_replacing_milestones_keeps_the_old_ones_when_the_new_set_is_bad() -> None:
     engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
-    with pytest.raises(ValidationFailed):
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.milestones_replace(
             actor=SYSTEM, engagement=engagement, milestones=[MilestoneSpec("only", D("99"))]
         )
+    assert exc.value.errors == [
+        FieldError("milestones", rules.ERR_MILESTONE_SUM.format(total="99"))
+    ]
     assert engagement.milestones.count() == 4
     services.milestones_replace(
         actor=SYSTEM, engagement=engagement, milestones=[MilestoneSpec("only", D("100"))]
@@ -132,25 +141,32 @@ def test_status_walks_the_lifecycle_and_records_each_step() -> None:
 
 def test_illegal_status_change_is_a_conflict_and_changes_nothing() -> None:
     engagement = EngagementFactory()
-    with pytest.raises(Conflict) as exc:
+    with unchanged(), pytest.raises(Conflict) as exc:
         services.engagement_set_status(actor=SYSTEM, engagement=engagement, status=Status.COMPLETE)
-    assert exc.value.errors[0].field == "status"
-    engagement.refresh_from_db()
-    assert engagement.status == Status.PIPELINE
-    assert not AuditEntry.objects.filter(action="engagement.status").exists()
+    message = rules.ERR_TRANSITION.format(
+        current="pipeline", target="complete", allowed="booked, cancelled"
+    )
+    assert exc.value.errors == [FieldError("status", message)]
+
+
+def test_an_unknown_status_is_refused() -> None:
+    engagement = EngagementFactory()
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
+        services.engagement_set_status(actor=SYSTEM, engagement=engagement, status="lost")
+    assert exc.value.errors == [FieldError("status", services.ERR_STATUS.format(status="lost"))]
 
 
 def test_a_finished_engagement_cannot_be_edited() -> None:
     engagement = EngagementFactory(status=Status.CANCELLED)
-    with pytest.raises(Conflict):
+    with unchanged(), pytest.raises(Conflict) as exc:
         services.engagement_update(
             actor=SYSTEM,
             engagement=engagement,
             data=EngagementInput(name="New"),
             fields_set=["name"],
         )
-    engagement.refresh_from_db()
-    assert engagement.name != "New"
+    message = services.ERR_FINISHED.format(status="cancelled")
+    assert exc.value.errors == [FieldError("status", message)]
 
 
 def test_roles(make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]) -> None:
@@ -158,11 +174,13 @@ def test_roles(make_person: Callable[..., Person], actor_of: Callable[[Person], 
     pse = actor_of(make_person(Role.PSE))
     sales = actor_of(make_person(Role.SALES))
     pc = actor_of(make_person(Role.PROJECT_COORDINATOR))
-    with pytest.raises(PermissionDenied):
+    with unchanged(), pytest.raises(PermissionDenied) as exc:
         services.engagement_create(actor=pse, data=data(customer))
+    assert exc.value.message == services.ERR_MAY_NOT_EDIT
     created = services.engagement_create(actor=sales, data=data(customer, name="Deal"))
-    with pytest.raises(PermissionDenied):
+    with unchanged(), pytest.raises(PermissionDenied) as exc:
         services.engagement_set_status(actor=sales, engagement=created, status=Status.BOOKED)
+    assert exc.value.message == services.ERR_MAY_NOT_EDIT
     services.engagement_set_status(actor=pc, engagement=created, status=Status.BOOKED)
     # Anyone on the team comments.
     services.comment_add(actor=pse, engagement=created, body="Can I join?")
@@ -170,17 +188,17 @@ def test_roles(make_person: Callable[..., Person], actor_of: Callable[[Person], 
 
 
 def test_empty_comment_is_refused() -> None:
-    with pytest.raises(ValidationFailed):
-        services.comment_add(actor=SYSTEM, engagement=EngagementFactory(), body="   ")
-    assert Comment.objects.count() == 0
+    engagement = EngagementFactory()
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
+        services.comment_add(actor=SYSTEM, engagement=engagement, body="   ")
+    assert exc.value.errors == [FieldError("body", services.ERR_COMMENT_EMPTY)]
 
 
 def test_duplicate_customer_name_is_refused() -> None:
     services.customer_create(actor=SYSTEM, name="Acme")
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.customer_create(actor=SYSTEM, name="ACME")
-    assert exc.value.errors[0].field == "name"
-    assert Customer.objects.count() == 1
+    assert exc.value.errors == [FieldError("name", services.ERR_CUSTOMER_TAKEN)]
 
 
 def test_replacing_milestones_keeps_the_dates_they_were_reached() -> None:
@@ -196,7 +214,7 @@ def test_replacing_milestones_keeps_the_dates_they_were_reached() -> None:
 
 def test_update_with_bad_milestones_changes_neither_fields_nor_milestones() -> None:
     engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
-    with pytest.raises(ValidationFailed):
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.engagement_update(
             actor=SYSTEM,
             engagement=engagement,
@@ -204,6 +222,9 @@ def test_update_with_bad_milestones_changes_neither_fields_nor_milestones() -> N
             fields_set=["name"],
             milestones=[MilestoneSpec("only", D("90"))],
         )
+    assert exc.value.errors == [
+        FieldError("milestones", rules.ERR_MILESTONE_SUM.format(total="90"))
+    ]
     engagement.refresh_from_db()
     assert engagement.name == "Migration"
     assert engagement.milestones.count() == 4

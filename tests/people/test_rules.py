@@ -114,32 +114,34 @@ def test_a_week_without_holidays_sums_to_the_weekly_hours(weekly: Decimal, days:
 
 
 @pytest.mark.parametrize(
-    ("check", "value", "ok"),
+    ("check", "value", "error"),
     [
-        (rules.country_error, "US", True),
-        (rules.country_error, "XX", False),
-        (rules.country_error, "us", False),
-        (rules.timezone_error, "Europe/Paris", True),
-        (rules.timezone_error, "Mars/Olympus", False),
-        (rules.weekly_hours_error, D("0"), True),
-        (rules.weekly_hours_error, D("80"), True),
-        (rules.weekly_hours_error, D("80.01"), False),
-        (rules.weekly_hours_error, D("-1"), False),
-        (rules.weekly_hours_error, D("NaN"), False),
-        (rules.working_days_error, [1, 2, 3], True),
-        (rules.working_days_error, [0, 1], False),
-        (rules.working_days_error, [1, 1], False),
-        (rules.working_days_error, [8], False),
+        (rules.country_error, "US", None),
+        (rules.country_error, "XX", rules.ERR_COUNTRY.format(value="XX")),
+        (rules.country_error, "us", rules.ERR_COUNTRY.format(value="us")),
+        (rules.timezone_error, "Europe/Paris", None),
+        (rules.timezone_error, "Mars/Olympus", rules.ERR_TIMEZONE.format(value="Mars/Olympus")),
+        (rules.weekly_hours_error, D("0"), None),
+        (rules.weekly_hours_error, D("80"), None),
+        (rules.weekly_hours_error, D("80.01"), rules.ERR_WEEKLY_HOURS),
+        (rules.weekly_hours_error, D("-1"), rules.ERR_WEEKLY_HOURS),
+        (rules.weekly_hours_error, D("NaN"), rules.ERR_WEEKLY_HOURS),
+        (rules.working_days_error, [1, 2, 3], None),
+        (rules.working_days_error, [0, 1], rules.ERR_WORKING_DAYS),
+        (rules.working_days_error, [1, 1], rules.ERR_WORKING_DAYS),
+        (rules.working_days_error, [8], rules.ERR_WORKING_DAYS),
     ],
 )
-def test_calendar_settings_validation(check: object, value: object, ok: bool) -> None:
-    assert (check(value) is None) is ok  # type: ignore[operator]
+def test_calendar_settings_validation(check: object, value: object, error: str | None) -> None:
+    assert check(value) == error  # type: ignore[operator]
 
 
 def test_subdivision_must_belong_to_the_country() -> None:
     assert rules.subdivision_error("US", "CA") is None
     assert rules.subdivision_error("US", "") is None
-    assert rules.subdivision_error("FR", "CA") is not None
+    assert rules.subdivision_error("FR", "CA") == rules.ERR_SUBDIVISION.format(
+        value="CA", country="FR"
+    )
 
 
 def test_a_calendar_cut_into_weeks_keeps_each_weeks_total_and_its_days_off() -> None:

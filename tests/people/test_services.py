@@ -8,12 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from psa.core.errors import PermissionDenied, ValidationFailed
+from psa.core.errors import FieldError, PermissionDenied, ValidationFailed
 from psa.core.models import AuditEntry
 from psa.core.roles import SYSTEM, Actor, Role
-from psa.people import services
+from psa.people import rules, services
 from psa.people.models import Person, TimeOff
 from psa.people.services import PersonInput
+from tests.helpers import unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -48,47 +49,48 @@ def test_head_of_ps_creates_a_person_with_login_roles_skills_and_an_audit_row() 
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "message"),
     [
-        ("country", "XX"),
-        ("timezone", "Mars/Base"),
-        ("weekly_hours", Decimal("81")),
-        ("weekly_hours", Decimal("-1")),
-        ("cost_rate", Decimal("-5")),
-        ("cost_rate", Decimal("NaN")),
-        ("cost_currency", "EURO"),
-        ("working_days", [0, 8]),
-        ("roles", ["wizard"]),
-        ("manager_id", 999999),
-        ("end_date", dt.date(2025, 1, 1)),
-        ("subdivision", "ZZ"),
-        ("name", "  "),
+        ("country", "XX", rules.ERR_COUNTRY.format(value="XX")),
+        ("timezone", "Mars/Base", rules.ERR_TIMEZONE.format(value="Mars/Base")),
+        ("weekly_hours", Decimal("81"), rules.ERR_WEEKLY_HOURS),
+        ("weekly_hours", Decimal("-1"), rules.ERR_WEEKLY_HOURS),
+        ("cost_rate", Decimal("-5"), services.ERR_COST_RATE),
+        ("cost_rate", Decimal("NaN"), services.ERR_COST_RATE),
+        ("cost_currency", "EURO", services.ERR_CURRENCY.format(value="EURO")),
+        ("working_days", [0, 8], rules.ERR_WORKING_DAYS),
+        ("roles", ["wizard"], services.ERR_ROLE.format(value="wizard")),
+        ("manager_id", 999999, services.ERR_MANAGER.format(value=999999)),
+        ("end_date", dt.date(2025, 1, 1), services.ERR_END_BEFORE_START),
+        ("subdivision", "ZZ", rules.ERR_SUBDIVISION.format(value="ZZ", country="GB")),
+        ("name", "  ", services.ERR_NAME),
     ],
 )
 def test_bad_person_input_is_refused_with_the_field_and_nothing_is_written(
-    field: str, value: object
+    field: str, value: object, message: str
 ) -> None:
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.person_create(actor=SYSTEM, data=valid_input(**{field: value}))
-    assert field in [e.field for e in exc.value.errors]
-    assert Person.objects.count() == 0
-    assert AuditEntry.objects.count() == 0
+    assert exc.value.errors == [FieldError(field, message)]
 
 
 def test_duplicate_email_is_refused_case_insensitively(make_person: Callable[..., Person]) -> None:
     make_person(email="ada@example.com")
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.person_create(actor=SYSTEM, data=valid_input(email="ADA@example.com"))
-    assert exc.value.errors[0].field == "email"
-    assert Person.objects.count() == 1
+    assert exc.value.errors == [FieldError("email", services.ERR_EMAIL_TAKEN)]
 
 
 def test_all_field_errors_are_reported_together() -> None:
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.person_create(
             actor=SYSTEM, data=valid_input(country="XX", weekly_hours=Decimal("99"))
         )
-    assert {e.field for e in exc.value.errors} == {"country", "weekly_hours"}
+    assert exc.value.errors == [
+        FieldError("country", rules.ERR_COUNTRY.format(value="XX")),
+        FieldError("weekly_hours", rules.ERR_WEEKLY_HOURS),
+    ]
+    assert exc.value.message == "; ".join(f"{e.field}: {e.message}" for e in exc.value.errors)
 
 
 def test_a_pse_may_not_add_or_change_people(
@@ -96,14 +98,14 @@ def test_a_pse_may_not_add_or_change_people(
 ) -> None:
     pse = make_person(Role.PSE)
     other = make_person(Role.PSE)
-    with pytest.raises(PermissionDenied):
+    with unchanged(), pytest.raises(PermissionDenied) as created:
         services.person_create(actor=actor_of(pse), data=valid_input())
-    with pytest.raises(PermissionDenied):
+    assert created.value.message == services.ERR_MAY_NOT_ADD
+    with unchanged(), pytest.raises(PermissionDenied) as updated:
         services.person_update(
             actor=actor_of(pse), person=other, data=PersonInput(title="Boss"), fields_set=["title"]
         )
-    other.refresh_from_db()
-    assert other.title == ""
+    assert updated.value.message == services.ERR_MAY_NOT_MANAGE
 
 
 def test_delivery_manager_edits_own_reports_but_not_roles_or_rates(
@@ -120,27 +122,30 @@ def test_delivery_manager_edits_own_reports_but_not_roles_or_rates(
     )
     report.refresh_from_db()
     assert report.title == "Senior PSE"
-    with pytest.raises(PermissionDenied):
+    with unchanged(), pytest.raises(PermissionDenied) as exc:
         services.person_update(
             actor=actor_of(manager),
             person=stranger,
             data=PersonInput(title="x"),
             fields_set=["title"],
         )
-    with pytest.raises(PermissionDenied):
+    assert (exc.value.message, exc.value.errors) == (services.ERR_MAY_NOT_MANAGE, [])
+    with unchanged(), pytest.raises(PermissionDenied) as exc:
         services.person_update(
             actor=actor_of(manager),
             person=report,
             data=PersonInput(cost_rate=Decimal("1")),
             fields_set=["cost_rate"],
         )
-    with pytest.raises(PermissionDenied):
+    assert exc.value.errors == [FieldError("cost_rate", services.ERR_MAY_NOT_GRANT)]
+    with unchanged(), pytest.raises(PermissionDenied) as exc:
         services.person_update(
             actor=actor_of(manager),
             person=report,
             data=PersonInput(roles=["head_of_ps"]),
             fields_set=["roles"],
         )
+    assert exc.value.errors == [FieldError("roles", services.ERR_MAY_NOT_GRANT)]
     assert list(report.role_rows.values_list("role", flat=True)) == ["pse"]
 
 
@@ -159,14 +164,14 @@ def test_update_records_only_the_changed_fields(make_person: Callable[..., Perso
 
 def test_a_person_cannot_be_their_own_manager(make_person: Callable[..., Person]) -> None:
     person = make_person()
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.person_update(
             actor=SYSTEM,
             person=person,
             data=PersonInput(manager_id=person.pk),
             fields_set=["manager_id"],
         )
-    assert exc.value.errors[0].field == "manager_id"
+    assert exc.value.errors == [FieldError("manager_id", services.ERR_MANAGER_SELF)]
 
 
 def test_a_pse_books_own_time_off_but_not_someone_elses(
@@ -180,35 +185,42 @@ def test_a_pse_books_own_time_off_but_not_someone_elses(
         start_date=dt.date(2026, 12, 21),
         end_date=dt.date(2026, 12, 24),
     )
-    with pytest.raises(PermissionDenied):
+    with unchanged(), pytest.raises(PermissionDenied) as exc:
         services.time_off_create(
             actor=actor_of(pse),
             person=other,
             start_date=dt.date(2026, 12, 21),
             end_date=dt.date(2026, 12, 24),
         )
-    assert TimeOff.objects.filter(person=other).count() == 0
+    assert exc.value.errors == [FieldError("person_id", services.ERR_TIME_OFF_NOT_YOURS)]
 
 
 @pytest.mark.parametrize(
-    ("kw", "field"),
+    ("kw", "field", "message"),
     [
-        ({"start_date": dt.date(2026, 12, 10), "end_date": dt.date(2026, 12, 9)}, "end_date"),
-        ({"hours_per_day": Decimal("0")}, "hours_per_day"),
-        ({"hours_per_day": Decimal("25")}, "hours_per_day"),
-        ({"kind": "vacation"}, "kind"),
+        (
+            {"start_date": dt.date(2026, 12, 10), "end_date": dt.date(2026, 12, 9)},
+            "end_date",
+            services.ERR_END_BEFORE_START,
+        ),
+        ({"hours_per_day": Decimal("0")}, "hours_per_day", services.ERR_TIME_OFF_HOURS),
+        ({"hours_per_day": Decimal("25")}, "hours_per_day", services.ERR_TIME_OFF_HOURS),
+        (
+            {"kind": "vacation"},
+            "kind",
+            services.ERR_TIME_OFF_KIND.format(kinds=", ".join(TimeOff.Kind.values)),
+        ),
     ],
 )
 def test_bad_time_off_is_refused(
-    make_person: Callable[..., Person], kw: dict[str, object], field: str
+    make_person: Callable[..., Person], kw: dict[str, object], field: str, message: str
 ) -> None:
     person = make_person()
     args: dict[str, object] = {"start_date": dt.date(2026, 12, 7), "end_date": dt.date(2026, 12, 8)}
     args.update(kw)
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.time_off_create(actor=SYSTEM, person=person, **args)  # type: ignore[arg-type]
-    assert exc.value.errors[0].field == field
-    assert TimeOff.objects.count() == 0
+    assert exc.value.errors == [FieldError(field, message)]
 
 
 def test_a_manager_changing_only_the_pay_currency_is_refused_cleanly(
@@ -216,13 +228,11 @@ def test_a_manager_changing_only_the_pay_currency_is_refused_cleanly(
 ) -> None:
     manager = make_person(Role.DELIVERY_MANAGER)
     report = make_person(Role.PSE, manager=manager)
-    with pytest.raises(PermissionDenied) as exc:
+    with unchanged(), pytest.raises(PermissionDenied) as exc:
         services.person_update(
             actor=actor_of(manager),
             person=report,
             data=PersonInput(cost_currency="EUR"),
             fields_set=["cost_currency"],
         )
-    assert exc.value.errors[0].field == "cost_currency"
-    report.refresh_from_db()
-    assert report.cost_currency == "USD"
+    assert exc.value.errors == [FieldError("cost_currency", services.ERR_MAY_NOT_GRANT)]

@@ -12,10 +12,20 @@ from django.test import Client
 
 from psa.core import clock
 from psa.core.roles import Role
+from psa.engagements import selectors as engagements
 from psa.engagements.models import Status
+from psa.people import selectors as people
 from psa.people.models import Person
-from psa.scheduling.models import AssignmentRequest, Booking
+from psa.scheduling import services
+from psa.scheduling.models import AssignmentRequest
 from tests.engagements.factories import EngagementFactory
+from tests.helpers import (
+    assert_invalid,
+    assert_problem,
+    assert_refused,
+    pydantic_error,
+    unchanged,
+)
 from tests.timetracking.factories import category
 
 pytestmark = pytest.mark.django_db
@@ -51,14 +61,6 @@ def body(s: Any, **kw: Any) -> dict[str, Any]:
     }
     data.update(kw)
     return data
-
-
-def assert_problem(response: Any, status: int, field: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    problem = response.json()
-    assert field in [e["field"] for e in problem["errors"]], problem
-    return problem
 
 
 def test_request_review_confirm_flow(setup: Any) -> None:
@@ -100,8 +102,15 @@ def test_conflict_gives_proposals_and_one_can_be_picked(setup: Any) -> None:
     ]
     windows = [p for p in review["proposals"] if p["kind"] == "window"]
     assert len(windows) == 3
-    refused = setup.pc.post(f"/api/v1/scheduling/requests/{rid}/confirm", {}, content_type=JSON)
-    assert_problem(refused, 409, "hours")
+    with unchanged():
+        refused = setup.pc.post(f"/api/v1/scheduling/requests/{rid}/confirm", {}, content_type=JSON)
+    day = services.ERR_SHORTFALL.format(date="2026-12-09", requested="8.00", free="0.00")
+    assert_problem(
+        refused,
+        409,
+        services.ERR_DOES_NOT_FIT.format(details=day),
+        ("hours", services.ERR_SHORT.format(date="2026-12-09", short="8.00")),
+    )
     picked = setup.pc.post(
         f"/api/v1/scheduling/requests/{rid}/confirm",
         {"proposal": windows[0]["key"]},
@@ -111,68 +120,84 @@ def test_conflict_gives_proposals_and_one_can_be_picked(setup: Any) -> None:
     assert picked.json()["start_date"] == windows[0]["start"]
 
 
+OVER_CAPACITY = services.ERR_OVER_CAPACITY.format(
+    hours="12.00", date="2026-12-08", name="Alex", capacity="8.00"
+)
+
+
 @pytest.mark.parametrize(
-    ("change", "status", "field"),
+    ("change", "field", "message"),
     [
-        ({"end_date": "2026-12-01"}, 422, "end_date"),
-        ({"hours": "0"}, 422, "hours"),
-        ({"hours": "8 hrs"}, 422, "hours"),
-        ({"hours": "12", "per_day": True}, 422, "hours"),
-        ({"start_date": "2029-01-01", "end_date": "2029-01-03"}, 422, "end_date"),
-        ({"engagement_id": 999999}, 404, "engagement_id"),
-        ({"person_id": 999999}, 404, "person_id"),
-        ({"action": "change"}, 422, "booking_id"),
+        ({"end_date": "2026-12-01"}, "end_date", services.ERR_END_BEFORE_START),
+        ({"hours": "0"}, "hours", services.ERR_HOURS),
+        ({"hours": "8 hrs"}, "hours", pydantic_error("decimal_parsing")),
+        ({"hours": "12", "per_day": True}, "hours", OVER_CAPACITY),
+        (
+            {"start_date": "2029-01-01", "end_date": "2029-01-03"},
+            "end_date",
+            services.ERR_TOO_FAR.format(limit="2028-11-25"),
+        ),
+        ({"action": "change"}, "booking_id", services.ERR_BOOKING_NEEDED),
     ],
 )
 def test_bad_requests_get_problem_json_and_nothing_is_saved(
-    setup: Any, change: dict[str, Any], status: int, field: str
+    setup: Any, change: dict[str, Any], field: str, message: str
 ) -> None:
-    response = setup.dm.post(
-        "/api/v1/scheduling/requests", body(setup, **change), content_type=JSON
-    )
-    assert_problem(response, status, field)
-    assert AssignmentRequest.objects.count() == 0
+    with unchanged():
+        response = setup.dm.post(
+            "/api/v1/scheduling/requests", body(setup, **change), content_type=JSON
+        )
+    assert_invalid(response, (field, message))
+
+
+@pytest.mark.parametrize(
+    ("field", "missing"),
+    [("engagement_id", engagements.ERR_NO_ENGAGEMENT), ("person_id", people.ERR_NO_PERSON)],
+)
+def test_a_request_for_what_does_not_exist_is_404(setup: Any, field: str, missing: str) -> None:
+    with unchanged():
+        response = setup.dm.post(
+            "/api/v1/scheduling/requests", body(setup, **{field: 999999}), content_type=JSON
+        )
+    assert_refused(response, 404, field, missing.format(id=999999))
 
 
 def test_request_on_a_cancelled_engagement_is_409(setup: Any) -> None:
     setup.engagement.status = Status.CANCELLED
     setup.engagement.save()
-    response = setup.dm.post("/api/v1/scheduling/requests", body(setup), content_type=JSON)
-    assert_problem(response, 409, "engagement_id")
+    with unchanged():
+        response = setup.dm.post("/api/v1/scheduling/requests", body(setup), content_type=JSON)
+    message = services.ERR_ENGAGEMENT_FINISHED.format(status="cancelled")
+    assert_refused(response, 409, "engagement_id", message)
 
 
 def test_duplicate_open_request_is_409(setup: Any) -> None:
-    assert (
-        setup.dm.post("/api/v1/scheduling/requests", body(setup), content_type=JSON).status_code
-        == 201
-    )
-    again = setup.dm.post("/api/v1/scheduling/requests", body(setup), content_type=JSON)
-    assert_problem(again, 409, "start_date")
+    first = setup.dm.post("/api/v1/scheduling/requests", body(setup), content_type=JSON)
+    assert first.status_code == 201
+    with unchanged():
+        again = setup.dm.post("/api/v1/scheduling/requests", body(setup), content_type=JSON)
+    message = services.ERR_DUPLICATE.format(id=first.json()["id"])
+    assert_refused(again, 409, "start_date", message)
     assert AssignmentRequest.objects.count() == 1
 
 
 def test_a_pse_cannot_confirm_and_decline_needs_a_reason(setup: Any) -> None:
     rid = setup.dm.post("/api/v1/scheduling/requests", body(setup), content_type=JSON).json()["id"]
-    assert (
-        setup.me.post(
+    with unchanged():
+        confirmed = setup.me.post(
             f"/api/v1/scheduling/requests/{rid}/confirm", {}, content_type=JSON
-        ).status_code
-        == 403
-    )
-    assert_problem(
-        setup.pc.post(
+        )
+        no_reason = setup.pc.post(
             f"/api/v1/scheduling/requests/{rid}/decline", {"reason": ""}, content_type=JSON
-        ),
-        422,
-        "reason",
-    )
+        )
+    assert_problem(confirmed, 403, services.ERR_MAY_NOT_DECIDE)
+    assert_invalid(no_reason, ("reason", pydantic_error("string_too_short", min_length=1)))
     declined = setup.pc.post(
         f"/api/v1/scheduling/requests/{rid}/decline",
         {"reason": "on another project"},
         content_type=JSON,
     )
     assert declined.json()["status"] == "declined"
-    assert Booking.objects.count() == 0
 
 
 def test_availability_check_saves_nothing(setup: Any) -> None:
@@ -194,18 +219,20 @@ def test_availability_check_saves_nothing(setup: Any) -> None:
     assert thanksgiving["requested"] == "0"
     assert review["hours"] == "32.00"
     assert review["fits"] is True
-    bad = setup.me.post(
-        "/api/v1/scheduling/availability",
-        {
-            "person_id": setup.pse.pk,
-            "start_date": "2026-11-28",
-            "end_date": "2026-11-29",
-            "hours": "8",
-        },
-        content_type=JSON,
-    )
-    assert_problem(bad, 422, "start_date")  # a weekend: no working hours
-    assert AssignmentRequest.objects.count() == 0
+    with unchanged():
+        bad = setup.me.post(
+            "/api/v1/scheduling/availability",
+            {
+                "person_id": setup.pse.pk,
+                "start_date": "2026-11-28",
+                "end_date": "2026-11-29",
+                "hours": "8",
+            },
+            content_type=JSON,
+        )
+    # A weekend: no working hours.
+    message = services.ERR_NO_WORKING_DAYS.format(name="Alex")
+    assert_refused(bad, 422, "start_date", message)
 
 
 def test_tentative_firm_up_when_the_engagement_is_booked(setup: Any) -> None:

@@ -14,15 +14,24 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from psa.core import clock, numbers
+from psa.core import api, clock, numbers
 from psa.core.roles import Actor, Role
 from psa.engagements import flows
+from psa.engagements import selectors as engagements
 from psa.engagements.models import Status
+from psa.people import selectors as people
 from psa.people.models import Person
 from psa.scheduling import feeds, services
 from psa.scheduling.feed_views import NOT_FOUND_BODY
 from psa.scheduling.models import Booking, CalendarFeed
 from tests.engagements.factories import CustomerFactory, EngagementFactory
+from tests.helpers import (
+    assert_invalid,
+    assert_problem,
+    assert_refused,
+    pydantic_error,
+    unchanged,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -330,24 +339,21 @@ def test_revoking_one_feed_leaves_the_others_working(s: Any) -> None:
 
 
 def test_a_pse_cannot_create_a_feed_for_someone_else(s: Any) -> None:
-    response = s.api(s.pse).post(
-        "/api/v1/scheduling/feeds", {"person_id": s.other.pk}, content_type=JSON
-    )
-    assert response.status_code == 403
-    assert response["Content-Type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["errors"] == [{"field": "person_id", "message": services.ERR_FEED_NOT_YOURS}]
-    assert CalendarFeed.objects.count() == 0
+    client = s.api(s.pse)
+    with unchanged():
+        response = client.post(
+            "/api/v1/scheduling/feeds", {"person_id": s.other.pk}, content_type=JSON
+        )
+    assert_refused(response, 403, "person_id", services.ERR_FEED_NOT_YOURS)
 
 
 def test_a_pse_cannot_revoke_someone_elses_feed(s: Any) -> None:
     url = feed_url(s, by=s.other, person_id=s.other.pk)
     feed = CalendarFeed.objects.get()
-    response = s.api(s.pse).delete(f"/api/v1/scheduling/feeds/{feed.pk}")
-    assert response.status_code == 403
-    assert response["Content-Type"] == "application/problem+json"
-    feed.refresh_from_db()
-    assert feed.revoked_at is None
+    client = s.api(s.pse)
+    with unchanged():
+        response = client.delete(f"/api/v1/scheduling/feeds/{feed.pk}")
+    assert_refused(response, 403, "feed_id", services.ERR_FEED_REVOKE)
     assert s.anonymous.get(url).status_code == 200
 
 
@@ -393,50 +399,62 @@ def test_the_list_shows_engagement_feeds_the_caller_created_and_revoked_ones_on_
 
 
 @pytest.mark.parametrize(
-    ("body", "status", "field"),
+    ("body", "status", "field", "message"),
     [
-        ({}, 422, "person_id"),
-        ({"person_id": "me", "engagement_id": "it"}, 422, "person_id"),
-        ({"person_id": 999_999}, 404, "person_id"),
-        ({"engagement_id": 999_999}, 404, "engagement_id"),
+        ({}, 422, "person_id", services.ERR_FEED_TARGET),
+        ({"person_id": 999_999}, 404, "person_id", people.ERR_NO_PERSON.format(id=999_999)),
+        (
+            {"engagement_id": 999_999},
+            404,
+            "engagement_id",
+            engagements.ERR_NO_ENGAGEMENT.format(id=999_999),
+        ),
     ],
 )
 def test_a_feed_needs_exactly_one_existing_target(
-    s: Any, body: dict[str, Any], status: int, field: str
+    s: Any, body: dict[str, Any], status: int, field: str, message: str
 ) -> None:
-    response = s.api(s.pse).post("/api/v1/scheduling/feeds", body, content_type=JSON)
-    assert response.status_code == status, response.content
-    assert field in [e["field"] for e in response.json()["errors"]]
-    assert CalendarFeed.objects.count() == 0
+    client = s.api(s.pse)
+    with unchanged():
+        response = client.post("/api/v1/scheduling/feeds", body, content_type=JSON)
+    assert_refused(response, status, field, message)
+
+
+def test_feed_targets_are_ids(s: Any) -> None:
+    client = s.api(s.pse)
+    body = {"person_id": "me", "engagement_id": "it"}
+    with unchanged():
+        response = client.post("/api/v1/scheduling/feeds", body, content_type=JSON)
+    not_an_id = pydantic_error("int_parsing")
+    assert_invalid(response, ("person_id", not_an_id), ("engagement_id", not_an_id))
 
 
 def test_a_feed_for_both_a_person_and_an_engagement_is_refused(s: Any) -> None:
-    response = s.api(s.pse).post(
-        "/api/v1/scheduling/feeds",
-        {"person_id": s.pse.pk, "engagement_id": s.engagement.pk},
-        content_type=JSON,
-    )
-    assert response.status_code == 422
-    assert response.json()["errors"][0] == {
-        "field": "person_id",
-        "message": services.ERR_FEED_TARGET,
-    }
-    assert CalendarFeed.objects.count() == 0
+    client = s.api(s.pse)
+    with unchanged():
+        response = client.post(
+            "/api/v1/scheduling/feeds",
+            {"person_id": s.pse.pk, "engagement_id": s.engagement.pk},
+            content_type=JSON,
+        )
+    assert_refused(response, 422, "person_id", services.ERR_FEED_TARGET)
 
 
 def test_revoking_an_unknown_feed_is_404(s: Any) -> None:
-    response = s.api(s.pse).delete("/api/v1/scheduling/feeds/999999")
-    assert response.status_code == 404
-    assert response["Content-Type"] == "application/problem+json"
+    client = s.api(s.pse)
+    with unchanged():
+        response = client.delete("/api/v1/scheduling/feeds/999999")
+    assert_refused(response, 404, "feed_id", feeds.ERR_FEED_ID_NOT_FOUND.format(id=999999))
 
 
 def test_the_feeds_api_needs_a_login(s: Any) -> None:
-    assert s.anonymous.get("/api/v1/scheduling/feeds").status_code == 401
-    response = s.anonymous.post(
-        "/api/v1/scheduling/feeds", {"person_id": s.pse.pk}, content_type=JSON
-    )
-    assert response.status_code == 401
-    assert CalendarFeed.objects.count() == 0
+    with unchanged():
+        listed = s.anonymous.get("/api/v1/scheduling/feeds")
+        created = s.anonymous.post(
+            "/api/v1/scheduling/feeds", {"person_id": s.pse.pk}, content_type=JSON
+        )
+    for response in (listed, created):
+        assert_problem(response, 401, api.ERR_UNAUTHORIZED, ("Authorization", api.ERR_TOKEN))
 
 
 # ------------------------------------------------------------------ rendering details
@@ -469,10 +487,10 @@ def test_only_the_creator_or_a_coordinator_revokes_an_engagement_feed(s: Any) ->
     engagement_feed(s)  # created by the PSE
     feed = CalendarFeed.objects.get()
     assert feed.created_by_id == s.pse.user_id
-    refused = s.api(s.other).delete(f"/api/v1/scheduling/feeds/{feed.pk}")
-    assert refused.status_code == 403
-    feed.refresh_from_db()
-    assert feed.revoked_at is None
+    client = s.api(s.other)
+    with unchanged():
+        refused = client.delete(f"/api/v1/scheduling/feeds/{feed.pk}")
+    assert_refused(refused, 403, "feed_id", services.ERR_FEED_REVOKE)
     assert s.api(s.pse).delete(f"/api/v1/scheduling/feeds/{feed.pk}").status_code == 204
 
 

@@ -22,6 +22,7 @@ from psa.people import services as people_services
 from psa.people.models import Person
 from psa.scheduling import review, services
 from tests.engagements.factories import EngagementFactory
+from tests.helpers import assert_refused
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -155,8 +156,7 @@ def test_review_api_and_download(
     assert download.status_code == 200
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     bad = client.get("/api/v1/scheduling/review", {"weeks": 0})
-    assert bad.status_code == 422
-    assert bad.json()["errors"][0]["field"] == "weeks"
+    assert_refused(bad, 422, "weeks", review.ERR_WEEKS)
 
 
 def test_each_weeks_count_of_people_over_booked_and_idle(

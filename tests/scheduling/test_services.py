@@ -11,16 +11,16 @@ import pytest
 from django.core import mail
 
 from psa.core import clock
-from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
-from psa.core.models import AuditEntry
+from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.engagements import flows
 from psa.engagements import services as engagement_services
 from psa.engagements.models import Comment, Engagement, Status
 from psa.people.models import Person
 from psa.scheduling import selectors, services
-from psa.scheduling.models import AssignmentRequest, Booking, BookingDay
+from psa.scheduling.models import AssignmentRequest, BookingDay
 from tests.engagements.factories import EngagementFactory
+from tests.helpers import unchanged
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -74,35 +74,51 @@ def test_a_request_is_a_record_and_a_comment_to_the_coordinator(team: Any) -> No
 
 
 @pytest.mark.parametrize(
-    ("kw", "field"),
+    ("kw", "field", "message"),
     [
-        ({"start_date": day(3), "end_date": day(1)}, "end_date"),
-        ({"hours": D("0")}, "hours"),
-        ({"hours": D("-8")}, "hours"),
-        ({"hours": D("25"), "per_day": True}, "hours"),
-        ({"hours": D("10"), "per_day": True}, "hours"),  # more than the 8 h day allows
-        ({"start_date": dt.date(2019, 12, 30), "end_date": dt.date(2020, 1, 3)}, "start_date"),
-        ({"start_date": dt.date(2028, 12, 4), "end_date": dt.date(2028, 12, 6)}, "end_date"),
-        ({"start_date": day(5), "end_date": day(6)}, "start_date"),  # a weekend
+        ({"start_date": day(3), "end_date": day(1)}, "end_date", services.ERR_END_BEFORE_START),
+        ({"hours": D("0")}, "hours", services.ERR_HOURS),
+        ({"hours": D("-8")}, "hours", services.ERR_HOURS),
+        ({"hours": D("25"), "per_day": True}, "hours", services.ERR_HOURS_PER_DAY),
+        (
+            {"hours": D("10"), "per_day": True},  # more than the 8 h day allows
+            "hours",
+            services.ERR_OVER_CAPACITY.format(
+                hours="10.00", date=day(1), name="Alex", capacity="8.00"
+            ),
+        ),
+        (
+            {"start_date": dt.date(2019, 12, 30), "end_date": dt.date(2020, 1, 3)},
+            "start_date",
+            services.ERR_BEFORE_START.format(name="Alex", date="2020-01-01"),
+        ),
+        (
+            {"start_date": dt.date(2028, 12, 4), "end_date": dt.date(2028, 12, 6)},
+            "end_date",
+            services.ERR_TOO_FAR.format(limit="2028-11-25"),
+        ),
+        (
+            {"start_date": day(5), "end_date": day(6)},  # a weekend
+            "start_date",
+            services.ERR_NO_WORKING_DAYS.format(name="Alex"),
+        ),
     ],
 )
 def test_bad_requests_are_refused_with_the_field_and_write_nothing(
-    team: Any, kw: dict[str, Any], field: str
+    team: Any, kw: dict[str, Any], field: str, message: str
 ) -> None:
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         ask(team, **kw)
-    assert field in [e.field for e in exc.value.errors]
-    assert AssignmentRequest.objects.count() == 0
-    assert Comment.objects.count() == 0
+    assert exc.value.errors == [FieldError(field, message)]
 
 
 def test_dates_after_the_person_leaves_are_refused(team: Any) -> None:
     team.pse.end_date = day(2)
     team.pse.save()
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         ask(team)
-    assert exc.value.errors[0].field == "end_date"
-    assert "leaves on 2026-12-09" in exc.value.errors[0].message
+    message = services.ERR_AFTER_END.format(name="Alex", date="2026-12-09")
+    assert exc.value.errors == [FieldError("end_date", message)]
 
 
 def test_over_capacity_request_needs_an_override_reason(team: Any) -> None:
@@ -114,18 +130,19 @@ def test_over_capacity_request_needs_an_override_reason(team: Any) -> None:
 def test_no_requests_on_finished_engagements(team: Any, status: str) -> None:
     team.engagement.status = status
     team.engagement.save()
-    with pytest.raises(Conflict) as exc:
+    with unchanged(), pytest.raises(Conflict) as exc:
         ask(team)
-    assert exc.value.errors[0].field == "engagement_id"
-    assert AssignmentRequest.objects.count() == 0
+    message = services.ERR_ENGAGEMENT_FINISHED.format(status=status)
+    assert exc.value.errors == [FieldError("engagement_id", message)]
 
 
 def test_a_duplicate_open_request_is_refused(team: Any) -> None:
     first = ask(team)
-    with pytest.raises(Conflict) as exc:
+    with unchanged(), pytest.raises(Conflict) as exc:
         ask(team, start_date=day(2), end_date=day(4))
-    assert f"#{first.pk}" in exc.value.message
-    assert AssignmentRequest.objects.count() == 1
+    assert exc.value.errors == [
+        FieldError("start_date", services.ERR_DUPLICATE.format(id=first.pk))
+    ]
 
 
 def test_confirming_a_fitting_request_books_it_and_tells_the_requester(
@@ -170,12 +187,13 @@ def test_a_conflict_lists_the_shortfall_and_proposals_and_changes_nothing(
     people = [p for p in review.proposals if p.kind == "person"]
     assert people[0].person_id == colleague.pk
     assert all(p.reason for p in review.proposals)
-    with pytest.raises(Conflict) as exc:
+    with unchanged(), pytest.raises(Conflict) as exc:
         services.request_confirm(actor=team.actor(team.pc), request=request)
-    assert "2026-12-09: 8.00 h asked, 2.00 h free" in exc.value.message
-    request.refresh_from_db()
-    assert request.status == "open"
-    assert Booking.objects.count() == 1
+    shortfall = services.ERR_SHORTFALL.format(date=day(2), requested="8.00", free="2.00")
+    assert exc.value.message == services.ERR_DOES_NOT_FIT.format(details=shortfall)
+    assert exc.value.errors == [
+        FieldError("hours", services.ERR_SHORT.format(date=day(2), short="6.00"))
+    ]
 
 
 def test_picking_a_proposal_books_that_window(team: Any) -> None:
@@ -201,8 +219,10 @@ def test_picking_a_proposal_books_that_window(team: Any) -> None:
     )
     request.refresh_from_db()
     assert request.decision_reason == window.reason
-    with pytest.raises(Conflict):
+    with unchanged(), pytest.raises(Conflict) as exc:
         services.request_confirm(actor=team.actor(team.pc), request=request)
+    message = services.ERR_NOT_OPEN.format(id=request.pk, status="confirmed")
+    assert exc.value.errors == [FieldError("status", message)]
 
 
 def test_an_unknown_proposal_key_is_a_conflict(team: Any) -> None:
@@ -215,13 +235,10 @@ def test_an_unknown_proposal_key_is_a_conflict(team: Any) -> None:
         hours=D("8"),
     )
     request = ask(team)
-    with pytest.raises(Conflict) as exc:
-        services.request_confirm(
-            actor=team.actor(team.pc),
-            request=request,
-            proposal_key="window:1:2020-01-01:2020-01-02",
-        )
-    assert exc.value.errors[0].field == "proposal"
+    key = "window:1:2020-01-01:2020-01-02"
+    with unchanged(), pytest.raises(Conflict) as exc:
+        services.request_confirm(actor=team.actor(team.pc), request=request, proposal_key=key)
+    assert exc.value.errors == [FieldError("proposal", services.ERR_PROPOSAL_GONE.format(key=key))]
 
 
 def test_override_books_over_capacity_and_records_why(team: Any) -> None:
@@ -245,19 +262,20 @@ def test_override_books_over_capacity_and_records_why(team: Any) -> None:
 
 def test_only_a_coordinator_decides(team: Any) -> None:
     request = ask(team)
-    with pytest.raises(PermissionDenied):
+    with unchanged(), pytest.raises(PermissionDenied) as confirmed:
         services.request_confirm(actor=team.actor(team.pse), request=request)
-    with pytest.raises(PermissionDenied):
+    with unchanged(), pytest.raises(PermissionDenied) as declined:
         services.request_decline(actor=team.actor(team.manager), request=request, reason="no")
-    assert Booking.objects.count() == 0
+    assert confirmed.value.message == declined.value.message == services.ERR_MAY_NOT_DECIDE
 
 
 def test_decline_needs_a_reason_and_tells_the_requester(
     team: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     request = ask(team)
-    with pytest.raises(ValidationFailed):
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.request_decline(actor=team.actor(team.pc), request=request, reason=" ")
+    assert exc.value.errors == [FieldError("reason", services.ERR_REASON)]
     with django_capture_on_commit_callbacks(execute=True):
         services.request_decline(
             actor=team.actor(team.pc), request=request, reason="Alex is on the Globex go-live"
@@ -322,12 +340,11 @@ def test_the_schedule_follows_only_for_those_who_may_change_the_engagement(team:
     Engagement.objects.filter(pk=deal.pk).update(status=Status.BOOKED)
     deal.refresh_from_db()
     # When a PSE asks the schedule to follow it, then it is refused and nothing changes
-    with pytest.raises(PermissionDenied) as refused:
+    with unchanged(), pytest.raises(PermissionDenied) as refused:
         services.bookings_follow_engagement(actor=team.actor(team.pse), engagement=deal)
     assert refused.value.message == engagement_services.ERR_MAY_NOT_EDIT
     booking.refresh_from_db()
     assert (booking.firmness, booking.sequence) == ("tentative", 0)
-    assert not AuditEntry.objects.filter(action="booking.firm").exists()
 
 
 @pytest.mark.parametrize("status", [Status.ACTIVE, Status.COMPLETE])
@@ -346,17 +363,12 @@ def test_a_status_change_refused_changes_neither_the_engagement_nor_its_schedule
     team: Any,
 ) -> None:
     deal = EngagementFactory(status=Status.PIPELINE, probability=60)
-    booking = services.request_confirm(
-        actor=team.actor(team.pc), request=ask(team, engagement=deal)
-    )
-    with pytest.raises(PermissionDenied) as refused:
+    services.request_confirm(actor=team.actor(team.pc), request=ask(team, engagement=deal))
+    with unchanged(), pytest.raises(PermissionDenied) as refused:
         flows.engagement_status_change(
             actor=team.actor(team.pse), engagement=deal, status=Status.BOOKED
         )
     assert refused.value.message == engagement_services.ERR_MAY_NOT_EDIT
-    assert Engagement.objects.get(pk=deal.pk).status == Status.PIPELINE
-    booking.refresh_from_db()
-    assert booking.firmness == "tentative"
 
 
 def test_the_status_and_its_schedule_change_in_one_transaction(
@@ -373,12 +385,12 @@ def test_the_status_and_its_schedule_change_in_one_transaction(
 
     monkeypatch.setattr(services, "bookings_follow_engagement", fails)
     # When the coordinator books the deal, then the status change is undone with it
-    with pytest.raises(Conflict):
+    with unchanged(), pytest.raises(Conflict) as exc:
         flows.engagement_status_change(
             actor=team.actor(team.pc), engagement=deal, status=Status.BOOKED
         )
+    assert exc.value.message == "the schedule could not follow"
     assert Engagement.objects.get(pk=deal.pk).status == Status.PIPELINE
-    assert not AuditEntry.objects.filter(action="engagement.status").exists()
     booking.refresh_from_db()
     assert booking.firmness == "tentative"
 
@@ -412,9 +424,9 @@ def test_changes_and_cancellations_go_through_requests_and_keep_history(team: An
 
 
 def test_change_request_must_name_a_booking_of_this_person_and_engagement(team: Any) -> None:
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         ask(team, action="change")
-    assert exc.value.errors[0].field == "booking_id"
+    assert exc.value.errors == [FieldError("booking_id", services.ERR_BOOKING_NEEDED)]
 
 
 def test_internal_time_consumes_capacity(team: Any) -> None:
@@ -435,7 +447,7 @@ def test_internal_time_consumes_capacity(team: Any) -> None:
 
 
 def test_nobody_plans_someone_elses_internal_time(team: Any) -> None:
-    with pytest.raises(PermissionDenied):
+    with unchanged(), pytest.raises(PermissionDenied) as refused:
         services.internal_time_create(
             actor=team.actor(team.manager),
             person=team.pse,
@@ -444,7 +456,8 @@ def test_nobody_plans_someone_elses_internal_time(team: Any) -> None:
             end_date=day(0),
             hours=D("1"),
         )
-    with pytest.raises(ValidationFailed) as exc:
+    assert refused.value.errors == [FieldError("person_id", services.ERR_INTERNAL_NOT_YOURS)]
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.internal_time_create(
             actor=team.actor(team.pse),
             person=team.pse,
@@ -453,8 +466,7 @@ def test_nobody_plans_someone_elses_internal_time(team: Any) -> None:
             end_date=day(0),
             hours=D("1"),
         )
-    assert exc.value.errors[0].field == "task_name"
-    assert Booking.objects.count() == 0
+    assert exc.value.errors == [FieldError("task_name", services.ERR_TASK_NAME)]
 
 
 def test_time_off_inside_the_asked_dates_is_a_conflict_with_alternatives(team: Any) -> None:
@@ -502,9 +514,6 @@ def test_who_decides_and_who_withdraws_a_request(team: Any) -> None:
 
 def test_a_withdrawal_refused_changes_nothing(team: Any) -> None:
     request = ask(team)
-    with pytest.raises(PermissionDenied) as refused:
+    with unchanged(), pytest.raises(PermissionDenied) as refused:
         services.request_withdraw(actor=team.actor(team.pse), request=request)
     assert refused.value.message == services.ERR_MAY_NOT_WITHDRAW
-    request.refresh_from_db()
-    assert request.status == AssignmentRequest.Status.OPEN
-    assert not AuditEntry.objects.filter(action="request.withdraw").exists()

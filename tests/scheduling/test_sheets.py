@@ -30,6 +30,7 @@ from psa.scheduling import imports, services, sheets
 from psa.scheduling.models import Booking, BookingDay
 from psa.scheduling.sheets import RowError
 from tests.engagements.factories import CustomerFactory, EngagementFactory
+from tests.helpers import assert_invalid, assert_problem, pydantic_error, unchanged
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -258,8 +259,9 @@ def test_no_rows_at_all_is_refused(team: Any) -> None:
 
 def test_a_broken_workbook_is_refused(team: Any) -> None:
     report = run(team.pc, b"PK\x03\x04 not really a zip")
-    assert [(e.row, e.column) for e in report.errors] == [(0, "file")]
-    assert report.errors[0].reason.startswith("not a readable XLSX workbook")
+    # The reason is the zipfile module's own.
+    reason = sheets.ERR_NOT_XLSX.format(reason="File is not a zip file")
+    assert report.errors == [RowError(0, "file", reason)]
     nothing_written()
 
 
@@ -474,16 +476,19 @@ def test_every_bad_row_and_every_bad_column_is_reported(team: Any) -> None:
         ]
     )
     report = run(team.pc, data)
-    assert [(e.row, e.column) for e in report.errors] == [
-        (3, "resource"),
-        (3, "hours"),
-        (3, "firmness"),
-        (5, "engagement"),
-        (5, "start"),
+    assert report.errors == [
+        RowError(3, "resource", imports.ERR_UNKNOWN_RESOURCE.format(value="ghost")),
+        RowError(3, "hours", numbers.ERR_HOURS_TEXT.format(value="8 hrs")),
+        RowError(3, "firmness", sheets.ERR_FIRMNESS.format(value="soon")),
+        RowError(5, "engagement", imports.ERR_ENGAGEMENT_FINISHED.format(status="cancelled")),
+        RowError(5, "start", sheets.ERR_DATE.format(value="2026-13-01")),
     ]
     assert report.bad_rows == 2
     problem = report.problem()
-    assert problem.status == 422
+    assert (problem.status, problem.message) == (422, imports.ERR_SUMMARY.format(count=2))
+    assert [(e.field, e.message) for e in problem.errors] == [
+        (e.field, e.reason) for e in report.errors
+    ]
     assert [e.field for e in problem.errors][:2] == ["row 3: resource", "row 3: hours"]
     nothing_written()
 
@@ -586,8 +591,15 @@ def test_existing_bookings_count_and_the_override_books_over_capacity(team: Any)
 def test_time_off_and_holidays_reduce_capacity(team: Any) -> None:
     # Christmas Day 2026 is a Friday: 16 h over Thu 24 – Fri 25 lands on Thursday alone.
     report = run(team.pc, csv_file([row(start="2026-12-24", end="2026-12-25", hours="16")]))
-    assert [(e.row, e.column) for e in report.errors] == [(2, "hours")]
-    assert "2026-12-24" in report.errors[0].reason
+    reason = imports.ERR_OVER_CAPACITY.format(
+        date=dt.date(2026, 12, 24),
+        name="Alex Doe",
+        total="16.00",
+        existing="0.00",
+        in_file="16.00",
+        capacity="8.00",
+    )
+    assert report.errors == [RowError(2, "hours", reason)]
     nothing_written()
 
 
@@ -639,9 +651,10 @@ def test_only_a_coordinator_or_the_head_of_ps_imports(
     team: Any, make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
 ) -> None:
     for role in (Role.PSE, Role.DELIVERY_MANAGER):
-        with pytest.raises(PermissionDenied):
-            run(actor_of(make_person(role)), csv_file([row()]))
-    nothing_written()
+        actor = actor_of(make_person(role))
+        with unchanged(), pytest.raises(PermissionDenied) as refused:
+            run(actor, csv_file([row()]))
+        assert refused.value.message == imports.ERR_MAY_NOT_IMPORT
     head = actor_of(make_person(Role.HEAD_OF_PS))
     assert run(head, csv_file([row()])).written
 
@@ -797,28 +810,33 @@ def test_api_bad_rows_are_problem_json_naming_row_and_column(
     team: Any, api_as: Callable[[Person], Client], dry_run: str
 ) -> None:
     data = csv_file([row(), row(hours="8 hrs"), row(resource="ghost")])
-    response = upload(api_as(team.pc_person), data, dry_run=dry_run)
-    assert response.status_code == 422
-    assert response["Content-Type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["errors"] == [
-        {"field": "row 3: hours", "message": numbers.ERR_HOURS_TEXT.format(value="8 hrs")},
-        {"field": "row 4: resource", "message": imports.ERR_UNKNOWN_RESOURCE.format(value="ghost")},
-    ]
-    assert "2 bad row(s)" in problem["detail"]
-    nothing_written()
+    client = api_as(team.pc_person)
+    with unchanged():
+        response = upload(client, data, dry_run=dry_run)
+    summary = imports.ERR_SUMMARY_DRY if dry_run == "true" else imports.ERR_SUMMARY
+    assert_problem(
+        response,
+        422,
+        summary.format(count=2),
+        ("row 3: hours", numbers.ERR_HOURS_TEXT.format(value="8 hrs")),
+        ("row 4: resource", imports.ERR_UNKNOWN_RESOURCE.format(value="ghost")),
+    )
 
 
 def test_api_missing_header_and_forbidden_roles(
     team: Any, api_as: Callable[[Person], Client]
 ) -> None:
-    response = upload(api_as(team.pc_person), csv_file([row()[1:]], header=HEADER[1:]))
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "row 1: resource"
-    forbidden = upload(api_as(team.alex), csv_file([row()]))
-    assert forbidden.status_code == 403
-    assert forbidden["Content-Type"] == "application/problem+json"
-    nothing_written()
+    coordinator, pse = api_as(team.pc_person), api_as(team.alex)
+    with unchanged():
+        response = upload(coordinator, csv_file([row()[1:]], header=HEADER[1:]))
+        forbidden = upload(pse, csv_file([row()]))
+    assert_problem(
+        response,
+        422,
+        imports.ERR_SUMMARY.format(count=1),
+        ("row 1: resource", sheets.ERR_MISSING_COLUMN.format(column="resource")),
+    )
+    assert_problem(forbidden, 403, imports.ERR_MAY_NOT_IMPORT)
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
@@ -833,7 +851,7 @@ def test_api_export_downloads_the_import_format(
     assert sheet.errors == []
     assert [r.resource for r in sheet.rows] == ["Sam.Roe@example.com", "Sam.Roe@example.com"]
     bad = api_as(team.alex).get(f"{API}/exports", {"format": "pdf"})
-    assert bad.status_code == 422
+    assert_invalid(bad, ("format", pydantic_error("literal_error", expected="'xlsx' or 'csv'")))
 
 
 # ------------------------------------------------------------------ CLI
@@ -845,10 +863,13 @@ def test_cli_import_and_export(
     monkeypatch.setenv("PSA_DATA_DIR", str(tmp_path))
     bad = tmp_path / "bad.csv"
     bad.write_bytes(csv_file([row(hours="8 hrs")]))
-    assert cli.main(["schedule", "import", str(bad)]) == 1
+    with unchanged():
+        assert cli.main(["schedule", "import", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert f"row 2: hours: {numbers.ERR_HOURS_TEXT.format(value='8 hrs')}" in err
-    nothing_written()
+    assert err.splitlines()[-2:] == [
+        f"row 2: hours: {numbers.ERR_HOURS_TEXT.format(value='8 hrs')}",
+        imports.ERR_SUMMARY.format(count=1),
+    ]
 
     good = tmp_path / "good.xlsx"
     good.write_bytes(xlsx_file([row()]))
@@ -956,11 +977,10 @@ def test_the_weekly_review_workbook_cleans_names_and_keeps_formulas_as_text(
 def test_an_import_refuses_control_characters_and_writes_nothing(
     team: Any, column: str, cells: dict[str, str]
 ) -> None:
-    before = (Booking.objects.count(), AuditEntry.objects.count())
-    result = run(team.pc, csv_file([row(**cells)]))
+    with unchanged():
+        result = run(team.pc, csv_file([row(**cells)]))
     text = cells.get(column, "")
     position, char = next((i, c) for i, c in enumerate(text) if ord(c) < 32 or ord(c) == 127)
-    assert [(e.column, e.reason) for e in result.errors] == [
-        (column, ERR_LINE_CHARACTER.format(char=codepoint(char), position=position))
+    assert result.errors == [
+        RowError(2, column, ERR_LINE_CHARACTER.format(char=codepoint(char), position=position))
     ]
-    assert (Booking.objects.count(), AuditEntry.objects.count()) == before

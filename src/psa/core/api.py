@@ -104,6 +104,11 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
 
 ERR_MULTIPART = "the body is not readable multipart/form-data: {reason}"
 ERR_REQUEST = "the request cannot be read: {reason}"
+ERR_UNAUTHORIZED = (
+    "sign in, or send a valid, unexpired API token as 'Authorization: Bearer <token>'"
+)
+ERR_TOKEN = "missing, unknown, expired or revoked token"  # noqa: S105 (a message, not a secret)
+ERR_UNEXPECTED = "an unexpected error happened; it has been logged"
 
 
 def install_error_handlers(api: Any) -> None:
@@ -124,8 +129,8 @@ def install_error_handlers(api: Any) -> None:
         response = problem(
             401,
             "Unauthorized",
-            "sign in, or send a valid, unexpired API token as 'Authorization: Bearer <token>'",
-            [FieldError("Authorization", "missing, unknown, expired or revoked token")],
+            ERR_UNAUTHORIZED,
+            [FieldError("Authorization", ERR_TOKEN)],
         )
         response["WWW-Authenticate"] = 'Bearer realm="psa"'
         return response
@@ -151,7 +156,7 @@ def install_error_handlers(api: Any) -> None:
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         log.exception("unhandled API error")
-        return problem(500, "Internal error", "an unexpected error happened; it has been logged")
+        return problem(500, "Internal error", ERR_UNEXPECTED)
 
 
 ERR_UNKNOWN_PATH = "no API operation at {path}: see /api/v1/docs"
@@ -331,6 +336,9 @@ class AuditOut(Schema):
     hash: str
 
 
+ERR_LIMIT = "limit must be between 1 and 1000"
+
+
 @audit_router.get("", response=answers({200: list[AuditOut]}, 403))
 def list_audit(
     request: HttpRequest,
@@ -340,7 +348,7 @@ def list_audit(
     limit: int = 100,
 ) -> Any:
     if not 1 <= limit <= 1000:
-        raise ValidationFailed("limit must be between 1 and 1000", field="limit")
+        raise ValidationFailed(ERR_LIMIT, field="limit")
     return audit.audit_list(
         actor=actor(request),
         target_type=target_type,

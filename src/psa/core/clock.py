@@ -14,12 +14,15 @@ from zoneinfo import ZoneInfo
 
 _override: dt.datetime | None = None  # tests freeze the clock with `frozen`
 
+ERR_NO_ZONE = "{text!r} has no time zone; write e.g. 2026-11-23T08:00Z"
+ERR_NAIVE = "frozen() needs an aware datetime"
+
 
 def parse_instant(text: str) -> dt.datetime:
     """Parse an ISO 8601 instant; a time zone is required ("Z" means UTC)."""
     value = dt.datetime.fromisoformat(text.strip().replace("z", "Z"))
     if value.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone; write e.g. 2026-11-23T08:00Z")
+        raise ValueError(ERR_NO_ZONE.format(text=text))
     return value.astimezone(dt.UTC)
 
 
@@ -55,7 +58,7 @@ class frozen:  # noqa: N801 - used like a function: `with frozen(instant):`
 
     def __init__(self, instant: dt.datetime) -> None:
         if instant.tzinfo is None:
-            raise ValueError("frozen() needs an aware datetime")
+            raise ValueError(ERR_NAIVE)
         self.instant = instant
 
     def __enter__(self) -> dt.datetime:

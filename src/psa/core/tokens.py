@@ -30,6 +30,7 @@ VERIFIED_MAX = 10_000
 
 ERR_NO_TOKEN = "you have no token {id}"  # noqa: S105
 ERR_NO_USER = "no user named {username!r}"
+ERR_NOT_YOURS = "you may only create tokens for yourself"  # noqa: S105 - a message
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def default_token_days() -> int:
 
 def token_create(*, actor: Actor, user: User, name: str, days: int | None = None) -> IssuedToken:
     if actor.user_id != user.pk and not actor.is_admin:
-        raise PermissionDenied("you may only create tokens for yourself", field="user")
+        raise PermissionDenied(ERR_NOT_YOURS, field="user")
     days = default_token_days() if days is None else days
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ValidationFailed(ERR_TOKEN_DAYS, field="days")

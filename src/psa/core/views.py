@@ -25,6 +25,7 @@ from psa.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from psa.core.models import Job
 
 PER_PAGE = 50
+ERR_DAYS_TEXT = "Expiry must be a whole number of days."
 View = Callable[..., HttpResponse]
 
 
@@ -189,7 +190,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
             status = 422
         except ValueError:
-            messages.error(request, "Expiry must be a whole number of days.")
+            messages.error(request, ERR_DAYS_TEXT)
             status = 422
     return render(
         request,

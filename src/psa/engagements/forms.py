@@ -20,6 +20,8 @@ from psa.people import selectors as people_selectors
 ENGAGEMENT_FIELDS = frozenset(f.name for f in fields(EngagementInput))
 MILESTONE_PREFIX = "ms"
 MONEY = {"step": "0.01", "inputmode": "decimal"}
+ERR_NO_WEIGHT = "give this milestone a weight"
+ERR_REACHED_ON = "Enter the date as YYYY-MM-DD."
 
 
 class DateInput(forms.DateInput):
@@ -123,7 +125,7 @@ class MilestoneRowForm(PageForm):
             and data.get("weight") is None
             and "weight" not in self.errors
         ):
-            self.add_error("weight", "give this milestone a weight")
+            self.add_error("weight", ERR_NO_WEIGHT)
         return data
 
 

@@ -11,6 +11,10 @@ from psa.core.errors import NotFound
 from psa.engagements import rules
 from psa.engagements.models import Comment, Customer, Engagement, Milestone
 
+ERR_NO_CUSTOMER = "customer {id} does not exist"
+ERR_NO_ENGAGEMENT = "engagement {id} does not exist"
+ERR_NO_MILESTONE = "milestone {id} does not exist"
+
 
 def customer_list(*, search: str = "") -> QuerySet[Customer]:
     qs = Customer.objects.annotate(engagement_count=Count("engagements"))
@@ -22,7 +26,7 @@ def customer_list(*, search: str = "") -> QuerySet[Customer]:
 def customer_get(*, customer_id: int) -> Customer:
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
-        raise NotFound(f"customer {customer_id} does not exist", field="customer_id")
+        raise NotFound(ERR_NO_CUSTOMER.format(id=customer_id), field="customer_id")
     return customer
 
 
@@ -62,7 +66,7 @@ def engagement_get(*, engagement_id: int) -> Engagement:
     )
     engagement = found[0] if found else None
     if engagement is None:
-        raise NotFound(f"engagement {engagement_id} does not exist", field="engagement_id")
+        raise NotFound(ERR_NO_ENGAGEMENT.format(id=engagement_id), field="engagement_id")
     return engagement
 
 
@@ -87,7 +91,7 @@ def engagement_percent_complete(engagement: Engagement) -> Decimal | None:
 def milestone_get(*, milestone_id: int) -> Milestone:
     milestone = Milestone.objects.select_related("engagement").filter(pk=milestone_id).first()
     if milestone is None:
-        raise NotFound(f"milestone {milestone_id} does not exist", field="milestone_id")
+        raise NotFound(ERR_NO_MILESTONE.format(id=milestone_id), field="milestone_id")
     return milestone
 
 

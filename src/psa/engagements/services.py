@@ -42,6 +42,7 @@ ERR_URL = "enter a full http(s) address"
 ERR_COMMENT_EMPTY = "a comment needs some text"
 ERR_KIND_LOCKED = "the kind cannot change once milestones or work exist; create a new engagement"
 ERR_FINISHED = "a {status} engagement cannot be changed"
+ERR_STATUS = "unknown status {status!r}"
 
 
 @dataclass
@@ -279,7 +280,7 @@ def engagement_set_status(
             Engagement.objects.select_for_update().select_related("customer").get(pk=engagement.pk)
         )
         if status not in Status.values:
-            raise ValidationFailed(f"unknown status {status!r}", field="status")
+            raise ValidationFailed(ERR_STATUS.format(status=status), field="status")
         problem = rules.transition_error(engagement.status, status)
         if problem:
             raise Conflict(problem, field="status")

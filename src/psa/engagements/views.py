@@ -29,6 +29,7 @@ from psa.core.views import (
 from psa.engagements import flows, rules, selectors, services
 from psa.engagements.forms import (
     ENGAGEMENT_FIELDS,
+    ERR_REACHED_ON,
     CommentForm,
     CustomerForm,
     EngagementFilterForm,
@@ -389,7 +390,7 @@ def milestone_reached(request: HttpRequest, milestone_id: int) -> HttpResponse:
             status = error_status(exc)
             error = exc.message
     else:
-        error, status = "Enter the date as YYYY-MM-DD.", 422
+        error, status = ERR_REACHED_ON, 422
     engagement = selectors.engagement_get(engagement_id=milestone.engagement_id)
     if not is_htmx(request) and not error:
         return redirect(reverse("engagement_detail", args=[engagement.pk]) + "#milestones")

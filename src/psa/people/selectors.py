@@ -28,6 +28,10 @@ from psa.people.rules import (
 )
 from psa.people.standards import standard_weekly_hours
 
+ERR_NO_PERSON = "person {id} does not exist"
+ERR_NO_EMAIL = "no person with e-mail {email}"
+ERR_NO_TIME_OFF = "time off {id} does not exist"
+
 
 def person_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Person | None:
     if not user.is_authenticated:
@@ -61,7 +65,7 @@ def person_get(*, person_id: int) -> Person:
         .first()
     )
     if person is None:
-        raise NotFound(f"person {person_id} does not exist", field="person_id")
+        raise NotFound(ERR_NO_PERSON.format(id=person_id), field="person_id")
     return person
 
 
@@ -104,7 +108,7 @@ def people_for(actor: Actor, people: Sequence[Person]) -> list[Person]:
 def person_by_email(*, email: str) -> Person:
     person = Person.objects.filter(email__iexact=email.strip()).first()
     if person is None:
-        raise NotFound(f"no person with e-mail {email}", field="email")
+        raise NotFound(ERR_NO_EMAIL.format(email=email), field="email")
     return person
 
 
@@ -361,5 +365,5 @@ def time_off_list(
 def time_off_get(*, time_off_id: int) -> TimeOff:
     row = TimeOff.objects.select_related("person").filter(pk=time_off_id).first()
     if row is None:
-        raise NotFound(f"time off {time_off_id} does not exist", field="time_off_id")
+        raise NotFound(ERR_NO_TIME_OFF.format(id=time_off_id), field="time_off_id")
     return row

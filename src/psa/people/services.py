@@ -32,6 +32,9 @@ ERR_MAY_NOT_MANAGE = "you may not change this person"
 ERR_MAY_NOT_GRANT = "only an admin or the head of PS may change roles or cost rates"
 ERR_TIME_OFF_HOURS = "hours per day must be more than 0 and at most 24"
 ERR_TIME_OFF_NOT_YOURS = "you may only change your own time off or that of people you manage"
+ERR_MAY_NOT_ADD = "only an admin or the head of PS may add people"
+ERR_START_DATE = "a start date is required"
+ERR_TIME_OFF_KIND = "kind must be one of {kinds}"
 
 PEOPLE_ADMINS = (Role.HEAD_OF_PS,)
 PAY_AND_ROLES = frozenset({"roles", "cost_rate", "cost_currency"})
@@ -136,7 +139,7 @@ def _validate(data: PersonInput, *, names: Iterable[str], person: Person | None)
     start = data.start_date if "start_date" in names else (person.start_date if person else None)
     end = data.end_date if "end_date" in names else (person.end_date if person else None)
     if "start_date" in names and start is None:
-        errors.append(FieldError("start_date", "a start date is required"))
+        errors.append(FieldError("start_date", ERR_START_DATE))
     if start and end and end < start:
         errors.append(FieldError("end_date", ERR_END_BEFORE_START))
     if errors:
@@ -178,13 +181,13 @@ def person_create(
     password: str = "",
 ) -> Person:
     if not can_manage_person(actor, None):
-        raise PermissionDenied("only an admin or the head of PS may add people")
+        raise PermissionDenied(ERR_MAY_NOT_ADD)
     names = [f.name for f in fields(PersonInput)]
     data.country = data.country.upper()
     _validate(data, names=names, person=None)
     start_date = data.start_date
     if start_date is None:  # _validate reported it; this tells the type checker
-        raise ValidationFailed("a start date is required", field="start_date")
+        raise ValidationFailed(ERR_START_DATE, field="start_date")
     User = get_user_model()
     if username and User.objects.filter(username=username).exists():
         raise ValidationFailed(ERR_USERNAME_TAKEN, field="username")
@@ -280,7 +283,8 @@ def time_off_create(
     if end_date < start_date:
         errors.append(FieldError("end_date", ERR_END_BEFORE_START))
     if kind not in TimeOff.Kind.values:
-        errors.append(FieldError("kind", f"kind must be one of {', '.join(TimeOff.Kind.values)}"))
+        kinds = ", ".join(TimeOff.Kind.values)
+        errors.append(FieldError("kind", ERR_TIME_OFF_KIND.format(kinds=kinds)))
     if hours_per_day is not None and not (0 < hours_per_day <= 24):
         errors.append(FieldError("hours_per_day", ERR_TIME_OFF_HOURS))
     if errors:

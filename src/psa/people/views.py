@@ -109,7 +109,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 def person_create(request: HttpRequest) -> HttpResponse:
     me = actor(request)
     if not services.can_manage_person(me, None):
-        raise refuse("only an admin or the head of PS may add people")
+        raise refuse(services.ERR_MAY_NOT_ADD)
     status = 200
     if request.method == "POST":
         form = PersonCreateForm(request.POST)

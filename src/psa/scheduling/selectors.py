@@ -20,6 +20,9 @@ from psa.people.models import Person
 from psa.scheduling import rules
 from psa.scheduling.models import AssignmentRequest, Booking, BookingDay
 
+ERR_NO_REQUEST = "assignment request {id} does not exist"
+ERR_NO_BOOKING = "booking {id} does not exist"
+
 Planned = dict[int, dict[dt.date, dict[str, Decimal]]]
 
 
@@ -225,7 +228,7 @@ def request_get(*, request_id: int) -> AssignmentRequest:
         .first()
     )
     if row is None:
-        raise NotFound(f"assignment request {request_id} does not exist", field="request_id")
+        raise NotFound(ERR_NO_REQUEST.format(id=request_id), field="request_id")
     return row
 
 
@@ -262,7 +265,7 @@ def open_requests_for(*, person_id: int, user_id: int | None) -> list[Assignment
 def booking_get(*, booking_id: int) -> Booking:
     row = Booking.objects.select_related("person", "engagement").filter(pk=booking_id).first()
     if row is None:
-        raise NotFound(f"booking {booking_id} does not exist", field="booking_id")
+        raise NotFound(ERR_NO_BOOKING.format(id=booking_id), field="booking_id")
     return row
 
 

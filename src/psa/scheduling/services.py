@@ -60,6 +60,10 @@ ERR_BOOKING_MISMATCH = "booking {id} is not on this engagement for this person"
 ERR_BOOKING_CANCELLED = "booking {id} is already cancelled"
 ERR_TASK_NAME = "internal time needs a task name"
 ERR_INTERNAL_NOT_YOURS = "you may only plan your own internal time"
+ERR_CUSTOMER_BOOKING = "customer bookings change through a request"
+# One day that does not fit: in the refusal's message, and as its field error.
+ERR_SHORTFALL = "{date}: {requested} h asked, {free} h free"
+ERR_SHORT = "{date}: {short} h short"
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,9 @@ def _require_schedulable(engagement: Engagement) -> None:
 
 
 def _shortfall_text(shortfalls: list[rules.Shortfall]) -> str:
-    return ", ".join(f"{s.date}: {s.requested} h asked, {s.free} h free" for s in shortfalls)
+    return ", ".join(
+        ERR_SHORTFALL.format(date=s.date, requested=s.requested, free=s.free) for s in shortfalls
+    )
 
 
 # ------------------------------------------------------------------ booking days
@@ -359,7 +365,8 @@ def request_confirm(
                 raise Conflict(
                     ERR_DOES_NOT_FIT.format(details=_shortfall_text(shortfalls)),
                     errors=[
-                        FieldError("hours", f"{s.date}: {s.short} h short") for s in shortfalls
+                        FieldError("hours", ERR_SHORT.format(date=s.date, short=s.short))
+                        for s in shortfalls
                     ],
                 )
             booking = _book(actor, request, person_id, plan, override_reason if shortfalls else "")
@@ -558,7 +565,10 @@ def internal_time_create(
         if shortfalls and not override_reason.strip():
             raise Conflict(
                 ERR_INTERNAL_DOES_NOT_FIT.format(details=_shortfall_text(shortfalls)),
-                errors=[FieldError("hours", f"{s.date}: {s.short} h short") for s in shortfalls],
+                errors=[
+                    FieldError("hours", ERR_SHORT.format(date=s.date, short=s.short))
+                    for s in shortfalls
+                ],
             )
         booking = Booking(
             person=person,
@@ -576,7 +586,7 @@ def internal_time_create(
 
 def internal_time_cancel(*, actor: Actor, booking: Booking) -> Booking:
     if not booking.is_internal:
-        raise ValidationFailed("customer bookings change through a request", field="booking_id")
+        raise ValidationFailed(ERR_CUSTOMER_BOOKING, field="booking_id")
     if actor.person_id != booking.person_id and not actor.has_any(*DECIDERS):
         raise PermissionDenied(ERR_INTERNAL_NOT_YOURS, field="booking_id")
     with transaction.atomic():

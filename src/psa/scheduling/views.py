@@ -45,6 +45,7 @@ from psa.timetracking import flows as time_flows
 from psa.timetracking import selectors as time_selectors
 
 MY_WEEKS = 8
+ERR_NOT_A_DATE = "not a date"
 LEVELS = {
     rules.LOAD_NONE: "no working hours",
     rules.LOAD_FREE: "free",
@@ -132,7 +133,7 @@ def _week_param(text: str) -> dt.date:
     try:
         return periods.week_start(dt.date.fromisoformat(text))
     except ValueError as exc:
-        raise Http404("not a date") from exc
+        raise Http404(ERR_NOT_A_DATE) from exc
 
 
 def _filter_query(filters: dict[str, Any], **changes: Any) -> str:
