@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -268,21 +269,14 @@ def certification_decide(
                 "capacity_hours",
             ]
         )
-        CertificationStep.objects.create(
-            certification=cert,
+        _record_step(
+            actor,
+            cert,
             step=step,
             approved=approve,
-            reason=reason.strip(),
-            actor_name=actor.username,
-            revision=cert.revision,
             at=now,
             back_to="" if approve else back_to,
-            **(_approved_figures(figures) if approve else {}),
-        )
-        audit.record(
-            actor=actor,
-            action=f"certification.{step}",
-            target=cert,
+            figures=figures if approve else None,
             before=before,
             after={
                 "status": cert.status,
@@ -324,18 +318,10 @@ def certification_resubmit(
         cert.status = Status.GENERATED
         cert.total_hours, cert.billable_hours = figures.total, figures.billable
         cert.save(update_fields=["status", "total_hours", "billable_hours"])
-        CertificationStep.objects.create(
-            certification=cert,
+        _record_step(
+            actor,
+            cert,
             step=Step.RESUBMIT,
-            approved=False,
-            actor_name=actor.username,
-            revision=cert.revision,
-            at=clock.now(),
-        )
-        audit.record(
-            actor=actor,
-            action="certification.resubmit",
-            target=cert,
             before={"status": Status.RETURNED},
             after={"status": cert.status, "total_hours": figures.total},
         )
@@ -366,6 +352,44 @@ def _approved_figures(figures: Figures) -> dict[str, object]:
         "changes": figures.changes,
         "entries": {str(pk): list(key) for pk, key in figures.entries.items()},
     }
+
+
+def _record_step(
+    actor: Actor,
+    cert: QuarterlyCertification,
+    *,
+    step: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reason: str = "",
+    approved: bool = False,
+    back_to: str = "",
+    figures: Figures | None = None,
+    at: dt.datetime | None = None,
+) -> CertificationStep:
+    """One step of a certification's history and its audit row (`certification.<step>`), in
+    the caller's transaction. The step keeps the reason trimmed, the audit row as given; an
+    approval passes the figures it approved, and its step records them."""
+    row = CertificationStep.objects.create(
+        certification=cert,
+        step=step,
+        approved=approved,
+        reason=reason.strip(),
+        actor_name=actor.username,
+        revision=cert.revision,
+        at=at or clock.now(),
+        back_to=back_to,
+        **(_approved_figures(figures) if figures is not None else {}),
+    )
+    audit.record(
+        actor=actor,
+        action=f"certification.{step}",
+        target=cert,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    return row
 
 
 def _users_named(names: Sequence[str]) -> list[User]:
@@ -440,19 +464,10 @@ def certifications_follow_change(*, actor: Actor, person_id: int, days: Sequence
         cert.status = Status.GENERATED
         cert.total_hours, cert.billable_hours = figures.total, figures.billable
         cert.save(update_fields=["status", "total_hours", "billable_hours"])
-        CertificationStep.objects.create(
-            certification=cert,
+        _record_step(
+            actor,
+            cert,
             step=Step.CHANGED,
-            approved=False,
-            reason=changes.describe(),
-            actor_name=actor.username,
-            revision=cert.revision,
-            at=clock.now(),
-        )
-        audit.record(
-            actor=actor,
-            action="certification.changed",
-            target=cert,
             before=before,
             after={"status": cert.status},
             reason=changes.describe(),
@@ -502,19 +517,10 @@ def certification_reopen(
         cert.locked_at = None
         cert.revision += 1
         cert.save(update_fields=["status", "locked_at", "revision"])
-        CertificationStep.objects.create(
-            certification=cert,
+        _record_step(
+            actor,
+            cert,
             step=Step.REOPEN,
-            approved=False,
-            reason=reason.strip(),
-            actor_name=actor.username,
-            revision=cert.revision,
-            at=clock.now(),
-        )
-        audit.record(
-            actor=actor,
-            action="certification.reopen",
-            target=cert,
             before=before,
             after={"status": cert.status, "locked_at": None},
             reason=reason,
