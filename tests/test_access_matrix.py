@@ -18,7 +18,8 @@ from psa.core import audit, clock, tokens
 from psa.core.models import AuditEntry, Job
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.people.models import Person
-from psa.timetracking import certification, selectors, services
+from psa.timetracking import selectors, services
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import QuarterlyCertification
 from tests.timetracking.factories import WorkItemFactory
 
@@ -149,7 +150,7 @@ def world(make_person: Callable[..., Person]) -> Callable[[str], dict[str, Any]]
                     actor=SYSTEM, person=person, work_item=WorkItemFactory(), date=DAY, hours="8"
                 )
             with clock.frozen(AFTER_QUARTER):
-                cert = certification.certification_generate(
+                cert = cert_services.certification_generate(
                     actor=SYSTEM, person=person, year=2027, quarter=4
                 )
             audit.record(

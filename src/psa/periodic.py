@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 
 from psa.core import audit, clock, jobs
-from psa.timetracking.certification import certifications_generate_due
+from psa.timetracking.certification.services import certifications_generate_due
 from psa.timetracking.reminders import timesheet_reminders_send
 
 log = logging.getLogger(__name__)

@@ -232,7 +232,7 @@ def test_a_manager_approves_the_live_figures_on_a_phone(
 ) -> None:
     """The queue shows the figures as the entries give them now, with what needs a look; the
     approval needs a reason for the weeks never submitted, then leaves the manager's queue."""
-    from psa.timetracking import certification
+    from psa.timetracking.certification import services as cert_services
 
     seed(Epic)
     manager = PersonFactory(
@@ -246,7 +246,7 @@ def test_a_manager_approves_the_live_figures_on_a_phone(
         services.time_entry_create(
             actor=SYSTEM, person=pse, work_item=WorkItemFactory(), date=MON, hours="7.5"
         )
-        cert = certification.certification_generate(actor=SYSTEM, person=pse, year=2027, quarter=4)
+        cert = cert_services.certification_generate(actor=SYSTEM, person=pse, year=2027, quarter=4)
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     with clock.frozen(NOW):
@@ -340,7 +340,8 @@ def test_the_head_returns_hours_to_the_person_who_corrects_and_sends_them_back(
     from psa.core.models import Notification
     from psa.core.roles import SYSTEM
     from psa.people.selectors import actor_for
-    from psa.timetracking import certification, services
+    from psa.timetracking import services
+    from psa.timetracking.certification import services as cert_services
 
     seed(Epic)
     manager = PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen")
@@ -352,9 +353,9 @@ def test_the_head_returns_hours_to_the_person_who_corrects_and_sends_them_back(
         services.time_entry_create(
             actor=SYSTEM, person=pse, work_item=WorkItemFactory(), date=MON, hours="8"
         )
-        cert = certification.certification_generate(actor=SYSTEM, person=pse, year=2027, quarter=4)
+        cert = cert_services.certification_generate(actor=SYSTEM, person=pse, year=2027, quarter=4)
         assert manager.user is not None
-        certification.certification_decide(
+        cert_services.certification_decide(
             actor=actor_for(manager.user),
             certification=cert,
             step="manager",
@@ -386,7 +387,7 @@ def test_the_head_returns_hours_to_the_person_who_corrects_and_sends_them_back(
     cert.refresh_from_db()
     assert cert.status == "generated"
     assert Notification.objects.filter(user=manager.user).latest("id").text == (
-        certification.MSG_RESUBMITTED.format(name="Alex Rivera", quarter="FY27 Q4")
+        cert_services.MSG_RESUBMITTED.format(name="Alex Rivera", quarter="FY27 Q4")
     )
 
 
@@ -398,9 +399,11 @@ def test_the_head_of_ps_pages_through_a_long_queue_and_approves_on_page_two_on_a
 ) -> None:
     """Each section pages on its own; a decision made on page 2 comes back to page 2."""
     from psa.core.roles import SYSTEM
-    from psa.timetracking import certification, services
+    from psa.timetracking import services
+    from psa.timetracking.certification import selectors as cert_selectors
+    from psa.timetracking.certification import services as cert_services
 
-    monkeypatch.setattr(certification, "QUEUE_PAGE", 2)
+    monkeypatch.setattr(cert_selectors, "QUEUE_PAGE", 2)
     seed(Epic)
     PersonFactory(
         roles=[Role.HEAD_OF_PS, Role.FINANCE_PARTNER],
@@ -418,11 +421,11 @@ def test_the_head_of_ps_pages_through_a_long_queue_and_approves_on_page_two_on_a
             services.time_entry_create(
                 actor=SYSTEM, person=pse, work_item=WorkItemFactory(), date=MON, hours="7.5"
             )
-            cert = certification.certification_generate(
+            cert = cert_services.certification_generate(
                 actor=SYSTEM, person=pse, year=2027, quarter=4
             )
             certs.append(
-                certification.certification_decide(
+                cert_services.certification_decide(
                     actor=SYSTEM,
                     certification=cert,
                     step="manager",

@@ -12,8 +12,8 @@ from django.test import Client
 from psa.core import clock, numbers
 from psa.core.roles import Role
 from psa.people.models import Person
-from psa.timetracking import certification as chain
 from psa.timetracking import rules
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import QuarterlyCertification, TimeEntry
 from tests.timetracking.factories import WorkItemFactory, category
 
@@ -246,7 +246,7 @@ def test_certification_chain_over_the_api(
     assert problem(early, 409, "step")["errors"] == [
         {
             "field": "step",
-            "message": chain.ERR_NOT_ENDED.format(quarter="FY27 Q4", end="2027-01-31"),
+            "message": cert_services.ERR_NOT_ENDED.format(quarter="FY27 Q4", end="2027-01-31"),
         }
     ]
     assert QuarterlyCertification.objects.get(pk=cid).status == "head_approved"
@@ -291,7 +291,7 @@ def test_certification_chain_over_the_api(
             "/api/v1/time/corrections", correction, content_type=JSON
         )
         assert problem(refused_correction, 422, "reason")["errors"] == [
-            {"field": "reason", "message": chain.ERR_REASON}
+            {"field": "reason", "message": cert_services.ERR_REASON}
         ]
         assert TimeEntry.objects.count() == 2
         corrected = api_as(pse).post(
@@ -348,7 +348,9 @@ def test_a_rejection_over_the_api_goes_back_to_its_owner_and_returns_by_resubmit
     assert problem(wrong, 422, "back_to")["errors"] == [
         {
             "field": "back_to",
-            "message": chain.ERR_BACK_TO.format(step="Head of PS", targets="person, manager"),
+            "message": cert_services.ERR_BACK_TO.format(
+                step="Head of PS", targets="person, manager"
+            ),
         }
     ]
     assert QuarterlyCertification.objects.get(pk=cid).status == "manager_certified"
@@ -362,7 +364,9 @@ def test_a_rejection_over_the_api_goes_back_to_its_owner_and_returns_by_resubmit
     assert returned.json()["steps"][-1]["back_to"] == "person"
     not_theirs = api_as(head).post(f"{url}/resubmit", content_type=JSON)
     assert not_theirs.status_code == 403
-    assert not_theirs.json()["detail"] == chain.ERR_NOT_YOURS_TO_RESUBMIT.format(name=pse.name)
+    assert not_theirs.json()["detail"] == cert_services.ERR_NOT_YOURS_TO_RESUBMIT.format(
+        name=pse.name
+    )
     back = api_as(pse).post(f"{url}/resubmit", content_type=JSON)
     assert back.status_code == 200, back.content
     assert back.json()["status"] == "generated"

@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
-from psa.core import clock
+from psa.core import clock, periods
 from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
 from psa.core.models import AuditEntry, Notification
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import certification as chain
-from psa.timetracking import rules, services
+from psa.timetracking import report_selectors, rules, services
+from psa.timetracking.certification import selectors as cert_selectors
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import CertificationStep, QuarterlyCertification, TimeEntry
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
@@ -60,14 +61,14 @@ def org(make_person: Callable[..., Person], actor_of: Callable[[Person], Actor])
 
 
 def generate(org: Any) -> QuarterlyCertification:
-    return chain.certification_generate(
+    return cert_services.certification_generate(
         actor=org.a(org.manager), person=org.pse, year=2027, quarter=4
     )
 
 
 def approve_all(org: Any, cert: QuarterlyCertification) -> QuarterlyCertification:
     for who, step in ((org.manager, "manager"), (org.head, "head"), (org.finance, "finance")):
-        cert = chain.certification_decide(
+        cert = cert_services.certification_decide(
             actor=org.a(who), certification=cert, step=step, approve=True, reason=NO_SHEETS
         )
     return cert
@@ -79,24 +80,25 @@ def test_generation_has_the_quarters_totals_and_is_idempotent(org: Any) -> None:
     assert (cert.total_hours, cert.billable_hours) == (D("8.00"), D("6.00"))
     # 65 weekdays less 5 US holidays (11 Nov, 26 Nov, 25 Dec, 1 Jan, 18 Jan) of 8 hours
     assert cert.capacity_hours == D("480.00")
-    assert chain.figures_of(cert).utilization == D("1.3")  # 6 / 480 = 1.25 %, rounded half up
+    # 6 / 480 = 1.25 %, rounded half up
+    assert cert_selectors.figures_of(cert).utilization == D("1.3")
     assert generate(org).pk == cert.pk
     assert QuarterlyCertification.objects.count() == 1
 
 
 def test_the_chain_in_order_locks_the_quarter(org: Any) -> None:
     cert = generate(org)
-    cert = chain.certification_decide(
+    cert = cert_services.certification_decide(
         actor=org.a(org.manager), certification=cert, step="manager", approve=True, reason=NO_SHEETS
     )
     assert cert.status == "manager_certified"
     assert cert.work_item is not None
     assert [label.name for label in cert.work_item.labels.all()] == ["ManagerCertifiedTimesheet"]
     assert cert.work_item.epic.name == "Time Tracking"
-    cert = chain.certification_decide(
+    cert = cert_services.certification_decide(
         actor=org.a(org.head), certification=cert, step="head", approve=True, reason=NO_SHEETS
     )
-    cert = chain.certification_decide(
+    cert = cert_services.certification_decide(
         actor=org.a(org.finance), certification=cert, step="finance", approve=True, reason=NO_SHEETS
     )
     assert (cert.status, cert.locked_at) == ("approved", NOW)
@@ -111,7 +113,7 @@ def test_the_chain_in_order_locks_the_quarter(org: Any) -> None:
 def test_steps_happen_in_order_only(org: Any, who: str) -> None:
     cert = generate(org)
     with pytest.raises(Conflict):
-        chain.certification_decide(
+        cert_services.certification_decide(
             actor=org.a(getattr(org, who)),
             certification=cert,
             step=who,
@@ -125,7 +127,7 @@ def test_steps_happen_in_order_only(org: Any, who: str) -> None:
 def test_only_the_persons_own_manager_certifies(org: Any) -> None:
     cert = generate(org)
     with pytest.raises(PermissionDenied):
-        chain.certification_decide(
+        cert_services.certification_decide(
             actor=org.a(org.other_manager),
             certification=cert,
             step="manager",
@@ -133,17 +135,17 @@ def test_only_the_persons_own_manager_certifies(org: Any) -> None:
             reason=NO_SHEETS,
         )
     with pytest.raises(PermissionDenied):
-        chain.certification_decide(
+        cert_services.certification_decide(
             actor=org.a(org.pse), certification=cert, step="manager", approve=True, reason=NO_SHEETS
         )
 
 
 def test_nobody_approves_their_own_hours(org: Any, make_person: Callable[..., Person]) -> None:
-    cert = chain.certification_generate(
+    cert = cert_services.certification_generate(
         actor=org.a(org.head), person=org.manager, year=2027, quarter=4
     )
     with pytest.raises(PermissionDenied) as exc:
-        chain.certification_decide(
+        cert_services.certification_decide(
             actor=org.a(org.manager),
             certification=cert,
             step="manager",
@@ -154,7 +156,7 @@ def test_nobody_approves_their_own_hours(org: Any, make_person: Callable[..., Pe
 
 
 def test_a_rejection_needs_a_reason_and_returns_the_hours_to_the_person(org: Any) -> None:
-    cert = chain.certification_decide(
+    cert = cert_services.certification_decide(
         actor=org.a(org.manager),
         certification=generate(org),
         step="manager",
@@ -162,10 +164,10 @@ def test_a_rejection_needs_a_reason_and_returns_the_hours_to_the_person(org: Any
         reason=NO_SHEETS,
     )
     with pytest.raises(ValidationFailed):
-        chain.certification_decide(
+        cert_services.certification_decide(
             actor=org.a(org.head), certification=cert, step="head", approve=False
         )
-    cert = chain.certification_decide(
+    cert = cert_services.certification_decide(
         actor=org.a(org.head),
         certification=cert,
         step="head",
@@ -203,13 +205,15 @@ def test_locked_time_cannot_be_edited_or_deleted_or_added(org: Any) -> None:
 def test_a_correction_is_an_adjusting_entry_approved_like_the_rest(org: Any) -> None:
     cert = approve_all(org, generate(org))
     with pytest.raises(ValidationFailed) as exc:
-        chain.time_entry_adjust(actor=org.a(org.pse), entry=org.entry, hours="-1", reason="")
+        cert_services.time_entry_adjust(
+            actor=org.a(org.pse), entry=org.entry, hours="-1", reason=""
+        )
     assert exc.value.errors[0].field == "reason"
     with pytest.raises(ValidationFailed):
-        chain.time_entry_adjust(
+        cert_services.time_entry_adjust(
             actor=org.a(org.pse), entry=org.entry, hours="-7", reason="too much"
         )
-    adjustment = chain.time_entry_adjust(
+    adjustment = cert_services.time_entry_adjust(
         actor=org.a(org.pse), entry=org.entry, hours="-1.5", reason="Half of the call was pre-sales"
     )
     assert (adjustment.hours, adjustment.adjusts, adjustment.date) == (D("-1.50"), org.entry, DAY)
@@ -232,17 +236,19 @@ def test_a_correction_is_an_adjusting_entry_approved_like_the_rest(org: Any) -> 
 
 def test_adjusting_unlocked_time_is_refused(org: Any) -> None:
     with pytest.raises(Conflict):
-        chain.time_entry_adjust(actor=org.a(org.pse), entry=org.entry, hours="1", reason="x")
+        cert_services.time_entry_adjust(
+            actor=org.a(org.pse), entry=org.entry, hours="1", reason="x"
+        )
     assert TimeEntry.objects.filter(adjusts__isnull=False).count() == 0
 
 
 def test_finance_reopens_with_a_reason(org: Any) -> None:
     cert = approve_all(org, generate(org))
     with pytest.raises(PermissionDenied):
-        chain.certification_reopen(actor=org.a(org.head), certification=cert, reason="x")
+        cert_services.certification_reopen(actor=org.a(org.head), certification=cert, reason="x")
     with pytest.raises(ValidationFailed):
-        chain.certification_reopen(actor=org.a(org.finance), certification=cert, reason=" ")
-    cert = chain.certification_reopen(
+        cert_services.certification_reopen(actor=org.a(org.finance), certification=cert, reason=" ")
+    cert = cert_services.certification_reopen(
         actor=org.a(org.finance), certification=cert, reason="Payroll correction for November"
     )
     assert (cert.status, cert.locked_at, cert.revision) == ("generated", None, 2)
@@ -273,15 +279,17 @@ def test_the_end_of_quarter_job_generates_each_pses_certification_once(
         Role.PSE, manager=manager, start_date=dt.date(2024, 1, 1), end_date=dt.date(2026, 10, 30)
     )
     already = make_person(Role.PSE, manager=manager, start_date=dt.date(2025, 1, 6))
-    chain.certification_generate(actor=actor_of(manager), person=already, year=2027, quarter=4)
+    cert_services.certification_generate(
+        actor=actor_of(manager), person=already, year=2027, quarter=4
+    )
     services.time_entry_create(
         actor=actor_of(alex), person=alex, work_item=WorkItemFactory(), date=DAY, hours="6"
     )
 
     # when the periodic job runs, twice
     with django_capture_on_commit_callbacks(execute=True):
-        assert chain.certifications_generate_due(today=NOW.date()) == 2
-    assert chain.certifications_generate_due(today=NOW.date()) == 0
+        assert cert_services.certifications_generate_due(today=NOW.date()) == 2
+    assert cert_services.certifications_generate_due(today=NOW.date()) == 0
 
     # then alex and blair have FY27 Q4 certifications with their totals, waiting for the manager
     certs = QuarterlyCertification.objects.filter(fiscal_year=2027, quarter=4)
@@ -316,7 +324,7 @@ def test_periodic_jobs_run_on_when_one_fails(monkeypatch: pytest.MonkeyPatch) ->
 def decide(org: Any, who: Person, step: str, **kw: Any) -> QuarterlyCertification:
     cert = QuarterlyCertification.objects.get(person=org.pse)
     kw.setdefault("reason", NO_SHEETS)
-    return chain.certification_decide(
+    return cert_services.certification_decide(
         actor=org.a(who), certification=cert, step=step, approve=kw.pop("approve", True), **kw
     )
 
@@ -326,9 +334,11 @@ def test_each_step_sees_and_records_the_figures_as_the_entries_give_them_now(org
     services.time_entry_create(
         actor=org.a(org.pse), person=org.pse, work_item=WorkItemFactory(), date=DAY, hours="1.5"
     )
-    view = chain.certification_view(cert)
+    view = cert_selectors.certification_view(cert)
     assert (view.total_hours, view.billable_hours) == (D("9.50"), D("6.00"))
-    report_total = chain.report.hours_report(person=org.pse, quarter=chain._quarter(DAY)).total
+    report_total = report_selectors.hours_report(
+        person=org.pse, quarter=periods.fiscal_quarter(DAY)
+    ).total
     assert report_total == view.total_hours  # the screen and the XLSX agree
 
     cert = decide(org, org.manager, "manager", digest=view.digest)
@@ -344,14 +354,14 @@ def test_each_step_sees_and_records_the_figures_as_the_entries_give_them_now(org
 
 
 def test_an_approval_of_figures_that_changed_since_the_page_loaded_is_refused(org: Any) -> None:
-    shown = chain.certification_view(generate(org)).digest
+    shown = cert_selectors.certification_view(generate(org)).digest
     services.time_entry_update(actor=org.a(org.pse), entry=org.entry, hours="5")
 
     with pytest.raises(Conflict) as refused:
         decide(org, org.manager, "manager", digest=shown)
 
     assert (refused.value.message, refused.value.errors[0].field) == (
-        chain.ERR_FIGURES_CHANGED,
+        cert_services.ERR_FIGURES_CHANGED,
         "digest",
     )
     assert QuarterlyCertification.objects.get().status == "generated"
@@ -380,8 +390,8 @@ def test_a_change_after_an_approval_sends_it_back_with_the_change_listed(org: An
         [org.manager.user_id, org.head.user_id]
     )
     # The manager sees the change against what they approved; finance never saw it.
-    view = chain.certification_view(cert)
-    assert view.changes == chain.rules.EntryChanges()  # a new round: nothing approved yet
+    view = cert_selectors.certification_view(cert)
+    assert view.changes == rules.EntryChanges()  # a new round: nothing approved yet
     assert view.total_hours == D("9.00")
 
 
@@ -403,9 +413,9 @@ def test_weeks_never_submitted_need_a_reason_which_is_recorded(org: Any) -> None
         (dt.date(2026, 10, 26) + dt.timedelta(weeks=k)).isoformat() for k in range(14)
     )
     assert refused.value.errors[0].field == "reason"
-    assert refused.value.message == chain.ERR_MISSING_WEEKS.format(weeks=weeks)
+    assert refused.value.message == cert_services.ERR_MISSING_WEEKS.format(weeks=weeks)
     assert QuarterlyCertification.objects.get().status == "generated"
-    view = chain.certification_view(QuarterlyCertification.objects.get())
+    view = cert_selectors.certification_view(QuarterlyCertification.objects.get())
     assert view.flags == [
         rules.FLAG_LOW.format(total=D("8.00"), capacity=D("480.00")),
         rules.FLAG_MISSING_WEEKS.format(count=14, weeks=weeks),
@@ -421,16 +431,16 @@ def test_approval_tells_the_next_approver_and_rejection_the_person_and_the_step_
     generate(org)
     decide(org, org.manager, "manager")
     to_head = Notification.objects.filter(user=org.head.user).get()
-    assert to_head.text == chain.MSG_YOUR_STEP.format(name="Alex", quarter="FY27 Q4")
+    assert to_head.text == cert_services.MSG_YOUR_STEP.format(name="Alex", quarter="FY27 Q4")
 
     decide(org, org.head, "head", approve=False, reason="Globex travel day missing")
 
-    text = chain.MSG_REJECTED.format(
+    text = cert_services.MSG_REJECTED.format(
         name="Alex", quarter="FY27 Q4", reason="Globex travel day missing"
     )
     assert [n.text for n in Notification.objects.filter(user=org.manager.user)] == [text]
     assert [n.text for n in Notification.objects.filter(user=org.pse.user)] == [
-        chain.MSG_RETURNED.format(
+        cert_services.MSG_RETURNED.format(
             quarter="FY27 Q4", who=org.head.user.username, reason="Globex travel day missing"
         )
     ]
@@ -456,14 +466,14 @@ def test_rejection_back_to_the_person_leaves_every_queue_until_they_send_it_back
     decide(org, org.manager, "manager")
     cert = decide(org, org.head, "head", approve=False, reason="Globex day missing")
     assert cert.status == "returned"
-    assert [c.pk for c in chain.returned_to(org.pse)] == [cert.pk]
-    assert chain.returned_to(org.pse)[0].return_reason == "Globex day missing"
+    assert [c.pk for c in cert_selectors.returned_to(org.pse)] == [cert.pk]
+    assert cert_selectors.returned_to(org.pse)[0].return_reason == "Globex day missing"
     # Nobody can approve it while it waits for the person.
     for who, step in ((org.manager, "manager"), (org.head, "head")):
         with pytest.raises(Conflict) as exc:
             decide(org, who, step)
         assert exc.value.errors[0].field == "step"
-    assert chain.approvals_standing(cert) == []
+    assert cert_selectors.approvals_standing(cert) == []
 
     Notification.objects.all().delete()
     services.time_entry_create(
@@ -471,14 +481,14 @@ def test_rejection_back_to_the_person_leaves_every_queue_until_they_send_it_back
     )
     cert.refresh_from_db()
     assert cert.status == "returned"  # a correction does not send it back by itself
-    cert = chain.certification_resubmit(actor=org.a(org.pse), certification=cert)
+    cert = cert_services.certification_resubmit(actor=org.a(org.pse), certification=cert)
     assert cert.status == "generated"
     assert (cert.total_hours, cert.billable_hours) == (D("16.00"), D("6.00"))
     last = CertificationStep.objects.order_by("-id").first()
     assert last is not None
     assert (last.step, last.approved, last.actor_name) == ("resubmit", False, org.pse.user.username)
     assert [n.text for n in Notification.objects.filter(user=org.manager.user)] == [
-        chain.MSG_RESUBMITTED.format(name="Alex", quarter="FY27 Q4")
+        cert_services.MSG_RESUBMITTED.format(name="Alex", quarter="FY27 Q4")
     ]
     # Only the waiting manager, not every delivery manager.
     assert Notification.objects.filter(user=org.other_manager.user).count() == 0
@@ -494,8 +504,8 @@ def test_finance_rejects_back_to_the_head_and_the_managers_approval_stands(org: 
         org, org.finance, "finance", approve=False, reason="Check the PTO", back_to="head"
     )
     assert cert.status == "manager_certified"
-    assert [s.step for s in chain.approvals_standing(cert)] == ["manager"]
-    text = chain.MSG_REJECTED.format(name="Alex", quarter="FY27 Q4", reason="Check the PTO")
+    assert [s.step for s in cert_selectors.approvals_standing(cert)] == ["manager"]
+    text = cert_services.MSG_REJECTED.format(name="Alex", quarter="FY27 Q4", reason="Check the PTO")
     assert [n.text for n in Notification.objects.filter(user=org.head.user)] == [text]
     assert [n.text for n in Notification.objects.filter(user=org.manager.user)] == [text]
     assert [n.text for n in Notification.objects.filter(user=org.pse.user)] == [text]
@@ -514,7 +524,7 @@ def test_finance_rejects_back_to_the_manager(org: Any) -> None:
     decide(org, org.head, "head")
     cert = decide(org, org.finance, "finance", approve=False, reason="Recount", back_to="manager")
     assert cert.status == "generated"
-    assert chain.approvals_standing(cert) == []
+    assert cert_selectors.approvals_standing(cert) == []
 
 
 @pytest.mark.parametrize(
@@ -534,7 +544,7 @@ def test_a_rejection_goes_back_only_to_the_person_or_an_earlier_step(
     targets = ", ".join(rules.rejection_targets(step))
     label = CertificationStep.Step(step).label
     assert exc.value.errors[0].field == "back_to"
-    assert exc.value.message == chain.ERR_BACK_TO.format(step=label, targets=targets)
+    assert exc.value.message == cert_services.ERR_BACK_TO.format(step=label, targets=targets)
     assert _snapshot() == before
 
 
@@ -544,15 +554,15 @@ def test_only_the_person_their_manager_or_an_admin_sends_it_back(org: Any) -> No
     before = _snapshot()
     for who in (org.head, org.finance, org.other_manager):
         with pytest.raises(PermissionDenied) as exc:
-            chain.certification_resubmit(actor=org.a(who), certification=cert)
-        assert exc.value.message == chain.ERR_NOT_YOURS_TO_RESUBMIT.format(name="Alex")
+            cert_services.certification_resubmit(actor=org.a(who), certification=cert)
+        assert exc.value.message == cert_services.ERR_NOT_YOURS_TO_RESUBMIT.format(name="Alex")
     assert _snapshot() == before
-    cert = chain.certification_resubmit(actor=org.a(org.manager), certification=cert)
+    cert = cert_services.certification_resubmit(actor=org.a(org.manager), certification=cert)
     assert cert.status == "generated"
     before = _snapshot()
     with pytest.raises(Conflict) as conflict:
-        chain.certification_resubmit(actor=org.a(org.pse), certification=cert)
-    assert conflict.value.message == chain.ERR_NOT_RETURNED.format(
+        cert_services.certification_resubmit(actor=org.a(org.pse), certification=cert)
+    assert conflict.value.message == cert_services.ERR_NOT_RETURNED.format(
         status="waiting for the delivery manager"
     )
     assert _snapshot() == before
@@ -584,7 +594,7 @@ def _locked(org: Any) -> QuarterlyCertification:
 def test_a_locked_day_is_corrected_to_what_it_should_say(org: Any) -> None:
     cert = _locked(org)
     Notification.objects.all().delete()
-    adjustment = chain.locked_day_correct(
+    adjustment = cert_services.locked_day_correct(
         actor=org.a(org.pse),
         person=org.pse,
         work_item=org.entry.work_item,
@@ -608,10 +618,12 @@ def test_a_locked_day_is_corrected_to_what_it_should_say(org: Any) -> None:
     )
     assert cert.locked_at == NOW  # still locked
     assert [n.text for n in Notification.objects.filter(user=org.manager.user)] == [
-        chain.MSG_ADJUSTED.format(name="Alex", quarter="FY27 Q4", reason="Globex call was shorter")
+        cert_services.MSG_ADJUSTED.format(
+            name="Alex", quarter="FY27 Q4", reason="Globex call was shorter"
+        )
     ]
     # Corrected again: the difference from what the day says now.
-    again = chain.locked_day_correct(
+    again = cert_services.locked_day_correct(
         actor=org.a(org.pse),
         person=org.pse,
         work_item=org.entry.work_item,
@@ -625,7 +637,7 @@ def test_a_locked_day_is_corrected_to_what_it_should_say(org: Any) -> None:
 def test_a_locked_day_with_nothing_on_the_item_gets_a_standing_adjustment(org: Any) -> None:
     _locked(org)
     item = WorkItemFactory()
-    adjustment = chain.locked_day_correct(
+    adjustment = cert_services.locked_day_correct(
         actor=org.a(org.pse),
         person=org.pse,
         work_item=item,
@@ -640,11 +652,11 @@ def test_a_locked_day_with_nothing_on_the_item_gets_a_standing_adjustment(org: A
 @pytest.mark.parametrize(
     ("hours", "reason", "errors"),
     [
-        ("6", "same", {"hours": chain.ERR_CORRECTION_SAME}),
+        ("6", "same", {"hours": cert_services.ERR_CORRECTION_SAME}),
         ("1,5,0", "typo", {"hours": None}),
         ("1.500", "typo", {"hours": None}),
         ("-1", "typo", {"hours": rules.ERR_HOURS_NEGATIVE}),
-        ("4", "  ", {"reason": chain.ERR_REASON}),
+        ("4", "  ", {"reason": cert_services.ERR_REASON}),
         ("25", "a long day", {"hours": None}),
     ],
 )
@@ -654,7 +666,7 @@ def test_bad_corrections_are_refused_and_change_nothing(
     _locked(org)
     before = (_snapshot(), list(TimeEntry.objects.values_list("pk", "hours")))
     with pytest.raises(ValidationFailed) as exc:
-        chain.locked_day_correct(
+        cert_services.locked_day_correct(
             actor=org.a(org.pse),
             person=org.pse,
             work_item=org.entry.work_item,
@@ -665,7 +677,7 @@ def test_bad_corrections_are_refused_and_change_nothing(
     got = {e.field: e.message for e in exc.value.errors}
     assert set(got) == set(errors)
     for field, message in errors.items():
-        if message == chain.ERR_CORRECTION_SAME:
+        if message == cert_services.ERR_CORRECTION_SAME:
             assert got[field] == message.format(date=DAY, hours="6", item=org.entry.work_item.title)
         elif message is not None:
             assert got[field] == message
@@ -676,7 +688,7 @@ def test_correcting_an_open_day_or_another_persons_day_is_refused(org: Any) -> N
     generate(org)  # not approved: the day is open
     before = _snapshot()
     with pytest.raises(Conflict) as exc:
-        chain.locked_day_correct(
+        cert_services.locked_day_correct(
             actor=org.a(org.pse),
             person=org.pse,
             work_item=org.entry.work_item,
@@ -684,9 +696,9 @@ def test_correcting_an_open_day_or_another_persons_day_is_refused(org: Any) -> N
             hours="4",
             reason="x",
         )
-    assert exc.value.message == chain.ERR_NOT_LOCKED.format(date=DAY)
+    assert exc.value.message == cert_services.ERR_NOT_LOCKED.format(date=DAY)
     with pytest.raises(PermissionDenied):
-        chain.locked_day_correct(
+        cert_services.locked_day_correct(
             actor=org.a(org.manager),
             person=org.pse,
             work_item=org.entry.work_item,
@@ -705,24 +717,26 @@ def test_the_queue_is_derived_from_the_chain(
     own hours."""
     cert = generate(org)
     other = make_person(Role.PSE, name="Olga", manager=org.other_manager)
-    chain.certification_generate(actor=org.a(org.manager), person=other, year=2027, quarter=4)
+    cert_services.certification_generate(
+        actor=org.a(org.manager), person=other, year=2027, quarter=4
+    )
     both = make_person(Role.DELIVERY_MANAGER, Role.FINANCE_PARTNER, name="Bo")
 
-    mine = chain.queue_for(org.a(org.manager))
+    mine = cert_selectors.queue_for(org.a(org.manager))
     assert [(s.key, s.step, s.back_to, [r.cert.pk for r in s.rows]) for s in mine] == [
         (Role.DELIVERY_MANAGER, "manager", ("person",), [cert.pk]),
         ("returned", "", (), []),
     ]
-    assert [s.key for s in chain.queue_for(actor_of(both))] == [
+    assert [s.key for s in cert_selectors.queue_for(actor_of(both))] == [
         Role.DELIVERY_MANAGER,
         Role.FINANCE_PARTNER,
         "returned",
         "approved",
     ]
-    head = chain.queue_for(org.a(org.head))
+    head = cert_selectors.queue_for(org.a(org.head))
     assert [(s.key, s.back_to) for s in head] == [(Role.HEAD_OF_PS, ("person", "manager"))]
-    assert chain.queue_for(org.a(org.pse)) == []
-    assert not chain.may_see_queue(org.a(org.pse))
+    assert cert_selectors.queue_for(org.a(org.pse)) == []
+    assert not cert_selectors.may_see_queue(org.a(org.pse))
     decide(org, org.manager, "manager", approve=False, reason="fix it")
-    returned = chain.queue_for(org.a(org.manager))[1]
+    returned = cert_selectors.queue_for(org.a(org.manager))[1]
     assert [r.cert.pk for r in returned.rows] == [cert.pk]

@@ -20,8 +20,9 @@ from psa.core import clock
 from psa.core.errors import Conflict, ValidationFailed
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import certification as chain
 from psa.timetracking import rules, services
+from psa.timetracking.certification import selectors as cert_selectors
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import CertificationStep, QuarterlyCertification, TimeEntry
 from tests.timetracking.factories import WorkItemFactory
 
@@ -64,7 +65,7 @@ def test_approved_figures_are_always_the_entries_the_digest_names(
         pse = make_person(Role.PSE, manager=manager)
         me = actor_of(pse)
         item = WorkItemFactory()
-        cert = chain.certification_generate(
+        cert = cert_services.certification_generate(
             actor=deciders["manager"], person=pse, year=2027, quarter=4
         )
         for op in ops:
@@ -92,10 +93,10 @@ def run(
         services.time_entry_delete(actor=me, entry=entries[op[1] % len(entries)])
     elif op[0] == "approve":
         cert.refresh_from_db()
-        if cert.status in chain.CHAIN:
-            step = chain.CHAIN[cert.status][0]
-            view = chain.certification_view(cert)
-            chain.certification_decide(
+        if cert.status in rules.CHAIN:
+            step = rules.CHAIN[cert.status][0]
+            view = cert_selectors.certification_view(cert)
+            cert_services.certification_decide(
                 actor=deciders[step],
                 certification=cert,
                 step=step,
@@ -109,8 +110,8 @@ def check(cert: QuarterlyCertification) -> None:
     cert.refresh_from_db()
     for step in CertificationStep.objects.filter(certification=cert, approved=True):
         assert step.total_hours == sum((D(h) for _, _, h in step.entries.values()), D("0.00"))
-    standing = chain.approvals_standing(cert)
-    now = chain.figures_of(cert)
+    standing = cert_selectors.approvals_standing(cert)
+    now = cert_selectors.figures_of(cert)
     if cert.status != "generated":
         # An approval that stands was given on exactly the entries there are now.
         assert standing, cert.status
@@ -119,7 +120,7 @@ def check(cert: QuarterlyCertification) -> None:
     live = TimeEntry.objects.filter(person=cert.person).aggregate(t=Sum("hours"))["t"]
     assert now.total == (live or D("0.00"))
     # The queue's figures, read from the stored summary, are the entries' figures.
-    listed = chain.figures_for([cert])[cert.pk]
+    listed = cert_selectors.figures_for([cert])[cert.pk]
     assert (listed.total, listed.billable, listed.capacity, listed.digest, listed.changes) == (
         now.total,
         now.billable,
@@ -132,4 +133,6 @@ def check(cert: QuarterlyCertification) -> None:
     if standing:
         recorded = {int(pk): (d, int(w), h) for pk, (d, w, h) in standing[-1].entries.items()}
         assert now.entries is not None
-        assert chain.certification_view(cert).changes == rules.entry_changes(recorded, now.entries)
+        assert cert_selectors.certification_view(cert).changes == rules.entry_changes(
+            recorded, now.entries
+        )

@@ -19,8 +19,9 @@ from django.utils.html import escape
 from psa.core import clock
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import certification as chain
 from psa.timetracking import rollup, rules, services
+from psa.timetracking.certification import selectors as cert_selectors
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import QuarterlyCertification, TimeEntry, WorkItem
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
@@ -61,7 +62,7 @@ class Org:
         approve: bool = True,
         back_to: str = "person",
     ) -> QuarterlyCertification:
-        return chain.certification_decide(
+        return cert_services.certification_decide(
             actor=self.a(who),
             certification=cert,
             step=step,
@@ -85,7 +86,7 @@ class Org:
                     date=DAY + dt.timedelta(days=offset),
                     hours=hours,
                 )
-            cert = chain.certification_generate(
+            cert = cert_services.certification_generate(
                 actor=self.a(self.manager), person=pse, year=2027, quarter=4
             )
             cert = self.decide(cert, self.manager, "manager")
@@ -140,8 +141,8 @@ def page_rows(client: Client) -> int:
 READERS: dict[str, Callable[[Org, Callable[[Person], Client]], Callable[[], int]]] = {
     "views": lambda org, _: (
         lambda: len(
-            chain.certification_views(
-                chain.certifications_for(actor=org.a(org.approver), status=WAITING)
+            cert_selectors.certification_views(
+                cert_selectors.certifications_for(actor=org.a(org.approver), status=WAITING)
             )
         )
     ),
@@ -190,8 +191,8 @@ def test_the_batched_views_are_the_views_of_each_certification(org: Org) -> None
     gone_id = gone.pk
     gone.delete()
 
-    views = chain.certification_views(
-        chain.certifications_for(actor=org.a(org.approver), status=WAITING)
+    views = cert_selectors.certification_views(
+        cert_selectors.certifications_for(actor=org.a(org.approver), status=WAITING)
     )
 
     by_id = {v.id: v for v in views}
@@ -204,12 +205,14 @@ def test_the_batched_views_are_the_views_of_each_certification(org: Org) -> None
     )
     for cert in org.certs:
         cert.refresh_from_db()
-        one = chain.certification_view(cert)
+        one = cert_selectors.certification_view(cert)
         batched = by_id[cert.pk]
         assert batched.figures == one.figures
         assert batched.digest == one.digest
         assert batched.changes == one.changes
-        assert batched.changes == chain.changes_since_approval(cert, chain.figures_of(cert))
+        assert batched.changes == cert_selectors.changes_since_approval(
+            cert, cert_selectors.figures_of(cert)
+        )
         assert [s.pk for s in batched.steps] == [s.pk for s in one.steps]
     unchanged = [by_id[c.pk] for c in org.certs if c.pk != changed.pk]
     assert [bool(v.changes) for v in unchanged] == [False, False, False]
@@ -234,7 +237,7 @@ def test_a_views_steps_are_every_step_in_order_and_only_the_current_round_stands
     cert = org.decide(cert, org.manager, "manager")
     past_the_chain(cert.person, org.internal, DAY + dt.timedelta(days=3), "1.25")
 
-    view = chain.certification_views([cert])[0]
+    view = cert_selectors.certification_views([cert])[0]
     listed = api_as(org.approver).get("/api/v1/time/certifications").json()["items"]
 
     assert [(s.step, s.approved) for s in view.steps] == [
@@ -256,12 +259,14 @@ def test_a_views_steps_are_every_step_in_order_and_only_the_current_round_stands
 def test_the_queue_page_pages_each_section_on_its_own(
     org: Org, client_for: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chain, "QUEUE_PAGE", 3)
+    monkeypatch.setattr(cert_selectors, "QUEUE_PAGE", 3)
     org.add(5)  # four wait for the head of PS, one (the third) for finance
     waiting_head = [c for c in org.certs if c.status == "manager_certified"]
     order = [
         c.pk
-        for c in chain.certifications_for(actor=org.a(org.approver), status="manager_certified")
+        for c in cert_selectors.certifications_for(
+            actor=org.a(org.approver), status="manager_certified"
+        )
     ]
     assert sorted(order) == sorted(c.pk for c in waiting_head)
     client = client_for(org.approver)
@@ -290,7 +295,9 @@ def test_the_api_pages_the_certifications_and_takes_several_statuses(
 
     page = api.get(f"/api/v1/time/certifications?status={WAITING}&page_size=2&page=3").json()
 
-    everyone = [c.pk for c in chain.certifications_for(actor=org.a(org.approver), status=WAITING)]
+    everyone = [
+        c.pk for c in cert_selectors.certifications_for(actor=org.a(org.approver), status=WAITING)
+    ]
     assert (page["count"], page["page"], page["pages"]) == (5, 3, 3)
     assert [c["id"] for c in page["items"]] == everyone[4:]
     assert page["items"][0]["total_hours"] == "8.50"

@@ -20,8 +20,9 @@ from psa.core import clock
 from psa.core.errors import DomainError
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import certification as chain
 from psa.timetracking import epics, rollup, rules, selectors, services
+from psa.timetracking.certification import selectors as cert_selectors
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import (
     CertificationStep,
     Epic,
@@ -166,7 +167,7 @@ def cert(
     pse = make_person(Role.PSE, manager=manager)
     log(actor_of(pse), pse, "8")
     with clock.frozen(AFTER_QUARTER):
-        return chain.certification_generate(
+        return cert_services.certification_generate(
             actor=actor_of(manager), person=pse, year=2027, quarter=4
         )
 
@@ -178,7 +179,7 @@ def test_ten_parallel_admin_approvals_decide_one_step(cert: QuarterlyCertificati
 
     outcomes = run_together(
         [
-            lambda: chain.certification_decide(
+            lambda: cert_services.certification_decide(
                 actor=admin, certification=cert, step="manager", approve=True, reason=NO_SHEETS
             )
         ]
@@ -200,7 +201,7 @@ def test_two_chain_roles_approving_in_parallel_skip_no_step(
     """The head of PS and an administrator both take the head step at once: one decides it,
     the other is told the certification moved on; finance's step is still to come."""
     with clock.frozen(AFTER_QUARTER):
-        cert = chain.certification_decide(
+        cert = cert_services.certification_decide(
             actor=Actor(user_id=None, username="root", is_admin=True),
             certification=cert,
             step="manager",
@@ -212,7 +213,7 @@ def test_two_chain_roles_approving_in_parallel_skip_no_step(
 
     outcomes = run_together(
         [
-            lambda who=who: chain.certification_decide(
+            lambda who=who: cert_services.certification_decide(
                 actor=who, certification=cert, step="head", approve=True, reason=NO_SHEETS
             )
             for who in (head, admin)
@@ -236,14 +237,14 @@ def test_an_approval_racing_an_entry_never_stands_on_stale_figures(
     approval (sent with the figures it was shown) is refused, or the approval comes first and
     the entry sends it back to the manager. Never an approval of figures that are not true."""
     with clock.frozen(AFTER_QUARTER):
-        shown = chain.certification_view(cert).digest
+        shown = cert_selectors.certification_view(cert).digest
     pse = cert.person
     manager = Actor(user_id=None, username="root", is_admin=True)
     item = WorkItemFactory()
 
     outcomes = run_together(
         [
-            lambda: chain.certification_decide(
+            lambda: cert_services.certification_decide(
                 actor=manager,
                 certification=cert,
                 step="manager",
@@ -262,7 +263,7 @@ def test_an_approval_racing_an_entry_never_stands_on_stale_figures(
     assert outcomes in (["Conflict", "ok"], ["ok", "ok"])
     assert cert.status == "generated"  # refused, or approved and sent back by the change
     with clock.frozen(AFTER_QUARTER):
-        assert chain.certification_view(cert).total_hours == D("9.00")
+        assert cert_selectors.certification_view(cert).total_hours == D("9.00")
 
 
 def test_parallel_resubmits_send_returned_hours_back_once(cert: QuarterlyCertification) -> None:
@@ -270,12 +271,12 @@ def test_parallel_resubmits_send_returned_hours_back_once(cert: QuarterlyCertifi
     told it is no longer returned."""
     admin = Actor(user_id=None, username="root", is_admin=True)
     with clock.frozen(AFTER_QUARTER):
-        chain.certification_decide(
+        cert_services.certification_decide(
             actor=admin, certification=cert, step="manager", approve=False, reason="Add Friday"
         )
 
     outcomes = run_together(
-        [lambda: chain.certification_resubmit(actor=admin, certification=cert)] * 6,
+        [lambda: cert_services.certification_resubmit(actor=admin, certification=cert)] * 6,
         now=AFTER_QUARTER,
     )
 
@@ -293,7 +294,7 @@ def test_parallel_corrections_of_a_locked_day_adjust_it_once(
     admin = Actor(user_id=None, username="root", is_admin=True)
     for step in ("manager", "head", "finance"):
         with clock.frozen(AFTER_QUARTER):
-            chain.certification_decide(
+            cert_services.certification_decide(
                 actor=admin, certification=cert, step=step, approve=True, reason=NO_SHEETS
             )
     pse = cert.person
@@ -301,7 +302,7 @@ def test_parallel_corrections_of_a_locked_day_adjust_it_once(
 
     outcomes = run_together(
         [
-            lambda: chain.locked_day_correct(
+            lambda: cert_services.locked_day_correct(
                 actor=actor_of(pse),
                 person=pse,
                 work_item=entry.work_item,

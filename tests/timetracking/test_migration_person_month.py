@@ -18,8 +18,9 @@ from django.db.migrations.executor import MigrationExecutor
 from psa.core import clock
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import certification as chain
 from psa.timetracking import rollup, rules, services
+from psa.timetracking.certification import selectors as cert_selectors
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import CertificationStep, PersonMonth, TimeEntry
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
@@ -64,10 +65,10 @@ def test_the_summary_and_the_digests_start_from_what_is_there(
                     date=DAY + dt.timedelta(days=offset),
                     hours=hours,
                 )
-            cert = chain.certification_generate(
+            cert = cert_services.certification_generate(
                 actor=actor_of(manager), person=pse, year=2027, quarter=4
             )
-            certs[pse.pk] = chain.certification_decide(
+            certs[pse.pk] = cert_services.certification_decide(
                 actor=actor_of(manager),
                 certification=cert,
                 step="manager",
@@ -116,6 +117,8 @@ def test_the_summary_and_the_digests_start_from_what_is_there(
     assert steps[same.pk].changes == 1
     assert steps[changed.pk].changes is None
     with clock.frozen(NOW):
-        views = {v.cert.person_id: v for v in chain.certification_views(list(certs.values()))}
+        views = {
+            v.cert.person_id: v for v in cert_selectors.certification_views(list(certs.values()))
+        }
     assert views[same.pk].changes == rules.EntryChanges()
     assert views[changed.pk].changes == rules.EntryChanges(added=(extra.pk,))

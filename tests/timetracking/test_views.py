@@ -20,7 +20,8 @@ from psa.engagements.models import Status
 from psa.people.models import Person
 from psa.people.selectors import actor_for
 from psa.scheduling import services as scheduling
-from psa.timetracking import certification, rules, selectors, services
+from psa.timetracking import rules, selectors, services
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import (
     QuarterlyCertification,
     TimeEntry,
@@ -282,7 +283,7 @@ def test_a_locked_day_is_corrected_from_the_week_page(
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"hours": "5", "reason": ""}, "reason", certification.ERR_REASON),
+        ({"hours": "5", "reason": ""}, "reason", cert_services.ERR_REASON),
         ({"hours": "1.5.0", "reason": "typo"}, "hours", None),
         ({"hours": "8", "reason": "same"}, "hours", None),
     ],
@@ -321,7 +322,7 @@ def test_the_person_sends_returned_hours_back_from_the_certification_page(
     manager = make_person(Role.DELIVERY_MANAGER)
     pse = make_person(Role.PSE, manager=manager)
     cert = _cert(pse, "generated")
-    certification.certification_decide(
+    cert_services.certification_decide(
         actor=actor_for(manager.user),
         certification=cert,
         step="manager",
@@ -347,7 +348,7 @@ def test_the_person_sends_returned_hours_back_from_the_certification_page(
     steps = cert.steps.count()
     response = client.post(f"/time/certifications/{cert.pk}/resubmit/", follow=True)
     assert (
-        escape(certification.ERR_NOT_RETURNED.format(status="waiting for the delivery manager"))
+        escape(cert_services.ERR_NOT_RETURNED.format(status="waiting for the delivery manager"))
         in response.content.decode()
     )
     assert cert.steps.count() == steps
@@ -566,7 +567,7 @@ def test_approve_and_reject(chain: dict[str, Any], client_for: ClientFor) -> Non
         f"/time/certifications/{cert.pk}/decide/", {"step": "manager", "decision": "reject"}
     )
     assert refused.status_code == 422
-    assert certification.ERR_REASON in refused.content.decode()
+    assert cert_services.ERR_REASON in refused.content.decode()
     cert.refresh_from_db()
     assert cert.status == "generated"
 

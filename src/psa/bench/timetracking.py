@@ -520,7 +520,7 @@ def ensure_certifications(people: Sequence[Any], quarter: Any) -> None:
     """Generate and decide (CERT_PLAN) the quarter's certification of each person who has
     none yet; people who have one keep it as it is."""
     from psa.core.roles import Actor
-    from psa.timetracking import certification
+    from psa.timetracking.certification import services as cert_services
     from psa.timetracking.models import QuarterlyCertification
 
     have = set(
@@ -538,11 +538,11 @@ def ensure_certifications(people: Sequence[Any], quarter: Any) -> None:
     }
     t0 = time.perf_counter()
     for done, (n, person) in enumerate(todo, start=1):
-        cert = certification.certification_generate(
+        cert = cert_services.certification_generate(
             actor=by_step["manager"], person=person, year=quarter.year, quarter=quarter.quarter
         )
         for step, approve in CERT_PLAN[n % 10]:
-            cert = certification.certification_decide(
+            cert = cert_services.certification_decide(
                 actor=by_step[step],
                 certification=cert,
                 step=step,
@@ -664,11 +664,11 @@ def _measure_queue(db: str, size: str, user: Any, quarter: Any, changed: int) ->
     from django.test import Client
 
     from psa.people.selectors import actor_for
-    from psa.timetracking import certification
+    from psa.timetracking.certification import selectors as cert_selectors
 
     me = actor_for(user)
     waiting = "manager_certified,head_approved"
-    certs = list(certification.certifications_for(actor=me, status=waiting))
+    certs = list(cert_selectors.certifications_for(actor=me, status=waiting))
     n = len(certs)
     shape = _shape(certs, quarter, changed)
     note(f"  certification queue: {shape}")
@@ -679,8 +679,8 @@ def _measure_queue(db: str, size: str, user: Any, quarter: Any, changed: int) ->
 
     _emit_runs(
         metric="certification_queue.views",
-        call=lambda: certification.certification_views(
-            list(certification.certifications_for(actor=me, status=waiting))
+        call=lambda: cert_selectors.certification_views(
+            list(cert_selectors.certifications_for(actor=me, status=waiting))
         ),
         check=lambda views: counted("views", len(views), n),
         runs=runs,
@@ -691,7 +691,7 @@ def _measure_queue(db: str, size: str, user: Any, quarter: Any, changed: int) ->
     client = Client()
     client.force_login(user)
     # The page shows the first QUEUE_PAGE rows of each section; the API a page of 50.
-    shown = sum(len(section.rows) for section in certification.queue_for(me))
+    shown = sum(len(section.rows) for section in cert_selectors.queue_for(me))
     _emit_runs(
         metric="certification_queue.page",
         call=lambda: client.get("/time/certifications/"),

@@ -346,15 +346,16 @@ def _certify(people: dict[str, Person], actor: Callable[[str], Actor], day: dt.d
     """The quarter of `day` through the chain as far as data.CERTIFICATIONS takes it."""
 
     from psa.core.periods import fiscal_quarter
-    from psa.timetracking import certification as chain
+    from psa.timetracking import rules as time_rules
+    from psa.timetracking.certification import services as cert_services
 
     q = fiscal_quarter(day)
     for username, deciders in data.CERTIFICATIONS.items():
-        cert = chain.certification_generate(
+        cert = cert_services.certification_generate(
             actor=actor(data.CERTIFIED_BY), person=people[username], year=q.year, quarter=q.quarter
         )
-        for decider, step in zip(deciders, chain.DECIDING_STEPS, strict=False):
-            cert = chain.certification_decide(
+        for decider, step in zip(deciders, time_rules.DECIDING_STEPS, strict=False):
+            cert = cert_services.certification_decide(
                 actor=actor(decider),
                 certification=cert,
                 step=step,

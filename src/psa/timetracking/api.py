@@ -10,7 +10,9 @@ from psa.core.jobs_api import JobOut
 from psa.core.schemas import WRITE, Day, Id, Line, Search, answers
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
-from psa.timetracking import certification, selectors, services
+from psa.timetracking import selectors, services
+from psa.timetracking.certification import selectors as cert_selectors
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.schemas import (
     AdjustIn,
     CertificationIn,
@@ -186,7 +188,7 @@ def submit_timesheet(request: HttpRequest, payload: TimesheetIn) -> Any:
 @router.post("/entries/{entry_id}/adjust", response=answers({201: EntryOut}, *WRITE, 404, 409))
 def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
     """Correct locked time with an adjusting entry (the certification is approved again)."""
-    return 201, certification.time_entry_adjust(
+    return 201, cert_services.time_entry_adjust(
         actor=actor(request),
         entry=selectors.entry_get(entry_id=entry_id),
         hours=payload.hours,
@@ -198,7 +200,7 @@ def adjust_entry(request: HttpRequest, entry_id: int, payload: AdjustIn) -> Any:
 def correct_locked_day(request: HttpRequest, payload: CorrectionIn) -> Any:
     """Correct a locked day's hours on a work item to what they should be: an adjusting entry
     for the difference, with its reason (the certification is approved again)."""
-    return 201, certification.locked_day_correct(
+    return 201, cert_services.locked_day_correct(
         actor=actor(request),
         person=people.person_get(person_id=payload.person_id),
         work_item=selectors.work_item_get(work_item_id=payload.work_item_id),
@@ -209,22 +211,22 @@ def correct_locked_day(request: HttpRequest, payload: CorrectionIn) -> Any:
 
 
 @router.get("/certifications", response=answers({200: list[CertificationOut]}, 403))
-@paginate(Page, prepare=certification.certification_views)
+@paginate(Page, prepare=cert_selectors.certification_views)
 def list_certifications(
     request: HttpRequest,
     status: Annotated[str, Line(100)] = "",  # one status or several, comma-separated
     person_id: Id | None = None,
 ) -> Any:
     # Paged: each page's live figures are read together after slicing (certification_views).
-    return certification.certifications_for(
+    return cert_selectors.certifications_for(
         actor=actor(request), status=status, person_id=person_id
     )
 
 
 @router.post("/certifications", response=answers({201: CertificationOut}, *WRITE, 404, 409))
 def generate_certification(request: HttpRequest, payload: CertificationIn) -> Any:
-    return 201, certification.certification_view(
-        certification.certification_generate(
+    return 201, cert_selectors.certification_view(
+        cert_services.certification_generate(
             actor=actor(request),
             person=people.person_get(person_id=payload.person_id),
             year=payload.year,
@@ -239,9 +241,9 @@ def generate_certification(request: HttpRequest, payload: CertificationIn) -> An
 )
 def decide_certification(request: HttpRequest, certification_id: int, payload: DecisionIn) -> Any:
     me = actor(request)
-    decided = certification.certification_decide(
+    decided = cert_services.certification_decide(
         actor=me,
-        certification=certification.access_certification(
+        certification=cert_selectors.access_certification(
             actor=me, certification_id=certification_id
         ),
         step=payload.step,
@@ -250,7 +252,7 @@ def decide_certification(request: HttpRequest, certification_id: int, payload: D
         digest=payload.digest,
         back_to=payload.back_to,
     )
-    return certification.certification_view(decided)
+    return cert_selectors.certification_view(decided)
 
 
 @router.post(
@@ -261,13 +263,13 @@ def resubmit_certification(request: HttpRequest, certification_id: int) -> Any:
     """Hours returned for correction go back to the delivery manager (the person or their
     manager sends them)."""
     me = actor(request)
-    resubmitted = certification.certification_resubmit(
+    resubmitted = cert_services.certification_resubmit(
         actor=me,
-        certification=certification.access_certification(
+        certification=cert_selectors.access_certification(
             actor=me, certification_id=certification_id
         ),
     )
-    return certification.certification_view(resubmitted)
+    return cert_selectors.certification_view(resubmitted)
 
 
 @router.post(
@@ -276,14 +278,14 @@ def resubmit_certification(request: HttpRequest, certification_id: int) -> Any:
 )
 def reopen_certification(request: HttpRequest, certification_id: int, payload: ReasonIn) -> Any:
     me = actor(request)
-    reopened = certification.certification_reopen(
+    reopened = cert_services.certification_reopen(
         actor=me,
-        certification=certification.access_certification(
+        certification=cert_selectors.access_certification(
             actor=me, certification_id=certification_id
         ),
         reason=payload.reason,
     )
-    return certification.certification_view(reopened)
+    return cert_selectors.certification_view(reopened)
 
 
 @router.post("/gitlab/sync", response=answers({202: JobOut}, *WRITE))

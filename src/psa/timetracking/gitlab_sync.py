@@ -48,7 +48,8 @@ from psa.integrations.gitlab import (
 )
 from psa.people import selectors as people_selectors
 from psa.people.models import Person
-from psa.timetracking import certification, rollup, selectors
+from psa.timetracking import rollup, selectors
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import Epic, Label, TimeEntry, WorkItem
 from psa.timetracking.rules import seconds_to_hours
 
@@ -637,7 +638,7 @@ def gitlab_sync(
         work_items = _work_items(snapshot, epics, labels, people, report, progress)
         changes = _time_entries(snapshot, work_items, people, is_locked, report, progress)
         for person_id, days in sorted(changes.days_touched().items()):
-            certification.certifications_follow_change(
+            cert_services.certifications_follow_change(
                 actor=actor, person_id=person_id, days=sorted(days)
             )
         entry = audit.record(

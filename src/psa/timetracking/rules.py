@@ -1,6 +1,6 @@
 """Time-tracking rules on plain values: hours, daily limits, due dates, short weeks, what an
-approval covers and where a rejection goes. No ORM here; weeks and fiscal quarters are the
-kernel's (psa.core.periods)."""
+approval covers, the certification chain and where a rejection goes. No ORM here; weeks and
+fiscal quarters are the kernel's (psa.core.periods)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from psa.core import periods
 from psa.core.numbers import ZERO
+from psa.core.roles import Role
 from psa.timetracking import epics
 
 MAX_HOURS_PER_DAY = Decimal("24")
@@ -288,10 +289,23 @@ def internal_category_error(major: str | None, category: str) -> str | None:
     return None
 
 
-# ------------------------------------------------------------------ where a rejection goes
+# ------------------------------------------------------------------ the chain and rejections
 
-# The deciding steps of the chain, in order (the values of CertificationStep.Step).
-CHAIN_STEPS = ("manager", "head", "finance")
+# Which step decides at which status, who may take it, and where approval leads: the values of
+# QuarterlyCertification.Status and CertificationStep.Step, as plain strings.
+CHAIN: dict[str, tuple[str, str, str]] = {
+    "generated": ("manager", Role.DELIVERY_MANAGER, "manager_certified"),
+    "manager_certified": ("head", Role.HEAD_OF_PS, "head_approved"),
+    "head_approved": ("finance", Role.FINANCE_PARTNER, "approved"),
+}
+# The deciding steps of the chain, in order.
+DECIDING_STEPS = tuple(step for step, _, _ in CHAIN.values())
+STEP_ROLES = {step: role for step, role, _ in CHAIN.values()}
+STEP_STATUS = {step: status for status, (step, _, _) in CHAIN.items()}
+QUEUE_ROLES = tuple(role for _, role, _ in CHAIN.values())
+GENERATORS = (Role.DELIVERY_MANAGER, Role.HEAD_OF_PS, Role.FINANCE_PARTNER)
+# The label of the issue a manager's certification is recorded on.
+CERTIFIED_LABEL = "ManagerCertifiedTimesheet"
 # A rejection sent to the person: the hours themselves need correcting.
 BACK_TO_PERSON = "person"
 
@@ -299,7 +313,7 @@ BACK_TO_PERSON = "person"
 def rejection_targets(step: str) -> tuple[str, ...]:
     """Where a rejection at `step` may send the certification: to the person, to correct the
     hours (the first choice), or to an earlier step, to decide again."""
-    return (BACK_TO_PERSON, *CHAIN_STEPS[: CHAIN_STEPS.index(step)])
+    return (BACK_TO_PERSON, *DECIDING_STEPS[: DECIDING_STEPS.index(step)])
 
 
 class StepLike(Protocol):
@@ -323,9 +337,9 @@ def standing_approvals(steps: Sequence[S]) -> list[S]:
     for s in steps:
         if s.approved:
             standing.append(s)
-        elif s.back_to in CHAIN_STEPS:
-            keep = CHAIN_STEPS.index(s.back_to)
-            standing = [a for a in standing if CHAIN_STEPS.index(a.step) < keep]
+        elif s.back_to in DECIDING_STEPS:
+            keep = DECIDING_STEPS.index(s.back_to)
+            standing = [a for a in standing if DECIDING_STEPS.index(a.step) < keep]
         else:
             standing = []
     return standing

@@ -27,7 +27,8 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import certification, epics, report_selectors, rollup, rules, selectors, tasks
+from psa.timetracking import epics, report_selectors, rollup, rules, selectors, tasks
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.gitlab_sync import require_syncer
 from psa.timetracking.models import (
     Epic,
@@ -258,7 +259,7 @@ def time_entry_create(
     with transaction.atomic():
         # One writer a person at a time, so two entries cannot pass the 24-hour check together.
         locked = people_services.person_lock(person_id=person.pk)
-        certification.ensure_unlocked(person_id=person.pk, day=date)
+        cert_services.ensure_unlocked(person_id=person.pk, day=date)
         _check_entry(locked, work_item, date, amount)
         now = clock.now()
         entry = TimeEntry.objects.create(
@@ -273,7 +274,7 @@ def time_entry_create(
         )
         rollup.apply([rollup.added(entry)])
         audit.record(actor=actor, action="time.create", target=entry, after=audit.snapshot(entry))
-        certification.certifications_follow_change(actor=actor, person_id=person.pk, days=[date])
+        cert_services.certifications_follow_change(actor=actor, person_id=person.pk, days=[date])
     return entry
 
 
@@ -352,7 +353,7 @@ def time_entry_update(
         entry = current
         before = audit.snapshot(entry)
         was = rollup.removed(entry)
-        certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
+        cert_services.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         if hours is not None:
             try:
                 entry.hours = numbers.parse_hours(hours)
@@ -362,7 +363,7 @@ def time_entry_update(
             entry.date = date
         if note is not None:
             entry.note = note.strip()
-        certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
+        cert_services.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         _check_entry(entry.person, entry.work_item, entry.date, entry.hours, entry.pk)
         entry.updated_at = clock.now()
         entry.save()
@@ -374,7 +375,7 @@ def time_entry_update(
             before=before,
             after=audit.snapshot(entry),
         )
-        certification.certifications_follow_change(
+        cert_services.certifications_follow_change(
             actor=actor, person_id=entry.person_id, days=sorted({was.date, entry.date})
         )
     return entry
@@ -388,11 +389,11 @@ def time_entry_delete(*, actor: Actor, entry: TimeEntry) -> None:
         if current is None:  # a parallel request deleted it while this one waited
             raise NotFound(selectors.ERR_NO_ENTRY.format(id=entry.pk), field="entry_id")
         entry = current
-        certification.ensure_unlocked(person_id=entry.person_id, day=entry.date)
+        cert_services.ensure_unlocked(person_id=entry.person_id, day=entry.date)
         audit.record(actor=actor, action="time.delete", target=entry, before=audit.snapshot(entry))
         rollup.apply([rollup.removed(entry)])
         entry.delete()
-        certification.certifications_follow_change(
+        cert_services.certifications_follow_change(
             actor=actor, person_id=entry.person_id, days=[entry.date]
         )
 

@@ -29,7 +29,9 @@ from psa.core.views import error_status, page, refuse
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.people.models import Person
-from psa.timetracking import certification, report_selectors, rules, selectors, services
+from psa.timetracking import report_selectors, rules, selectors, services
+from psa.timetracking.certification import selectors as cert_selectors
+from psa.timetracking.certification import services as cert_services
 from psa.timetracking.forms import (
     CorrectionForm,
     DecideForm,
@@ -242,7 +244,7 @@ def _render_week(
         "entries": _entries_listed([e for r in rows for c in r.cells for e in c.entries]),
         "correction": correction or {},
         "correct_items": [r.item for r in rows],
-        "returned": certification.returned_to(person),
+        "returned": cert_selectors.returned_to(person),
         "categories": selectors.category_choices(),
         "new_item": new_item or {},
     }
@@ -344,7 +346,7 @@ def week_correct(request: HttpRequest) -> HttpResponse:
     monday = periods.week_start(data["week"])
     extra = _ids(request.POST.getlist("row"))
     try:
-        adjustment = certification.locked_day_correct(
+        adjustment = cert_services.locked_day_correct(
             actor=actor(request),
             person=person,
             work_item=selectors.work_item_get(work_item_id=data["work_item_id"]),
@@ -684,7 +686,7 @@ def _queue(request: HttpRequest) -> list[dict[str, Any]]:
             if section.page < section.pages
             else "",
         }
-        for section in certification.queue_for(actor(request), pages=pages)
+        for section in cert_selectors.queue_for(actor(request), pages=pages)
     ]
 
 
@@ -704,7 +706,7 @@ def _page_url(request: HttpRequest, key: str, number: int) -> str:
 def _render_queue(
     request: HttpRequest, *, refused: str = "", failed_id: int | None = None, status: int = 200
 ) -> HttpResponse:
-    if not certification.may_see_queue(actor(request)):
+    if not cert_selectors.may_see_queue(actor(request)):
         raise refuse("Only delivery managers, the head of PS and finance certify timesheets.")
     return render(
         request,
@@ -721,18 +723,18 @@ def certification_queue(request: HttpRequest) -> HttpResponse:
 
 @page
 def certification_detail(request: HttpRequest, certification_id: int) -> HttpResponse:
-    cert = certification.access_certification(
+    cert = cert_selectors.access_certification(
         actor=actor(request), certification_id=certification_id
     )
     return render(
         request,
         "timetracking/certification.html",
         {
-            "cert": certification.certification_view(cert),
-            "steps": certification.certification_steps(certification=cert),
+            "cert": cert_selectors.certification_view(cert),
+            "steps": cert_selectors.certification_steps(certification=cert),
             "links": _report_links(cert),
             "may_resubmit": cert.status == QuarterlyCertification.Status.RETURNED
-            and certification.may_resubmit(actor(request), cert),
+            and cert_selectors.may_resubmit(actor(request), cert),
         },
     )
 
@@ -740,11 +742,11 @@ def certification_detail(request: HttpRequest, certification_id: int) -> HttpRes
 @page
 @require_POST
 def certification_resubmit(request: HttpRequest, certification_id: int) -> HttpResponse:
-    cert = certification.access_certification(
+    cert = cert_selectors.access_certification(
         actor=actor(request), certification_id=certification_id
     )
     try:
-        certification.certification_resubmit(actor=actor(request), certification=cert)
+        cert_services.certification_resubmit(actor=actor(request), certification=cert)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("time_certification", certification_id=cert.pk)
@@ -758,7 +760,7 @@ def certification_resubmit(request: HttpRequest, certification_id: int) -> HttpR
 @page
 @require_POST
 def certification_decide(request: HttpRequest, certification_id: int) -> HttpResponse:
-    cert = certification.certification_get(certification_id=certification_id)
+    cert = cert_selectors.certification_get(certification_id=certification_id)
     form = DecideForm(request.POST)
     if not form.is_valid():
         return _render_queue(
@@ -766,7 +768,7 @@ def certification_decide(request: HttpRequest, certification_id: int) -> HttpRes
         )
     approve = form.cleaned_data["decision"] == "approve"
     try:
-        certification.certification_decide(
+        cert_services.certification_decide(
             actor=actor(request),
             certification=cert,
             step=form.cleaned_data["step"],
@@ -788,11 +790,11 @@ def certification_decide(request: HttpRequest, certification_id: int) -> HttpRes
 @page
 @require_POST
 def certification_reopen(request: HttpRequest, certification_id: int) -> HttpResponse:
-    cert = certification.certification_get(certification_id=certification_id)
+    cert = cert_selectors.certification_get(certification_id=certification_id)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        certification.certification_reopen(actor=actor(request), certification=cert, reason=reason)
+        cert_services.certification_reopen(actor=actor(request), certification=cert, reason=reason)
     except DomainError as exc:
         status = error_status(exc)
         return _render_queue(

@@ -1,29 +1,21 @@
-"""The quarterly certification chain and the lock it puts on time.
-
-generated → (delivery manager certifies) manager_certified → (head of PS approves)
-head_approved → (finance partner gives final approval) approved, and the quarter's time is
-locked. Each step may reject, with a reason, back to the step that owns the fix: to the person
-(returned: they correct the hours and send it back to their manager) or to an earlier step,
-which decides again. Nobody decides on their own hours; steps happen in order only.
-Corrections to locked time are adjusting entries with a reason: they send the certification
-through the chain again (the time stays locked). Finance may reopen a certification with a
-reason, which unlocks it."""
+"""Writes of the quarterly certification chain: generating a quarter's certification, each
+step's decision, sending returned hours back, following a change of time already approved,
+finance reopening a locked quarter, and correcting locked time with adjusting entries. Each
+writes its certification step with its audit row in one transaction and tells who is next."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Sum
 
 from psa.core import audit, clock, numbers, periods
-from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from psa.core.notifications import notify
 from psa.core.numbers import ZERO
 from psa.core.roles import SYSTEM, Actor, Role
@@ -31,7 +23,14 @@ from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import report, report_selectors, rollup, rules, selectors
+from psa.timetracking import rollup, rules, selectors
+from psa.timetracking.certification.selectors import (
+    Figures,
+    approvals_standing,
+    changes_since_approval,
+    figures_of,
+    may_resubmit,
+)
 from psa.timetracking.models import (
     CertificationStep,
     Label,
@@ -40,21 +39,8 @@ from psa.timetracking.models import (
     WorkItem,
 )
 
-CERTIFIED_LABEL = "ManagerCertifiedTimesheet"
 Status = QuarterlyCertification.Status
 Step = CertificationStep.Step
-
-# Which step decides at which status, who may take it, and where approval leads.
-CHAIN: dict[str, tuple[str, str, str]] = {
-    Status.GENERATED: (Step.MANAGER, Role.DELIVERY_MANAGER, Status.MANAGER_CERTIFIED),
-    Status.MANAGER_CERTIFIED: (Step.HEAD, Role.HEAD_OF_PS, Status.HEAD_APPROVED),
-    Status.HEAD_APPROVED: (Step.FINANCE, Role.FINANCE_PARTNER, Status.APPROVED),
-}
-DECIDING_STEPS = tuple(step for step, _, _ in CHAIN.values())
-STEP_ROLES = {step: role for step, role, _ in CHAIN.values()}
-STEP_STATUS = {step: status for status, (step, _, _) in CHAIN.items()}
-assert DECIDING_STEPS == rules.CHAIN_STEPS  # noqa: S101  # the pure rules name the same order
-GENERATORS = (Role.DELIVERY_MANAGER, Role.HEAD_OF_PS, Role.FINANCE_PARTNER)
 
 ERR_OWN_HOURS = "nobody approves their own hours"
 ERR_WRONG_ROLE = "this step is for the {role}"
@@ -70,7 +56,6 @@ ERR_NOT_APPROVED = "only an approved certification can be reopened"
 ERR_MAY_NOT_GENERATE = "managers, the head of PS and finance generate certifications"
 MSG_READY = "{quarter} timesheets are ready for you to certify: {count} of your team."
 ERR_ADJUST_ZERO = "an adjustment changes the hours: give a number other than 0"
-ERR_NO_CERTIFICATION = "certification {id} does not exist"
 ERR_STEP = "name the step you decide: one of {steps}"
 ERR_FIGURES_CHANGED = (
     "the hours changed after this page was loaded: reload it and decide on the figures as "
@@ -102,31 +87,10 @@ def _quarter(day: dt.date) -> periods.FiscalQuarter:
     return periods.fiscal_quarter(day)
 
 
-def certification_steps(*, certification: QuarterlyCertification) -> list[CertificationStep]:
-    return list(certification.steps.order_by("at", "id"))
-
-
 def ensure_unlocked(*, person_id: int, day: dt.date) -> None:
     """Refuse (409) to change time on a locked date."""
     if selectors.locked_certification(person_id=person_id, day=day) is not None:
         raise Conflict(ERR_LOCKED.format(date=day, quarter=_quarter(day).label), field="date")
-
-
-def certification_get(*, certification_id: int) -> QuarterlyCertification:
-    row = (
-        QuarterlyCertification.objects.select_related("person").filter(pk=certification_id).first()
-    )
-    if row is None:
-        raise NotFound(ERR_NO_CERTIFICATION.format(id=certification_id), field="certification_id")
-    return row
-
-
-def access_certification(*, actor: Actor, certification_id: int) -> QuarterlyCertification:
-    """A certification whose time the actor may read; anyone else's reads as missing."""
-    row = certification_get(certification_id=certification_id)
-    if not selectors.may_see_time_of(actor, row.person):
-        raise NotFound(ERR_NO_CERTIFICATION.format(id=certification_id), field="certification_id")
-    return row
 
 
 def _totals(person: Person, quarter: periods.FiscalQuarter) -> tuple[Decimal, Decimal, Decimal]:
@@ -143,245 +107,12 @@ def _totals(person: Person, quarter: periods.FiscalQuarter) -> tuple[Decimal, De
     return total, billable, capacity
 
 
-@dataclass(frozen=True)
-class Figures:
-    """A quarter's figures as the entries give them now: what every step shows and approves.
-    A queue reads them from the stored summary (PersonMonth), a decision from the entries
-    themselves by the hours report's code; the two agree (`psa time rollup --check`), so the
-    screen and the XLSX agree."""
-
-    total: Decimal
-    billable: Decimal
-    capacity: Decimal
-    utilization: Decimal | None
-    digest: str  # read by the page, the API and the check for changes
-    changes: int  # the summary's count of writes to the quarter (PersonMonth.changes)
-    missing_weeks: list[dt.date]
-    # The entries, read where they are needed: a decision records them, and a comparison with
-    # an approval lists what changed. None when the figures came from the summary.
-    entries: Mapping[int, rules.EntryKey] | None = None
-
-    @property
-    def flags(self) -> list[str]:
-        return rules.certification_flags(
-            total=self.total, capacity=self.capacity, missing_weeks=self.missing_weeks
-        )
-
-
-def _capacity(persons: Sequence[Person], q: periods.FiscalQuarter) -> dict[int, Decimal]:
-    days = people.capacity_for_people(people=persons, start=q.start, end=q.end)
-    return {pid: people_rules.total_hours(d) for pid, d in days.items()}
-
-
-def _missing_weeks(persons: Sequence[Person], q: periods.FiscalQuarter) -> dict[int, list[dt.date]]:
-    weeks = rules.quarter_weeks(q.start, q.end, clock.today())
-    return selectors.unsubmitted_weeks(people=persons, weeks=weeks)
-
-
-def _by_quarter(
-    certs: Iterable[QuarterlyCertification],
-) -> dict[periods.FiscalQuarter, list[QuarterlyCertification]]:
-    groups: dict[tuple[int, int], list[QuarterlyCertification]] = defaultdict(list)
-    for cert in certs:
-        groups[(cert.fiscal_year, cert.quarter)].append(cert)
-    return {periods.quarter_by_label(y, n): group for (y, n), group in groups.items()}
-
-
-def figures_for(certs: Sequence[QuarterlyCertification]) -> dict[int, Figures]:
-    """Live figures of many certifications from the stored summary: per quarter, three
-    months per person, their capacity and their weeks not submitted. No entry is read."""
-    result: dict[int, Figures] = {}
-    for q, group in _by_quarter(certs).items():
-        persons = [c.person for c in group]
-        summaries = selectors.time_summaries(
-            person_ids=[p.pk for p in persons], start=q.start, end=q.end
-        )
-        capacity = _capacity(persons, q)
-        missing = _missing_weeks(persons, q)
-        for cert in group:
-            summary = summaries[cert.person_id]
-            hours = capacity.get(cert.person_id, ZERO)
-            result[cert.pk] = Figures(
-                total=summary.total,
-                billable=summary.billable,
-                capacity=hours,
-                utilization=report_selectors.productive_utilization(summary.billable, hours),
-                digest=summary.digest,
-                changes=summary.changes,
-                missing_weeks=missing.get(cert.person_id, []),
-            )
-    return result
-
-
-def figures_of(cert: QuarterlyCertification) -> Figures:
-    """One certification's figures from its entries, with the entries: what a decision
-    approves and records. Under the person's lock, as every write of their time is, the
-    entries and the summary's change count are of one moment."""
-    q = periods.quarter_by_label(cert.fiscal_year, cert.quarter)
-    hours = report.team_totals(people=[cert.person], quarter=q)[0]
-    entries = {pk: rules.entry_key(day, item, h) for _, pk, day, item, h in hours.entries}
-    summary = selectors.time_summaries(person_ids=[cert.person_id], start=q.start, end=q.end)
-    return Figures(
-        total=hours.total,
-        billable=hours.billable,
-        capacity=hours.capacity,
-        utilization=hours.utilization,
-        digest=rules.entries_digest(entries),
-        changes=summary[cert.person_id].changes,
-        missing_weeks=_missing_weeks([cert.person], q).get(cert.person_id, []),
-        entries=entries,
-    )
-
-
-def _standing(steps: Iterable[CertificationStep], revision: int) -> list[CertificationStep]:
-    """Of a certification's steps in order, the approvals of this revision's current round."""
-    return rules.standing_approvals([s for s in steps if s.revision == revision])
-
-
-def approvals_standing(cert: QuarterlyCertification) -> list[CertificationStep]:
-    """The approvals of the current round, oldest first: those since the last rejection,
-    change or reopening of this revision."""
-    steps = CertificationStep.objects.filter(certification=cert, revision=cert.revision)
-    return _standing(steps.order_by("at", "id"), cert.revision)
-
-
-def _approved_entries(step: CertificationStep) -> dict[int, rules.EntryKey]:
-    return {int(pk): (d, int(w), h) for pk, (d, w, h) in step.entries.items()}
-
-
-def _untouched_since(approval: CertificationStep, figures: Figures) -> bool:
-    # The change count only grows, one per write to the quarter: the same count means no
-    # write since, so the entries are exactly those approved (approvals from before the
-    # summary existed recorded none and are compared entry by entry).
-    return approval.changes is not None and approval.changes == figures.changes
-
-
-def _changes(
-    approval: CertificationStep | None,
-    figures: Figures,
-    entries: Mapping[int, rules.EntryKey] | None,
-) -> rules.EntryChanges:
-    if approval is None or _untouched_since(approval, figures):
-        return rules.EntryChanges()
-    if entries is None:
-        raise ValueError("comparing with an approval needs the entries")
-    return rules.entry_changes(_approved_entries(approval), entries)
-
-
-def changes_since_approval(cert: QuarterlyCertification, figures: Figures) -> rules.EntryChanges:
-    """What changed in the entries since the step before approved them (nothing before the
-    first approval of a round). `figures` from figures_of, with the entries."""
-    standing = approvals_standing(cert)
-    return _changes(standing[-1] if standing else None, figures, figures.entries)
-
-
-@dataclass(frozen=True)
-class CertificationView:
-    """A certification as every step sees it: the live figures, the flags, what changed since
-    the step before and its history (the API's CertificationOut and the pages read it)."""
-
-    cert: QuarterlyCertification
-    figures: Figures
-    changes: rules.EntryChanges
-    # Every step in order, without the entries an approval recorded (CertificationOut's
-    # steps leave them out): read with those of the other certifications in one query.
-    steps: list[CertificationStep] = field(default_factory=list)
-
-    def __getattr__(self, name: str) -> object:  # id, status, person, ... of the row
-        if name.startswith("__") or name == "cert":
-            raise AttributeError(name)
-        return getattr(self.cert, name)
-
-    @property
-    def total_hours(self) -> Decimal:
-        return self.figures.total
-
-    @property
-    def billable_hours(self) -> Decimal:
-        return self.figures.billable
-
-    @property
-    def capacity_hours(self) -> Decimal:
-        return self.figures.capacity
-
-    @property
-    def utilization(self) -> Decimal | None:
-        return self.figures.utilization
-
-    @property
-    def digest(self) -> str:
-        return self.figures.digest
-
-    @property
-    def flags(self) -> list[str]:
-        return self.figures.flags
-
-    @property
-    def missing_weeks(self) -> list[dt.date]:
-        return self.figures.missing_weeks
-
-
-def certification_views(certs: Sequence[QuarterlyCertification]) -> list[CertificationView]:
-    """The views of many certifications with a fixed number of queries: their figures from
-    the stored summary, all their steps at once, and only where a write touched the quarter
-    since its standing approval, the entries that approval recorded and the entries now (the
-    only ones compared entry by entry)."""
-    figures = figures_for(certs)
-    steps: dict[int, list[CertificationStep]] = defaultdict(list)
-    ids = [c.pk for c in certs]
-    for i in range(0, len(ids), report.CHUNK):
-        chunk = CertificationStep.objects.filter(certification_id__in=ids[i : i + report.CHUNK])
-        for step in chunk.order_by("at", "id").defer("entries"):
-            steps[step.certification_id].append(step)
-    approvals: dict[int, CertificationStep] = {}
-    for cert in certs:
-        standing = _standing(steps[cert.pk], cert.revision)
-        if standing:
-            approvals[cert.pk] = standing[-1]
-    compare = {
-        step.pk: step
-        for cert_id, step in approvals.items()
-        if not _untouched_since(step, figures[cert_id])
-    }
-    needed = list(compare)
-    for i in range(0, len(needed), report.CHUNK):
-        recorded = CertificationStep.objects.filter(pk__in=needed[i : i + report.CHUNK])
-        for pk, entries in recorded.values_list("pk", "entries"):
-            compare[pk].entries = entries
-    now = _entries_now([c for c in certs if c.pk in approvals and approvals[c.pk].pk in compare])
-    return [
-        CertificationView(
-            cert,
-            figures[cert.pk],
-            _changes(approvals.get(cert.pk), figures[cert.pk], now.get(cert.pk)),
-            steps[cert.pk],
-        )
-        for cert in certs
-    ]
-
-
-def _entries_now(certs: Sequence[QuarterlyCertification]) -> dict[int, dict[int, rules.EntryKey]]:
-    """The entries of these certifications' quarters as they are, per certification."""
-    found: dict[int, dict[int, rules.EntryKey]] = {}
-    for q, group in _by_quarter(certs).items():
-        keys = selectors.quarter_entry_keys(
-            person_ids=[c.person_id for c in group], start=q.start, end=q.end
-        )
-        for cert in group:
-            found[cert.pk] = keys[cert.person_id]
-    return found
-
-
-def certification_view(cert: QuarterlyCertification) -> CertificationView:
-    return certification_views([cert])[0]
-
-
 def certification_generate(
     *, actor: Actor, person: Person, year: int, quarter: int
 ) -> QuarterlyCertification:
     """Create (or refresh, while nobody has certified it) a person's certification for a fiscal
     quarter, with its totals. Idempotent: the end-of-quarter job runs it for everyone."""
-    if not actor.has_any(*GENERATORS):
+    if not actor.has_any(*rules.GENERATORS):
         raise PermissionDenied(ERR_MAY_NOT_GENERATE)
     try:
         q = periods.quarter_by_label(year, quarter)
@@ -473,8 +204,8 @@ def certification_decide(
     and entries it approved. Final approval waits for the quarter to end; weeks never
     submitted need a reason. The next approver is told; a rejection tells the person and
     whoever approved before."""
-    if step not in DECIDING_STEPS:
-        raise ValidationFailed(ERR_STEP.format(steps=", ".join(DECIDING_STEPS)), field="step")
+    if step not in rules.DECIDING_STEPS:
+        raise ValidationFailed(ERR_STEP.format(steps=", ".join(rules.DECIDING_STEPS)), field="step")
     targets = rules.rejection_targets(step)
     if not approve and back_to not in targets:
         raise ValidationFailed(
@@ -491,17 +222,17 @@ def certification_decide(
         )
         if cert.person_id == actor.person_id:
             raise PermissionDenied(ERR_OWN_HOURS)
-        role = STEP_ROLES[step]
+        role = rules.STEP_ROLES[step]
         if not actor.has_any(role):
             raise PermissionDenied(ERR_WRONG_ROLE.format(role=Role(role).label.lower()))
-        if cert.status not in CHAIN or CHAIN[cert.status][0] != step:
+        if cert.status not in rules.CHAIN or rules.CHAIN[cert.status][0] != step:
             raise Conflict(
                 ERR_NOT_THIS_STEP.format(
                     step=Step(step).label, status=cert.get_status_display().lower()
                 ),
                 field="step",
             )
-        next_status = CHAIN[cert.status][2]
+        next_status = rules.CHAIN[cert.status][2]
         if (
             step == Step.MANAGER
             and not actor.is_admin
@@ -525,7 +256,7 @@ def certification_decide(
         elif back_to == rules.BACK_TO_PERSON:
             cert.status = Status.RETURNED
         else:
-            cert.status = STEP_STATUS[back_to]
+            cert.status = rules.STEP_STATUS[back_to]
         cert.total_hours, cert.billable_hours = figures.total, figures.billable
         cert.capacity_hours = figures.capacity
         cert.save(
@@ -538,21 +269,14 @@ def certification_decide(
                 "capacity_hours",
             ]
         )
-        CertificationStep.objects.create(
-            certification=cert,
+        _record_step(
+            actor,
+            cert,
             step=step,
             approved=approve,
-            reason=reason.strip(),
-            actor_name=actor.username,
-            revision=cert.revision,
             at=now,
             back_to="" if approve else back_to,
-            **(_approved_figures(figures) if approve else {}),
-        )
-        audit.record(
-            actor=actor,
-            action=f"certification.{step}",
-            target=cert,
+            figures=figures if approve else None,
             before=before,
             after={
                 "status": cert.status,
@@ -570,33 +294,6 @@ def certification_decide(
             # The step it goes back to approved before: it hears of it among them.
             _tell_rejected(cert, actor=actor, reason=reason.strip(), earlier=earlier)
     return cert
-
-
-def may_resubmit(actor: Actor, cert: QuarterlyCertification) -> bool:
-    """The person, their delivery manager (for them) or an administrator sends corrected
-    hours back."""
-    return actor.is_admin or (
-        actor.person_id is not None and actor.person_id in (cert.person_id, cert.person.manager_id)
-    )
-
-
-def returned_to(person: Person) -> list[QuarterlyCertification]:
-    """The person's certifications returned to them for correction, with the reason of each
-    (`return_reason`), oldest quarter first."""
-    certs = list(
-        QuarterlyCertification.objects.filter(person=person, status=Status.RETURNED).order_by(
-            "start_date"
-        )
-    )
-    for cert in certs:
-        last = (
-            CertificationStep.objects.filter(certification=cert, approved=False)
-            .exclude(step__in=[Step.CHANGED, Step.RESUBMIT, Step.REOPEN])
-            .order_by("-at", "-id")
-            .first()
-        )
-        cert.return_reason = last.reason if last else ""  # type: ignore[attr-defined]
-    return certs
 
 
 def certification_resubmit(
@@ -621,18 +318,10 @@ def certification_resubmit(
         cert.status = Status.GENERATED
         cert.total_hours, cert.billable_hours = figures.total, figures.billable
         cert.save(update_fields=["status", "total_hours", "billable_hours"])
-        CertificationStep.objects.create(
-            certification=cert,
+        _record_step(
+            actor,
+            cert,
             step=Step.RESUBMIT,
-            approved=False,
-            actor_name=actor.username,
-            revision=cert.revision,
-            at=clock.now(),
-        )
-        audit.record(
-            actor=actor,
-            action="certification.resubmit",
-            target=cert,
             before={"status": Status.RETURNED},
             after={"status": cert.status, "total_hours": figures.total},
         )
@@ -665,6 +354,44 @@ def _approved_figures(figures: Figures) -> dict[str, object]:
     }
 
 
+def _record_step(
+    actor: Actor,
+    cert: QuarterlyCertification,
+    *,
+    step: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reason: str = "",
+    approved: bool = False,
+    back_to: str = "",
+    figures: Figures | None = None,
+    at: dt.datetime | None = None,
+) -> CertificationStep:
+    """One step of a certification's history and its audit row (`certification.<step>`), in
+    the caller's transaction. The step keeps the reason trimmed, the audit row as given; an
+    approval passes the figures it approved, and its step records them."""
+    row = CertificationStep.objects.create(
+        certification=cert,
+        step=step,
+        approved=approved,
+        reason=reason.strip(),
+        actor_name=actor.username,
+        revision=cert.revision,
+        at=at or clock.now(),
+        back_to=back_to,
+        **(_approved_figures(figures) if figures is not None else {}),
+    )
+    audit.record(
+        actor=actor,
+        action=f"certification.{step}",
+        target=cert,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    return row
+
+
 def _users_named(names: Sequence[str]) -> list[User]:
     return list(User.objects.filter(username__in=set(names)).order_by("username"))
 
@@ -672,12 +399,12 @@ def _users_named(names: Sequence[str]) -> list[User]:
 def _next_approvers(cert: QuarterlyCertification) -> list[User]:
     """Who decides the waiting step: the person's own delivery manager for the first (every
     delivery manager only when the person has none), everyone with the role after it."""
-    if cert.status not in CHAIN:
+    if cert.status not in rules.CHAIN:
         return []
     if cert.status == Status.GENERATED and cert.person.manager_id is not None:
         manager = people.person_get(person_id=cert.person.manager_id)
         return [manager.user] if manager.user is not None else []
-    role = CHAIN[cert.status][1]
+    role = rules.CHAIN[cert.status][1]
     return [
         p.user
         for p in people.person_list(role=role).filter(user__isnull=False)
@@ -737,19 +464,10 @@ def certifications_follow_change(*, actor: Actor, person_id: int, days: Sequence
         cert.status = Status.GENERATED
         cert.total_hours, cert.billable_hours = figures.total, figures.billable
         cert.save(update_fields=["status", "total_hours", "billable_hours"])
-        CertificationStep.objects.create(
-            certification=cert,
+        _record_step(
+            actor,
+            cert,
             step=Step.CHANGED,
-            approved=False,
-            reason=changes.describe(),
-            actor_name=actor.username,
-            revision=cert.revision,
-            at=clock.now(),
-        )
-        audit.record(
-            actor=actor,
-            action="certification.changed",
-            target=cert,
             before=before,
             after={"status": cert.status},
             reason=changes.describe(),
@@ -774,7 +492,7 @@ def _certification_issue(actor: Actor, cert: QuarterlyCertification) -> WorkItem
             created_at=clock.now(),
         )
         item.assignees.add(cert.person)
-    item.labels.add(Label.objects.get_or_create(name=CERTIFIED_LABEL)[0])
+    item.labels.add(Label.objects.get_or_create(name=rules.CERTIFIED_LABEL)[0])
     return item
 
 
@@ -799,19 +517,10 @@ def certification_reopen(
         cert.locked_at = None
         cert.revision += 1
         cert.save(update_fields=["status", "locked_at", "revision"])
-        CertificationStep.objects.create(
-            certification=cert,
+        _record_step(
+            actor,
+            cert,
             step=Step.REOPEN,
-            approved=False,
-            reason=reason.strip(),
-            actor_name=actor.username,
-            revision=cert.revision,
-            at=clock.now(),
-        )
-        audit.record(
-            actor=actor,
-            action="certification.reopen",
-            target=cert,
             before=before,
             after={"status": cert.status, "locked_at": None},
             reason=reason,
@@ -980,90 +689,3 @@ def _adjust(
     )
     _tell_next_approvers(cert, text=MSG_ADJUSTED, reason=reason.strip())
     return adjustment
-
-
-QUEUE_ROLES = tuple(role for _, role, _ in CHAIN.values())
-QUEUE_PAGE = 50  # rows per section of the queue page
-MSG_RETURNED_SECTION = "Returned to your reports for correction"
-MSG_APPROVED_SECTION = "Approved (locked)"
-
-
-@dataclass(frozen=True)
-class QueueSection:
-    """One part of an approver's queue: the certifications waiting at a step of the chain
-    (`step`, with where its rejections may go), the returned ones of a manager's reports, or
-    the approved ones finance may reopen."""
-
-    key: str
-    title: str
-    rows: list[CertificationView]  # the page asked for, QUEUE_PAGE at most
-    step: str = ""
-    back_to: tuple[str, ...] = ()
-    reopen: bool = False
-    count: int = 0  # in the whole section
-    page: int = 1
-    pages: int = 1
-
-
-def may_see_queue(actor: Actor) -> bool:
-    return actor.has_any(*QUEUE_ROLES)
-
-
-def queue_for(actor: Actor, *, pages: Mapping[str, str] | None = None) -> list[QueueSection]:
-    """An approver's queue, derived from the chain: a section per step whose role the actor
-    has (a delivery manager's only for their own reports), a manager's reports' returned
-    certifications, and for finance the approved quarters it may reopen. Never one's own
-    hours. Each section is paged (QUEUE_PAGE rows; `pages` names the page per section key,
-    bad numbers give the first or last), and the live figures of a page's rows are read
-    together (certification_views)."""
-    own = actor.person_id
-    found: list[tuple[str, str, QuerySet[QuarterlyCertification], str, bool]] = []
-    for status, (step, role, _) in CHAIN.items():
-        if not actor.has_any(role):
-            continue
-        rows = certifications_for(actor=actor, status=status)
-        if role == Role.DELIVERY_MANAGER:
-            rows = rows.filter(person__manager_id=own) if own is not None else rows.none()
-        found.append((role, Role(role).label, rows, step, False))
-    if actor.has_any(Role.DELIVERY_MANAGER) and own is not None:
-        returned = certifications_for(actor=actor, status=Status.RETURNED)
-        found.append(
-            ("returned", MSG_RETURNED_SECTION, returned.filter(person__manager_id=own), "", False)
-        )
-    if actor.has_any(Role.FINANCE_PARTNER):
-        approved = certifications_for(actor=actor, status=Status.APPROVED)
-        found.append(("approved", MSG_APPROVED_SECTION, approved, "", True))
-    wanted = pages or {}
-    sections = []
-    for key, title, rows, step, reopen in found:
-        mine = rows.exclude(person_id=own) if own is not None else rows
-        page = Paginator(mine, QUEUE_PAGE).get_page(wanted.get(key))
-        sections.append(
-            QueueSection(
-                key=key,
-                title=title,
-                rows=certification_views(list(page.object_list)),
-                step=step,
-                back_to=rules.rejection_targets(step) if step else (),
-                reopen=reopen,
-                count=page.paginator.count,
-                page=page.number,
-                pages=page.paginator.num_pages,
-            )
-        )
-    return sections
-
-
-def certifications_for(
-    *, actor: Actor, status: str = "", person_id: int | None = None
-) -> QuerySet[QuarterlyCertification]:
-    """The certifications whose time the actor may read, newest quarter first."""
-    qs = QuarterlyCertification.objects.select_related("person")
-    visible = selectors.time_owners_visible_to(actor)
-    if visible is not None:
-        qs = qs.filter(visible)
-    if status:
-        qs = qs.filter(status__in=status.split(","))
-    if person_id is not None:
-        qs = qs.filter(person_id=person_id)
-    return qs.order_by("-fiscal_year", "-quarter", "person__name", "pk")
