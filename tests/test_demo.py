@@ -62,6 +62,7 @@ def test_the_small_set_is_the_same_team_and_rows() -> None:
         "timetracking.epic": 28,
         "timetracking.internaltimecategory": 3,
         "timetracking.label": 3,
+        "timetracking.personmonth": 12,
         "timetracking.quarterlycertification": 2,
         "timetracking.timeentry": 341,
         "timetracking.timer": 1,

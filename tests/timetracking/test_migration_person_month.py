@@ -18,10 +18,10 @@ from django.db.migrations.executor import MigrationExecutor
 from psa.core import clock
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import rollup, rules, services
+from psa.timetracking import epics, rollup, rules, services
 from psa.timetracking.certification import selectors as cert_selectors
 from psa.timetracking.certification import services as cert_services
-from psa.timetracking.models import CertificationStep, PersonMonth, TimeEntry
+from psa.timetracking.models import CertificationStep, Epic, PersonMonth, TimeEntry
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
 
@@ -30,6 +30,12 @@ DAY = dt.date(2026, 11, 16)
 NOW = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)
 BEFORE = [("timetracking", "0009_internal_time_category")]
 AFTER = [("timetracking", "0010_person_month")]
+
+
+@pytest.fixture(autouse=True)
+def _epic_tree(transactional_db: None) -> None:
+    # A transactional test before this one flushed the tree its migration seeds.
+    epics.seed(Epic)
 
 
 def _old_digest(entries: dict[str, list[Any]]) -> str:
