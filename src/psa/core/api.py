@@ -111,7 +111,7 @@ ERR_TOKEN = "missing, unknown, expired or revoked token"  # noqa: S105 (a messag
 ERR_UNEXPECTED = "an unexpected error happened; it has been logged"
 
 
-def install_error_handlers(api: Any) -> None:
+def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return problem(exc.status, exc.title, exc.message, exc.errors)

@@ -90,7 +90,7 @@ def is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page:
+def paginate(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page[Any]:
     """The page of `items` that ?page= asks for (bad numbers give the first or last page)."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 

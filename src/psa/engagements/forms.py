@@ -81,7 +81,7 @@ class EngagementForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owner = cast(forms.ModelChoiceField, self.fields["owner_id"])
+        owner = cast("forms.ModelChoiceField[Any]", self.fields["owner_id"])
         owner.queryset = (
             people_selectors.person_list()
             .prefetch_related(None)
@@ -129,7 +129,7 @@ class MilestoneRowForm(PageForm):
         return data
 
 
-class BaseMilestoneFormSet(forms.BaseFormSet):
+class BaseMilestoneFormSet(forms.BaseFormSet[MilestoneRowForm]):
     def specs(self) -> list[rules.MilestoneSpec]:
         """The filled-in rows, in order (empty rows are dropped)."""
         result = []

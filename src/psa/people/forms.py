@@ -108,7 +108,7 @@ class PersonForm(PageForm):
 
     def __init__(self, *args: Any, may_grant: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        manager = cast(forms.ModelChoiceField, self.fields["manager_id"])
+        manager = cast("forms.ModelChoiceField[Any]", self.fields["manager_id"])
         manager.queryset = _people_choices()
         if not may_grant:
             for name in GRANT_FIELDS:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, cast
 
 from ninja import Field, FilterSchema, Schema
 
@@ -95,13 +95,13 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_username(obj: Person) -> str | None:
         if hasattr(obj, "login_name"):  # set by selectors.with_labels
-            return obj.login_name
+            return cast(str | None, obj.login_name)
         return obj.user.get_username() if obj.user_id and obj.user else None
 
     @staticmethod
     def resolve_manager_name(obj: Person) -> str | None:
         if hasattr(obj, "manager_name"):  # set by selectors.with_labels
-            return obj.manager_name
+            return cast(str | None, obj.manager_name)
         return obj.manager.name if obj.manager_id and obj.manager else None
 
     @staticmethod

@@ -156,11 +156,12 @@ def with_labels(people: Sequence[Person]) -> list[Person]:
     ids = [p.pk for p in people]
 
     def tagged(qs: QuerySet[Any], kind: str, person: str, label: str) -> QuerySet[Any]:
-        return (
+        tagged_rows: QuerySet[Any] = (
             qs.annotate(kind=Value(kind, output_field=CharField()))
             .values_list(person, "kind", label)
             .order_by()
         )
+        return tagged_rows
 
     rows = tagged(PersonRole.objects.filter(person_id__in=ids), "r", "person_id", "role").union(
         tagged(

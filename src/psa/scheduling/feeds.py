@@ -205,7 +205,8 @@ def render_calendar(
     cal.add("x-published-ttl", "PT1H")
     for booking in bookings:
         cal.add_component(booking_event(booking, for_engagement=for_engagement))
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
 def feed_ics(feed: CalendarFeed) -> bytes:

@@ -128,7 +128,7 @@ class RequestFilterForm(PageForm):
 # ------------------------------------------------------------------ requests
 
 
-class EngagementChoiceField(forms.ModelChoiceField):
+class EngagementChoiceField(forms.ModelChoiceField[Engagement]):
     def label_from_instance(self, obj: Engagement) -> str:
         return f"{obj.customer.name} — {obj.name} ({obj.get_status_display().lower()})"
 
@@ -171,7 +171,7 @@ class AvailabilityForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["person_id"]).queryset = _people()
+        cast("forms.ModelChoiceField[Any]", self.fields["person_id"]).queryset = _people()
 
     def is_change(self) -> bool:
         data = getattr(self, "cleaned_data", {})
@@ -235,7 +235,7 @@ class RequestForm(AvailabilityForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        engagement = cast(forms.ModelChoiceField, self.fields["engagement_id"])
+        engagement = cast("forms.ModelChoiceField[Any]", self.fields["engagement_id"])
         engagement.queryset = _bookable_engagements()
 
     def service_kwargs(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from ninja import Field, Query, Router, Schema
 
 from psa.core.schemas import Day, Id, Line, answers
 from psa.scheduling import review
+from psa.scheduling.rules import WeekFigures
 
 router = Router(tags=["scheduling"])
 
@@ -52,7 +53,7 @@ class WeeklyReviewOut(Schema):
     team: list[WeekOut]
 
 
-def _week(w: review.WeekFigures) -> dict[str, Any]:
+def _week(w: WeekFigures) -> dict[str, Any]:
     return {
         "monday": w.monday,
         "capacity": w.capacity,
