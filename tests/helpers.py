@@ -172,7 +172,10 @@ def unchanged() -> Iterator[None]:
     before = snapshot()
     yield
     after = snapshot()
-    changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
-    assert not changed, "a refusal changed " + "; ".join(
-        f"{table}: {was!r} -> {now!r}"[:2000] for table, (was, now) in changed.items()
-    )
+    changes = []
+    for table, rows in before.items():
+        if rows != after[table]:
+            gone = [r for r in rows if r not in after[table]]
+            new = [r for r in after[table] if r not in rows]
+            changes.append(f"{table}: {gone!r} became {new!r}"[:1500])
+    assert not changes, "a refusal changed " + "; ".join(changes)

@@ -12,9 +12,16 @@ from django.test import Client
 from psa.core import clock, numbers
 from psa.core.roles import Role
 from psa.people.models import Person
-from psa.timetracking import rules
+from psa.timetracking import rules, services
 from psa.timetracking.certification import services as cert_services
-from psa.timetracking.models import QuarterlyCertification, TimeEntry
+from psa.timetracking.models import CertificationStep, QuarterlyCertification, TimeEntry
+from tests.helpers import (
+    assert_invalid,
+    assert_problem,
+    assert_refused,
+    pydantic_error,
+    unchanged,
+)
 from tests.timetracking.factories import WorkItemFactory, category
 
 pytestmark = pytest.mark.django_db
@@ -28,28 +35,26 @@ def _now() -> Any:
         yield
 
 
-def problem(response: Any, status: int, field: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert field in [e["field"] for e in body["errors"]], body
-    return body
-
-
+# Hours that do not parse are refused on their own (the detail is the message); hours that
+# parse are checked with the entry's other fields (the detail lists them).
 @pytest.mark.parametrize(
-    ("hours", "message"),
+    ("hours", "message", "parsed"),
     [
-        ("8hrs", numbers.ERR_HOURS_TEXT.format(value="8hrs")),
-        ("eight", numbers.ERR_HOURS_TEXT.format(value="eight")),
-        ("-2", rules.ERR_HOURS_POSITIVE),
-        ("0", rules.ERR_HOURS_POSITIVE),
-        ("NaN", numbers.ERR_HOURS_TEXT.format(value="NaN")),
-        ("25", rules.ERR_HOURS_DAY.format(total="25.00")),
-        ("25:00", rules.ERR_HOURS_DAY.format(total="25.00")),
-        ("1,500", numbers.ERR_HOURS_AMBIGUOUS.format(value="1,500", decimal="1.5", whole="1500")),
-        ("1.5.0", numbers.ERR_HOURS_TEXT.format(value="1.5.0")),
-        ("7:75", numbers.ERR_HOURS_MINUTES.format(value="7:75")),
-        ("", numbers.ERR_HOURS_TEXT.format(value="")),
+        ("8hrs", numbers.ERR_HOURS_TEXT.format(value="8hrs"), False),
+        ("eight", numbers.ERR_HOURS_TEXT.format(value="eight"), False),
+        ("-2", rules.ERR_HOURS_POSITIVE, True),
+        ("0", rules.ERR_HOURS_POSITIVE, True),
+        ("NaN", numbers.ERR_HOURS_TEXT.format(value="NaN"), False),
+        ("25", rules.ERR_HOURS_DAY.format(total="25.00"), True),
+        ("25:00", rules.ERR_HOURS_DAY.format(total="25.00"), True),
+        (
+            "1,500",
+            numbers.ERR_HOURS_AMBIGUOUS.format(value="1,500", decimal="1.5", whole="1500"),
+            False,
+        ),
+        ("1.5.0", numbers.ERR_HOURS_TEXT.format(value="1.5.0"), False),
+        ("7:75", numbers.ERR_HOURS_MINUTES.format(value="7:75"), False),
+        ("", numbers.ERR_HOURS_TEXT.format(value=""), False),
     ],
 )
 def test_bad_hours_are_problem_json_and_nothing_is_saved(
@@ -57,6 +62,7 @@ def test_bad_hours_are_problem_json_and_nothing_is_saved(
     api_as: Callable[[Person], Client],
     hours: str,
     message: str,
+    parsed: bool,
 ) -> None:
     pse = make_person(Role.PSE)
     body = {
@@ -65,11 +71,13 @@ def test_bad_hours_are_problem_json_and_nothing_is_saved(
         "date": MONDAY.isoformat(),
         "hours": hours,
     }
-    answer = problem(
-        api_as(pse).post("/api/v1/time/entries", body, content_type=JSON), 422, "hours"
-    )
-    assert answer["errors"] == [{"field": "hours", "message": message}]
-    assert TimeEntry.objects.count() == 0
+    client = api_as(pse)
+    with unchanged():
+        response = client.post("/api/v1/time/entries", body, content_type=JSON)
+    if parsed:
+        assert_invalid(response, ("hours", message))
+    else:
+        assert_refused(response, 422, "hours", message)
 
 
 def test_numbers_and_numeric_text_are_both_accepted(
@@ -113,16 +121,18 @@ def test_a_short_week_submission_is_422_with_the_days(
             },
             content_type=JSON,
         )
-    body = problem(
-        client.post(
+    with unchanged():
+        short = client.post(
             "/api/v1/time/timesheets",
             {"person_id": pse.pk, "week": "2026-11-18"},
             content_type=JSON,
-        ),
+        )
+    assert_problem(
+        short,
         422,
-        "hours",
+        services.ERR_SHORT_WEEK.format(logged="32.00", required="40.00", days="Fri 20 Nov 8.00 h"),
+        ("hours", services.ERR_DAY_MISSING.format(date="2026-11-20", missing="8.00")),
     )
-    assert "2026-11-20: 8.00 h missing" in [e["message"] for e in body["errors"]]
     client.post(
         "/api/v1/time/entries",
         {"person_id": pse.pk, "work_item_id": item.pk, "date": "2026-11-20", "hours": "8"},
@@ -133,33 +143,30 @@ def test_a_short_week_submission_is_422_with_the_days(
     )
     assert sheet.status_code == 201
     assert sheet.json()["late"] is True
-    problem(
-        client.post(
+    with unchanged():
+        again = client.post(
             "/api/v1/time/timesheets",
             {"person_id": pse.pk, "week": "2026-11-16"},
             content_type=JSON,
-        ),
-        409,
-        "week",
-    )
+        )
+    submitted = dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)
+    message = services.ERR_SUBMITTED_TWICE.format(week=MONDAY, at=submitted)
+    assert_refused(again, 409, "week", message)
 
 
 def test_someone_elses_time_is_403(
     make_person: Callable[..., Person], api_as: Callable[[Person], Client]
 ) -> None:
     pse, other = make_person(Role.PSE), make_person(Role.PSE)
-    response = api_as(other).post(
-        "/api/v1/time/entries",
-        {
-            "person_id": pse.pk,
-            "work_item_id": WorkItemFactory().pk,
-            "date": "2026-11-16",
-            "hours": "8",
-        },
-        content_type=JSON,
-    )
-    assert response.status_code == 403
-    assert TimeEntry.objects.count() == 0
+    item = WorkItemFactory()
+    client = api_as(other)
+    with unchanged():
+        response = client.post(
+            "/api/v1/time/entries",
+            {"person_id": pse.pk, "work_item_id": item.pk, "date": "2026-11-16", "hours": "8"},
+            content_type=JSON,
+        )
+    assert_refused(response, 403, "person_id", services.ERR_NOT_YOUR_TIME)
 
 
 def test_work_items_and_epics(
@@ -175,11 +182,11 @@ def test_work_items_and_epics(
         "PTO/Holidays",
     ]
     major = tree[1]["id"]
-    problem(
-        client.post("/api/v1/time/work-items", {"title": "x", "epic_id": major}, content_type=JSON),
-        422,
-        "epic_id",
-    )
+    with unchanged():
+        refused = client.post(
+            "/api/v1/time/work-items", {"title": "x", "epic_id": major}, content_type=JSON
+        )
+    assert_invalid(refused, ("epic_id", services.ERR_MAJOR_EPIC))
     made = client.post(
         "/api/v1/time/work-items",
         {"title": "Kick-off", "epic_id": category("Project Work", "All project hours").pk},
@@ -216,15 +223,18 @@ def test_certification_chain_over_the_api(
     )
     assert made.status_code == 201, made.content
     cid = made.json()["id"]
-    problem(
-        api_as(finance).post(
+    pse_client, manager_client, finance_client = api_as(pse), api_as(manager), api_as(finance)
+    with unchanged():
+        out_of_turn = finance_client.post(
             f"/api/v1/time/certifications/{cid}/decide",
             {"step": "finance", "approve": True, "reason": "no timesheets"},
             content_type=JSON,
-        ),
-        409,
-        "step",
+        )
+    message = cert_services.ERR_NOT_THIS_STEP.format(
+        step=CertificationStep.Step.FINANCE.label,
+        status=QuarterlyCertification.Status.GENERATED.label.lower(),
     )
+    assert_refused(out_of_turn, 409, "step", message)
     digest = made.json()["digest"]
     assert (made.json()["total_hours"], made.json()["changes"]) == (
         "8.00",
@@ -238,17 +248,14 @@ def test_certification_chain_over_the_api(
         )
         assert r.status_code == 200, r.content
     # 25 November: the quarter runs to 31 January, so finance's final approval must wait.
-    early = api_as(finance).post(
-        f"/api/v1/time/certifications/{cid}/decide",
-        {"step": "finance", "approve": True, "reason": "no timesheets", "digest": digest},
-        content_type=JSON,
-    )
-    assert problem(early, 409, "step")["errors"] == [
-        {
-            "field": "step",
-            "message": cert_services.ERR_NOT_ENDED.format(quarter="FY27 Q4", end="2027-01-31"),
-        }
-    ]
+    with unchanged():
+        early = finance_client.post(
+            f"/api/v1/time/certifications/{cid}/decide",
+            {"step": "finance", "approve": True, "reason": "no timesheets", "digest": digest},
+            content_type=JSON,
+        )
+    message = cert_services.ERR_NOT_ENDED.format(quarter="FY27 Q4", end="2027-01-31")
+    assert_refused(early, 409, "step", message)
     assert QuarterlyCertification.objects.get(pk=cid).status == "head_approved"
     with clock.frozen(dt.datetime(2027, 2, 2, 9, tzinfo=dt.UTC)):
         r = api_as(finance).post(
@@ -260,10 +267,12 @@ def test_certification_chain_over_the_api(
     assert r.json()["status"] == "approved"
     assert [s["total_hours"] for s in r.json()["steps"]] == ["8.00", "8.00", "8.00"]
     assert [s["step"] for s in r.json()["steps"]] == ["manager", "head", "finance"]
-    locked = api_as(pse).patch(
-        f"/api/v1/time/entries/{entry['id']}", {"hours": "6"}, content_type=JSON
-    )
-    problem(locked, 409, "date")
+    with unchanged():
+        locked = pse_client.patch(
+            f"/api/v1/time/entries/{entry['id']}", {"hours": "6"}, content_type=JSON
+        )
+    message = cert_services.ERR_LOCKED.format(date="2026-11-16", quarter="FY27 Q4")
+    assert_refused(locked, 409, "date", message)
     adjusted = api_as(pse).post(
         f"/api/v1/time/entries/{entry['id']}/adjust",
         {"hours": "-2", "reason": "double-counted"},
@@ -287,12 +296,11 @@ def test_certification_chain_over_the_api(
             "hours": "7,5",
             "reason": "",
         }
-        refused_correction = api_as(pse).post(
-            "/api/v1/time/corrections", correction, content_type=JSON
-        )
-        assert problem(refused_correction, 422, "reason")["errors"] == [
-            {"field": "reason", "message": cert_services.ERR_REASON}
-        ]
+        with unchanged():
+            refused_correction = pse_client.post(
+                "/api/v1/time/corrections", correction, content_type=JSON
+            )
+        assert_invalid(refused_correction, ("reason", cert_services.ERR_REASON))
         assert TimeEntry.objects.count() == 2
         corrected = api_as(pse).post(
             "/api/v1/time/corrections",
@@ -304,18 +312,19 @@ def test_certification_chain_over_the_api(
             "1.50",
             "the review ran long",
         )
-    bad = api_as(manager).post(
-        "/api/v1/time/certifications",
-        {"person_id": pse.pk, "year": 2027, "quarter": 5},
-        content_type=JSON,
-    )
-    problem(bad, 422, "quarter")
-    refused = api_as(pse).post(
-        "/api/v1/time/certifications",
-        {"person_id": pse.pk, "year": 2027, "quarter": 4},
-        content_type=JSON,
-    )
-    assert refused.status_code == 403
+    with unchanged():
+        bad = manager_client.post(
+            "/api/v1/time/certifications",
+            {"person_id": pse.pk, "year": 2027, "quarter": 5},
+            content_type=JSON,
+        )
+        refused = pse_client.post(
+            "/api/v1/time/certifications",
+            {"person_id": pse.pk, "year": 2027, "quarter": 4},
+            content_type=JSON,
+        )
+    assert_invalid(bad, ("quarter", pydantic_error("less_than_equal", le=4)))
+    assert_problem(refused, 403, cert_services.ERR_MAY_NOT_GENERATE)
 
 
 def test_a_rejection_over_the_api_goes_back_to_its_owner_and_returns_by_resubmit(
@@ -340,20 +349,15 @@ def test_a_rejection_over_the_api_goes_back_to_its_owner_and_returns_by_resubmit
         content_type=JSON,
     )
     assert ok.status_code == 200, ok.content
-    wrong = api_as(head).post(
-        f"{url}/decide",
-        {"step": "head", "approve": False, "reason": "x", "back_to": "head"},
-        content_type=JSON,
-    )
-    assert problem(wrong, 422, "back_to")["errors"] == [
-        {
-            "field": "back_to",
-            "message": cert_services.ERR_BACK_TO.format(
-                step="Head of PS", targets="person, manager"
-            ),
-        }
-    ]
-    assert QuarterlyCertification.objects.get(pk=cid).status == "manager_certified"
+    head_client, pse_client = api_as(head), api_as(pse)
+    with unchanged():
+        wrong = head_client.post(
+            f"{url}/decide",
+            {"step": "head", "approve": False, "reason": "x", "back_to": "head"},
+            content_type=JSON,
+        )
+    message = cert_services.ERR_BACK_TO.format(step="Head of PS", targets="person, manager")
+    assert_refused(wrong, 422, "back_to", message)
     returned = api_as(head).post(
         f"{url}/decide",
         {"step": "head", "approve": False, "reason": "PTO missing"},
@@ -362,13 +366,15 @@ def test_a_rejection_over_the_api_goes_back_to_its_owner_and_returns_by_resubmit
     assert returned.status_code == 200, returned.content
     assert returned.json()["status"] == "returned"
     assert returned.json()["steps"][-1]["back_to"] == "person"
-    not_theirs = api_as(head).post(f"{url}/resubmit", content_type=JSON)
-    assert not_theirs.status_code == 403
-    assert not_theirs.json()["detail"] == cert_services.ERR_NOT_YOURS_TO_RESUBMIT.format(
-        name=pse.name
-    )
+    with unchanged():
+        not_theirs = head_client.post(f"{url}/resubmit", content_type=JSON)
+    assert_problem(not_theirs, 403, cert_services.ERR_NOT_YOURS_TO_RESUBMIT.format(name=pse.name))
     back = api_as(pse).post(f"{url}/resubmit", content_type=JSON)
     assert back.status_code == 200, back.content
     assert back.json()["status"] == "generated"
-    again = api_as(pse).post(f"{url}/resubmit", content_type=JSON)
-    problem(again, 409, "status")
+    with unchanged():
+        again = pse_client.post(f"{url}/resubmit", content_type=JSON)
+    message = cert_services.ERR_NOT_RETURNED.format(
+        status=QuarterlyCertification.Status.GENERATED.label.lower()
+    )
+    assert_refused(again, 409, "status", message)

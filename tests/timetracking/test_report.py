@@ -17,12 +17,13 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from psa.core import clock, periods
-from psa.core.models import Job
 from psa.core.roles import Actor, Role
+from psa.core.schemas import MIN_DATE
 from psa.people.models import Person
-from psa.timetracking import report_files, report_selectors, rollup, selectors, services
+from psa.timetracking import report_api, report_files, report_selectors, rollup, selectors, services
 from psa.timetracking.models import TimeEntry, WorkItem
 from tests.engagements.factories import EngagementFactory
+from tests.helpers import assert_invalid, assert_refused, pydantic_error, unchanged
 from tests.timetracking.factories import WorkItemFactory, category
 
 pytestmark = pytest.mark.django_db
@@ -390,31 +391,53 @@ def test_api_xlsx_and_csv(world: World, api_as: Callable[[Person], Client]) -> N
 
 
 @pytest.mark.parametrize(
-    ("query", "field"),
+    ("query", "field", "message"),
     [
-        ({"year": 2027, "quarter": 5}, "quarter"),
-        ({"year": 2027, "quarter": 0}, "quarter"),
-        ({"year": 27, "quarter": 4}, "year"),
-        ({"year": 2027}, "quarter"),
-        ({"quarter": 2}, "year"),
-        ({"year": 2027, "quarter": 4, "format": "pdf"}, "format"),
+        ({"year": 2027, "quarter": 5}, "quarter", pydantic_error("less_than_equal", le=4)),
+        ({"year": 2027, "quarter": 0}, "quarter", pydantic_error("greater_than_equal", ge=1)),
+        (
+            {"year": 27, "quarter": 4},
+            "year",
+            pydantic_error("greater_than_equal", ge=MIN_DATE.year + 1),  # the API's Year
+        ),
     ],
 )
 def test_api_bad_quarter_is_422_problem_json(
-    world: World, api_as: Callable[[Person], Client], query: dict[str, object], field: str
+    world: World,
+    api_as: Callable[[Person], Client],
+    query: dict[str, object],
+    field: str,
+    message: str,
 ) -> None:
     response = api_as(world.pse).get(url(world.pse, **query))
 
-    assert response.status_code == 422, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    assert field in [e["field"] for e in response.json()["errors"]]
+    assert_invalid(response, (field, message))
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"year": 2027}, "quarter", report_selectors.ERR_BOTH),
+        ({"quarter": 2}, "year", report_selectors.ERR_BOTH),
+        ({"year": 2027, "quarter": 4, "format": "pdf"}, "format", report_api.ERR_FORMAT),
+    ],
+)
+def test_api_a_quarter_half_given_or_an_unknown_format_is_refused(
+    world: World,
+    api_as: Callable[[Person], Client],
+    query: dict[str, object],
+    field: str,
+    message: str,
+) -> None:
+    response = api_as(world.pse).get(url(world.pse, **query))
+
+    assert_refused(response, 422, field, message)
 
 
 def test_api_refuses_someone_elses_report(world: World, api_as: Callable[[Person], Client]) -> None:
     response = api_as(world.other).get(url(world.pse, year=2027, quarter=4))
 
-    assert response.status_code == 403
-    assert response["Content-Type"] == "application/problem+json"
+    assert_refused(response, 403, "person_id", selectors.ERR_TIME_NOT_YOURS)
 
 
 def test_api_team_reports_for_a_manager_as_a_job(
@@ -459,31 +482,37 @@ def test_api_team_reports_for_a_manager_as_a_job(
 
 
 @pytest.mark.parametrize(
-    ("body", "status", "field"),
+    ("body", "field", "message"),
     [
-        ({"year": 2027, "quarter": 5}, 422, "quarter"),
-        ({"year": 2027, "quarter": 4, "manager_id": 999999}, 403, "manager_id"),
-        ({"year": "next", "quarter": 4}, 422, "year"),
+        ({"year": 2027, "quarter": 5}, "quarter", pydantic_error("less_than_equal", le=4)),
+        ({"year": "next", "quarter": 4}, "year", pydantic_error("int_parsing")),
     ],
 )
 def test_api_team_reports_refusals_queue_nothing(
-    world: World, api_as: Callable[[Person], Client], body: dict[str, Any], status: int, field: str
+    world: World,
+    api_as: Callable[[Person], Client],
+    body: dict[str, Any],
+    field: str,
+    message: str,
 ) -> None:
-    response = api_as(world.pse).post("/api/v1/time/reports/team", body, content_type=JSON)
-    assert response.status_code == status, response.content
-    assert response.json()["errors"][0]["field"].endswith(field)
-    assert not Job.objects.exists()
+    client = api_as(world.pse)
+    with unchanged():
+        response = client.post("/api/v1/time/reports/team", body, content_type=JSON)
+    assert_invalid(response, (field, message))
 
 
-def test_a_pse_may_not_export_their_managers_team(
-    world: World, api_as: Callable[[Person], Client]
+@pytest.mark.parametrize("whose", ["nobody's", "the manager's"])
+def test_a_pse_may_not_export_a_team(
+    world: World, api_as: Callable[[Person], Client], whose: str
 ) -> None:
     manager = world.pse.manager
     assert manager is not None
-    body = {"year": 2027, "quarter": 4, "manager_id": manager.pk}
-    response = api_as(world.pse).post("/api/v1/time/reports/team", body, content_type=JSON)
-    assert response.status_code == 403
-    assert not Job.objects.exists()
+    manager_id = 999999 if whose == "nobody's" else manager.pk
+    body = {"year": 2027, "quarter": 4, "manager_id": manager_id}
+    client = api_as(world.pse)
+    with unchanged():
+        response = client.post("/api/v1/time/reports/team", body, content_type=JSON)
+    assert_refused(response, 403, "manager_id", report_selectors.ERR_TEAM)
 
 
 def reports_of(world: World) -> list[report_selectors.HoursReport]:

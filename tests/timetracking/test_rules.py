@@ -7,6 +7,7 @@ import pytest
 
 from psa.core import periods
 from psa.timetracking import rules
+from tests.helpers import exactly
 
 D = Decimal
 
@@ -92,7 +93,7 @@ def test_gitlab_durations_use_gitlabs_fixed_rules(text: str, seconds: int) -> No
 
 @pytest.mark.parametrize("text", ["90", "1x", "", "h", "1 h", "1h 90"])
 def test_gitlab_durations_without_units_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="not a GitLab duration"):
+    with pytest.raises(ValueError, match=exactly(rules.ERR_DURATION.format(value=text))):
         rules.parse_gitlab_duration(text)
 
 

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from psa.core import clock, numbers
-from psa.core.errors import Conflict, PermissionDenied, ValidationFailed
+from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from psa.core.models import AuditEntry
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import selectors, services
-from psa.timetracking.models import Epic, TimeEntry, Timesheet, WorkItem
+from psa.timetracking import rules, selectors, services
+from psa.timetracking.models import Epic, TimeEntry, WorkItem
 from tests.engagements.factories import EngagementFactory
+from tests.helpers import unchanged
 from tests.timetracking.factories import WorkItemFactory, category
 
 pytestmark = pytest.mark.django_db
@@ -57,33 +58,44 @@ def test_an_entry_on_an_engagement_work_item_is_billable(
     assert AuditEntry.objects.filter(action="time.create", target_id=str(entry.pk)).exists()
 
 
-@pytest.mark.parametrize("hours", ["8hrs", "eight", "-1", "0", "NaN", "24.01"])
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ("8hrs", numbers.ERR_HOURS_TEXT.format(value="8hrs")),
+        ("eight", numbers.ERR_HOURS_TEXT.format(value="eight")),
+        ("-1", rules.ERR_HOURS_POSITIVE),
+        ("0", rules.ERR_HOURS_POSITIVE),
+        ("NaN", numbers.ERR_HOURS_TEXT.format(value="NaN")),
+        ("24.01", rules.ERR_HOURS_DAY.format(total="24.01")),
+    ],
+)
 def test_bad_hours_are_refused_and_nothing_is_written(
-    pse: Person, actor_of: Callable[[Person], Actor], hours: str
+    pse: Person, actor_of: Callable[[Person], Actor], hours: str, message: str
 ) -> None:
-    with pytest.raises(ValidationFailed) as exc:
-        log(actor_of(pse), pse, MONDAY, hours)
-    assert exc.value.errors[0].field == "hours"
-    assert TimeEntry.objects.count() == 0
+    item = WorkItemFactory()
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
+        log(actor_of(pse), pse, MONDAY, hours, work_item=item)
+    assert exc.value.errors == [FieldError("hours", message)]
 
 
 def test_more_than_24_hours_in_a_day_is_refused(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
     log(actor_of(pse), pse, MONDAY, "20")
-    with pytest.raises(ValidationFailed) as exc:
-        log(actor_of(pse), pse, MONDAY, "4.5")
-    assert "24.50 h with this entry" in exc.value.message
-    assert TimeEntry.objects.count() == 1
+    item = WorkItemFactory()
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
+        log(actor_of(pse), pse, MONDAY, "4.5", work_item=item)
+    assert exc.value.errors == [FieldError("hours", rules.ERR_HOURS_DAY.format(total="24.50"))]
 
 
 def test_future_dates_only_for_planned_pto(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
     later = dt.date(2026, 12, 24)
-    with pytest.raises(ValidationFailed) as exc:
-        log(actor_of(pse), pse, later, "8")
-    assert exc.value.errors[0].field == "date"
+    item = WorkItemFactory()
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
+        log(actor_of(pse), pse, later, "8", work_item=item)
+    assert exc.value.errors == [FieldError("date", services.ERR_FUTURE.format(date=later))]
     pto = WorkItemFactory(epic=category("PTO/Holidays", "PS Team PTO/Sick Days"))
     assert log(actor_of(pse), pse, later, "8", work_item=pto).date == later
 
@@ -92,18 +104,19 @@ def test_nobody_logs_someone_elses_time(
     pse: Person, make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
 ) -> None:
     other = make_person(Role.PSE)
-    with pytest.raises(PermissionDenied):
-        log(actor_of(other), pse, MONDAY, "8")
-    assert TimeEntry.objects.count() == 0
+    item = WorkItemFactory()
+    with unchanged(), pytest.raises(PermissionDenied) as exc:
+        log(actor_of(other), pse, MONDAY, "8", work_item=item)
+    assert exc.value.errors == [FieldError("person_id", services.ERR_NOT_YOUR_TIME)]
 
 
 def test_work_items_attach_to_a_category_not_a_major_epic(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
     major = Epic.objects.get(name="Project Work", parent=None)
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.work_item_create(actor=actor_of(pse), title="Kick-off", epic=major)
-    assert exc.value.errors[0].field == "epic_id"
+    assert exc.value.errors == [FieldError("epic_id", services.ERR_MAJOR_EPIC)]
     item = services.work_item_create(
         actor=actor_of(pse),
         title="Kick-off",
@@ -119,10 +132,9 @@ def test_editing_an_entry_rechecks_the_day_limit(
 ) -> None:
     entry = log(actor_of(pse), pse, MONDAY, "8")
     log(actor_of(pse), pse, MONDAY, "10")
-    with pytest.raises(ValidationFailed):
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.time_entry_update(actor=actor_of(pse), entry=entry, hours="15")
-    entry.refresh_from_db()
-    assert entry.hours == D("8.00")
+    assert exc.value.errors == [FieldError("hours", rules.ERR_HOURS_DAY.format(total="25.00"))]
     services.time_entry_update(actor=actor_of(pse), entry=entry, hours="14", note="go-live")
     entry.refresh_from_db()
     assert (entry.hours, entry.note) == (D("14.00"), "go-live")
@@ -140,10 +152,10 @@ def test_a_full_week_is_submitted_and_late_after_monday_noon(
     fill_week(actor_of(pse), pse)
     sheet = services.timesheet_submit(actor=actor_of(pse), person=pse, week=MONDAY)
     assert (sheet.hours, sheet.late) == (D("40.00"), True)
-    with pytest.raises(Conflict) as exc:
+    with unchanged(), pytest.raises(Conflict) as exc:
         services.timesheet_submit(actor=actor_of(pse), person=pse, week=MONDAY)
-    assert "already submitted" in exc.value.message
-    assert Timesheet.objects.count() == 1
+    message = services.ERR_SUBMITTED_TWICE.format(week=MONDAY, at=NOW)
+    assert exc.value.errors == [FieldError("week", message)]
 
 
 def test_on_time_when_submitted_by_monday_morning(
@@ -159,11 +171,15 @@ def test_a_short_week_is_refused_with_the_days_missing(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
     fill_week(actor_of(pse), pse, days=4)
-    with pytest.raises(ValidationFailed) as exc:
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.timesheet_submit(actor=actor_of(pse), person=pse, week=MONDAY)
-    assert "32.00 h logged of the 40.00 h required" in exc.value.message
-    assert [e.message for e in exc.value.errors] == ["2026-11-20: 8.00 h missing"]
-    assert Timesheet.objects.count() == 0
+    assert exc.value.message == services.ERR_SHORT_WEEK.format(
+        logged="32.00", required="40.00", days="Fri 20 Nov 8.00 h"
+    )
+    friday = MONDAY + dt.timedelta(days=4)
+    assert exc.value.errors == [
+        FieldError("hours", services.ERR_DAY_MISSING.format(date=friday, missing="8.00"))
+    ]
 
 
 def test_pto_and_holidays_logged_as_time_count(
@@ -188,9 +204,10 @@ def test_a_french_week_needs_35_hours(
 def test_the_current_week_cannot_be_submitted_before_friday_noon(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
-    with pytest.raises(ValidationFailed) as exc:
-        services.timesheet_submit(actor=actor_of(pse), person=pse, week=dt.date(2026, 11, 23))
-    assert exc.value.errors[0].field == "week"
+    week = dt.date(2026, 11, 23)
+    with unchanged(), pytest.raises(ValidationFailed) as exc:
+        services.timesheet_submit(actor=actor_of(pse), person=pse, week=week)
+    assert exc.value.errors == [FieldError("week", services.ERR_WEEK_FUTURE.format(week=week))]
 
 
 def test_the_timer_logs_elapsed_time_on_the_day_it_started(
@@ -200,14 +217,17 @@ def test_the_timer_logs_elapsed_time_on_the_day_it_started(
     start = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)  # Monday 22:00 in New York
     with clock.frozen(start):
         services.timer_start(actor=actor_of(pse), person=pse, work_item=item)
-        with pytest.raises(Conflict):
+        with unchanged(), pytest.raises(Conflict) as running:
             services.timer_start(actor=actor_of(pse), person=pse, work_item=item)
+    message = services.ERR_TIMER_RUNNING.format(item=item)
+    assert running.value.errors == [FieldError("work_item_id", message)]
     with clock.frozen(start + dt.timedelta(hours=1, minutes=30)):
         entry = services.timer_stop(actor=actor_of(pse), person=pse)
     assert entry is not None
     assert (entry.date, entry.hours, entry.source) == (dt.date(2026, 11, 23), D("1.50"), "timer")
-    with pytest.raises(Conflict):
+    with unchanged(), pytest.raises(Conflict) as stopped:
         services.timer_stop(actor=actor_of(pse), person=pse)
+    assert stopped.value.errors == [FieldError("timer", services.ERR_NO_TIMER)]
 
 
 def test_week_grid_sums_per_work_item_and_day(
@@ -330,5 +350,6 @@ def test_a_timer_whose_time_cannot_be_logged_can_be_discarded(
     services.timer_discard(actor=actor_of(pse), person=pse)
     assert Timer.objects.count() == 0
     assert TimeEntry.objects.count() == 0
-    with pytest.raises(Conflict):
+    with unchanged(), pytest.raises(Conflict) as exc:
         services.timer_discard(actor=actor_of(pse), person=pse)
+    assert exc.value.errors == [FieldError("timer", services.ERR_NO_TIMER)]

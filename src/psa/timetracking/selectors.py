@@ -36,6 +36,8 @@ PTO_MAJOR = "PTO/Holidays"
 OPEN_ENGAGEMENT = ("booked", "active")
 LOGGABLE_LIMIT = 1000
 ERR_NO_ENTRY = "time entry {id} does not exist"
+ERR_NO_EPIC = "epic {id} does not exist"
+ERR_NO_WORK_ITEM = "work item {id} does not exist"
 
 # ------------------------------------------------------------------ who may read time
 
@@ -178,7 +180,7 @@ def work_items_per_epic() -> dict[int, int]:
 def epic_get(*, epic_id: int, field: str = "epic_id") -> Epic:
     epic = Epic.objects.select_related("parent").filter(pk=epic_id).first()
     if epic is None:
-        raise NotFound(f"epic {epic_id} does not exist", field=field)
+        raise NotFound(ERR_NO_EPIC.format(id=epic_id), field=field)
     return epic
 
 
@@ -193,7 +195,7 @@ def work_item_get(*, work_item_id: int) -> WorkItem:
         .first()
     )
     if item is None:
-        raise NotFound(f"work item {work_item_id} does not exist", field="work_item_id")
+        raise NotFound(ERR_NO_WORK_ITEM.format(id=work_item_id), field="work_item_id")
     return item
 
 

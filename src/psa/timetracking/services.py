@@ -56,6 +56,8 @@ ERR_SHORT_WEEK = "{logged} h logged of the {required} h required; missing: {days
 ERR_TIMER_RUNNING = "a timer is already running (on {item}); stop it first"
 ERR_NO_TIMER = "no timer is running"
 ERR_WEEK_FUTURE = "the week of {week} has not ended yet"
+ERR_MAY_NOT_CREATE_ITEM = "only team members create work items"
+ERR_DAY_MISSING = "{date}: {missing} h missing"
 
 
 def _require_own_time(actor: Actor, person: Person) -> None:
@@ -183,7 +185,7 @@ def work_item_create(
     labels: Iterable[str] = (),
 ) -> WorkItem:
     if actor.person_id is None and not actor.is_admin:
-        raise PermissionDenied("only team members create work items")
+        raise PermissionDenied(ERR_MAY_NOT_CREATE_ITEM)
     errors = []
     if not title.strip():
         errors.append(FieldError("title", ERR_TITLE))
@@ -514,7 +516,7 @@ def timesheet_submit(*, actor: Actor, person: Person, week: dt.date) -> Timeshee
                     days=days or "spread over the week",
                 ),
                 errors=[
-                    FieldError("hours", f"{d.date}: {d.missing} h missing")
+                    FieldError("hours", ERR_DAY_MISSING.format(date=d.date, missing=d.missing))
                     for d in check.missing_days
                 ],
             )

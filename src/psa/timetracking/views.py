@@ -49,6 +49,15 @@ MISSING_WEEKS = 4
 ALL_ITEMS_LIMIT = 500
 NO_PERSON = "Your login is not linked to a team member, so you have no time of your own."
 ERR_CHOOSE_CATEGORY = "choose the category the work item goes under"
+ERR_MAY_NOT_CERTIFY = "Only delivery managers, the head of PS and finance certify timesheets."
+ERR_CORRECTION = "The correction was not saved."
+ERR_CORRECTION_FORM = "The correction was not saved: choose a locked day and a work item."
+ERR_ITEM_NOT_CREATED = "The work item was not created."
+ERR_ITEM_NOT_CREATED_BECAUSE = "The work item was not created: {reasons}"
+ERR_PICK_ITEM = "Pick a work item to time."
+ERR_CHOOSE_DECISION = "Choose approve or reject."
+# A refusal in the certification queue names whose hours it is about.
+ERR_CERTIFICATION = "{name}: {message}"
 REJECTED_TO = {
     "person": "returned to the person for correction",
     "manager": "sent back to the delivery manager",
@@ -338,7 +347,7 @@ def week_correct(request: HttpRequest) -> HttpResponse:
             request,
             person,
             monday,
-            refused="The correction was not saved: choose a locked day and a work item.",
+            refused=ERR_CORRECTION_FORM,
             correction={"errors": {k: " ".join(str(m) for m in v) for k, v in form.errors.items()}},
             status=422,
         )
@@ -360,7 +369,7 @@ def week_correct(request: HttpRequest) -> HttpResponse:
             person,
             monday,
             extra=extra,
-            refused="The correction was not saved.",
+            refused=ERR_CORRECTION,
             correction={
                 "errors": {e.field: e.message for e in exc.errors} or {"hours": exc.message},
                 "day": data["day"],
@@ -403,7 +412,7 @@ def work_item_new(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         if engagement_id:
             reasons = "; ".join(e.message for e in exc.errors) or exc.message
-            messages.error(request, f"The work item was not created: {reasons}")
+            messages.error(request, ERR_ITEM_NOT_CREATED_BECAUSE.format(reasons=reasons))
             return redirect(reverse("engagement_detail", args=[engagement_id]) + "#work-items")
         if person is None:
             return redirect("time_week")
@@ -413,7 +422,7 @@ def work_item_new(request: HttpRequest) -> HttpResponse:
             person,
             periods.week_start(week),
             extra=_ids(request.POST.getlist("row")),
-            refused="The work item was not created.",
+            refused=ERR_ITEM_NOT_CREATED,
             new_item={
                 "errors": {e.field: e.message for e in exc.errors} or {"title": exc.message},
                 "title": data.get("title", request.POST.get("title", "")[:200]),
@@ -462,9 +471,7 @@ def timer_start(request: HttpRequest) -> HttpResponse:
     monday = monday or periods.week_start(clock.today(person.timezone))
     form = TimerStartForm(request.POST)
     if not form.is_valid():
-        return _render_week(
-            request, person, monday, refused="Pick a work item to time.", status=422
-        )
+        return _render_week(request, person, monday, refused=ERR_PICK_ITEM, status=422)
     try:
         services.timer_start(
             actor=actor(request),
@@ -707,7 +714,7 @@ def _render_queue(
     request: HttpRequest, *, refused: str = "", failed_id: int | None = None, status: int = 200
 ) -> HttpResponse:
     if not cert_selectors.may_see_queue(actor(request)):
-        raise refuse("Only delivery managers, the head of PS and finance certify timesheets.")
+        raise refuse(ERR_MAY_NOT_CERTIFY)
     return render(
         request,
         "timetracking/certifications.html",
@@ -763,9 +770,7 @@ def certification_decide(request: HttpRequest, certification_id: int) -> HttpRes
     cert = cert_selectors.certification_get(certification_id=certification_id)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        return _render_queue(
-            request, refused="Choose approve or reject.", failed_id=cert.pk, status=422
-        )
+        return _render_queue(request, refused=ERR_CHOOSE_DECISION, failed_id=cert.pk, status=422)
     approve = form.cleaned_data["decision"] == "approve"
     try:
         cert_services.certification_decide(
@@ -780,7 +785,10 @@ def certification_decide(request: HttpRequest, certification_id: int) -> HttpRes
     except DomainError as exc:
         status = error_status(exc)
         return _render_queue(
-            request, refused=f"{cert.person.name}: {exc.message}", failed_id=cert.pk, status=status
+            request,
+            refused=ERR_CERTIFICATION.format(name=cert.person.name, message=exc.message),
+            failed_id=cert.pk,
+            status=status,
         )
     verb = "approved" if approve else REJECTED_TO[form.cleaned_data["back_to"] or "person"]
     messages.success(request, f"{cert.person.name}, FY{cert.fiscal_year} Q{cert.quarter}: {verb}.")
@@ -798,7 +806,10 @@ def certification_reopen(request: HttpRequest, certification_id: int) -> HttpRes
     except DomainError as exc:
         status = error_status(exc)
         return _render_queue(
-            request, refused=f"{cert.person.name}: {exc.message}", failed_id=cert.pk, status=status
+            request,
+            refused=ERR_CERTIFICATION.format(name=cert.person.name, message=exc.message),
+            failed_id=cert.pk,
+            status=status,
         )
     messages.success(
         request, f"{cert.person.name}, FY{cert.fiscal_year} Q{cert.quarter}: reopened."
