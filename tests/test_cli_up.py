@@ -23,6 +23,7 @@ import pytest
 
 from psa import production
 from psa.cli import up
+from psa.core import clock
 from psa.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -153,7 +154,8 @@ def test_psa_up_refuses_a_clock_without_time_zone(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2
-    assert "no time zone" in result.stderr
+    refusal = clock.ERR_NO_ZONE.format(text="2026-11-23T08:00")
+    assert result.stderr.splitlines()[-1] == f"psa up: --clock: {refusal}"
 
 
 # ------------------------------------------------------------------ production refuses at start

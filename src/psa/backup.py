@@ -77,6 +77,19 @@ ERR_PENDING = (
 )
 ERR_NOTHING = "this database has no tables yet (never migrated): there is nothing to back up"
 ERR_DAMAGED = "{path} is not a PSA backup or is damaged: {detail}"
+ERR_NO_FILE = "{path} does not exist"
+# What is wrong with a damaged file (ERR_DAMAGED's detail).
+DAMAGED_AFTER_END = "line {number}: data after the end marker"
+DAMAGED_ROW = "line {number}: a row outside a table or of wrong width"
+DAMAGED_TABLE_TWICE = "line {number}: table {table} appears twice"
+DAMAGED_CONTENT = "line {number}: unexpected content"
+DAMAGED_EMPTY = "the file is empty"
+DAMAGED_NO_END = "the end marker is missing (the file is truncated)"
+DAMAGED_CHECKSUM = "the checksum does not match its contents"
+DAMAGED_COUNTS = "the row counts do not match its contents"
+DAMAGED_HEADER = "it does not start with a PSA backup header"
+DAMAGED_NO_MIGRATIONS = "the header has no migration state"
+DAMAGED_ROW_OUTSIDE = "a row outside a table"
 ERR_VERSION = "{path} is backup format version {version}; this PSA reads version {supported}"
 ERR_MIGRATIONS = (
     "the backup was made at a different database schema (migrations) than this database has: "
@@ -84,6 +97,9 @@ ERR_MIGRATIONS = (
     "the same migrations first"
 )
 ERR_TABLES = "the backup's tables do not match this PSA's: {detail}"
+# ERR_MIGRATIONS' detail: up to eight migrations each way, "app.name" joined by ", ".
+MIGRATIONS_MISSING = "backup has, database lacks {names}"
+MIGRATIONS_EXTRA = "database has, backup lacks {names}"
 ERR_LOAD = "the backup's rows could not be loaded, nothing was changed: {detail}"
 ERR_VALUE = (
     "the backup's rows could not be loaded, nothing was changed: table {table}, row {pk}, "
@@ -351,7 +367,7 @@ def verify_file(path: Path) -> BackupInfo:
     Raises ValidationFailed for anything that is not an intact PSA backup."""
     path = Path(path)
     if not path.is_file():
-        raise ValidationFailed(f"{path} does not exist", field="file")
+        raise ValidationFailed(ERR_NO_FILE.format(path=path), field="file")
     sha = hashlib.sha256()
     header: dict[str, Any] | None = None
     footer: dict[str, Any] | None = None
@@ -361,7 +377,7 @@ def verify_file(path: Path) -> BackupInfo:
     try:
         for number, data in enumerate(_lines(path), start=1):
             if footer is not None:
-                raise _damaged(path, f"line {number}: data after the end marker")
+                raise _damaged(path, DAMAGED_AFTER_END.format(number=number))
             item = json.loads(data)
             if header is None:
                 header = _check_header(path, item)
@@ -369,44 +385,44 @@ def verify_file(path: Path) -> BackupInfo:
                 continue
             if isinstance(item, list):
                 if current is None or len(item) != width:
-                    raise _damaged(path, f"line {number}: a row outside a table or of wrong width")
+                    raise _damaged(path, DAMAGED_ROW.format(number=number))
                 counts[current] += 1
             elif isinstance(item, dict) and "table" in item:
                 current = str(item["table"])
                 if current in counts:
-                    raise _damaged(path, f"line {number}: table {current} appears twice")
+                    raise _damaged(path, DAMAGED_TABLE_TWICE.format(number=number, table=current))
                 width = len(item.get("columns") or [])
                 counts[current] = 0
             elif isinstance(item, dict) and isinstance(item.get("end"), dict):
                 footer = item["end"]
                 continue
             else:
-                raise _damaged(path, f"line {number}: unexpected content")
+                raise _damaged(path, DAMAGED_CONTENT.format(number=number))
             sha.update(data)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as exc:
         # OSError covers "not a gzipped file"; EOFError a truncated file; ValueError bad JSON.
         raise _damaged(path, str(exc) or type(exc).__name__) from exc
     if header is None:
-        raise _damaged(path, "the file is empty")
+        raise _damaged(path, DAMAGED_EMPTY)
     if footer is None:
-        raise _damaged(path, "the end marker is missing (the file is truncated)")
+        raise _damaged(path, DAMAGED_NO_END)
     if footer.get("sha256") != sha.hexdigest():
-        raise _damaged(path, "the checksum does not match its contents")
+        raise _damaged(path, DAMAGED_CHECKSUM)
     if footer.get("tables") != counts or footer.get("rows") != sum(counts.values()):
-        raise _damaged(path, "the row counts do not match its contents")
+        raise _damaged(path, DAMAGED_COUNTS)
     return BackupInfo(header=header, rows=sum(counts.values()), tables=counts)
 
 
 def _check_header(path: Path, item: Any) -> dict[str, Any]:
     if not isinstance(item, dict) or item.get("format") != FORMAT:
-        raise _damaged(path, "it does not start with a PSA backup header")
+        raise _damaged(path, DAMAGED_HEADER)
     if item.get("version") != VERSION:
         raise ValidationFailed(
             ERR_VERSION.format(path=path, version=item.get("version"), supported=VERSION),
             field="file",
         )
     if not isinstance(item.get("migrations"), dict):
-        raise _damaged(path, "the header has no migration state")
+        raise _damaged(path, DAMAGED_NO_MIGRATIONS)
     return item
 
 
@@ -418,9 +434,11 @@ def _migration_difference(wanted: dict[str, list[str]], have: dict[str, list[str
     have_set = {(a, n) for a, names in have.items() for n in names}
     parts = []
     if missing := sorted(want_set - have_set):
-        parts.append("backup has, database lacks " + ", ".join(f"{a}.{n}" for a, n in missing[:8]))
+        names = ", ".join(f"{a}.{n}" for a, n in missing[:8])
+        parts.append(MIGRATIONS_MISSING.format(names=names))
     if extra := sorted(have_set - want_set):
-        parts.append("database has, backup lacks " + ", ".join(f"{a}.{n}" for a, n in extra[:8]))
+        names = ", ".join(f"{a}.{n}" for a, n in extra[:8])
+        parts.append(MIGRATIONS_EXTRA.format(names=names))
     return "; ".join(parts)
 
 
@@ -589,7 +607,7 @@ def _load(
         item = json.loads(data)
         if isinstance(item, list):
             if model is None:  # verify_file() checked this; the file changed since
-                raise _damaged(path, "a row outside a table")
+                raise _damaged(path, DAMAGED_ROW_OUTSIDE)
             values = {}
             for a, d, v in zip(attnames, decoders, item, strict=True):
                 try:
