@@ -17,7 +17,9 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
@@ -670,6 +672,36 @@ def _report_links(cert: QuarterlyCertification) -> dict[str, str]:
     }
 
 
+def _queue_row(view: cert_selectors.CertificationView) -> dict[str, Any]:
+    """A queue row as plain values: the template reads a hundred of them much faster than
+    it resolves each field through the view and its certification."""
+    cert = view.cert
+    quarter = f"FY{cert.fiscal_year} Q{cert.quarter}"
+    links = _report_links(cert)
+    return {
+        "pk": cert.pk,
+        "name": cert.person.name,
+        "label": f"{cert.person.name}, {quarter}",
+        "quarter": quarter,
+        "dates": f"{dateformat.format(cert.start_date, 'j M')} – "
+        f"{dateformat.format(cert.end_date, 'j M Y')}",
+        "url": reverse("time_certification", args=[cert.pk]),
+        "decide_url": reverse("time_certification_decide", args=[cert.pk]),
+        "reopen_url": reverse("time_certification_reopen", args=[cert.pk]),
+        "resubmit_url": reverse("time_certification_resubmit", args=[cert.pk]),
+        "flags": view.flags,
+        "changes": view.changes.describe() if view.changes else "",
+        "total": floatformat(view.total_hours, "-2"),
+        "billable": floatformat(view.billable_hours, "-2"),
+        "capacity": floatformat(view.capacity_hours, "-2"),
+        "utilization": f"{view.utilization} %" if view.utilization is not None else "—",
+        "digest": view.digest,
+        "missing_weeks": bool(view.missing_weeks),
+        "xlsx": links["xlsx"],
+        "csv": links["csv"],
+    }
+
+
 def _queue(request: HttpRequest) -> list[dict[str, Any]]:
     # Each section pages on its own: ?page_<key>=N.
     pages = {
@@ -684,7 +716,7 @@ def _queue(request: HttpRequest) -> list[dict[str, Any]]:
             "reopen": section.reopen,
             "step": section.step,
             "back_to": section.back_to,
-            "rows": [{"cert": view, "links": _report_links(view.cert)} for view in section.rows],
+            "rows": [_queue_row(view) for view in section.rows],
             "count": section.count,
             "page": section.page,
             "pages": section.pages,
@@ -718,7 +750,13 @@ def _render_queue(
     return render(
         request,
         "timetracking/certifications.html",
-        {"sections": _queue(request), "refused": refused, "failed_id": failed_id},
+        {
+            "sections": _queue(request),
+            "refused": refused,
+            "failed_id": failed_id,
+            # A decision posts the pages it was made on, and comes back to them.
+            "query": f"?{request.GET.urlencode()}" if request.GET else "",
+        },
         status=status,
     )
 
