@@ -18,7 +18,7 @@ from tests.people.factories import PersonFactory
 @pytest.fixture
 def make_person(db: None) -> Callable[..., Person]:
     def make(*roles: str, **fields: Any) -> Person:
-        return PersonFactory(roles=list(roles), **fields)
+        return PersonFactory.create(roles=list(roles), **fields)
 
     return make
 

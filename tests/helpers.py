@@ -23,6 +23,7 @@ from django.forms.formsets import BaseFormSet
 from django.utils.html import escape
 from django.utils.text import capfirst
 from pydantic_core import PydanticKnownError
+from pydantic_core.core_schema import ErrorType
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -49,7 +50,7 @@ def exactly(message: str) -> str:
     return f"^{re.escape(message)}$"
 
 
-def pydantic_error(kind: str, **context: Any) -> str:
+def pydantic_error(kind: ErrorType, **context: Any) -> str:
     """pydantic's message for one of its error kinds: what ninja's input validation answers
     (`pydantic_error("decimal_parsing")` is "Input should be a valid decimal")."""
     return PydanticKnownError(kind, context or None).message()

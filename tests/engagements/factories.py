@@ -9,7 +9,7 @@ from psa.core import clock
 from psa.engagements.models import Customer, Engagement, Kind, Status
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     class Meta:
         model = Customer
 
@@ -17,7 +17,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(clock.now)
 
 
-class EngagementFactory(factory.django.DjangoModelFactory):
+class EngagementFactory(factory.django.DjangoModelFactory[Engagement]):
     class Meta:
         model = Engagement
 

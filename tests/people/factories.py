@@ -5,14 +5,14 @@ from decimal import Decimal
 from typing import Any
 
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from psa.people.models import Person, PersonRole
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
@@ -20,7 +20,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery")
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+def _grant_roles(person: Person, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+    if create and extracted:
+        PersonRole.objects.bulk_create([PersonRole(person=person, role=r) for r in extracted])
+
+
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     """A person with a login. `roles=[...]` grants roles."""
 
     class Meta:
@@ -37,7 +42,5 @@ class PersonFactory(factory.django.DjangoModelFactory):
     cost_currency = "USD"
     start_date = dt.date(2020, 1, 1)
 
-    @factory.post_generation
-    def roles(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
-        if create and extracted:
-            PersonRole.objects.bulk_create([PersonRole(person=self, role=r) for r in extracted])
+    # factory.post_generation's decorator is untyped: the declaration takes the typed function.
+    roles = factory.PostGeneration(_grant_roles)

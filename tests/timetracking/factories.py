@@ -13,7 +13,7 @@ def category(major: str, name: str) -> Epic:
     return Epic.objects.get(parent__name=major, name=name)
 
 
-class WorkItemFactory(factory.django.DjangoModelFactory):
+class WorkItemFactory(factory.django.DjangoModelFactory[WorkItem]):
     class Meta:
         model = WorkItem
 
@@ -22,7 +22,7 @@ class WorkItemFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(clock.now)
 
 
-class QuarterlyCertificationFactory(factory.django.DjangoModelFactory):
+class QuarterlyCertificationFactory(factory.django.DjangoModelFactory[QuarterlyCertification]):
     """A person's certification of the fiscal quarter holding `day` (today by default; fiscal
     years as settings say), just generated, with no hours. `locked=True` leaves it as final
     approval does: approved and locked now, so the quarter's time is read-only. The chain's own
