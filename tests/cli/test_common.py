@@ -11,9 +11,8 @@ import pytest
 
 from psa import cli
 from psa.cli.common import acting_as
-from psa.core.audit import AuditEntry
 from psa.core.errors import NotFound
-from psa.core.models import ApiToken
+from psa.core.models import ApiToken, AuditEntry
 from psa.core.roles import SYSTEM, Role
 from psa.core.tokens import ERR_NO_USER
 from psa.people.models import Person

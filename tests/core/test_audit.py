@@ -401,7 +401,8 @@ def _edit_head(line: dict[str, Any]) -> dict[str, Any]:
 def _resign_with_another_key(line: dict[str, Any]) -> dict[str, Any]:
     other = b"another-key-" * 4
     checkpoint = audit.Checkpoint(**{**line, "key_id": audit.key_id(other), "sig": ""})
-    return json.loads(checkpoint.signed(other).line())
+    resigned: dict[str, Any] = json.loads(checkpoint.signed(other).line())
+    return resigned
 
 
 @pytest.mark.parametrize(
@@ -574,7 +575,7 @@ def test_concurrent_writers_extend_one_keyed_chain_on_postgresql() -> None:
 
 
 def test_history_for_a_record_is_newest_first() -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     services.engagement_set_status(actor=SYSTEM, engagement=engagement, status="booked")
     services.engagement_set_status(actor=SYSTEM, engagement=engagement, status="active")
     history = audit.history_for(actor=SYSTEM, target=engagement)

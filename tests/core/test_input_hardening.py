@@ -213,7 +213,7 @@ def test_the_control_character_message_is_exact(head: Person, api_as: Any) -> No
 
 
 def test_a_long_engagement_field_is_422_and_nothing_changes(head: Person, api_as: Any) -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     before = (state(), Engagement.objects.get(pk=engagement.pk).sow_reference)
     response = api_as(head).patch(
         f"/api/v1/engagements/{engagement.pk}", {"sow_reference": "S" * 65}, content_type=JSON
@@ -227,7 +227,7 @@ def test_a_long_engagement_field_is_422_and_nothing_changes(head: Person, api_as
 def test_a_nul_in_a_comment_is_422_and_a_tab_and_newline_are_kept(
     head: Person, api_as: Any
 ) -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     client = api_as(head)
     url = f"/api/v1/engagements/{engagement.pk}/comments"
     before = state()
@@ -240,7 +240,7 @@ def test_a_nul_in_a_comment_is_422_and_a_tab_and_newline_are_kept(
 
 
 def test_a_nul_in_a_status_reason_is_422(head: Person, api_as: Any) -> None:
-    engagement = EngagementFactory(status=Status.PIPELINE)
+    engagement = EngagementFactory.create(status=Status.PIPELINE)
     before = state()
     response = api_as(head).post(
         f"/api/v1/engagements/{engagement.pk}/status",
@@ -267,7 +267,7 @@ def test_null_on_a_person_field_that_cannot_be_empty_is_422(
 def test_null_on_an_engagement_field_that_cannot_be_empty_is_422(
     head: Person, api_as: Any, field: str
 ) -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     before = state()
     response = api_as(head).patch(
         f"/api/v1/engagements/{engagement.pk}", {field: None}, content_type=JSON
@@ -296,7 +296,7 @@ def pse(make_person: Callable[..., Person]) -> Person:
 def test_huge_hours_on_a_time_entry_are_422_and_nothing_changes(
     pse: Person, api_as: Any, hours: Any, message: str
 ) -> None:
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     before = state()
     response = api_as(pse).post(
         "/api/v1/time/entries",
@@ -308,7 +308,7 @@ def test_huge_hours_on_a_time_entry_are_422_and_nothing_changes(
 
 
 def test_a_nul_in_a_timer_note_is_422(pse: Person, api_as: Any) -> None:
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     before = state()
     response = api_as(pse).post(
         "/api/v1/time/timer/start",

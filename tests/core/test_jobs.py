@@ -483,6 +483,7 @@ def _refusal(case: str, owner: Person, other: Person, actor_of: Callable[..., Ac
         return job
     job = failed_job(actor)
     if case == "retried already":
+        assert owner.user_id is not None
         Job.objects.create(
             user_id=owner.user_id, kind="test", title="x", retry_of=job, created_at=clock.now()
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ def test_token_is_stored_only_as_a_digest_and_authenticates(
     make_person: Callable[..., Person],
 ) -> None:
     person = make_person(Role.PSE)
+    assert person.user is not None
     issued = tokens.token_create(actor=SYSTEM, user=person.user, name="script")
     stored = ApiToken.objects.get()
     assert issued.secret.startswith(f"psa_{stored.prefix}_")
@@ -34,6 +36,7 @@ def test_token_is_stored_only_as_a_digest_and_authenticates(
 
 def test_expired_and_revoked_tokens_stop_working(make_person: Callable[..., Person]) -> None:
     person = make_person()
+    assert person.user is not None
     with clock.frozen(NOW):
         issued = tokens.token_create(actor=SYSTEM, user=person.user, name="t", days=1)
         assert tokens.token_authenticate(issued.secret) == person.user
@@ -46,8 +49,8 @@ def test_expired_and_revoked_tokens_stop_working(make_person: Callable[..., Pers
 
 def test_token_for_an_inactive_user_is_refused(make_person: Callable[..., Person]) -> None:
     person = make_person()
-    issued = tokens.token_create(actor=SYSTEM, user=person.user, name="t")
     assert person.user is not None
+    issued = tokens.token_create(actor=SYSTEM, user=person.user, name="t")
     person.user.is_active = False
     person.user.save()
     assert tokens.token_authenticate(issued.secret) is None
@@ -66,6 +69,7 @@ def test_bad_token_requests_are_refused(
     make_person: Callable[..., Person], days: int, name: str, field: str, message: str
 ) -> None:
     person = make_person()
+    assert person.user is not None
     with unchanged(), pytest.raises(ValidationFailed) as refused:
         tokens.token_create(actor=SYSTEM, user=person.user, name=name, days=days)
     assert refused.value.errors == [FieldError(field, message)]
@@ -75,6 +79,7 @@ def test_nobody_revokes_or_mints_someone_elses_token(
     make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
 ) -> None:
     owner, other = make_person(), make_person()
+    assert owner.user is not None
     issued = tokens.token_create(actor=SYSTEM, user=owner.user, name="mine")
     with unchanged(), pytest.raises(NotFound) as theirs:
         tokens.token_revoke(actor=actor_of(other), token_id=issued.token.pk)
@@ -91,6 +96,7 @@ def test_revoking_someone_elses_token_answers_as_a_missing_one(
 ) -> None:
     """Token ids cannot be probed: "not yours" and "none" give the same answer."""
     owner, other = make_person(), make_person()
+    assert owner.user is not None
     issued = tokens.token_create(actor=SYSTEM, user=owner.user, name="mine")
     missing_id = issued.token.pk + 1000
     client = api_as(other)
@@ -148,8 +154,9 @@ def test_a_verified_token_needs_no_query_until_the_cache_lapses(
 ) -> None:
     settings.PSA_TOKEN_CACHE_SECONDS = 10
     monotonic = Monotonic()
-    monkeypatch.setattr(tokens.time, "monotonic", monotonic)
+    monkeypatch.setattr(time, "monotonic", monotonic)  # what the tokens' cache reads
     person = make_person()
+    assert person.user is not None
     issued = tokens.token_create(actor=SYSTEM, user=person.user, name="script")
     assert tokens.token_authenticate(issued.secret) == person.user
     with django_assert_num_queries(0):
@@ -169,6 +176,7 @@ def test_revoking_here_and_expiry_take_effect_at_once_despite_the_cache(
 ) -> None:
     settings.PSA_TOKEN_CACHE_SECONDS = 3600
     person = make_person()
+    assert person.user is not None
     with clock.frozen(NOW):
         issued = tokens.token_create(actor=SYSTEM, user=person.user, name="t", days=1)
         assert tokens.token_authenticate(issued.secret) == person.user
@@ -183,6 +191,7 @@ def test_revoking_here_and_expiry_take_effect_at_once_despite_the_cache(
 def test_no_cache_when_it_is_turned_off(make_person: Callable[..., Person], settings: Any) -> None:
     settings.PSA_TOKEN_CACHE_SECONDS = 0
     person = make_person()
+    assert person.user is not None
     issued = tokens.token_create(actor=SYSTEM, user=person.user, name="t")
     assert tokens.token_authenticate(issued.secret) == person.user
     ApiToken.objects.update(revoked_at=clock.now())
@@ -194,6 +203,7 @@ def test_a_token_without_an_expiry_lives_the_configured_default(
 ) -> None:
     settings.PSA_TOKEN_DEFAULT_DAYS = 30
     person = make_person()
+    assert person.user is not None
     with clock.frozen(NOW):
         issued = tokens.token_create(actor=SYSTEM, user=person.user, name="script")
     assert tokens.default_token_days() == 30
