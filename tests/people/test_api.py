@@ -162,7 +162,7 @@ def test_list_is_paginated_and_filtered(
     for i in range(7):
         make_person(Role.PSE, name=f"P{i}", country="FR")
     client = api_as(viewer)
-    page = client.get("/api/v1/people", {"country": "FR", "page_size": 3, "page": 3}).json()
+    page = client.get("/api/v1/people", {"country": "FR", "page_size": "3", "page": "3"}).json()
     assert (page["count"], page["pages"], page["page"]) == (7, 3, 3)
     assert [p["name"] for p in page["items"]] == ["P6"]
     bad = client.get("/api/v1/people", {"page": 0})
@@ -355,6 +355,8 @@ def test_a_country_change_clears_a_subdivision_the_new_country_does_not_have(
     assert response.status_code == 200, response.content
     assert (response.json()["country"], response.json()["subdivision"]) == ("DE", "")
     entry = AuditEntry.objects.filter(action="person.update").latest("id")
+    assert entry.before is not None
+    assert entry.after is not None
     assert (entry.before["subdivision"], entry.after["subdivision"]) == ("TX", "")
     # 3 October 2025, a Friday: German Unity Day, not a Texan working day any more.
     capacity = client.get(f"/api/v1/people/{texan.pk}/capacity?start=2025-10-01&end=2025-10-05")

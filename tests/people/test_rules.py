@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -15,8 +17,8 @@ from psa.people.rules import TimeOffSpan, WorkPattern, capacity_days, daily_patt
 D = Decimal
 
 
-def pattern(**kw: object) -> WorkPattern:
-    base: dict[str, object] = {
+def pattern(**kw: Any) -> WorkPattern:
+    base: dict[str, Any] = {
         "weekly_hours": D("40"),
         "working_days": (1, 2, 3, 4, 5),
         "country": "US",
@@ -25,7 +27,7 @@ def pattern(**kw: object) -> WorkPattern:
         "end_date": None,
     }
     base.update(kw)
-    return WorkPattern(**base)  # type: ignore[arg-type]
+    return WorkPattern(**base)
 
 
 def hours_by_day(days: list[rules.DayCapacity]) -> list[str]:
@@ -132,8 +134,10 @@ def test_a_week_without_holidays_sums_to_the_weekly_hours(weekly: Decimal, days:
         (rules.working_days_error, [8], rules.ERR_WORKING_DAYS),
     ],
 )
-def test_calendar_settings_validation(check: object, value: object, error: str | None) -> None:
-    assert check(value) == error  # type: ignore[operator]
+def test_calendar_settings_validation(
+    check: Callable[[Any], str | None], value: object, error: str | None
+) -> None:
+    assert check(value) == error
 
 
 def test_subdivision_must_belong_to_the_country() -> None:

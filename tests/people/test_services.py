@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,7 @@ def test_head_of_ps_creates_a_person_with_login_roles_skills_and_an_audit_row() 
     assert sorted(r.role for r in person.role_rows.all()) == ["pse"]
     assert [s.name for s in person.skills.all()] == ["CI/CD"]
     entry = AuditEntry.objects.get(action="person.create")
+    assert entry.after is not None
     assert entry.target_id == str(person.pk)
     assert entry.after["roles"] == ["pse"]
     assert entry.after["email"] == "ada@example.com"
@@ -213,13 +215,13 @@ def test_a_pse_books_own_time_off_but_not_someone_elses(
     ],
 )
 def test_bad_time_off_is_refused(
-    make_person: Callable[..., Person], kw: dict[str, object], field: str, message: str
+    make_person: Callable[..., Person], kw: dict[str, Any], field: str, message: str
 ) -> None:
     person = make_person()
-    args: dict[str, object] = {"start_date": dt.date(2026, 12, 7), "end_date": dt.date(2026, 12, 8)}
+    args: dict[str, Any] = {"start_date": dt.date(2026, 12, 7), "end_date": dt.date(2026, 12, 8)}
     args.update(kw)
     with unchanged(), pytest.raises(ValidationFailed) as exc:
-        services.time_off_create(actor=SYSTEM, person=person, **args)  # type: ignore[arg-type]
+        services.time_off_create(actor=SYSTEM, person=person, **args)
     assert exc.value.errors == [FieldError(field, message)]
 
 

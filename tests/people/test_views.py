@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -34,8 +35,8 @@ ClientFor = Callable[[Person], Client]
 MONDAY = dt.datetime(2026, 12, 21, 9, 0, tzinfo=dt.UTC)
 
 
-def person_data(**overrides: str) -> dict[str, str]:
-    data = {
+def person_data(**overrides: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "name": "Nora Quinn",
         "email": "nora.quinn@example.com",
         "title": "PSE",
@@ -55,7 +56,7 @@ def person_data(**overrides: str) -> dict[str, str]:
         "password": "a-long-initial-password",
     }
     data.update(overrides)
-    return data  # type: ignore[return-value]
+    return data
 
 
 # ------------------------------------------------------------------ sign-in
