@@ -46,7 +46,7 @@ def body(customer: Customer, **kw: Any) -> dict[str, Any]:
 
 
 def test_create_custom_sow_with_milestones_and_walk_it_to_complete(pc_client: Client) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     milestones = [
         {"name": "Design", "weight": "40"},
         {"name": "Build", "weight": "30"},
@@ -101,7 +101,7 @@ def test_create_custom_sow_with_milestones_and_walk_it_to_complete(pc_client: Cl
 def test_bad_engagement_input_is_422_and_nothing_is_written(
     pc_client: Client, change: dict[str, Any], field: str, message: str
 ) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     with unchanged():
         response = pc_client.post(
             "/api/v1/engagements", body(customer, **change), content_type=JSON
@@ -110,7 +110,7 @@ def test_bad_engagement_input_is_422_and_nothing_is_written(
 
 
 def test_illegal_status_change_is_409(pc_client: Client) -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     with unchanged():
         response = pc_client.post(
             f"/api/v1/engagements/{engagement.pk}/status", {"status": "complete"}, content_type=JSON
@@ -122,7 +122,9 @@ def test_illegal_status_change_is_409(pc_client: Client) -> None:
 
 
 def test_replace_milestones(pc_client: Client) -> None:
-    created = pc_client.post("/api/v1/engagements", body(CustomerFactory()), content_type=JSON)
+    created = pc_client.post(
+        "/api/v1/engagements", body(CustomerFactory.create()), content_type=JSON
+    )
     eid = created.json()["id"]
     with unchanged():
         bad = pc_client.put(
@@ -143,7 +145,7 @@ def test_replace_milestones(pc_client: Client) -> None:
 def test_pse_may_read_and_comment_but_not_change(
     make_person: Callable[..., Person], api_as: Callable[[Person], Client]
 ) -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     client = api_as(make_person(Role.PSE))
     assert client.get(f"/api/v1/engagements/{engagement.pk}").status_code == 200
     with unchanged():
@@ -162,10 +164,10 @@ def test_pse_may_read_and_comment_but_not_change(
 
 
 def test_list_filters_by_status_and_search(pc_client: Client) -> None:
-    acme = CustomerFactory(name="Acme")
-    EngagementFactory(customer=acme, name="Alpha", status="active")
-    EngagementFactory(name="Beta", status="pipeline")
-    EngagementFactory(name="Gamma", status="booked")
+    acme = CustomerFactory.create(name="Acme")
+    EngagementFactory.create(customer=acme, name="Alpha", status="active")
+    EngagementFactory.create(name="Beta", status="pipeline")
+    EngagementFactory.create(name="Gamma", status="booked")
     names = {
         e["name"]
         for e in pc_client.get("/api/v1/engagements", {"status": "active,booked"}).json()["items"]
@@ -190,7 +192,7 @@ def test_customers_crud_and_duplicates(pc_client: Client) -> None:
 def test_audit_api_shows_the_history_of_a_record(
     pc_client: Client, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
 ) -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     pc_client.post(
         f"/api/v1/engagements/{engagement.pk}/status",
         {"status": "booked", "reason": "SOW signed"},
@@ -198,7 +200,10 @@ def test_audit_api_shows_the_history_of_a_record(
     )
     history = (
         api_as(make_person(Role.HEAD_OF_PS))
-        .get("/api/v1/audit", {"target_type": "engagements.engagement", "target_id": engagement.pk})
+        .get(
+            "/api/v1/audit",
+            {"target_type": "engagements.engagement", "target_id": str(engagement.pk)},
+        )
         .json()
     )
     assert history[0]["action"] == "engagement.status"

@@ -37,11 +37,12 @@ def data(customer: Customer, **kw: object) -> EngagementInput:
 
 
 def test_custom_sow_gets_four_milestones_of_25_by_default() -> None:
-    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory.create()))
     assert engagement.status == Status.PIPELINE
     weights = list(engagement.milestones.order_by("position").values_list("weight", flat=True))
     assert weights == [D("25")] * 4
     audit = AuditEntry.objects.get(action="engagement.create")
+    assert audit.after is not None
     assert len(audit.after["milestones"]) == 4
 
 
@@ -52,7 +53,7 @@ def test_custom_sow_with_named_milestones_reads_percent_complete_from_those_reac
         MilestoneSpec("Handover", D("30")),
     ]
     engagement = services.engagement_create(
-        actor=SYSTEM, data=data(CustomerFactory()), milestones=specs
+        actor=SYSTEM, data=data(CustomerFactory.create()), milestones=specs
     )
     first = engagement.milestones.get(position=1)
     services.milestone_set_reached(actor=SYSTEM, milestone=first, reached_on=dt.date(2026, 12, 9))
@@ -84,7 +85,7 @@ def test_custom_sow_with_named_milestones_reads_percent_complete_from_those_reac
 def test_bad_engagement_input_is_refused_and_nothing_is_written(
     kw: dict[str, object], field: str, message: str
 ) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.engagement_create(actor=SYSTEM, data=data(customer, **kw))
     assert exc.value.errors == [FieldError(field, message)]
@@ -92,7 +93,7 @@ def test_bad_engagement_input_is_refused_and_nothing_is_written(
 
 def test_milestones_not_summing_to_100_are_refused() -> None:
     specs = [MilestoneSpec("a", D("50")), MilestoneSpec("b", D("40"))]
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.engagement_create(actor=SYSTEM, data=data(customer), milestones=specs)
     assert exc.value.errors == [
@@ -101,7 +102,7 @@ def test_milestones_not_summing_to_100_are_refused() -> None:
 
 
 def test_milestones_on_a_packaged_engagement_are_refused() -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.engagement_create(
             actor=SYSTEM,
@@ -112,7 +113,7 @@ def test_milestones_on_a_packaged_engagement_are_refused() -> None:
 
 
 def test_replacing_milestones_keeps_the_old_ones_when_the_new_set_is_bad() -> None:
-    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory.create()))
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.milestones_replace(
             actor=SYSTEM, engagement=engagement, milestones=[MilestoneSpec("only", D("99"))]
@@ -128,7 +129,7 @@ def test_replacing_milestones_keeps_the_old_ones_when_the_new_set_is_bad() -> No
 
 
 def test_status_walks_the_lifecycle_and_records_each_step() -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     for status in (Status.BOOKED, Status.ACTIVE, Status.COMPLETE):
         engagement = services.engagement_set_status(
             actor=SYSTEM, engagement=engagement, status=status
@@ -136,11 +137,11 @@ def test_status_walks_the_lifecycle_and_records_each_step() -> None:
     assert engagement.status == Status.COMPLETE
     assert engagement.packaged_complete is True
     steps = AuditEntry.objects.filter(action="engagement.status").order_by("id")
-    assert [e.after["status"] for e in steps] == ["booked", "active", "complete"]
+    assert [(e.after or {})["status"] for e in steps] == ["booked", "active", "complete"]
 
 
 def test_illegal_status_change_is_a_conflict_and_changes_nothing() -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     with unchanged(), pytest.raises(Conflict) as exc:
         services.engagement_set_status(actor=SYSTEM, engagement=engagement, status=Status.COMPLETE)
     message = rules.ERR_TRANSITION.format(
@@ -150,14 +151,14 @@ def test_illegal_status_change_is_a_conflict_and_changes_nothing() -> None:
 
 
 def test_an_unknown_status_is_refused() -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.engagement_set_status(actor=SYSTEM, engagement=engagement, status="lost")
     assert exc.value.errors == [FieldError("status", services.ERR_STATUS.format(status="lost"))]
 
 
 def test_a_finished_engagement_cannot_be_edited() -> None:
-    engagement = EngagementFactory(status=Status.CANCELLED)
+    engagement = EngagementFactory.create(status=Status.CANCELLED)
     with unchanged(), pytest.raises(Conflict) as exc:
         services.engagement_update(
             actor=SYSTEM,
@@ -170,7 +171,7 @@ def test_a_finished_engagement_cannot_be_edited() -> None:
 
 
 def test_roles(make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     pse = actor_of(make_person(Role.PSE))
     sales = actor_of(make_person(Role.SALES))
     pc = actor_of(make_person(Role.PROJECT_COORDINATOR))
@@ -188,7 +189,7 @@ def test_roles(make_person: Callable[..., Person], actor_of: Callable[[Person], 
 
 
 def test_empty_comment_is_refused() -> None:
-    engagement = EngagementFactory()
+    engagement = EngagementFactory.create()
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.comment_add(actor=SYSTEM, engagement=engagement, body="   ")
     assert exc.value.errors == [FieldError("body", services.ERR_COMMENT_EMPTY)]
@@ -202,7 +203,7 @@ def test_duplicate_customer_name_is_refused() -> None:
 
 
 def test_replacing_milestones_keeps_the_dates_they_were_reached() -> None:
-    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory.create()))
     reached = dt.date(2026, 12, 9)
     services.milestones_replace(
         actor=SYSTEM,
@@ -213,7 +214,7 @@ def test_replacing_milestones_keeps_the_dates_they_were_reached() -> None:
 
 
 def test_update_with_bad_milestones_changes_neither_fields_nor_milestones() -> None:
-    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory.create()))
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         services.engagement_update(
             actor=SYSTEM,
@@ -233,10 +234,10 @@ def test_update_with_bad_milestones_changes_neither_fields_nor_milestones() -> N
 def test_engagement_history_includes_milestones_and_comments() -> None:
     from psa.core.audit import history_for
 
-    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory()))
-    services.milestone_set_reached(
-        actor=SYSTEM, milestone=engagement.milestones.first(), reached_on=dt.date(2026, 12, 9)
-    )
+    engagement = services.engagement_create(actor=SYSTEM, data=data(CustomerFactory.create()))
+    first = engagement.milestones.first()
+    assert first is not None
+    services.milestone_set_reached(actor=SYSTEM, milestone=first, reached_on=dt.date(2026, 12, 9))
     services.comment_add(actor=SYSTEM, engagement=engagement, body="Kick-off done")
     actions = [h.action for h in history_for(actor=SYSTEM, target=engagement)]
     assert actions == ["comment.create", "milestone.reached", "engagement.create"]

@@ -55,7 +55,7 @@ def pse(make_person: MakePerson) -> Person:
 
 def custom_sow(**fields: Any) -> Engagement:
     """A custom SOW with the default four milestones, through the service."""
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     data = services.EngagementInput(
         customer_id=customer.pk,
         name=fields.pop("name", "Migration"),
@@ -126,7 +126,7 @@ def test_anonymous_is_sent_to_sign_in(db: None, path: str) -> None:
 
 
 def test_list_shows_engagements_with_their_columns(pse: Person, client_for: ClientFor) -> None:
-    EngagementFactory(
+    EngagementFactory.create(
         name="Rapid Results",
         customer__name="Globex",
         status=Status.ACTIVE,
@@ -161,9 +161,9 @@ def test_list_shows_engagements_with_their_columns(pse: Person, client_for: Clie
 def test_list_filters(
     pc: Person, query: str, shown: str, hidden: str, client_for: ClientFor
 ) -> None:
-    globex = CustomerFactory(name="Globex")
-    EngagementFactory(name="Rapid", customer=globex, status=Status.ACTIVE)
-    EngagementFactory(name="Assessment", kind=Kind.CUSTOM_SOW, status=Status.BOOKED)
+    globex = CustomerFactory.create(name="Globex")
+    EngagementFactory.create(name="Rapid", customer=globex, status=Status.ACTIVE)
+    EngagementFactory.create(name="Assessment", kind=Kind.CUSTOM_SOW, status=Status.BOOKED)
 
     html = client_for(pc).get(f"/engagements/?{query.format(globex=globex.pk)}").content.decode()
 
@@ -183,7 +183,7 @@ def test_list_filters(
 def test_list_with_bad_filters_shows_the_error_not_a_crash(
     pc: Person, query: str, error: str, client_for: ClientFor
 ) -> None:
-    EngagementFactory(name="Rapid")
+    EngagementFactory.create(name="Rapid")
     response = client_for(pc).get(f"/engagements/?{query}")
     assert response.status_code == 200
     html = response.content.decode()
@@ -192,9 +192,9 @@ def test_list_with_bad_filters_shows_the_error_not_a_crash(
 
 
 def test_list_pages_by_fifty(pc: Person, client_for: ClientFor) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     for i in range(51):
-        EngagementFactory(
+        EngagementFactory.create(
             name=f"E{i:02d}",
             customer=customer,
             start_date=dt.date(2026, 1, 1) + dt.timedelta(days=i),
@@ -267,7 +267,7 @@ def test_unknown_engagement_is_a_404_page(pc: Person, client_for: ClientFor) -> 
 
 
 def test_create_form_starts_with_four_milestones_of_25(pc: Person, client_for: ClientFor) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     response = client_for(pc).get(f"/engagements/new/?customer_id={customer.pk}")
     assert response.status_code == 200
     html = response.content.decode()
@@ -285,7 +285,7 @@ def test_create_form_starts_with_four_milestones_of_25(pc: Person, client_for: C
 
 
 def test_create_custom_sow_with_three_milestones(pc: Person, client_for: ClientFor) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
 
     response = client_for(pc).post("/engagements/new/", form_data(customer, owner_id=str(pc.pk)))
 
@@ -305,7 +305,7 @@ def test_create_custom_sow_with_three_milestones(pc: Person, client_for: ClientF
 
 
 def test_create_packaged_ignores_the_milestone_rows(pc: Person, client_for: ClientFor) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     response = client_for(pc).post("/engagements/new/", form_data(customer, kind="packaged"))
     assert response.status_code == 302
     assert not Engagement.objects.get(name="Kubernetes rollout").milestones.exists()
@@ -313,7 +313,7 @@ def test_create_packaged_ignores_the_milestone_rows(pc: Person, client_for: Clie
 
 def test_sales_may_create_an_engagement(make_person: MakePerson, client_for: ClientFor) -> None:
     sales = make_person(Role.SALES)
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     response = client_for(sales).post("/engagements/new/", form_data(customer))
     assert response.status_code == 302
 
@@ -355,7 +355,7 @@ def test_sales_may_create_an_engagement(make_person: MakePerson, client_for: Cli
 def test_bad_input_re_renders_with_the_error_and_creates_nothing(
     pc: Person, overrides: dict[str, str], error: str, client_for: ClientFor
 ) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     client = client_for(pc)
 
     with unchanged():
@@ -370,7 +370,7 @@ def test_bad_input_re_renders_with_the_error_and_creates_nothing(
 def test_one_submission_shows_form_and_milestone_errors_together(
     pc: Person, client_for: ClientFor
 ) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     client = client_for(pc)
 
     with unchanged():
@@ -387,7 +387,7 @@ def test_one_submission_shows_form_and_milestone_errors_together(
 def test_add_a_row_keeps_what_was_typed_and_saves_nothing(
     pc: Person, client_for: ClientFor
 ) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     data = form_data(customer, add_milestone_row="1", name="Half typed")
     client = client_for(pc)
 
@@ -407,7 +407,7 @@ def test_others_may_not_create(
     make_person: MakePerson, roles: tuple[str, ...], client_for: ClientFor
 ) -> None:
     me = make_person(*roles)
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     client = client_for(me)
 
     form = client.get("/engagements/new/")
@@ -524,7 +524,7 @@ def test_edit_with_bad_milestones_changes_nothing_at_all(pc: Person, client_for:
 
 
 def test_edit_a_finished_engagement_is_a_conflict(pc: Person, client_for: ClientFor) -> None:
-    engagement = EngagementFactory(name="Done", status=Status.COMPLETE)
+    engagement = EngagementFactory.create(name="Done", status=Status.COMPLETE)
     client = client_for(pc)
     with unchanged():
         response = client.post(
@@ -704,7 +704,7 @@ def test_nul_characters_in_filters_are_no_crash(
 
 
 def test_nul_characters_in_a_form_are_a_field_error(pc: Person, client_for: ClientFor) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     client = client_for(pc)
     with unchanged():
         response = client.post("/engagements/new/", form_data(customer, name="a\x00b"))
@@ -713,7 +713,7 @@ def test_nul_characters_in_a_form_are_a_field_error(pc: Person, client_for: Clie
 
 
 def test_customer_list_and_create(pc: Person, client_for: ClientFor) -> None:
-    CustomerFactory(name="Acme")
+    CustomerFactory.create(name="Acme")
     client = client_for(pc)
     html = client.get("/customers/").content.decode()
     assert ">Acme</a>" in html
@@ -730,7 +730,7 @@ def test_customer_list_and_create(pc: Person, client_for: ClientFor) -> None:
 
 
 def test_a_duplicate_customer_is_a_field_error(pc: Person, client_for: ClientFor) -> None:
-    CustomerFactory(name="Acme")
+    CustomerFactory.create(name="Acme")
     client = client_for(pc)
     with unchanged():
         response = client.post("/customers/", {"customer-name": "acme"})
@@ -750,9 +750,9 @@ def test_a_pse_may_not_add_customers(pse: Person, client_for: ClientFor) -> None
 
 
 def test_customer_page_lists_its_engagements_and_renames(pc: Person, client_for: ClientFor) -> None:
-    acme = CustomerFactory(name="Acme")
-    EngagementFactory(customer=acme, name="Rollout")
-    EngagementFactory(name="Elsewhere")
+    acme = CustomerFactory.create(name="Acme")
+    EngagementFactory.create(customer=acme, name="Rollout")
+    EngagementFactory.create(name="Elsewhere")
     client = client_for(pc)
 
     html = client.get(f"/customers/{acme.pk}/").content.decode()
@@ -799,9 +799,9 @@ def test_ids_beyond_any_integer_column_are_404_not_500(
 def test_pages_stay_small_in_queries(
     pc: Person, django_assert_max_num_queries: Any, client_for: ClientFor
 ) -> None:
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     for i in range(30):
-        EngagementFactory(customer=customer, name=f"E{i}", owner=pc)
+        EngagementFactory.create(customer=customer, name=f"E{i}", owner=pc)
     engagement = custom_sow()
     client = client_for(pc)
     with django_assert_max_num_queries(12):
@@ -812,7 +812,7 @@ def test_pages_stay_small_in_queries(
 
 def test_spec_order_is_kept(pc: Person, client_for: ClientFor) -> None:
     """The milestone rows go to the service in the order shown."""
-    customer = CustomerFactory()
+    customer = CustomerFactory.create()
     data = form_data(customer, **{"ms-0-name": "Zeta", "ms-1-name": "Alpha"})
     client_for(pc).post("/engagements/new/", data)
     names = list(Milestone.objects.order_by("position").values_list("name", flat=True))
