@@ -46,7 +46,7 @@ def setup(make_person: Callable[..., Person], api_as: Callable[[Person], Client]
         pc = api_as(make_person(Role.PROJECT_COORDINATOR))
         dm = api_as(make_person(Role.DELIVERY_MANAGER))
         me = api_as(pse)
-        engagement = EngagementFactory(status=Status.ACTIVE)
+        engagement = EngagementFactory.create(status=Status.ACTIVE)
 
     return S()
 
@@ -236,7 +236,7 @@ def test_availability_check_saves_nothing(setup: Any) -> None:
 
 
 def test_tentative_firm_up_when_the_engagement_is_booked(setup: Any) -> None:
-    deal = EngagementFactory(status=Status.PIPELINE, probability=70)
+    deal = EngagementFactory.create(status=Status.PIPELINE, probability=70)
     rid = setup.dm.post(
         "/api/v1/scheduling/requests", body(setup, engagement_id=deal.pk), content_type=JSON
     ).json()["id"]

@@ -36,7 +36,7 @@ def test_concurrent_confirmations_never_push_a_person_over_capacity(
         requests = [
             services.request_create(
                 actor=requester,
-                engagement=EngagementFactory(status=Status.ACTIVE),
+                engagement=EngagementFactory.create(status=Status.ACTIVE),
                 person=pse,
                 start_date=MON,
                 end_date=MON + dt.timedelta(days=2),
@@ -87,7 +87,7 @@ def test_parallel_identical_requests_create_one_and_refuse_the_rest(
     so ten identical requests at once leave one open request and nine 409s."""
     requester = actor_of(make_person(Role.DELIVERY_MANAGER))
     pse = make_person(Role.PSE)
-    engagement = EngagementFactory(status=Status.ACTIVE)
+    engagement = EngagementFactory.create(status=Status.ACTIVE)
     barrier = threading.Barrier(10)
     outcomes: list[str] = []
     unexpected: list[BaseException] = []

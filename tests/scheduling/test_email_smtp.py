@@ -67,12 +67,13 @@ def test_the_requester_gets_the_decision_by_smtp(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     manager = make_person(Role.DELIVERY_MANAGER)
+    assert manager.user is not None
     pc = make_person(Role.PROJECT_COORDINATOR)
     pse = make_person(Role.PSE, name="Alex")
     with clock.frozen(dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)):
         request = services.request_create(
             actor=actor_of(manager),
-            engagement=EngagementFactory(status=Status.ACTIVE),
+            engagement=EngagementFactory.create(status=Status.ACTIVE),
             person=pse,
             start_date=dt.date(2026, 12, 8),
             end_date=dt.date(2026, 12, 10),
@@ -86,6 +87,8 @@ def test_the_requester_gets_the_decision_by_smtp(
     assert recipients == [manager.user.email]
     assert sender == "psa@localhost"
     assert message["Subject"] == f"Assignment request #{request.pk}: confirmed"
-    body = message.get_payload(decode=True).decode()
+    payload = message.get_payload(decode=True)  # a single-part message: its bytes
+    assert isinstance(payload, bytes)
+    body = payload.decode()
     assert f"confirmed as booking #{booking.pk}" in body
     assert "Alex, 2026-12-08 to 2026-12-10, 24.00 h" in body

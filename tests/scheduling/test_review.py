@@ -46,7 +46,7 @@ def book(
     probability: int = 100,
     override: str = "",
 ) -> None:
-    engagement = EngagementFactory(status=status, probability=probability)
+    engagement = EngagementFactory.create(status=status, probability=probability)
     request = services.request_create(
         actor=SYSTEM,
         engagement=engagement,
@@ -148,7 +148,7 @@ def test_review_api_and_download(
     alex: Person, make_person: Callable[..., Person], api_as: Callable[[Person], Client]
 ) -> None:
     client = api_as(make_person(Role.PROJECT_COORDINATOR))
-    body = client.get("/api/v1/scheduling/review", {"start": "2026-11-25", "weeks": 2}).json()
+    body = client.get("/api/v1/scheduling/review", {"start": "2026-11-25", "weeks": "2"}).json()
     assert [p["name"] for p in body["people"]] == ["Alex"]
     assert body["people"][0]["weeks"][0]["confirmed"] == "12.00"
     assert body["team"][1]["idle"] is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -178,8 +179,8 @@ def test_spread_longer_starts_on_its_first_booked_day() -> None:
 # ------------------------------------------------------------------ a person's week
 
 
-def week(**figures: object) -> rules.WeekFigures:
-    return rules.WeekFigures(MON, **figures)  # type: ignore[arg-type]
+def week(**figures: Any) -> rules.WeekFigures:
+    return rules.WeekFigures(MON, **figures)
 
 
 def test_week_figures_follow_from_capacity_and_what_is_planned() -> None:
@@ -220,7 +221,7 @@ def test_week_figures_follow_from_capacity_and_what_is_planned() -> None:
         ({"capacity": D("0"), "internal": D("4")}, rules.LOAD_OVER),
     ],
 )
-def test_load_level_of_a_week(figures: dict[str, object], level: str) -> None:
+def test_load_level_of_a_week(figures: dict[str, Any], level: str) -> None:
     assert rules.load_level(week(**figures)) == level
 
 

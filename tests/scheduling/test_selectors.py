@@ -37,7 +37,7 @@ def _today() -> Any:
 def ask(by: Actor, person: Person, first: int, last: int, hours: str) -> AssignmentRequest:
     return services.request_create(
         actor=by,
-        engagement=EngagementFactory(status=Status.ACTIVE),
+        engagement=EngagementFactory.create(status=Status.ACTIVE),
         person=person,
         start_date=day(first),
         end_date=day(last),

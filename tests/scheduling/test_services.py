@@ -44,7 +44,7 @@ def team(make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
         pc = make_person(Role.PROJECT_COORDINATOR, name="Priya")
         pse = make_person(Role.PSE, name="Alex")
         manager = make_person(Role.DELIVERY_MANAGER, name="Marcus")
-        engagement = EngagementFactory(status=Status.ACTIVE, probability=100)
+        engagement = EngagementFactory.create(status=Status.ACTIVE, probability=100)
 
         def actor(self, person: Person) -> Actor:
             return actor_of(person)
@@ -169,7 +169,7 @@ def test_confirming_a_fitting_request_books_it_and_tells_the_requester(
 def test_a_conflict_lists_the_shortfall_and_proposals_and_changes_nothing(
     team: Any, make_person: Callable[..., Person]
 ) -> None:
-    other = EngagementFactory(status=Status.ACTIVE)
+    other = EngagementFactory.create(status=Status.ACTIVE)
     services.request_confirm(
         actor=team.actor(team.pc),
         request=ask(team, engagement=other, start_date=day(2), end_date=day(2), hours=D("6")),
@@ -284,7 +284,7 @@ def test_decline_needs_a_reason_and_tells_the_requester(
 
 
 def test_pipeline_work_is_tentative_and_firms_up_when_booked(team: Any) -> None:
-    deal = EngagementFactory(status=Status.PIPELINE, probability=60)
+    deal = EngagementFactory.create(status=Status.PIPELINE, probability=60)
     booking = services.request_confirm(
         actor=team.actor(team.pc), request=ask(team, engagement=deal)
     )
@@ -300,7 +300,7 @@ def test_pipeline_work_is_tentative_and_firms_up_when_booked(team: Any) -> None:
 
 
 def test_tentative_that_no_longer_fits_stays_tentative_and_is_reported(team: Any) -> None:
-    deal = EngagementFactory(status=Status.PIPELINE, probability=50)
+    deal = EngagementFactory.create(status=Status.PIPELINE, probability=50)
     booking = services.request_confirm(
         actor=team.actor(team.pc), request=ask(team, engagement=deal)
     )
@@ -333,7 +333,7 @@ def test_cancelling_an_engagement_frees_its_bookings(team: Any) -> None:
 
 def test_the_schedule_follows_only_for_those_who_may_change_the_engagement(team: Any) -> None:
     # Given a tentative booking on a deal that is now booked
-    deal = EngagementFactory(status=Status.PIPELINE, probability=60)
+    deal = EngagementFactory.create(status=Status.PIPELINE, probability=60)
     booking = services.request_confirm(
         actor=team.actor(team.pc), request=ask(team, engagement=deal)
     )
@@ -362,7 +362,7 @@ def test_other_statuses_leave_the_schedule_as_it_is(team: Any, status: str) -> N
 def test_a_status_change_refused_changes_neither_the_engagement_nor_its_schedule(
     team: Any,
 ) -> None:
-    deal = EngagementFactory(status=Status.PIPELINE, probability=60)
+    deal = EngagementFactory.create(status=Status.PIPELINE, probability=60)
     services.request_confirm(actor=team.actor(team.pc), request=ask(team, engagement=deal))
     with unchanged(), pytest.raises(PermissionDenied) as refused:
         flows.engagement_status_change(
@@ -375,7 +375,7 @@ def test_the_status_and_its_schedule_change_in_one_transaction(
     team: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the schedule's part fails after the status was written
-    deal = EngagementFactory(status=Status.PIPELINE, probability=60)
+    deal = EngagementFactory.create(status=Status.PIPELINE, probability=60)
     booking = services.request_confirm(
         actor=team.actor(team.pc), request=ask(team, engagement=deal)
     )
