@@ -67,7 +67,7 @@ def test_bad_hours_are_problem_json_and_nothing_is_saved(
     pse = make_person(Role.PSE)
     body = {
         "person_id": pse.pk,
-        "work_item_id": WorkItemFactory().pk,
+        "work_item_id": WorkItemFactory.create().pk,
         "date": MONDAY.isoformat(),
         "hours": hours,
     }
@@ -85,7 +85,7 @@ def test_numbers_and_numeric_text_are_both_accepted(
 ) -> None:
     pse = make_person(Role.PSE)
     client = api_as(pse)
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     for hours in (7.5, "0.5", "1,25", "0:45"):
         created = client.post(
             "/api/v1/time/entries",
@@ -99,7 +99,8 @@ def test_numbers_and_numeric_text_are_both_accepted(
         )
         assert created.status_code == 201, created.content
     listed = client.get(
-        "/api/v1/time/entries", {"person_id": pse.pk, "start": "2026-11-16", "end": "2026-11-22"}
+        "/api/v1/time/entries",
+        {"person_id": str(pse.pk), "start": "2026-11-16", "end": "2026-11-22"},
     )
     assert [e["hours"] for e in listed.json()] == ["7.50", "0.50", "1.25", "0.75"]
 
@@ -109,7 +110,7 @@ def test_a_short_week_submission_is_422_with_the_days(
 ) -> None:
     pse = make_person(Role.PSE)
     client = api_as(pse)
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     for i in range(4):
         client.post(
             "/api/v1/time/entries",
@@ -158,7 +159,7 @@ def test_someone_elses_time_is_403(
     make_person: Callable[..., Person], api_as: Callable[[Person], Client]
 ) -> None:
     pse, other = make_person(Role.PSE), make_person(Role.PSE)
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     client = api_as(other)
     with unchanged():
         response = client.post(
@@ -208,7 +209,7 @@ def test_certification_chain_over_the_api(
             "/api/v1/time/entries",
             {
                 "person_id": pse.pk,
-                "work_item_id": WorkItemFactory().pk,
+                "work_item_id": WorkItemFactory.create().pk,
                 "date": "2026-11-16",
                 "hours": "8",
             },

@@ -64,7 +64,7 @@ def test_approved_figures_are_always_the_entries_the_digest_names(
         }
         pse = make_person(Role.PSE, manager=manager)
         me = actor_of(pse)
-        item = WorkItemFactory()
+        item = WorkItemFactory.create()
         cert = cert_services.certification_generate(
             actor=deciders["manager"], person=pse, year=2027, quarter=4
         )

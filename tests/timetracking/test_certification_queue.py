@@ -102,10 +102,11 @@ def org(make_person: Callable[..., Person], actor_of: Callable[[Person], Actor])
         manager=manager,
         head=make_person(Role.HEAD_OF_PS),
         approver=make_person(Role.HEAD_OF_PS, Role.FINANCE_PARTNER),
-        billable=WorkItemFactory(
-            engagement=EngagementFactory(), epic=category("Project Work", "All project hours")
+        billable=WorkItemFactory.create(
+            engagement=EngagementFactory.create(),
+            epic=category("Project Work", "All project hours"),
         ),
-        internal=WorkItemFactory(),
+        internal=WorkItemFactory.create(),
         make_person=make_person,
         actor_of=actor_of,
     )
@@ -142,7 +143,7 @@ READERS: dict[str, Callable[[Org, Callable[[Person], Client]], Callable[[], int]
     "views": lambda org, _: (
         lambda: len(
             cert_selectors.certification_views(
-                cert_selectors.certifications_for(actor=org.a(org.approver), status=WAITING)
+                list(cert_selectors.certifications_for(actor=org.a(org.approver), status=WAITING))
             )
         )
     ),
@@ -192,7 +193,7 @@ def test_the_batched_views_are_the_views_of_each_certification(org: Org) -> None
     gone.delete()
 
     views = cert_selectors.certification_views(
-        cert_selectors.certifications_for(actor=org.a(org.approver), status=WAITING)
+        list(cert_selectors.certifications_for(actor=org.a(org.approver), status=WAITING))
     )
 
     by_id = {v.id: v for v in views}

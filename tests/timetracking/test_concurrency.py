@@ -10,6 +10,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -81,7 +82,9 @@ def run_together(calls: list[Callable[[], Any]], *, now: dt.datetime = NOW) -> l
 
 
 def day_total(person: Person) -> Decimal:
-    return TimeEntry.objects.filter(person=person, date=DAY).aggregate(t=Sum("hours"))["t"]
+    totals = TimeEntry.objects.filter(person=person, date=DAY).aggregate(t=Sum("hours"))
+    total: Decimal = totals["t"]
+    return total
 
 
 @pytest.fixture
@@ -92,7 +95,7 @@ def pse(make_person: Callable[..., Person]) -> Person:
 def log(actor: Actor, person: Person, hours: str) -> TimeEntry:
     with clock.frozen(NOW):
         return services.time_entry_create(
-            actor=actor, person=person, work_item=WorkItemFactory(), date=DAY, hours=hours
+            actor=actor, person=person, work_item=WorkItemFactory.create(), date=DAY, hours=hours
         )
 
 
@@ -118,7 +121,7 @@ def test_a_parallel_update_and_create_never_pass_24_hours(
 ) -> None:
     me = actor_of(pse)
     entry = log(me, pse, "8")
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
 
     outcomes = run_together(
         [
@@ -149,7 +152,7 @@ def test_parallel_timer_starts_leave_one_timer_and_refuse_the_rest(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
     me = actor_of(pse)
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
 
     outcomes = run_together(
         [lambda: services.timer_start(actor=me, person=pse, work_item=item)] * 6
@@ -213,8 +216,13 @@ def test_two_chain_roles_approving_in_parallel_skip_no_step(
 
     outcomes = run_together(
         [
-            lambda who=who: cert_services.certification_decide(
-                actor=who, certification=cert, step="head", approve=True, reason=NO_SHEETS
+            partial(
+                cert_services.certification_decide,
+                actor=who,
+                certification=cert,
+                step="head",
+                approve=True,
+                reason=NO_SHEETS,
             )
             for who in (head, admin)
         ],
@@ -240,7 +248,7 @@ def test_an_approval_racing_an_entry_never_stands_on_stale_figures(
         shown = cert_selectors.certification_view(cert).digest
     pse = cert.person
     manager = Actor(user_id=None, username="root", is_admin=True)
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
 
     outcomes = run_together(
         [
@@ -328,20 +336,18 @@ def test_parallel_writes_keep_the_month_summary_exact(
     """Eight writers at once, four for each of two people, on one month: the summary's first
     row is inserted by one and added to by the rest, never losing a write or its hash."""
     people = [make_person(Role.PSE) for _ in range(2)]
-    items = [WorkItemFactory() for _ in range(4)]
-    calls = [
-        (
-            lambda p=p, k=k: services.time_entry_create(
-                actor=actor_of(p),
-                person=p,
-                work_item=items[k],
-                date=DAY + dt.timedelta(days=k % 2),
-                hours="1.25",
-            )
+    items = [WorkItemFactory.create() for _ in range(4)]
+
+    def write(p: Person, k: int) -> Callable[[], TimeEntry]:
+        return lambda: services.time_entry_create(
+            actor=actor_of(p),
+            person=p,
+            work_item=items[k],
+            date=DAY + dt.timedelta(days=k % 2),
+            hours="1.25",
         )
-        for p in people
-        for k in range(4)
-    ]
+
+    calls = [write(p, k) for p in people for k in range(4)]
 
     assert run_together(calls) == ["ok"] * 8
 

@@ -105,7 +105,7 @@ def test_an_epic_under_a_missing_parent_is_404(admin: Client) -> None:
 
 def test_an_epic_in_use_is_not_removed(admin: Client) -> None:
     used = category("PS Internal", "Knowledge Sharing")
-    WorkItemFactory(epic=used)
+    WorkItemFactory.create(epic=used)
     major = Epic.objects.get(name="PS Internal", parent=None)
     for epic, what in ((used, "work items"), (major, "categories")):
         with unchanged():
@@ -147,7 +147,7 @@ def test_the_epics_page_lets_an_admin_change_the_tree(
     person.user.is_superuser = True
     person.user.save()
     internal = Epic.objects.get(name="PS Internal", parent=None)
-    WorkItemFactory(epic=category("PS Internal", "Knowledge Sharing"))
+    WorkItemFactory.create(epic=category("PS Internal", "Knowledge Sharing"))
     page = client.post(
         "/time/epics/", {"action": "add", "parent_id": internal.pk, "name": "Podcasts"}, follow=True
     ).content.decode()
@@ -234,20 +234,20 @@ def test_the_menu_offers_what_a_person_may_log_on_grouped_by_category_once_each(
     from tests.engagements.factories import EngagementFactory
 
     pse, other = make_person(Role.PSE), make_person(Role.PSE)
-    mine = WorkItemFactory(title="My runbook", author=pse)
+    mine = WorkItemFactory.create(title="My runbook", author=pse)
     mine.assignees.add(pse)  # authored and assigned: still once
-    theirs = WorkItemFactory(
+    theirs = WorkItemFactory.create(
         title="Their certification", epic=category("PS Internal", "Time Tracking")
     )
     theirs.assignees.add(other)
-    active = WorkItemFactory(
+    active = WorkItemFactory.create(
         title="Globex rollout",
-        engagement=EngagementFactory(status="active"),
+        engagement=EngagementFactory.create(status="active"),
         epic=category("Project Work", "All project hours"),
     )
-    WorkItemFactory(
+    WorkItemFactory.create(
         title="Lost deal",
-        engagement=EngagementFactory(status="cancelled"),
+        engagement=EngagementFactory.create(status="cancelled"),
         epic=category("Project Work", "All project hours"),
     )
 

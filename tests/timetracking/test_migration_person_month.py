@@ -58,12 +58,13 @@ def test_the_summary_and_the_digests_start_from_what_is_there(
     with clock.frozen(NOW):
         manager = make_person(Role.DELIVERY_MANAGER)
         same, changed = (make_person(Role.PSE, manager=manager) for _ in range(2))
-        billable = WorkItemFactory(
-            engagement=EngagementFactory(), epic=category("Project Work", "All project hours")
+        billable = WorkItemFactory.create(
+            engagement=EngagementFactory.create(),
+            epic=category("Project Work", "All project hours"),
         )
         certs = {}
         for pse in (same, changed):
-            for offset, item, hours in ((0, billable, "6"), (1, WorkItemFactory(), "2.25")):
+            for offset, item, hours in ((0, billable, "6"), (1, WorkItemFactory.create(), "2.25")):
                 services.time_entry_create(
                     actor=actor_of(pse),
                     person=pse,

@@ -67,18 +67,18 @@ def world(make_person: Callable[..., Person], actor_of: Callable[[Person], Actor
         Role.PSE, name="Alex Pse", weekly_hours=Decimal("40"), country="US", manager=manager
     )
     other = make_person(Role.PSE, name="Blair Other", manager=manager)
-    engagement = EngagementFactory(name="Migration", customer__name="Acme")
-    billable = WorkItemFactory(
+    engagement = EngagementFactory.create(name="Migration", customer__name="Acme")
+    billable = WorkItemFactory.create(
         title="Acme migration",
         epic=category("Project Work", "All project hours"),
         engagement=engagement,
         web_url="https://gitlab.example.com/ps/acme/-/issues/1",
     )
-    internal = WorkItemFactory(title="Runbook write-up", author=other)  # not pse's item
-    holiday = WorkItemFactory(
+    internal = WorkItemFactory.create(title="Runbook write-up", author=other)  # not pse's item
+    holiday = WorkItemFactory.create(
         title="Public holidays", epic=category("PTO/Holidays", "PS Team Holidays")
     )
-    own_item = WorkItemFactory(title="Pse's own issue", author=pse)
+    own_item = WorkItemFactory.create(title="Pse's own issue", author=pse)
     own_item.assignees.add(pse)
     me, them = actor_of(pse), actor_of(other)
     log(me, pse, billable, dt.date(2026, 11, 2), "6")
@@ -161,7 +161,7 @@ def test_quarter_edges_are_inclusive_and_neighbours_excluded(
     make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
 ) -> None:
     pse = make_person(Role.PSE)
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     for day in ("2026-10-31", "2026-11-01", "2027-01-31", "2027-02-01"):
         log(actor_of(pse), pse, item, dt.date.fromisoformat(day), "1")
 
@@ -234,12 +234,14 @@ def test_xlsx_cells_are_numbers_and_dates(world: World) -> None:
     rows = list(daily.iter_rows(min_row=2, values_only=True))
     body, total = rows[:-1], rows[-1]
     assert len(body) == 5
+    days = []
     for row in body:
         assert isinstance(row[0], dt.datetime)  # a date cell, not text
         assert isinstance(row[hours_col], int | float)
         assert isinstance(row[header.index("Work item ID")], int)
         assert isinstance(row[header.index("Billable")], bool)
-    assert [row[0].date() for row in body] == [row.date for row in r.rows]  # type: ignore[union-attr]
+        days.append(row[0].date())
+    assert days == [row.date for row in r.rows]
     assert [Decimal(str(row[hours_col])) for row in body] == [row.hours for row in r.rows]
     assert total[0] == "Total"
     assert Decimal(str(total[hours_col])) == Decimal("23.25")
@@ -267,7 +269,7 @@ def test_a_formula_like_note_stays_text(
     services.time_entry_create(
         actor=actor_of(pse),
         person=pse,
-        work_item=WorkItemFactory(),
+        work_item=WorkItemFactory.create(),
         date=dt.date(2026, 12, 1),
         hours="1",
         note="=HYPERLINK(1)",
@@ -529,7 +531,7 @@ def test_bench_loader_inserts_entries_the_report_reads(
 
     people = [make_person(Role.PSE, weekly_hours=Decimal("40"), country="US") for _ in range(2)]
     for i in range(3):
-        EngagementFactory(name=f"Engagement {i:06d}")
+        EngagementFactory.create(name=f"Engagement {i:06d}")
 
     inserted = bench_time.load_time_entries(
         person_ids=[p.pk for p in people], start=FY27_Q4.start, end=FY27_Q4.end

@@ -41,8 +41,8 @@ def pse(make_person: Callable[..., Person]) -> Person:
 
 
 def billable_item() -> WorkItem:
-    return WorkItemFactory(
-        engagement=EngagementFactory(), epic=category("Project Work", "All project hours")
+    return WorkItemFactory.create(
+        engagement=EngagementFactory.create(), epic=category("Project Work", "All project hours")
     )
 
 
@@ -202,15 +202,15 @@ def test_verify_names_a_drifted_month_and_rebuild_counts_past_it(
 def test_engagement_totals_sum_every_work_item_and_person_and_skip_internal_time(
     make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
 ) -> None:
-    engagement = EngagementFactory()
-    kickoff = WorkItemFactory(
+    engagement = EngagementFactory.create()
+    kickoff = WorkItemFactory.create(
         engagement=engagement, epic=category("Project Work", "Internal/External status meetings")
     )
-    build = WorkItemFactory(
+    build = WorkItemFactory.create(
         engagement=engagement, epic=category("Project Work", "All project hours")
     )
     other = billable_item()
-    internal = WorkItemFactory()
+    internal = WorkItemFactory.create()
     alice, bob = make_person(Role.PSE), make_person(Role.PSE)
     for person, item, hours in (
         (alice, kickoff, "1.5"),
@@ -224,7 +224,7 @@ def test_engagement_totals_sum_every_work_item_and_person_and_skip_internal_time
         )
     assert other.engagement_id is not None
     totals = selectors.engagement_hours(
-        engagement_ids=[engagement.pk, other.engagement_id, EngagementFactory().pk]
+        engagement_ids=[engagement.pk, other.engagement_id, EngagementFactory.create().pk]
     )
     # the engagement without time is absent; internal time belongs to no engagement
     assert totals == {engagement.pk: D("9.75"), other.engagement_id: D("4.00")}
@@ -297,8 +297,8 @@ def test_cli_checks_and_rebuilds_the_rollup(
 @pytest.fixture
 def logged(pse: Person, actor_of: Callable[[Person], Actor]) -> WorkItem:
     """An engagement with a 10-hour budget and 12.5 hours over two weeks."""
-    item = WorkItemFactory(
-        engagement=EngagementFactory(budget_hours=D("10")),
+    item = WorkItemFactory.create(
+        engagement=EngagementFactory.create(budget_hours=D("10")),
         epic=category("Project Work", "All project hours"),
     )
     for day, hours in ((MONDAY, "8"), (NEXT_MONDAY, "4.5")):
@@ -329,7 +329,7 @@ def test_api_engagement_time_per_week_against_the_budget(
 def test_api_engagement_time_without_budget_or_time(
     pse: Person, api_as: Callable[[Person], Any]
 ) -> None:
-    engagement = EngagementFactory(budget_hours=D("0"))
+    engagement = EngagementFactory.create(budget_hours=D("0"))
     body = api_as(pse).get(f"/api/v1/time/engagements/{engagement.pk}/hours").json()
     assert (body["hours"], body["percent_of_budget"], body["weeks"]) == ("0.00", None, [])
     missing = api_as(pse).get("/api/v1/time/engagements/999999/hours")
@@ -340,16 +340,16 @@ def test_api_engagement_time_without_budget_or_time(
 def test_api_hours_of_many_engagements(
     logged: WorkItem, pse: Person, api_as: Callable[[Person], Any]
 ) -> None:
-    quiet = EngagementFactory()
+    quiet = EngagementFactory.create()
     ids = f"engagement_id={quiet.pk}&engagement_id={logged.engagement_id}"
     response = api_as(pse).get(f"/api/v1/time/engagement-hours?{ids}")
     assert response.status_code == 200, response.content
+    expected: list[dict[str, Any]] = [
+        {"engagement_id": logged.engagement_id, "hours": "12.50"},
+        {"engagement_id": quiet.pk, "hours": "0.00"},
+    ]
     assert sorted(response.json(), key=lambda r: r["engagement_id"]) == sorted(
-        [
-            {"engagement_id": logged.engagement_id, "hours": "12.50"},
-            {"engagement_id": quiet.pk, "hours": "0.00"},
-        ],
-        key=lambda r: r["engagement_id"],
+        expected, key=lambda r: r["engagement_id"]
     )
 
 
@@ -393,7 +393,7 @@ def test_the_engagement_list_shows_time_logged_with_one_query_for_the_page(
     logged: WorkItem, pse: Person, client: Any, django_assert_max_num_queries: Any
 ) -> None:
     for _ in range(5):
-        EngagementFactory()
+        EngagementFactory.create()
     client.force_login(pse.user)
     client.get("/engagements/")  # warm the session
     with django_assert_max_num_queries(12) as queries:

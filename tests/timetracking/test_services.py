@@ -39,7 +39,7 @@ def pse(make_person: Callable[..., Person]) -> Person:
 
 
 def log(actor: Actor, person: Person, day: dt.date, hours: str, **kw: Any) -> TimeEntry:
-    item = kw.pop("work_item", None) or WorkItemFactory()
+    item = kw.pop("work_item", None) or WorkItemFactory.create()
     return services.time_entry_create(
         actor=actor, person=person, work_item=item, date=day, hours=hours, **kw
     )
@@ -48,13 +48,13 @@ def log(actor: Actor, person: Person, day: dt.date, hours: str, **kw: Any) -> Ti
 def test_an_entry_on_an_engagement_work_item_is_billable(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
-    billable = WorkItemFactory(
-        engagement=EngagementFactory(), epic=category("Project Work", "All project hours")
+    billable = WorkItemFactory.create(
+        engagement=EngagementFactory.create(), epic=category("Project Work", "All project hours")
     )
     entry = log(actor_of(pse), pse, MONDAY, "7.5", work_item=billable)
     assert entry.hours == D("7.50")
     assert entry.work_item.billable
-    assert not WorkItemFactory().billable
+    assert not WorkItemFactory.create().billable
     assert AuditEntry.objects.filter(action="time.create", target_id=str(entry.pk)).exists()
 
 
@@ -72,7 +72,7 @@ def test_an_entry_on_an_engagement_work_item_is_billable(
 def test_bad_hours_are_refused_and_nothing_is_written(
     pse: Person, actor_of: Callable[[Person], Actor], hours: str, message: str
 ) -> None:
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         log(actor_of(pse), pse, MONDAY, hours, work_item=item)
     assert exc.value.errors == [FieldError("hours", message)]
@@ -82,7 +82,7 @@ def test_more_than_24_hours_in_a_day_is_refused(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
     log(actor_of(pse), pse, MONDAY, "20")
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         log(actor_of(pse), pse, MONDAY, "4.5", work_item=item)
     assert exc.value.errors == [FieldError("hours", rules.ERR_HOURS_DAY.format(total="24.50"))]
@@ -92,11 +92,11 @@ def test_future_dates_only_for_planned_pto(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
     later = dt.date(2026, 12, 24)
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     with unchanged(), pytest.raises(ValidationFailed) as exc:
         log(actor_of(pse), pse, later, "8", work_item=item)
     assert exc.value.errors == [FieldError("date", services.ERR_FUTURE.format(date=later))]
-    pto = WorkItemFactory(epic=category("PTO/Holidays", "PS Team PTO/Sick Days"))
+    pto = WorkItemFactory.create(epic=category("PTO/Holidays", "PS Team PTO/Sick Days"))
     assert log(actor_of(pse), pse, later, "8", work_item=pto).date == later
 
 
@@ -104,7 +104,7 @@ def test_nobody_logs_someone_elses_time(
     pse: Person, make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
 ) -> None:
     other = make_person(Role.PSE)
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     with unchanged(), pytest.raises(PermissionDenied) as exc:
         log(actor_of(other), pse, MONDAY, "8", work_item=item)
     assert exc.value.errors == [FieldError("person_id", services.ERR_NOT_YOUR_TIME)]
@@ -141,7 +141,7 @@ def test_editing_an_entry_rechecks_the_day_limit(
 
 
 def fill_week(actor: Actor, person: Person, per_day: str = "8", days: int = 5) -> None:
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     for i in range(days):
         log(actor, person, MONDAY + dt.timedelta(days=i), per_day, work_item=item)
 
@@ -186,7 +186,7 @@ def test_pto_and_holidays_logged_as_time_count(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
     fill_week(actor_of(pse), pse, days=4)
-    pto = WorkItemFactory(epic=category("PTO/Holidays", "PS Team PTO/Sick Days"))
+    pto = WorkItemFactory.create(epic=category("PTO/Holidays", "PS Team PTO/Sick Days"))
     log(actor_of(pse), pse, MONDAY + dt.timedelta(days=4), "8", work_item=pto)
     assert services.timesheet_submit(actor=actor_of(pse), person=pse, week=MONDAY).hours == D(
         "40.00"
@@ -213,7 +213,7 @@ def test_the_current_week_cannot_be_submitted_before_friday_noon(
 def test_the_timer_logs_elapsed_time_on_the_day_it_started(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     start = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)  # Monday 22:00 in New York
     with clock.frozen(start):
         services.timer_start(actor=actor_of(pse), person=pse, work_item=item)
@@ -233,10 +233,10 @@ def test_the_timer_logs_elapsed_time_on_the_day_it_started(
 def test_week_grid_sums_per_work_item_and_day(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
-    item = WorkItemFactory()
+    item = WorkItemFactory.create()
     log(actor_of(pse), pse, MONDAY, "3", work_item=item)
     log(actor_of(pse), pse, MONDAY, "2", work_item=item)
-    other = WorkItemFactory(title="zz asked for")
+    other = WorkItemFactory.create(title="zz asked for")
     grid = selectors.week_grid(
         person=pse, week=MONDAY + dt.timedelta(days=3), extra_items=[other.pk, 2**61]
     )
@@ -247,14 +247,15 @@ def test_week_grid_sums_per_work_item_and_day(
     cell = grid.cell(item.pk, MONDAY)
     assert cell is not None
     assert (len(cell.entries), cell.locked, cell.editable) == (2, False, False)  # two entries
-    assert grid.cell(other.pk, MONDAY) is not None
-    assert grid.cell(other.pk, MONDAY).editable  # type: ignore[union-attr]
+    other_cell = grid.cell(other.pk, MONDAY)
+    assert other_cell is not None
+    assert other_cell.editable
 
 
 def test_saving_a_week_writes_each_cell_and_keeps_the_refused_ones_reasons(
     pse: Person, actor_of: Callable[[Person], Actor]
 ) -> None:
-    a, b = WorkItemFactory(title="a"), WorkItemFactory(title="b")
+    a, b = WorkItemFactory.create(title="a"), WorkItemFactory.create(title="b")
     log(actor_of(pse), pse, MONDAY, "3", work_item=a)
     tuesday = MONDAY + dt.timedelta(days=1)
     result = services.week_save(
@@ -283,8 +284,8 @@ def test_my_week_is_prefilled_from_confirmed_bookings_and_internal_time(
     from psa.engagements.models import Status
     from psa.scheduling import services as scheduling
 
-    engagement = EngagementFactory(status=Status.ACTIVE)
-    project = WorkItemFactory(
+    engagement = EngagementFactory.create(status=Status.ACTIVE)
+    project = WorkItemFactory.create(
         engagement=engagement, epic=category("Project Work", "All project hours")
     )
     week = dt.date(2026, 12, 7)
@@ -305,7 +306,7 @@ def test_my_week_is_prefilled_from_confirmed_bookings_and_internal_time(
         end_date=week + dt.timedelta(days=2),
         hours=D("2"),
     )
-    tentative = EngagementFactory(status=Status.PIPELINE)
+    tentative = EngagementFactory.create(status=Status.PIPELINE)
     scheduling.request_confirm(
         actor=SYSTEM,
         request=scheduling.request_create(
@@ -346,7 +347,7 @@ def test_a_timer_whose_time_cannot_be_logged_can_be_discarded(
 ) -> None:
     from psa.timetracking.models import Timer
 
-    services.timer_start(actor=actor_of(pse), person=pse, work_item=WorkItemFactory())
+    services.timer_start(actor=actor_of(pse), person=pse, work_item=WorkItemFactory.create())
     services.timer_discard(actor=actor_of(pse), person=pse)
     assert Timer.objects.count() == 0
     assert TimeEntry.objects.count() == 0

@@ -88,7 +88,7 @@ def log(person: Person, item: Any, offset: int, amount: str) -> TimeEntry:
 
 def test_my_week_shows_the_grid_with_totals(make_person: MakePerson, client_for: ClientFor) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Write the runbook")
+    docs = WorkItemFactory.create(title="Write the runbook")
     log(pse, docs, 0, "7.5")
     log(pse, docs, 1, "8")
 
@@ -119,8 +119,8 @@ def test_saving_the_grid_creates_updates_and_deletes(
     make_person: MakePerson, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
-    other = WorkItemFactory(title="Other")
+    docs = WorkItemFactory.create(title="Docs")
+    other = WorkItemFactory.create(title="Other")
     log(pse, docs, 0, "8")
     log(pse, docs, 1, "4")
 
@@ -153,7 +153,7 @@ def test_decimal_commas_and_hours_minutes_are_saved_as_typed(
     """The team includes France, Germany and Australia: 1,5 is one and a half hours, never 15;
     7:30 is seven and a half. The cells are text inputs, so the server sees what was typed."""
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
 
     response = client_for(pse).post(
         "/time/",
@@ -179,7 +179,7 @@ def test_ambiguous_hours_are_refused_in_their_cell(
     make_person: MakePerson, typed: str, message: str, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     client = client_for(pse)
 
     with unchanged():
@@ -196,7 +196,7 @@ def test_text_in_a_cell_is_refused_there_and_other_cells_are_saved(
     client_for: ClientFor,
 ) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
 
     response = client_for(pse).post(
         "/time/", {"week": WEEK, "row": [docs.pk], cell(docs, 0): "8", cell(docs, 1): "8hrs"}
@@ -214,7 +214,7 @@ def test_several_entries_in_a_cell_are_read_only(
     make_person: MakePerson, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     log(pse, docs, 0, "2")
     log(pse, docs, 0, "3")
 
@@ -227,7 +227,7 @@ def test_several_entries_in_a_cell_are_read_only(
 
 
 def _locked_quarter(person: Person) -> QuarterlyCertification:
-    return QuarterlyCertificationFactory(person=person, day=MON, locked=True)
+    return QuarterlyCertificationFactory.create(person=person, day=MON, locked=True)
 
 
 def test_a_locked_day_is_read_only_and_a_forged_post_is_refused(
@@ -235,7 +235,7 @@ def test_a_locked_day_is_read_only_and_a_forged_post_is_refused(
     client_for: ClientFor,
 ) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     log(pse, docs, 0, "8")
     _locked_quarter(pse)
     assert selectors.is_locked(pse.pk, day(0))
@@ -263,7 +263,7 @@ def test_a_locked_day_is_corrected_from_the_week_page(
 ) -> None:
     manager = make_person(Role.DELIVERY_MANAGER)
     pse = make_person(Role.PSE, manager=manager)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     original = log(pse, docs, 0, "8")
     cert = _locked_quarter(pse)
     client = client_for(pse)
@@ -322,7 +322,7 @@ def test_a_bad_correction_is_refused_on_the_page_and_changes_nothing(
     client_for: ClientFor,
 ) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     log(pse, docs, 0, "8")
     _locked_quarter(pse)
     client = client_for(pse)
@@ -344,6 +344,7 @@ def test_the_person_sends_returned_hours_back_from_the_certification_page(
     make_person: MakePerson, client_for: ClientFor
 ) -> None:
     manager = make_person(Role.DELIVERY_MANAGER)
+    assert manager.user is not None
     pse = make_person(Role.PSE, manager=manager)
     cert = _cert(pse, "generated")
     cert_services.certification_decide(
@@ -382,8 +383,8 @@ def test_fill_from_my_schedule_prefills_empty_cells_without_saving(
     client_for: ClientFor,
 ) -> None:
     pse = make_person(Role.PSE)
-    engagement = EngagementFactory(name="Migration", status=Status.ACTIVE)
-    item = WorkItemFactory(title="All project hours", engagement=engagement)
+    engagement = EngagementFactory.create(name="Migration", status=Status.ACTIVE)
+    item = WorkItemFactory.create(title="All project hours", engagement=engagement)
     request = scheduling.request_create(
         actor=SYSTEM,
         engagement=engagement,
@@ -409,7 +410,7 @@ def test_submit_a_full_week_and_see_it_submitted_late(
     make_person: MakePerson, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     for offset in range(5):
         log(pse, docs, offset, "8")
 
@@ -427,7 +428,7 @@ def test_a_short_week_is_refused_with_the_missing_days(
     make_person: MakePerson, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     for offset in range(4):
         log(pse, docs, offset, "8")
     client = client_for(pse)
@@ -445,7 +446,7 @@ def test_a_short_week_is_refused_with_the_missing_days(
 def test_timer_start_and_stop(make_person: MakePerson, client_for: ClientFor) -> None:
     """The timer shows its start in the person's time zone and how long it has run."""
     pse = make_person(Role.PSE, timezone="America/Los_Angeles")
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     client = client_for(pse)
 
     response = client.post("/time/timer/start/", {"work_item_id": docs.pk, "note": "triage"})
@@ -476,7 +477,7 @@ def test_a_day_and_a_week_over_their_hours_are_flagged_not_ticked(
     make_person: MakePerson, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)  # 40 h: 8 h Monday to Friday
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     for k, hours in enumerate(["10", "8", "8", "8", "8"]):
         log(pse, docs, k, hours)
 
@@ -507,7 +508,7 @@ def test_my_timesheets_and_the_managers_missing_list(
     manager = make_person(Role.DELIVERY_MANAGER, Role.PSE, name="Marcus Chen")
     alex = make_person(Role.PSE, name="Alex Rivera", manager=manager)
     make_person(Role.PSE, name="Not Mine")
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     for offset in range(5):
         log(manager, docs, offset, "8")
     services.timesheet_submit(actor=SYSTEM, person=manager, week=MON)
@@ -720,7 +721,7 @@ def test_the_report_links_download_the_quarter(
 
 def test_my_quarterly_report(make_person: MakePerson, client_for: ClientFor) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Write the runbook")
+    docs = WorkItemFactory.create(title="Write the runbook")
     log(pse, docs, 0, "7.5")
     log(pse, docs, 1, "8")
 
@@ -777,7 +778,7 @@ def test_a_manager_picks_a_report_and_gets_the_team_workbook(
 ) -> None:
     manager = make_person(Role.DELIVERY_MANAGER, name="Marcus Chen")
     alex = make_person(Role.PSE, name="Alex Rivera", manager=manager)
-    log(alex, WorkItemFactory(title="Docs"), 0, "6")
+    log(alex, WorkItemFactory.create(title="Docs"), 0, "6")
 
     response = client_for(manager).get(f"/time/report/?person_id={alex.pk}&year=2027&quarter=4")
 
@@ -858,7 +859,7 @@ def test_a_post_without_a_week_changes_nothing(
     make_person: MakePerson, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
-    docs = WorkItemFactory(title="Docs")
+    docs = WorkItemFactory.create(title="Docs")
     response = client_for(pse).post("/time/", {"row": [docs.pk], cell(docs, 0): "8"})
     assert response.status_code == 302
     assert not TimeEntry.objects.exists()
@@ -927,7 +928,7 @@ def test_a_work_item_is_created_on_an_engagement_from_its_page(
     make_person: MakePerson, client_for: ClientFor
 ) -> None:
     pse = make_person(Role.PSE)
-    engagement = EngagementFactory(name="Globex migration", status=Status.ACTIVE)
+    engagement = EngagementFactory.create(name="Globex migration", status=Status.ACTIVE)
     project = category("Project Work", "All project hours")
     client = client_for(pse)
     page_html = client.get(f"/engagements/{engagement.pk}/").content.decode()
