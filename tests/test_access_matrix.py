@@ -147,7 +147,11 @@ def world(make_person: Callable[..., Person]) -> Callable[[str], dict[str, Any]]
             assert person.user is not None
             with clock.frozen(dt.datetime(2026, 11, 17, 9, tzinfo=dt.UTC)):
                 services.time_entry_create(
-                    actor=SYSTEM, person=person, work_item=WorkItemFactory(), date=DAY, hours="8"
+                    actor=SYSTEM,
+                    person=person,
+                    work_item=WorkItemFactory.create(),
+                    date=DAY,
+                    hours="8",
                 )
             with clock.frozen(AFTER_QUARTER):
                 cert = cert_services.certification_generate(
@@ -297,4 +301,5 @@ def test_pay_data_is_masked_in_the_audit_log_by_the_persons_rule(
     }
     # The stored row keeps the real values (the hash chain covers them).
     stored = AuditEntry.objects.filter(target_id=str(subject.pk)).get()
+    assert stored.after is not None
     assert stored.after["cost_rate"] == "95.00"

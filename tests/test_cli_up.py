@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def get(url: str, token: str = "") -> tuple[int, dict[str, object]]:
+def get(url: str, token: str = "") -> tuple[int, Any]:
+    """The status and the JSON body (an object or a list, as the endpoint answers)."""
     request = urllib.request.Request(url)  # noqa: S310 - our own local server
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -120,12 +122,12 @@ def test_psa_up_serves_health_and_the_api_and_stops_on_ctrl_c(
         assert problem["errors"]
         # A 9 KB request line (500 ids) reaches PSA, not gunicorn's own HTML 414.
         status, listed = get(f"{base}/api/v1/engagements?page_size=1", token)
-        first = listed["items"][0]["id"]  # type: ignore[index]
+        first = listed["items"][0]["id"]
         ids = "&".join([f"engagement_id={first:05d}"] * 500)
         assert len(ids) > 4094
         status, totals = get(f"{base}/api/v1/time/engagement-hours?{ids}", token)
         assert status == 200
-        assert [row["engagement_id"] for row in totals] == [first]  # type: ignore[index, union-attr]
+        assert [row["engagement_id"] for row in totals] == [first]
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
@@ -348,6 +350,7 @@ def wait_healthy(base: str, proc: subprocess.Popen[str], out: Output) -> dict[st
         try:
             status, health = get(f"{base}/healthz")
             if status == 200:
+                assert isinstance(health, dict)
                 return health
         except OSError:  # not listening yet, or a first request slow on a busy machine
             pass

@@ -87,8 +87,10 @@ def test_the_main_pages_keep_to_the_policy(browser_page: Any, transactional_db: 
 
     # a running job's page polls through htmx ...
     now = clock.now()
+    priya = Person.objects.get(name="Priya Raman").user
+    assert priya is not None
     job = Job.objects.create(
-        user=Person.objects.get(name="Priya Raman").user,
+        user=priya,
         kind=TEAM_REPORTS,
         title="Hours reports, everyone",
         params={"year": None, "quarter": None, "manager_id": None},

@@ -22,7 +22,7 @@ PASSWORD = "correct-horse-battery"  # tests.people.factories.UserFactory's
 
 @pytest.fixture
 def coordinator(transactional_db: None) -> Any:
-    return PersonFactory(
+    return PersonFactory.create(
         roles=[Role.PROJECT_COORDINATOR], name="Priya Coordinator", user__username="priya"
     )
 
@@ -52,7 +52,7 @@ def test_sign_in_create_a_custom_sow_with_three_milestones_and_see_it(
     browser_page: Any, coordinator: Any
 ) -> None:
     page = browser_page
-    CustomerFactory(name="Acme Logistics")
+    CustomerFactory.create(name="Acme Logistics")
     sign_in(page, "priya", PASSWORD)
     assert page.get_by_role("heading", level=1).inner_text() == "Hello, Priya Coordinator"
 
@@ -87,7 +87,7 @@ def test_sign_in_create_a_custom_sow_with_three_milestones_and_see_it(
 
 def test_weights_that_do_not_sum_to_100_show_the_error(browser_page: Any, coordinator: Any) -> None:
     page = browser_page
-    CustomerFactory(name="Acme Logistics")
+    CustomerFactory.create(name="Acme Logistics")
     sign_in(page, "priya", PASSWORD)
 
     fill_engagement(
@@ -107,7 +107,7 @@ def test_htmx_adds_a_milestone_row_and_marks_a_milestone_reached(
     browser_page: Any, coordinator: Any
 ) -> None:
     page = browser_page
-    CustomerFactory(name="Acme Logistics")
+    CustomerFactory.create(name="Acme Logistics")
     sign_in(page, "priya", PASSWORD)
     page.goto("/engagements/new/")
     field(page, "Kind").select_option("custom_sow")

@@ -49,12 +49,14 @@ def sign_out(page: Any) -> None:
 def test_request_conflict_proposal_and_board(
     browser_page: Any, transactional_db: None, frozen_clock: None
 ) -> None:
-    PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen", user__username="marcus")
-    PersonFactory(roles=[Role.PROJECT_COORDINATOR], name="Priya Raman", user__username="priya")
-    alex = PersonFactory(roles=[Role.PSE], name="Alex Rivera")
-    sam = PersonFactory(roles=[Role.PSE], name="Sam Patel")
-    engagement = EngagementFactory(name="GitLab Migration Services", status=Status.ACTIVE)
-    other = EngagementFactory(name="Kubernetes Integration", status=Status.ACTIVE)
+    PersonFactory.create(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen", user__username="marcus")
+    PersonFactory.create(
+        roles=[Role.PROJECT_COORDINATOR], name="Priya Raman", user__username="priya"
+    )
+    alex = PersonFactory.create(roles=[Role.PSE], name="Alex Rivera")
+    sam = PersonFactory.create(roles=[Role.PSE], name="Sam Patel")
+    engagement = EngagementFactory.create(name="GitLab Migration Services", status=Status.ACTIVE)
+    other = EngagementFactory.create(name="Kubernetes Integration", status=Status.ACTIVE)
     seeded = services.request_create(
         actor=SYSTEM,
         engagement=other,

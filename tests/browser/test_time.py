@@ -36,8 +36,8 @@ def frozen_clock(transactional_db: None) -> Iterator[None]:
 def test_a_pse_logs_a_week_and_submits_it(
     browser_page: Any, transactional_db: None, frozen_clock: None
 ) -> None:
-    pse = PersonFactory(roles=[Role.PSE], name="Alex Rivera", user__username="alex")
-    WorkItemFactory(title="Write the runbook", author=pse)
+    pse = PersonFactory.create(roles=[Role.PSE], name="Alex Rivera", user__username="alex")
+    WorkItemFactory.create(title="Write the runbook", author=pse)
     page = browser_page
 
     sign_in(page, "alex", PASSWORD)
@@ -82,8 +82,8 @@ def test_a_pse_logs_a_week_and_submits_it(
 def test_bad_hours_are_shown_at_the_cell(
     browser_page: Any, transactional_db: None, frozen_clock: None
 ) -> None:
-    PersonFactory(roles=[Role.PSE], name="Sam Patel", user__username="sam")
-    item = WorkItemFactory(title="Support ticket")
+    PersonFactory.create(roles=[Role.PSE], name="Sam Patel", user__username="sam")
+    item = WorkItemFactory.create(title="Support ticket")
     page = browser_page
     sign_in(page, "sam", PASSWORD)
     page.goto(f"/time/?week={MON.isoformat()}&add={item.pk}")
@@ -115,9 +115,9 @@ def test_a_manager_prepares_every_report_of_the_team_and_follows_the_job(
 ) -> None:
     from psa.core.models import Job
 
-    PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen", user__username="marcus")
-    pse = PersonFactory(roles=[Role.PSE], name="Alex Rivera")
-    WorkItemFactory(title="Write the runbook", author=pse)
+    PersonFactory.create(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen", user__username="marcus")
+    pse = PersonFactory.create(roles=[Role.PSE], name="Alex Rivera")
+    WorkItemFactory.create(title="Write the runbook", author=pse)
     page = browser_page
     sign_in(page, "marcus", PASSWORD)
     page.goto("/time/report/")
@@ -148,12 +148,14 @@ def test_an_admin_edits_the_epic_tree_and_sees_engagement_time_and_jobs(
 ) -> None:
     from tests.engagements.factories import EngagementFactory
 
-    admin = PersonFactory(roles=[Role.HEAD_OF_PS], name="Avery Admin", user__username="avery")
+    admin = PersonFactory.create(
+        roles=[Role.HEAD_OF_PS], name="Avery Admin", user__username="avery"
+    )
     assert admin.user is not None
     admin.user.is_superuser = True
     admin.user.save()
-    engagement = EngagementFactory(name="Acme rollout", budget_hours=Decimal("10"))
-    item = WorkItemFactory(
+    engagement = EngagementFactory.create(name="Acme rollout", budget_hours=Decimal("10"))
+    item = WorkItemFactory.create(
         title="Acme build", engagement=engagement, epic=Epic.objects.get(name="All project hours")
     )
     TimeEntry.objects.create(
@@ -198,8 +200,10 @@ def test_a_french_pse_types_decimal_commas_and_hours_minutes(
     browser_page: Any, transactional_db: None, frozen_clock: None
 ) -> None:
     """1,5 is one and a half hours in the live total and once saved, never 15."""
-    PersonFactory(roles=[Role.PSE], name="Camille Dubois", user__username="camille", country="FR")
-    item = WorkItemFactory(title="Atelier CI")
+    PersonFactory.create(
+        roles=[Role.PSE], name="Camille Dubois", user__username="camille", country="FR"
+    )
+    item = WorkItemFactory.create(title="Atelier CI")
     page = browser_page
     sign_in(page, "camille", PASSWORD)
     page.goto(f"/time/?week={MON.isoformat()}&add={item.pk}")
@@ -235,16 +239,18 @@ def test_a_manager_approves_the_live_figures_on_a_phone(
     from psa.timetracking.certification import services as cert_services
 
     seed(Epic)
-    manager = PersonFactory(
+    manager = PersonFactory.create(
         roles=[Role.DELIVERY_MANAGER], name="Marcus Chen", user__username="marcus"
     )
-    pse = PersonFactory(roles=[Role.PSE], name="Alexandria Montgomery-Fitzgerald", manager=manager)
+    pse = PersonFactory.create(
+        roles=[Role.PSE], name="Alexandria Montgomery-Fitzgerald", manager=manager
+    )
     with clock.frozen(NOW):
         from psa.core.roles import SYSTEM
         from psa.timetracking import services
 
         services.time_entry_create(
-            actor=SYSTEM, person=pse, work_item=WorkItemFactory(), date=MON, hours="7.5"
+            actor=SYSTEM, person=pse, work_item=WorkItemFactory.create(), date=MON, hours="7.5"
         )
         cert = cert_services.certification_generate(actor=SYSTEM, person=pse, year=2027, quarter=4)
     page = browser_page
@@ -280,8 +286,8 @@ def test_a_pse_in_berlin_corrects_a_locked_day_and_creates_a_work_item_on_a_phon
     from psa.timetracking import services
     from psa.timetracking.models import QuarterlyCertification, WorkItem
 
-    manager = PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Sophie Laurent")
-    pse = PersonFactory(
+    manager = PersonFactory.create(roles=[Role.DELIVERY_MANAGER], name="Sophie Laurent")
+    pse = PersonFactory.create(
         roles=[Role.PSE],
         name="Lena Fischer-Oberhausen von Brandenburg",
         user__username="lena",
@@ -289,11 +295,11 @@ def test_a_pse_in_berlin_corrects_a_locked_day_and_creates_a_work_item_on_a_phon
         timezone="Europe/Berlin",
         manager=manager,
     )
-    item = WorkItemFactory(title="Sicherheitsworkshop Vorbereitung")
+    item = WorkItemFactory.create(title="Sicherheitsworkshop Vorbereitung")
     original = services.time_entry_create(
         actor=SYSTEM, person=pse, work_item=item, date=MON, hours="8"
     )
-    QuarterlyCertificationFactory(person=pse, day=MON, locked=True)
+    QuarterlyCertificationFactory.create(person=pse, day=MON, locked=True)
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, "lena", PASSWORD)
@@ -344,14 +350,14 @@ def test_the_head_returns_hours_to_the_person_who_corrects_and_sends_them_back(
     from psa.timetracking.certification import services as cert_services
 
     seed(Epic)
-    manager = PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen")
-    PersonFactory(roles=[Role.HEAD_OF_PS], name="Dana Head", user__username="dana")
-    pse = PersonFactory(
+    manager = PersonFactory.create(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen")
+    PersonFactory.create(roles=[Role.HEAD_OF_PS], name="Dana Head", user__username="dana")
+    pse = PersonFactory.create(
         roles=[Role.PSE], name="Alex Rivera", user__username="alex", manager=manager
     )
     with clock.frozen(NOW):
         services.time_entry_create(
-            actor=SYSTEM, person=pse, work_item=WorkItemFactory(), date=MON, hours="8"
+            actor=SYSTEM, person=pse, work_item=WorkItemFactory.create(), date=MON, hours="8"
         )
         cert = cert_services.certification_generate(actor=SYSTEM, person=pse, year=2027, quarter=4)
         assert manager.user is not None
@@ -405,21 +411,21 @@ def test_the_head_of_ps_pages_through_a_long_queue_and_approves_on_page_two_on_a
 
     monkeypatch.setattr(cert_selectors, "QUEUE_PAGE", 2)
     seed(Epic)
-    PersonFactory(
+    PersonFactory.create(
         roles=[Role.HEAD_OF_PS, Role.FINANCE_PARTNER],
         name="Dana Okonkwo-Villanueva",
         user__username="dana",
     )
-    manager = PersonFactory(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen")
+    manager = PersonFactory.create(roles=[Role.DELIVERY_MANAGER], name="Marcus Chen")
     after = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)  # FY27 Q4 has ended
     certs = []
     with clock.frozen(after):
         for n in range(5):
-            pse = PersonFactory(
+            pse = PersonFactory.create(
                 roles=[Role.PSE], name=f"Person {n} Montgomery-Fitzgerald", manager=manager
             )
             services.time_entry_create(
-                actor=SYSTEM, person=pse, work_item=WorkItemFactory(), date=MON, hours="7.5"
+                actor=SYSTEM, person=pse, work_item=WorkItemFactory.create(), date=MON, hours="7.5"
             )
             cert = cert_services.certification_generate(
                 actor=SYSTEM, person=pse, year=2027, quarter=4
