@@ -212,14 +212,7 @@ def certification_decide(
             ERR_BACK_TO.format(step=Step(step).label, targets=", ".join(targets)), field="back_to"
         )
     with transaction.atomic():
-        # The person first, as every time entry write does: the figures approved cannot
-        # change under this decision.
-        people_services.person_lock(person_id=certification.person_id)
-        cert = (
-            QuarterlyCertification.objects.select_for_update()
-            .select_related("person")
-            .get(pk=certification.pk)
-        )
+        cert = _lock_with_person(certification)
         if cert.person_id == actor.person_id:
             raise PermissionDenied(ERR_OWN_HOURS)
         role = rules.STEP_ROLES[step]
@@ -296,18 +289,24 @@ def certification_decide(
     return cert
 
 
+def _lock_with_person(certification: QuarterlyCertification) -> QuarterlyCertification:
+    """The certification, locked, after its person: every time entry write takes the person's
+    lock first, so the figures cannot change under a decision. Call in a transaction."""
+    people_services.person_lock(person_id=certification.person_id)
+    return (
+        QuarterlyCertification.objects.select_for_update()
+        .select_related("person")
+        .get(pk=certification.pk)
+    )
+
+
 def certification_resubmit(
     *, actor: Actor, certification: QuarterlyCertification
 ) -> QuarterlyCertification:
     """Hours returned for correction go back to the person's delivery manager, who certifies
     them from the start. The person sends them (or their manager, for them)."""
     with transaction.atomic():
-        people_services.person_lock(person_id=certification.person_id)
-        cert = (
-            QuarterlyCertification.objects.select_for_update()
-            .select_related("person")
-            .get(pk=certification.pk)
-        )
+        cert = _lock_with_person(certification)
         if not may_resubmit(actor, cert):
             raise PermissionDenied(ERR_NOT_YOURS_TO_RESUBMIT.format(name=cert.person.name))
         if cert.status != Status.RETURNED:
