@@ -100,6 +100,10 @@ MATRIX: dict[str, dict[str, str]] = {
 RELATIONS = ("own", "report", "other")  # whose record: mine, someone reporting to me, anyone
 
 
+def _rate_of(person: Person) -> str:
+    return str(person.cost_rates.get().rate)
+
+
 def sees(role: str, column: str, relation: str) -> bool:
     scope = MATRIX[role][column]
     return {
@@ -162,7 +166,7 @@ def world(make_person: Callable[..., Person]) -> Callable[[str], dict[str, Any]]
                 action="person.update",
                 target=person,
                 before={"cost_rate": "80.00"},
-                after={"cost_rate": str(person.cost_rate)},
+                after={"cost_rate": _rate_of(person)},
             )
             records[relation] = {
                 "person": person,
@@ -223,13 +227,13 @@ def test_each_role_reads_exactly_what_the_matrix_says(
         assert cert_page.status_code == (200 if may_time else 404), where
 
         person = api.get(f"/api/v1/people/{pid}").json()
-        assert person["cost_rate"] == (str(r["person"].cost_rate) if may_cost else None), where
+        assert person["cost_rate"] == (_rate_of(r["person"]) if may_cost else None), where
         person_page = page.get(f"/people/{pid}/").content.decode()
         assert ("Cost rate" in person_page) is may_cost, where
 
         log = api.get(f"/api/v1/audit?target_type=people.person&target_id={pid}")
         if may_audit:
-            shown = str(r["person"].cost_rate) if may_cost else audit.HIDDEN
+            shown = _rate_of(r["person"]) if may_cost else audit.HIDDEN
             assert [e["after"] for e in log.json()] == [{"cost_rate": shown}], where
         else:
             assert (log.status_code, log.json()["detail"]) == (403, audit.ERR_NOT_AUDITOR), where

@@ -43,13 +43,15 @@ def test_the_small_set_is_the_same_team_and_rows() -> None:
         demo.load_small()
     assert rows_per_table() == {
         "auth.user": 24,
-        "core.auditentry": 497,
+        "core.auditentry": 523,
         "core.generation": 1,
         "core.notification": 15,
+        "engagements.billrate": 2,
         "engagements.comment": 19,
         "engagements.customer": 8,
         "engagements.engagement": 12,
         "engagements.milestone": 16,
+        "people.costrate": 24,
         "people.person": 24,
         "people.personrole": 24,
         "people.skill": 9,
@@ -110,9 +112,11 @@ def test_the_large_set_is_the_same_synthetic_organisation() -> None:
     assert rows_per_table() == {
         "core.auditentry": 2,
         "core.generation": 1,
+        "engagements.billrate": 40,
         "engagements.customer": 12,
         "engagements.engagement": 120,
         "engagements.milestone": 160,
+        "people.costrate": 40,
         "people.person": 40,
         "people.personrole": 40,
         "people.skill": 6,

@@ -431,7 +431,6 @@ def edit_data(engagement: Engagement, **overrides: str) -> dict[str, str]:
         "currency": engagement.currency,
         "contract_value": str(engagement.contract_value),
         "budget_hours": str(engagement.budget_hours),
-        "bill_rate": "" if engagement.bill_rate is None else str(engagement.bill_rate),
         "start_date": engagement.start_date.isoformat() if engagement.start_date else "",
         "end_date": engagement.end_date.isoformat() if engagement.end_date else "",
         "probability": str(engagement.probability),

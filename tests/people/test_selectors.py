@@ -8,10 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from psa.core import clock
 from psa.core.errors import ValidationFailed
+from psa.core.rates import DatedRate
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.people import selectors, services
-from psa.people.models import Person
+from psa.people.models import CostRate, Person
 from psa.people.rules import total_hours
 from psa.people.schemas import PersonOut
 
@@ -113,12 +115,43 @@ def test_the_reader_sees_the_cost_rate_only_where_the_pay_rule_allows(
         p.pk: vars(p)["visible_cost_rate"]
         for p in selectors.people_for(reader, [*Person.objects.all()])
     }
-    assert shown == {me.pk: Decimal("90.00"), other.pk: None}
+    start = me.start_date
+    assert shown == {me.pk: DatedRate(start, Decimal("90.00"), "USD"), other.pk: None}
     finance = _actor(Role.FINANCE_PARTNER)
     shown_to_finance = selectors.person_for(actor=finance, person_id=other.pk)
-    assert vars(shown_to_finance)["visible_cost_rate"] == Decimal("92.00")
-    # The stored rate is untouched: only what is shown differs.
-    assert selectors.person_for(actor=reader, person_id=other.pk).cost_rate == Decimal("92.00")
+    assert vars(shown_to_finance)["visible_cost_rate"] == DatedRate(start, Decimal("92.00"), "USD")
+    # The stored rates are untouched: only what is shown differs.
+    assert selectors.cost_rate_series(person_ids=[other.pk])[other.pk].rates == [
+        DatedRate(start, Decimal("92.00"), "USD")
+    ]
+
+
+def test_the_rate_shown_is_the_one_in_force_today(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    today = clock.today()
+    person = make_person(Role.PSE, cost_rate="80.00")
+    CostRate.objects.create(
+        person=person, effective_from=today, rate=Decimal("85.00"), currency="EUR"
+    )
+    CostRate.objects.create(
+        person=person,
+        effective_from=today + dt.timedelta(days=1),
+        rate=Decimal("90.00"),
+        currency="EUR",
+    )
+    shown = selectors.person_for(actor=actor_of(person), person_id=person.pk)
+    assert vars(shown)["visible_cost_rate"] == DatedRate(today, Decimal("85.00"), "EUR")
+
+
+def test_a_person_without_a_cost_rate_shows_none_even_to_finance(
+    make_person: Callable[..., Person],
+) -> None:
+    person = make_person(Role.PSE, cost_rate=False)
+    out = PersonOut.model_validate(
+        selectors.person_for(actor=_actor(Role.FINANCE_PARTNER), person_id=person.pk)
+    )
+    assert (out.cost_rate, out.cost_currency, out.cost_rate_from) == (None, None, None)
 
 
 def test_a_person_serialized_without_a_reader_shows_no_pay(

@@ -221,7 +221,9 @@ def test_head_of_ps_adds_a_person(make_person: MakePerson, client_for: ClientFor
     person = Person.objects.get(email="nora.quinn@example.com")
     assert response.status_code == 302
     assert response["Location"] == f"/people/{person.pk}/"
-    assert person.cost_rate == Decimal("95.50")
+    assert [(r.effective_from, r.rate, r.currency) for r in person.cost_rates.all()] == [
+        (person.start_date, Decimal("95.50"), "USD")
+    ]
     assert person.working_days == [1, 2, 3, 4, 5]
     assert sorted(s.name for s in person.skills.all()) == ["CI/CD", "Migration"]
     assert list(PersonRole.objects.filter(person=person).values_list("role", flat=True)) == ["pse"]
@@ -303,8 +305,6 @@ def _edit_data(person: Person, **overrides: object) -> dict[str, object]:
         "timezone": person.timezone,
         "weekly_hours": person.weekly_hours or "",
         "working_days": [str(d) for d in person.working_days],
-        "cost_rate": str(person.cost_rate),
-        "cost_currency": person.cost_currency,
         "skills": ", ".join(s.name for s in person.skills.all()),
         "roles": [r.role for r in person.role_rows.all()],
         "start_date": person.start_date.isoformat(),
@@ -360,7 +360,7 @@ def test_a_delivery_manager_edits_a_report_but_not_their_roles(
     assert response.status_code == 302
     ivo.refresh_from_db()
     assert ivo.title == "Lead"
-    assert ivo.cost_rate == Decimal("100.00")
+    assert [r.rate for r in ivo.cost_rates.all()] == [Decimal("100.00")]
     assert [r.role for r in ivo.role_rows.all()] == ["pse"]
 
 

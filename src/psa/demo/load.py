@@ -17,11 +17,11 @@ from psa.core import audit, clock, periods
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.demo import data
 from psa.engagements import services as engagement_services
-from psa.engagements.models import Customer, Engagement, Kind, Milestone, Status
+from psa.engagements.models import BillRate, Customer, Engagement, Kind, Milestone, Status
 from psa.engagements.rules import MilestoneSpec
 from psa.people import cache as people_cache
 from psa.people import services as people_services
-from psa.people.models import Person, PersonRole, Skill
+from psa.people.models import CostRate, Person, PersonRole, Skill
 
 Progress = Callable[[str], None]
 
@@ -382,22 +382,29 @@ def load_large(
     with transaction.atomic():
         skills = [Skill.objects.get_or_create(name=n)[0] for n in data.LARGE_SKILLS]
         base = Person.objects.count()
-        batch = [
-            Person(
-                name=f"Synthetic Person {base + i:05d}",
-                email=f"synthetic{base + i:05d}@example.com",
-                title="Professional Services Engineer",
-                country=countries[i % len(countries)][0],
-                subdivision=countries[i % len(countries)][1],
-                timezone="UTC",
-                cost_rate=Decimal(rng.randrange(60, 120)),
-                cost_currency="USD",
-                start_date=dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(0, 1500)),
-                working_days=[1, 2, 3, 4, 5],
+        batch, rates = [], []
+        for i in range(people):
+            rates.append(Decimal(rng.randrange(60, 120)))  # drawn first, as the set always was
+            batch.append(
+                Person(
+                    name=f"Synthetic Person {base + i:05d}",
+                    email=f"synthetic{base + i:05d}@example.com",
+                    title="Professional Services Engineer",
+                    country=countries[i % len(countries)][0],
+                    subdivision=countries[i % len(countries)][1],
+                    timezone="UTC",
+                    start_date=dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(0, 1500)),
+                    working_days=[1, 2, 3, 4, 5],
+                )
             )
-            for i in range(people)
-        ]
         created = Person.objects.bulk_create(batch, batch_size=1000)
+        CostRate.objects.bulk_create(
+            [
+                CostRate(person=p, effective_from=p.start_date, rate=rate, currency="USD")
+                for p, rate in zip(created, rates, strict=True)
+            ],
+            batch_size=2000,
+        )
         people_cache.changed()  # bulk writes send no signals
         PersonRole.objects.bulk_create(
             [PersonRole(person=p, role=Role.PSE) for p in created], batch_size=2000
@@ -434,7 +441,6 @@ def load_large(
                     currency="USD",
                     contract_value=Decimal(rng.randrange(5, 200) * 1000),
                     budget_hours=Decimal(rng.randrange(8, 800)),
-                    bill_rate=Decimal("200") if kind == Kind.EMBEDDED_ENGINEER else None,
                     start_date=start,
                     end_date=start + dt.timedelta(days=rng.randrange(1, 180)),
                     probability=rng.choice([25, 50, 75, 100]),
@@ -444,6 +450,14 @@ def load_large(
                 )
             )
         created_engagements = Engagement.objects.bulk_create(rows, batch_size=1000)
+        BillRate.objects.bulk_create(
+            [
+                BillRate(engagement=e, effective_from=e.start_date, rate=Decimal("200"))
+                for e in created_engagements
+                if e.kind == Kind.EMBEDDED_ENGINEER and e.start_date is not None
+            ],
+            batch_size=2000,
+        )
         Milestone.objects.bulk_create(
             [
                 Milestone(engagement=e, name=f"{p} % complete", weight=Decimal("25"), position=j)

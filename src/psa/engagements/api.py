@@ -5,9 +5,11 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from psa.core.api import Page, actor
-from psa.core.schemas import WRITE, Search, answers, patch_onto
+from psa.core.schemas import WRITE, Day, Search, answers, patch_onto
 from psa.engagements import flows, rules, selectors, services
 from psa.engagements.schemas import (
+    BillRateIn,
+    BillRateOut,
     CommentIn,
     CommentOut,
     CustomerIn,
@@ -129,6 +131,37 @@ def set_milestone_reached(
     return services.milestone_set_reached(
         actor=actor(request), milestone=milestone, reached_on=payload.reached_on
     )
+
+
+@router.put(
+    "/{engagement_id}/bill-rates/{effective_from}",
+    response=answers({200: BillRateOut}, *WRITE, 404, 409),
+)
+def set_bill_rate(
+    request: HttpRequest, engagement_id: int, effective_from: Day, payload: BillRateIn
+) -> Any:
+    """The engagement's bill rate from `effective_from` on, until its next rate; a rate
+    already taking effect that day is replaced (the audit log keeps both)."""
+    engagement = selectors.engagement_get(engagement_id=engagement_id)
+    return services.bill_rate_set(
+        actor=actor(request),
+        engagement=engagement,
+        effective_from=effective_from,
+        rate=payload.rate,
+    )
+
+
+@router.delete(
+    "/{engagement_id}/bill-rates/{effective_from}",
+    response=answers({204: None}, *WRITE, 404, 409),
+)
+def delete_bill_rate(request: HttpRequest, engagement_id: int, effective_from: Day) -> Any:
+    """Take back the rate taking effect that day: the one before stays in force longer."""
+    engagement = selectors.engagement_get(engagement_id=engagement_id)
+    services.bill_rate_delete(
+        actor=actor(request), engagement=engagement, effective_from=effective_from
+    )
+    return 204, None
 
 
 @router.get("/{engagement_id}/comments", response=answers({200: list[CommentOut]}, 404))

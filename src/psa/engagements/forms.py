@@ -57,7 +57,7 @@ class EngagementForm(PageForm):
         decimal_places=2,
         required=False,
         label="Bill rate (per hour)",
-        help_text="Required for embedded engineer (T&M) work.",
+        help_text="Required for embedded engineer (T&M) work; in force from the start date.",
         widget=forms.NumberInput(attrs=MONEY),
     )
     start_date = forms.DateField(required=False, widget=DateInput())
@@ -79,8 +79,10 @@ class EngagementForm(PageForm):
         queryset=people_selectors.person_list(), required=False, label="Owner", empty_label="(none)"
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, creating: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not creating:  # later rates have their dates: the engagement page's Bill rates
+            del self.fields["bill_rate"]
         owner = cast("forms.ModelChoiceField[Any]", self.fields["owner_id"])
         owner.queryset = (
             people_selectors.person_list()
@@ -91,7 +93,7 @@ class EngagementForm(PageForm):
 
     @classmethod
     def initial_for(cls, engagement: Engagement) -> dict[str, Any]:
-        return {name: getattr(engagement, name) for name in ENGAGEMENT_FIELDS}
+        return {name: getattr(engagement, name) for name in ENGAGEMENT_FIELDS - {"bill_rate"}}
 
     def to_input(self) -> EngagementInput:
         data = dict(self.cleaned_data)
@@ -101,6 +103,17 @@ class EngagementForm(PageForm):
         for name in ("sow_reference", "project_issue_url", "crm_opportunity_id"):
             data[name] = (data.get(name) or "").strip()
         return EngagementInput(**{k: v for k, v in data.items() if k in ENGAGEMENT_FIELDS})
+
+
+class BillRateForm(PageForm):
+    effective_from = forms.DateField(widget=DateInput(), label="From")
+    rate = forms.DecimalField(
+        max_digits=10, decimal_places=2, label="Per hour", widget=forms.NumberInput(attrs=MONEY)
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "rate")
+        super().__init__(*args, **kwargs)
 
 
 class MilestoneRowForm(PageForm):

@@ -7,7 +7,7 @@ from django.db import models
 
 from psa.engagements.choices import Kind, Status
 
-__all__ = ["Comment", "Customer", "Engagement", "Kind", "Milestone", "Status"]
+__all__ = ["BillRate", "Comment", "Customer", "Engagement", "Kind", "Milestone", "Status"]
 
 
 class Customer(models.Model):
@@ -31,7 +31,6 @@ class Engagement(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     contract_value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     budget_hours = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
-    bill_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     probability = models.PositiveSmallIntegerField(default=100)  # percent, for pipeline work
@@ -58,6 +57,27 @@ class Engagement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer.name} — {self.name}" if self.customer_id else self.name
+
+
+class BillRate(models.Model):
+    """What an hour on the engagement bills from a date on, until the next rate, in the
+    engagement's currency (psa.core.rates)."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="bill_rates")
+    effective_from = models.DateField()
+    rate = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["engagement_id", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "effective_from"], name="bill_rate_one_per_day"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gte=0), name="bill_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate} from {self.effective_from}"
 
 
 class Milestone(models.Model):

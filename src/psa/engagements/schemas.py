@@ -61,7 +61,11 @@ class EngagementIn(In):
     currency: Annotated[str, Line(3)] = "USD"
     contract_value: Money = Decimal("0")
     budget_hours: BudgetHours = Decimal("0")
-    bill_rate: BillRate | None = None
+    bill_rate: BillRate | None = Field(
+        None,
+        description="The first bill rate, per hour in the engagement's currency, in force from "
+        "the start date (or today); later rates through /engagements/{id}/bill-rates.",
+    )
     start_date: Day | None = None
     end_date: Day | None = None
     probability: int = Field(100, description="Percent, 0-100")
@@ -83,7 +87,10 @@ class EngagementPatch(In):
     currency: Annotated[str, Line(3)] = not_null()
     contract_value: Money = not_null()
     budget_hours: BudgetHours = not_null()
-    bill_rate: BillRate | None = None
+    bill_rate: BillRate | None = Field(
+        None,
+        description="Refused (422): bill rates are dated, PUT /engagements/{id}/bill-rates/{date}",
+    )
     start_date: Day | None = None
     end_date: Day | None = None
     probability: int = not_null()
@@ -108,7 +115,9 @@ class EngagementOut(Schema):
     currency: str
     contract_value: Decimal
     budget_hours: Decimal
-    bill_rate: Decimal | None
+    bill_rate: Decimal | None = Field(
+        description="The bill rate in force today, per hour; null without one."
+    )
     start_date: dt.date | None
     end_date: dt.date | None
     probability: int
@@ -118,10 +127,33 @@ class EngagementOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @staticmethod
+    def resolve_bill_rate(obj: Engagement) -> Decimal | None:
+        from psa.engagements.selectors import bill_rate_today
+
+        rate = bill_rate_today(obj)
+        return rate.rate if rate else None
+
+
+class BillRateIn(In):
+    rate: BillRate = Field(description="Per hour, in the engagement's currency.")
+
+
+class BillRateOut(Schema):
+    effective_from: dt.date
+    rate: Decimal
+
 
 class EngagementDetailOut(EngagementOut):
     milestones: list[MilestoneOut]
+    bill_rates: list[BillRateOut] = Field(
+        description="Every bill rate, oldest first: each in force from its date to the next."
+    )
     percent_complete: Decimal | None
+
+    @staticmethod
+    def resolve_bill_rates(obj: Engagement) -> list[object]:
+        return list(obj.bill_rates.all())
 
     @staticmethod
     def resolve_milestones(obj: Engagement) -> list[object]:

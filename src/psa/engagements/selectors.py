@@ -7,9 +7,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 
+from psa.core import clock
 from psa.core.errors import NotFound
+from psa.core.rates import DatedRate, RateSeries
 from psa.engagements import rules
-from psa.engagements.models import Comment, Customer, Engagement, Milestone
+from psa.engagements.models import BillRate, Comment, Customer, Engagement, Milestone
 
 ERR_NO_CUSTOMER = "customer {id} does not exist"
 ERR_NO_ENGAGEMENT = "engagement {id} does not exist"
@@ -38,7 +40,7 @@ def engagement_list(
     customer_id: int | None = None,
     owner_id: int | None = None,
 ) -> QuerySet[Engagement]:
-    qs = Engagement.objects.select_related("customer", "owner")
+    qs = Engagement.objects.select_related("customer", "owner").prefetch_related("bill_rates")
     if search:
         qs = qs.filter(
             Q(name__icontains=search)
@@ -60,7 +62,7 @@ def engagement_get(*, engagement_id: int) -> Engagement:
     # No first(): it would add the list's ORDER BY to a lookup by primary key.
     found = list(
         Engagement.objects.select_related("customer", "owner")
-        .prefetch_related("milestones")
+        .prefetch_related("milestones", "bill_rates")
         .filter(pk=engagement_id)
         .order_by()[:1]
     )
@@ -97,3 +99,29 @@ def milestone_get(*, milestone_id: int) -> Milestone:
 
 def comment_list(*, engagement: Engagement) -> QuerySet[Comment]:
     return Comment.objects.filter(engagement=engagement).order_by("created_at", "id")
+
+
+def bill_rates_of(engagement: Engagement) -> RateSeries:
+    """The engagement's bill rates, in its currency (prefetched by engagement_list and
+    engagement_get)."""
+    return RateSeries(
+        DatedRate(r.effective_from, r.rate, engagement.currency)
+        for r in engagement.bill_rates.all()
+    )
+
+
+def bill_rate_today(engagement: Engagement) -> DatedRate | None:
+    return bill_rates_of(engagement).on(clock.today())
+
+
+def bill_rate_series(*, engagement_ids: Iterable[int]) -> dict[int, RateSeries]:
+    """Every given engagement's bill rates, one series each (empty without a rate)."""
+    ids = sorted(set(engagement_ids))
+    found: dict[int, list[DatedRate]] = {pk: [] for pk in ids}
+    for i in range(0, len(ids), 500):
+        rows = BillRate.objects.filter(engagement_id__in=ids[i : i + 500]).values_list(
+            "engagement_id", "effective_from", "rate", "engagement__currency"
+        )
+        for pk, start, rate, currency in rows:
+            found[pk].append(DatedRate(start, rate, currency))
+    return {pk: RateSeries(rates) for pk, rates in found.items()}

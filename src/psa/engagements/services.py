@@ -11,11 +11,20 @@ from typing import Any
 from django.db import transaction
 
 from psa.core import audit, clock
-from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
-from psa.core.numbers import CURRENCIES
+from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from psa.core.numbers import CURRENCIES, money
+from psa.core.rates import RATE_DAY, is_valid_rate
 from psa.core.roles import Actor, Role
 from psa.engagements import rules
-from psa.engagements.models import Comment, Customer, Engagement, Kind, Milestone, Status
+from psa.engagements.models import (
+    BillRate,
+    Comment,
+    Customer,
+    Engagement,
+    Kind,
+    Milestone,
+    Status,
+)
 from psa.people.models import Person
 
 EDITORS = (
@@ -35,6 +44,11 @@ ERR_NAME = "a name is required"
 ERR_KIND = "kind must be one of packaged, custom_sow, embedded_engineer"
 ERR_AMOUNT = "must be a number of at least 0"
 ERR_BILL_RATE = "an embedded engineer (T&M) engagement needs a bill rate above 0"
+ERR_RATE_FIELDS = (
+    "bill rates are dated: set one on the engagement's page or with "
+    "PUT /api/v1/engagements/{id}/bill-rates/{{date}}"
+)
+ERR_NO_BILL_RATE = "no bill rate takes effect on {day}"
 ERR_PROBABILITY = "probability is a percentage from 0 to 100"
 ERR_CURRENCY = "unknown currency {value!r}: use an ISO 4217 code such as USD or EUR"
 ERR_END_BEFORE_START = "end date is before the start date"
@@ -54,6 +68,8 @@ class EngagementInput:
     currency: str = "USD"
     contract_value: Decimal = Decimal("0")
     budget_hours: Decimal = Decimal("0")
+    # The first bill rate, in force from start_date (or the day of creation); only on create:
+    # later rates are dated (bill_rate_set).
     bill_rate: Decimal | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
@@ -155,10 +171,19 @@ def _validate(data: EngagementInput, names: set[str], current: Engagement | None
         amount = getattr(data, name)
         if name in names and (not amount.is_finite() or amount < 0):
             errors.append(FieldError(name, ERR_AMOUNT))
-    rate = value("bill_rate")
-    if "bill_rate" in names and rate is not None and (not rate.is_finite() or rate < 0):
-        errors.append(FieldError("bill_rate", ERR_AMOUNT))
-    elif value("kind") == Kind.EMBEDDED_ENGINEER and (rate is None or rate <= 0):
+    if current is None:
+        rate = data.bill_rate
+        if rate is not None and not is_valid_rate(rate):
+            errors.append(FieldError("bill_rate", ERR_AMOUNT))
+        elif data.kind == Kind.EMBEDDED_ENGINEER and (rate is None or rate <= 0):
+            errors.append(FieldError("bill_rate", ERR_BILL_RATE))
+    elif "bill_rate" in names:
+        errors.append(FieldError("bill_rate", ERR_RATE_FIELDS.format(id=current.pk)))
+    elif (
+        "kind" in names
+        and data.kind == Kind.EMBEDDED_ENGINEER
+        and not current.bill_rates.filter(rate__gt=0).exists()
+    ):
         errors.append(FieldError("bill_rate", ERR_BILL_RATE))
     if "probability" in names and not 0 <= data.probability <= 100:
         errors.append(FieldError("probability", ERR_PROBABILITY))
@@ -211,7 +236,11 @@ def engagement_create(
     now = clock.now()
     with transaction.atomic():
         engagement = Engagement.objects.create(
-            **{f.name: getattr(data, f.name) for f in fields(EngagementInput)},
+            **{
+                f.name: getattr(data, f.name)
+                for f in fields(EngagementInput)
+                if f.name != "bill_rate"
+            },
             status=Status.PIPELINE,
             created_at=now,
             updated_at=now,
@@ -221,7 +250,82 @@ def engagement_create(
         after = audit.snapshot(engagement)
         after["milestones"] = _milestones_snapshot(engagement)
         audit.record(actor=actor, action="engagement.create", target=engagement, after=after)
+        if data.bill_rate is not None:
+            first_day = data.start_date or clock.today()
+            _write_bill_rate(actor, engagement, first_day, data.bill_rate)
     return engagement
+
+
+def _rate_snapshot(rate: BillRate) -> dict[str, Any]:
+    return {"effective_from": rate.effective_from, "bill_rate": str(rate.rate)}
+
+
+def _write_bill_rate(
+    actor: Actor, engagement: Engagement, effective_from: dt.date, rate: Decimal
+) -> BillRate:
+    row = BillRate.objects.filter(engagement=engagement, effective_from=effective_from).first()
+    before = _rate_snapshot(row) if row else None
+    if row is None:
+        row = BillRate(engagement=engagement, effective_from=effective_from)
+    row.rate = money(rate)
+    row.save()
+    audit.record(
+        actor=actor,
+        action="engagement.bill_rate_set",
+        target=engagement,
+        before=before,
+        after=_rate_snapshot(row),
+        reason=RATE_DAY.format(day=effective_from.isoformat()),
+    )
+    return row
+
+
+def bill_rate_set(
+    *, actor: Actor, engagement: Engagement, effective_from: dt.date, rate: Decimal
+) -> BillRate:
+    """The engagement's bill rate, in its currency, from `effective_from` on (until its next
+    rate): a new rate, or the one taking effect that day replaced."""
+    _require_editor(actor)
+    if not is_valid_rate(rate):
+        raise ValidationFailed(ERR_AMOUNT, field="rate")
+    with transaction.atomic():
+        # Under the engagement's lock: two rates for one day at once are one after the other.
+        engagement = _locked_for_update(engagement)
+        if (
+            engagement.kind == Kind.EMBEDDED_ENGINEER
+            and rate <= 0
+            and not _other_paid_rate(engagement, effective_from)
+        ):
+            raise ValidationFailed(ERR_BILL_RATE, field="rate")
+        return _write_bill_rate(actor, engagement, effective_from, rate)
+
+
+def _other_paid_rate(engagement: Engagement, effective_from: dt.date) -> bool:
+    others = engagement.bill_rates.exclude(effective_from=effective_from)
+    return others.filter(rate__gt=0).exists()
+
+
+def bill_rate_delete(*, actor: Actor, engagement: Engagement, effective_from: dt.date) -> None:
+    """Take back the rate taking effect that day: the one before stays in force longer."""
+    _require_editor(actor)
+    with transaction.atomic():
+        engagement = _locked_for_update(engagement)
+        rate = engagement.bill_rates.filter(effective_from=effective_from).first()
+        if rate is None:
+            raise NotFound(
+                ERR_NO_BILL_RATE.format(day=effective_from.isoformat()), field="effective_from"
+            )
+        if engagement.kind == Kind.EMBEDDED_ENGINEER and not _other_paid_rate(
+            engagement, effective_from
+        ):
+            raise Conflict(ERR_BILL_RATE, field="effective_from")
+        audit.record(
+            actor=actor,
+            action="engagement.bill_rate_delete",
+            target=engagement,
+            before=_rate_snapshot(rate),
+        )
+        rate.delete()
 
 
 def _locked_for_update(engagement: Engagement) -> Engagement:

@@ -16,6 +16,16 @@ urlpatterns = [
         name="engagement_comment_add",
     ),
     path(
+        "engagements/<int:engagement_id>/bill-rates/",
+        views.bill_rate_set,
+        name="engagement_bill_rate_set",
+    ),
+    path(
+        "engagements/<int:engagement_id>/bill-rates/<str:effective_from>/delete/",
+        views.bill_rate_delete,
+        name="engagement_bill_rate_delete",
+    ),
+    path(
         "engagements/milestones/<int:milestone_id>/reached/",
         views.milestone_reached,
         name="engagement_milestone_reached",

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Page
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from psa.core import audit, clock
 from psa.core.api import actor
-from psa.core.errors import DomainError
+from psa.core.errors import Conflict, DomainError
 from psa.core.numbers import ZERO
+from psa.core.rates import rate_spans
 from psa.core.roles import Actor
 from psa.core.views import (
     apply_domain_errors,
@@ -30,6 +32,7 @@ from psa.engagements import flows, rules, selectors, services
 from psa.engagements.forms import (
     ENGAGEMENT_FIELDS,
     ERR_REACHED_ON,
+    BillRateForm,
     CommentForm,
     CustomerForm,
     EngagementFilterForm,
@@ -135,11 +138,13 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 def _with_hours(page_obj: Page[Engagement]) -> Page[Engagement]:
-    """Each engagement on the page gets `hours_logged` (one query for the page)."""
+    """Each engagement on the page gets `hours_logged` (one query for the page) and the
+    `bill_rate_today` (prefetched by the list)."""
     rows = list(page_obj)
     totals = time_selectors.engagement_hours(engagement_ids=[e.pk for e in rows])
     for e in rows:
         e.hours_logged = totals.get(e.pk, ZERO)  # type: ignore[attr-defined]
+        e.bill_rate_today = selectors.bill_rate_today(e)  # type: ignore[attr-defined]
     page_obj.object_list = rows
     return page_obj
 
@@ -209,7 +214,7 @@ def _add_row(request: HttpRequest, engagement: Engagement | None) -> HttpRespons
     rows = rows_from_post(request.POST, add=1)
     return _form_page(
         request,
-        EngagementForm(initial=initial),
+        EngagementForm(initial=initial, creating=engagement is None),
         milestone_formset(initial=rows),
         engagement=engagement,
         focus_row=len(rows) - 1,
@@ -262,13 +267,13 @@ def engagement_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
     if request.method != "POST":
         return _form_page(
             request,
-            EngagementForm(initial=initial),
+            EngagementForm(initial=initial, creating=False),
             milestone_formset(initial=rows),
             engagement=engagement,
         )
     if ADD_ROW in request.POST:
         return _add_row(request, engagement)
-    form = EngagementForm(request.POST, initial=initial)
+    form = EngagementForm(request.POST, initial=initial, creating=False)
     formset = milestone_formset(request.POST, initial=rows)
     milestone_errors: list[str] = []
     if _valid(form, formset):
@@ -321,6 +326,8 @@ def _detail_context(request: HttpRequest, engagement: Engagement, **extra: Any) 
         "audit_target": Engagement._meta.label_lower,
         "today": clock.today(),
         "milestone_error": "",
+        "bill_rates": rate_spans(list(engagement.bill_rates.all()), clock.today()),
+        "rate_form": BillRateForm(initial={"effective_from": clock.today()}),
         "time": time_selectors.engagement_time(engagement=engagement),
         "work_items": time_selectors.engagement_work_items(engagement_id=engagement.pk),
         # Customer work goes under Project Work's categories.
@@ -425,3 +432,44 @@ def comment_add(request: HttpRequest, engagement_id: int) -> HttpResponse:
         "engagements/_comments.html" if is_htmx(request) else "engagements/engagement_detail.html"
     )
     return render(request, template, context, status=status)
+
+
+@page
+@require_POST
+def bill_rate_set(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    engagement = selectors.engagement_get(engagement_id=engagement_id)
+    form = BillRateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.bill_rate_set(actor=actor(request), engagement=engagement, **form.cleaned_data)
+        except DomainError as exc:
+            status = apply_domain_errors(form, exc)
+        else:
+            day = form.cleaned_data["effective_from"]
+            messages.success(request, f"Bill rate from {day:%-d %b %Y} saved.")
+            return _to_bill_rates(engagement)
+    else:
+        status = 422
+    context = _detail_context(request, engagement, rate_form=form)
+    return render(request, "engagements/engagement_detail.html", context, status=status)
+
+
+@page
+@require_POST
+def bill_rate_delete(request: HttpRequest, engagement_id: int, effective_from: str) -> HttpResponse:
+    engagement = selectors.engagement_get(engagement_id=engagement_id)
+    try:
+        day = dt.date.fromisoformat(effective_from)
+    except ValueError as exc:
+        raise Http404(effective_from) from exc
+    try:
+        services.bill_rate_delete(actor=actor(request), engagement=engagement, effective_from=day)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Bill rate from {day:%-d %b %Y} removed.")
+    return _to_bill_rates(engagement)
+
+
+def _to_bill_rates(engagement: Engagement) -> HttpResponse:
+    return redirect(reverse("engagement_detail", args=[engagement.pk]) + "#bill-rates")

@@ -3,12 +3,15 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
+from psa.core import clock
 from psa.core.api import Page, actor, page_of
 from psa.core.schemas import WRITE, Day, answers, patch_onto
 from psa.people import selectors, services
 from psa.people.cache import people_pages
 from psa.people.schemas import (
     CapacityOut,
+    CostRateIn,
+    CostRateOut,
     PersonFilter,
     PersonIn,
     PersonOut,
@@ -26,9 +29,16 @@ def list_people(
     request: HttpRequest, filters: Query[PersonFilter], pagination: Query[Page.Input]
 ) -> HttpResponse:
     """People by name, a page at a time. Served from memory until people change (any person,
-    role, skill or login): the response is cached per login, as cost rates depend on who asks."""
+    role, skill, cost rate or login): the response is cached per login, as cost rates depend on
+    who asks, and per day, as the rate shown is the one in force today."""
     me = actor(request)
-    key = (me.user_id, filters.model_dump_json(), pagination.page, pagination.page_size)
+    key = (
+        me.user_id,
+        clock.today().isoformat(),
+        filters.model_dump_json(),
+        pagination.page,
+        pagination.page_size,
+    )
 
     def build() -> bytes:
         page = page_of(
@@ -91,4 +101,36 @@ def delete_time_off(request: HttpRequest, time_off_id: int) -> Any:
     services.time_off_delete(
         actor=actor(request), time_off=selectors.time_off_get(time_off_id=time_off_id)
     )
+    return 204, None
+
+
+@router.get("/{person_id}/cost-rates", response=answers({200: list[CostRateOut]}, 403, 404))
+def list_cost_rates(request: HttpRequest, person_id: int) -> Any:
+    """The person's cost rates, oldest first: each in force from its date to the next one's.
+    Pay data: the person, delivery managers, the head of PS and finance read it."""
+    person = selectors.person_get(person_id=person_id)
+    return selectors.cost_rates_for(actor=actor(request), person=person)
+
+
+@router.put(
+    "/{person_id}/cost-rates/{effective_from}", response=answers({200: CostRateOut}, *WRITE, 404)
+)
+def set_cost_rate(
+    request: HttpRequest, person_id: int, effective_from: Day, payload: CostRateIn
+) -> Any:
+    """The person's cost rate from `effective_from` on, until their next rate; a rate already
+    taking effect that day is replaced (the audit log keeps both)."""
+    person = selectors.person_get(person_id=person_id)
+    return services.cost_rate_set(
+        actor=actor(request), person=person, effective_from=effective_from, **payload.dict()
+    )
+
+
+@router.delete(
+    "/{person_id}/cost-rates/{effective_from}", response=answers({204: None}, *WRITE, 404)
+)
+def delete_cost_rate(request: HttpRequest, person_id: int, effective_from: Day) -> Any:
+    """Take back the rate taking effect that day: the one before it stays in force longer."""
+    person = selectors.person_get(person_id=person_id)
+    services.cost_rate_delete(actor=actor(request), person=person, effective_from=effective_from)
     return 204, None

@@ -1,4 +1,5 @@
-"""The `people` generation: it changes whenever a person, their roles, skills or login do, so
+"""The `people` generation: it changes whenever a person, their roles, skills, cost rates or
+login do, so
 that the people list can be served from memory until then (see core.generations).
 
 Signals, not service calls, because the admin and Django's own user changes write these tables
@@ -23,9 +24,9 @@ def changed(**_: Any) -> None:
 
 
 def connect() -> None:
-    from psa.people.models import Person, PersonRole, Skill
+    from psa.people.models import CostRate, Person, PersonRole, Skill
 
-    for model in (Person, PersonRole, Skill, User):
+    for model in (Person, PersonRole, Skill, CostRate, User):
         post_save.connect(changed, sender=model, dispatch_uid=f"people-gen-save-{model.__name__}")
         post_delete.connect(changed, sender=model, dispatch_uid=f"people-gen-del-{model.__name__}")
     m2m_changed.connect(changed, sender=Person.skills.through, dispatch_uid="people-gen-skills")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, cast
 
@@ -29,7 +28,7 @@ WEEKDAYS = [
 ]
 PERSON_FIELDS = frozenset(f.name for f in fields(PersonInput))
 # Fields only an admin or the head of PS may change (people.services.ERR_MAY_NOT_GRANT).
-GRANT_FIELDS = ("roles", "cost_rate", "cost_currency")
+GRANT_FIELDS = ("roles",)
 
 
 class DateInput(forms.DateInput):
@@ -89,16 +88,6 @@ class PersonForm(PageForm):
         widget=forms.CheckboxSelectMultiple,
         initial=[1, 2, 3, 4, 5],
     )
-    cost_rate = forms.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        initial=0,
-        help_text="Per hour.",
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
-    cost_currency = forms.ChoiceField(
-        choices=[(c, c) for c in CURRENCIES], initial="USD", label="Cost currency"
-    )
     skills = forms.CharField(required=False, max_length=2000, help_text="Comma-separated.")
     roles = forms.MultipleChoiceField(
         choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -127,8 +116,6 @@ class PersonForm(PageForm):
             "timezone": person.timezone,
             "weekly_hours": person.weekly_hours,
             "working_days": list(person.working_days),
-            "cost_rate": person.cost_rate,
-            "cost_currency": person.cost_currency,
             "skills": ", ".join(s.name for s in person.skills.all()),
             "roles": selectors.roles_of(person),
             "start_date": person.start_date,
@@ -151,8 +138,8 @@ class PersonForm(PageForm):
             timezone=data.get("timezone", ""),
             weekly_hours=data.get("weekly_hours"),
             working_days=list(data.get("working_days") or []),
-            cost_rate=data.get("cost_rate") or Decimal("0"),
-            cost_currency=data.get("cost_currency", ""),
+            cost_rate=data.get("cost_rate"),
+            cost_currency=data.get("cost_currency") or "USD",
             skills=[s.strip() for s in (data.get("skills") or "").split(",") if s.strip()],
             roles=list(data.get("roles") or []),
             start_date=data.get("start_date"),
@@ -160,7 +147,27 @@ class PersonForm(PageForm):
         )
 
 
+def _rate_field(**kwargs: Any) -> forms.DecimalField:
+    kwargs.setdefault("help_text", "Per hour.")
+    return forms.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        **kwargs,
+    )
+
+
+def _currency_field(**kwargs: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], initial="USD", **kwargs)
+
+
 class PersonCreateForm(PersonForm):
+    cost_rate = _rate_field(
+        required=False,
+        help_text="Per hour, from the start date. Empty: none yet (their hours then show as "
+        "without a cost rate).",
+    )
+    cost_currency = _currency_field(label="Cost currency")
     username = forms.CharField(
         max_length=150,
         required=False,
@@ -173,6 +180,16 @@ class PersonCreateForm(PersonForm):
         help_text="Initial password for the new login.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class CostRateForm(PageForm):
+    effective_from = forms.DateField(widget=DateInput(), label="From")
+    rate = _rate_field(label="Rate")
+    currency = _currency_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "rate")
+        super().__init__(*args, **kwargs)
 
 
 class TimeOffForm(PageForm):

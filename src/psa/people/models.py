@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 
@@ -42,8 +40,6 @@ class Person(models.Model):
     # None: the country's standard week (psa.people.standards).
     weekly_hours = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     working_days = models.JSONField(default=default_working_days)
-    cost_rate = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
-    cost_currency = models.CharField(max_length=3, default="USD")
     skills = models.ManyToManyField(Skill, blank=True, related_name="people")
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
@@ -58,6 +54,28 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CostRate(models.Model):
+    """What an hour of the person costs from a date on, until the next rate (psa.core.rates).
+    Pay data: selectors.may_read_pay decides who reads it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="cost_rates")
+    effective_from = models.DateField()
+    rate = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["person_id", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "effective_from"], name="cost_rate_one_per_day"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gte=0), name="cost_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate} {self.currency} from {self.effective_from}"
 
 
 class PersonRole(models.Model):

@@ -6,6 +6,7 @@ from typing import Annotated, cast
 
 from ninja import Field, FilterSchema, Schema
 
+from psa.core.rates import DatedRate
 from psa.core.schemas import Day, Hours, Id, In, Line, Search, not_null
 from psa.people.models import Person, TimeOff
 
@@ -17,7 +18,7 @@ Subdivision = Annotated[str, Line(10), Field(description="ISO 3166-2 code, e.g. 
 TimeZone = Annotated[str, Line(64), Field(description="IANA name, e.g. Europe/Paris")]
 Currency = Annotated[str, Line(3)]
 # Pay: the cost rate column's ten digits.
-CostRate = Annotated[Decimal, Field(max_digits=10, decimal_places=2, allow_inf_nan=False)]
+RatePerHour = Annotated[Decimal, Field(max_digits=10, decimal_places=2, allow_inf_nan=False)]
 Names = Annotated[list[Annotated[str, Line(80)]], Field(max_length=100)]
 WorkingDays = Annotated[list[int], Field(max_length=7, description="ISO weekdays, 1 = Monday")]
 
@@ -34,7 +35,11 @@ class PersonIn(In):
         None, description="Overrides the country standard (0-80); null uses the standard."
     )
     working_days: WorkingDays = Field(default_factory=lambda: [1, 2, 3, 4, 5])
-    cost_rate: CostRate = Decimal("0")
+    cost_rate: RatePerHour | None = Field(
+        None,
+        description="The first cost rate, per hour, in force from the start date; "
+        "later rates through /people/{id}/cost-rates. Null: none yet.",
+    )
     cost_currency: Currency = "USD"
     skills: Names = Field(default_factory=list)
     roles: Names = Field(default_factory=list)
@@ -63,8 +68,10 @@ class PersonPatch(In):
     timezone: TimeZone = not_null()
     weekly_hours: Hours | None = Field(None, description="null uses the country standard")
     working_days: WorkingDays = not_null()
-    cost_rate: CostRate = not_null()
-    cost_currency: Currency = not_null()
+    cost_rate: RatePerHour = not_null(
+        description="Refused (422): cost rates are dated, PUT /people/{id}/cost-rates/{date}"
+    )
+    cost_currency: Currency = not_null(description="Refused (422), as cost_rate")
     skills: Names = not_null()
     roles: Names = not_null()
     start_date: Day = not_null()
@@ -85,8 +92,12 @@ class PersonOut(Schema):
     weekly_hours: Decimal = Field(description="Effective weekly hours (override or standard).")
     weekly_hours_override: Decimal | None
     working_days: list[int]
-    cost_rate: Decimal | None = Field(description="Null unless you may see pay data.")
-    cost_currency: str
+    cost_rate: Decimal | None = Field(
+        description="The cost rate in force today, per hour; null without one or unless you "
+        "may see pay data."
+    )
+    cost_currency: str | None
+    cost_rate_from: dt.date | None = Field(description="The day the cost rate took effect.")
     skills: list[str]
     roles: list[str]
     start_date: dt.date
@@ -118,7 +129,18 @@ class PersonOut(Schema):
     def resolve_cost_rate(obj: Person) -> Decimal | None:
         # Decided by selectors.with_pay_for for the reader; a person read without it shows no
         # pay, so a route that forgets the reader hides pay data instead of leaking it.
-        return getattr(obj, "visible_cost_rate", None)
+        rate = _visible_rate(obj)
+        return rate.rate if rate else None
+
+    @staticmethod
+    def resolve_cost_currency(obj: Person) -> str | None:
+        rate = _visible_rate(obj)
+        return rate.currency if rate else None
+
+    @staticmethod
+    def resolve_cost_rate_from(obj: Person) -> dt.date | None:
+        rate = _visible_rate(obj)
+        return rate.effective_from if rate else None
 
     @staticmethod
     def resolve_skills(obj: Person) -> list[str]:
@@ -129,6 +151,23 @@ class PersonOut(Schema):
     def resolve_roles(obj: Person) -> list[str]:
         names = getattr(obj, "role_names", None)  # set by selectors.with_labels
         return names if names is not None else sorted(r.role for r in obj.role_rows.all())
+
+
+def _visible_rate(obj: Person) -> DatedRate | None:
+    return cast(DatedRate | None, getattr(obj, "visible_cost_rate", None))
+
+
+class CostRateIn(In):
+    rate: RatePerHour = Field(description="Per hour.")
+    currency: Currency
+
+
+class CostRateOut(Schema):
+    id: int
+    person_id: int
+    effective_from: dt.date
+    rate: Decimal
+    currency: str
 
 
 class PersonPageOut(Schema):

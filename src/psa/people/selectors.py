@@ -14,9 +14,11 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
-from psa.core.errors import NotFound, ValidationFailed
+from psa.core import clock
+from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psa.core.rates import DatedRate, RateSeries
 from psa.core.roles import Actor, Role
-from psa.people.models import Person, PersonRole, Skill, TimeOff
+from psa.people.models import CostRate, Person, PersonRole, Skill, TimeOff
 from psa.people.rules import (
     CapacityWeek,
     DayCapacity,
@@ -31,6 +33,7 @@ from psa.people.standards import standard_weekly_hours
 ERR_NO_PERSON = "person {id} does not exist"
 ERR_NO_EMAIL = "no person with e-mail {email}"
 ERR_NO_TIME_OFF = "time off {id} does not exist"
+ERR_MAY_NOT_READ_PAY = "you may not see this person's pay data"
 
 
 def person_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Person | None:
@@ -87,12 +90,38 @@ def may_read_pay(actor: Actor, person_id: int) -> bool:
     return actor.person_id == person_id or actor.has_any(*PAY_READERS)
 
 
+def cost_rate_series(*, person_ids: Iterable[int]) -> dict[int, RateSeries]:
+    """Every given person's cost rates, one series each (empty without a rate). For the
+    readers of pay data: who that is, is the caller's check (may_read_pay)."""
+    ids = sorted(set(person_ids))
+    found: dict[int, list[DatedRate]] = {pid: [] for pid in ids}
+    for i in range(0, len(ids), 500):
+        rows = CostRate.objects.filter(person_id__in=ids[i : i + 500]).values_list(
+            "person_id", "effective_from", "rate", "currency"
+        )
+        for pid, start, rate, currency in rows:
+            found[pid].append(DatedRate(start, rate, currency))
+    return {pid: RateSeries(rates) for pid, rates in found.items()}
+
+
 def with_pay_for(actor: Actor, people: Sequence[Person]) -> list[Person]:
-    """Attach `visible_cost_rate` to each person: the cost rate where the actor may read pay
-    data, else None. What a reader is shown of pay is decided here, not where it is shown."""
+    """Attach `visible_cost_rate` to each person: the cost rate in force today where the actor
+    may read pay data, else None. What a reader is shown of pay is decided here, not where
+    it is shown."""
+    people = list(people)
+    readable = [p.pk for p in people if may_read_pay(actor, p.pk)]
+    series = cost_rate_series(person_ids=readable) if readable else {}
+    today = clock.today()
     for p in people:
-        p.visible_cost_rate = p.cost_rate if may_read_pay(actor, p.pk) else None  # type: ignore[attr-defined]
-    return list(people)
+        p.visible_cost_rate = series[p.pk].on(today) if p.pk in series else None  # type: ignore[attr-defined]
+    return people
+
+
+def cost_rates_for(*, actor: Actor, person: Person) -> list[CostRate]:
+    """A person's cost rates, oldest first, for a reader of their pay data."""
+    if not may_read_pay(actor, person.pk):
+        raise PermissionDenied(ERR_MAY_NOT_READ_PAY, field="person_id")
+    return list(CostRate.objects.filter(person=person).order_by("effective_from"))
 
 
 def person_for(*, actor: Actor, person_id: int) -> Person:

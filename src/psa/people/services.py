@@ -12,17 +12,23 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from psa.core import audit
-from psa.core.errors import FieldError, PermissionDenied, ValidationFailed
-from psa.core.numbers import CURRENCIES
+from psa.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from psa.core.numbers import CURRENCIES, money
+from psa.core.rates import RATE_DAY, is_valid_rate
 from psa.core.roles import Actor, Role
 from psa.people import cache as people_cache
 from psa.people import rules
-from psa.people.models import Person, PersonRole, Skill, TimeOff
+from psa.people.models import CostRate, Person, PersonRole, Skill, TimeOff
 
 ERR_EMAIL_TAKEN = "a person with this e-mail already exists"
 ERR_USERNAME_TAKEN = "this username is taken"
 ERR_NAME = "a name is required"
 ERR_COST_RATE = "cost rate must be a number of at least 0"
+ERR_NO_COST_RATE = "no cost rate takes effect on {day}"
+ERR_RATE_FIELDS = (
+    "cost rates are dated: set one on the person's page or with "
+    "PUT /api/v1/people/{id}/cost-rates/{{date}}"
+)
 ERR_CURRENCY = "unknown currency {value!r}: use an ISO 4217 code such as USD or EUR"
 ERR_ROLE = "unknown role {value!r}"
 ERR_MANAGER = "manager {value} does not exist"
@@ -54,7 +60,9 @@ class PersonInput:
     timezone: str = "UTC"
     weekly_hours: Decimal | None = None
     working_days: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
-    cost_rate: Decimal = Decimal("0")
+    # The first cost rate, in force from start_date; None: no rate yet. Only on create: later
+    # rates are dated (cost_rate_set).
+    cost_rate: Decimal | None = None
     cost_currency: str = "USD"
     skills: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
@@ -114,14 +122,9 @@ def _validate(data: PersonInput, *, names: Iterable[str], person: Person | None)
     check("timezone", rules.timezone_error(data.timezone))
     check("weekly_hours", rules.weekly_hours_error(data.weekly_hours))
     check("working_days", rules.working_days_error(data.working_days))
-    check(
-        "cost_rate",
-        ERR_COST_RATE if not data.cost_rate.is_finite() or data.cost_rate < 0 else None,
-    )
-    check(
-        "cost_currency",
-        None if data.cost_currency in CURRENCIES else ERR_CURRENCY.format(value=data.cost_currency),
-    )
+    rate = data.cost_rate
+    check("cost_rate", ERR_COST_RATE if rate is not None and not is_valid_rate(rate) else None)
+    check("cost_currency", _currency_error(data.cost_currency))
     for role in data.roles if "roles" in names else []:
         if role not in Role.values:
             errors.append(FieldError("roles", ERR_ROLE.format(value=role)))
@@ -144,6 +147,10 @@ def _validate(data: PersonInput, *, names: Iterable[str], person: Person | None)
         errors.append(FieldError("end_date", ERR_END_BEFORE_START))
     if errors:
         raise ValidationFailed.collect(errors)
+
+
+def _currency_error(currency: str) -> str | None:
+    return None if currency in CURRENCIES else ERR_CURRENCY.format(value=currency)
 
 
 def _set_skills(person: Person, names: list[str]) -> None:
@@ -208,8 +215,6 @@ def person_create(
             timezone=data.timezone,
             weekly_hours=data.weekly_hours,
             working_days=sorted(data.working_days),
-            cost_rate=data.cost_rate,
-            cost_currency=data.cost_currency,
             start_date=start_date,
             end_date=data.end_date,
         )
@@ -218,6 +223,8 @@ def person_create(
         audit.record(
             actor=actor, action="person.create", target=person, after=_full_snapshot(person)
         )
+        if data.cost_rate is not None:
+            _write_cost_rate(actor, person, start_date, data.cost_rate, data.cost_currency)
     return person
 
 
@@ -229,6 +236,10 @@ def person_update(
         raise PermissionDenied(ERR_MAY_NOT_MANAGE)
     if names & PAY_AND_ROLES and not can_change_pay_and_roles(actor):
         raise PermissionDenied(ERR_MAY_NOT_GRANT, field=sorted(names & PAY_AND_ROLES)[0])
+    if names & PAY_DATA:
+        raise ValidationFailed(
+            ERR_RATE_FIELDS.format(id=person.pk), field=sorted(names & PAY_DATA)[0]
+        )
     if "country" in names:
         data.country = data.country.upper()
         if "subdivision" not in names and person.subdivision:
@@ -265,6 +276,79 @@ def person_update(
             after=_full_snapshot(person),
         )
     return person
+
+
+def _rate_snapshot(rate: CostRate) -> dict[str, Any]:
+    # The person's pay data under PAY_DATA's names, so the audit log masks it for those who
+    # may not read it (apps.PeopleConfig).
+    return {
+        "effective_from": rate.effective_from,
+        "cost_rate": str(rate.rate),
+        "cost_currency": rate.currency,
+    }
+
+
+def _write_cost_rate(
+    actor: Actor, person: Person, effective_from: dt.date, rate: Decimal, currency: str
+) -> CostRate:
+    row = CostRate.objects.filter(person=person, effective_from=effective_from).first()
+    before = _rate_snapshot(row) if row else None
+    if row is None:
+        row = CostRate(person=person, effective_from=effective_from)
+    row.rate, row.currency = money(rate), currency
+    row.save()
+    audit.record(
+        actor=actor,
+        action="person.cost_rate_set",
+        target=person,
+        before=before,
+        after=_rate_snapshot(row),
+        # A replaced rate's history lists only what changed: the day it names is said here.
+        reason=RATE_DAY.format(day=effective_from.isoformat()),
+    )
+    return row
+
+
+def cost_rate_set(
+    *, actor: Actor, person: Person, effective_from: dt.date, rate: Decimal, currency: str
+) -> CostRate:
+    """The person's cost rate from `effective_from` on (until their next rate): a new rate,
+    or the one taking effect that day replaced."""
+    if not can_change_pay_and_roles(actor):
+        raise PermissionDenied(ERR_MAY_NOT_GRANT, field="rate")
+    errors: list[FieldError] = []
+    if not is_valid_rate(rate):
+        errors.append(FieldError("rate", ERR_COST_RATE))
+    currency_error = _currency_error(currency)
+    if currency_error:
+        errors.append(FieldError("currency", currency_error))
+    if errors:
+        raise ValidationFailed.collect(errors)
+    with transaction.atomic():
+        # Under the person's lock, two rates set for the same day at once are one after the
+        # other (the last one stays), never a unique-constraint error.
+        person = person_lock(person_id=person.pk)
+        return _write_cost_rate(actor, person, effective_from, rate, currency)
+
+
+def cost_rate_delete(*, actor: Actor, person: Person, effective_from: dt.date) -> None:
+    """Take back the rate taking effect that day: the one before stays in force longer."""
+    if not can_change_pay_and_roles(actor):
+        raise PermissionDenied(ERR_MAY_NOT_GRANT, field="effective_from")
+    with transaction.atomic():
+        person = person_lock(person_id=person.pk)
+        rate = CostRate.objects.filter(person=person, effective_from=effective_from).first()
+        if rate is None:
+            raise NotFound(
+                ERR_NO_COST_RATE.format(day=effective_from.isoformat()), field="effective_from"
+            )
+        audit.record(
+            actor=actor,
+            action="person.cost_rate_delete",
+            target=person,
+            before=_rate_snapshot(rate),
+        )
+        rate.delete()
 
 
 def time_off_create(

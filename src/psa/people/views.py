@@ -6,13 +6,15 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from psa.core import clock, periods
 from psa.core.api import actor
 from psa.core.errors import DomainError
+from psa.core.rates import rate_spans
 from psa.core.roles import Role
 from psa.core.views import (
     apply_domain_errors,
@@ -25,6 +27,7 @@ from psa.people import selectors, services
 from psa.people.forms import (
     PERSON_FIELDS,
     WEEKDAYS,
+    CostRateForm,
     PersonCreateForm,
     PersonFilterForm,
     PersonForm,
@@ -74,6 +77,10 @@ def _detail_context(request: HttpRequest, person: Person, **extra: Any) -> dict[
     today = clock.today()
     monday = periods.week_start(today)
     weeks = selectors.capacity_weeks(person=person, monday=monday, weeks=CALENDAR_WEEKS)
+    may_read_pay = selectors.may_read_pay(me, person.pk)
+    rates = (
+        rate_spans(selectors.cost_rates_for(actor=me, person=person), today) if may_read_pay else []
+    )
     context: dict[str, Any] = {
         "person": person,
         "roles": [ROLE_LABELS.get(r, r) for r in selectors.roles_of(person)],
@@ -89,7 +96,11 @@ def _detail_context(request: HttpRequest, person: Person, **extra: Any) -> dict[
             )
         ),
         "can_manage": services.can_manage_person(me, person),
-        "can_view_costs": selectors.may_read_pay(me, person.pk),
+        "can_view_costs": may_read_pay,
+        "cost_rates": rates,
+        "current_rate": next((span.rate for span in rates if span.current), None),
+        "can_set_rates": services.can_change_pay_and_roles(me),
+        "rate_form": CostRateForm(initial={"effective_from": today, "currency": "USD"}),
         "can_time_off": services.can_change_time_off(me, person),
         "is_me": me.person_id == person.pk,
         "time_off_form": TimeOffForm(),
@@ -201,3 +212,40 @@ def time_off_delete(request: HttpRequest, time_off_id: int) -> HttpResponse:
     services.time_off_delete(actor=actor(request), time_off=row)
     messages.success(request, "Time off removed.")
     return redirect("person_detail", person_id=row.person_id)
+
+
+@page
+@require_POST
+def cost_rate_set(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get(person_id=person_id)
+    form = CostRateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cost_rate_set(actor=actor(request), person=person, **form.cleaned_data)
+        except DomainError as exc:
+            status = apply_domain_errors(form, exc)
+        else:
+            day = form.cleaned_data["effective_from"]
+            messages.success(request, f"Cost rate from {day:%-d %b %Y} saved.")
+            return _to_cost_rates(person)
+    else:
+        status = 422
+    context = _detail_context(request, person, rate_form=form)
+    return render(request, "people/person_detail.html", context, status=status)
+
+
+@page
+@require_POST
+def cost_rate_delete(request: HttpRequest, person_id: int, effective_from: str) -> HttpResponse:
+    person = selectors.person_get(person_id=person_id)
+    try:
+        day = dt.date.fromisoformat(effective_from)
+    except ValueError as exc:
+        raise Http404(effective_from) from exc
+    services.cost_rate_delete(actor=actor(request), person=person, effective_from=day)
+    messages.success(request, f"Cost rate from {day:%-d %b %Y} removed.")
+    return _to_cost_rates(person)
+
+
+def _to_cost_rates(person: Person) -> HttpResponse:
+    return redirect(reverse("person_detail", args=[person.pk]) + "#cost-rates")
