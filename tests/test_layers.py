@@ -220,8 +220,8 @@ def test_an_upward_import_breaks_its_contract(
 
 
 def test_a_new_domain_must_take_its_place_in_the_order(copy: Path, tmp_path: Path) -> None:
-    (copy / "psa" / "finance").mkdir()
-    (copy / "psa" / "finance" / "__init__.py").write_text("")
+    (copy / "psa" / "education").mkdir()
+    (copy / "psa" / "education" / "__init__.py").write_text("")
     code, verdicts, report = lint(copy, tmp_path)
     assert (code, verdicts) == (1, {**KEPT, "layers": "BROKEN"}), report
-    assert "The following modules are not listed as layers:\n\n- psa.finance\n" in report
+    assert "The following modules are not listed as layers:\n\n- psa.education\n" in report

@@ -13,6 +13,7 @@ from psa.core.api import (
 from psa.core.jobs_api import router as jobs_router
 from psa.engagements.api import customers as customers_router
 from psa.engagements.api import router as engagements_router
+from psa.finance.api import router as finance_router
 from psa.people.api import router as people_router
 from psa.scheduling.api import router as scheduling_router
 from psa.scheduling.feeds_api import router as feeds_router
@@ -39,6 +40,7 @@ api.add_router("/scheduling", sheets_router)
 api.add_router("/scheduling", review_router)
 api.add_router("/time", time_router)
 api.add_router("/time", report_router)
+api.add_router("/finance", finance_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/audit", audit_router)
 api.add_router("/jobs", jobs_router)

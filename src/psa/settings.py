@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "psa.engagements",
     "psa.scheduling",
     "psa.timetracking",
+    "psa.finance",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "psa.core.context_processors.psa",
                 "psa.people.context_processors.me",
+                "psa.finance.context_processors.finance",
             ],
         },
     },

@@ -23,5 +23,6 @@ urlpatterns = [
     path("people/", include("psa.people.urls")),
     path("schedule/", include("psa.scheduling.urls")),
     path("time/", include("psa.timetracking.urls")),
+    path("finance/", include("psa.finance.urls")),
     path("", include("psa.engagements.urls")),
 ]

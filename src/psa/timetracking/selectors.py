@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from psa.core import periods
+from psa.core import numbers, periods
 from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
@@ -720,3 +720,31 @@ def quarter_entry_keys(
         for pid, pk, day, item, hours in rows:
             found[pid][pk] = rules.entry_key(day, item, hours)
     return found
+
+
+def hours_by_person_day(
+    *, start: dt.date, end: dt.date, person_ids: Iterable[int] | None = None
+) -> dict[tuple[int, dt.date], Decimal]:
+    """Hours each person logged on each day of a period (adjustments included): what a cost
+    is priced on, a day at a time with the rate in force that day. Days whose entries cancel
+    out are left out. Whose time this is, is the caller's check."""
+    qs = TimeEntry.objects.filter(date__gte=start, date__lte=end)
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=sorted(set(person_ids)))
+    rows = qs.values_list("person_id", "date").annotate(total=Sum("hours")).order_by()
+    # SQLite sums without the column's two places: hours() gives them back.
+    return {(pid, day): numbers.hours(total) for pid, day, total in rows if total}
+
+
+def engagement_hours_by_day(
+    *, start: dt.date, end: dt.date, engagement_ids: Iterable[int] | None = None
+) -> dict[tuple[int, dt.date], Decimal]:
+    """Hours logged on each engagement's work items on each day of a period (adjustments
+    included): what time and materials bills, a day at a time with the rate in force."""
+    qs = TimeEntry.objects.filter(
+        date__gte=start, date__lte=end, work_item__engagement_id__isnull=False
+    )
+    if engagement_ids is not None:
+        qs = qs.filter(work_item__engagement_id__in=sorted(set(engagement_ids)))
+    rows = qs.values_list("work_item__engagement_id", "date").annotate(total=Sum("hours"))
+    return {(eid, day): numbers.hours(total) for eid, day, total in rows.order_by() if total}

@@ -1,0 +1,66 @@
+"""Pricing hours with dated rates: each day at the rate in force that day; days without a
+rate are a gap, never priced at 0."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from psa.core.rates import DatedRate, RateSeries
+from psa.finance.rules import Gap, price
+
+D = Decimal
+JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
+
+
+def test_each_day_is_priced_at_the_rate_in_force_that_day() -> None:
+    rates = {
+        7: RateSeries([DatedRate(JAN, D("100.00"), "USD"), DatedRate(FEB, D("110.50"), "USD")])
+    }
+    hours = {(7, dt.date(2026, 1, 31)): D("8"), (7, FEB): D("7.5"), (7, MAR): D("-0.25")}
+    priced = price(hours, rates)
+    # 8 × 100 + 7.5 × 110.50 − 0.25 × 110.50, exactly: no rounding until shown
+    assert priced.amounts == {7: {"USD": D("800.00") + D("828.750") - D("27.6250")}}
+    assert priced.amounts[7]["USD"] == D("1601.1250")
+    assert priced.gaps == {}
+
+
+def test_days_before_the_first_rate_are_a_gap_and_not_priced() -> None:
+    rates = {7: RateSeries([DatedRate(FEB, D("100"), "EUR")])}
+    hours = {
+        (7, JAN): D("8"),
+        (7, dt.date(2026, 1, 20)): D("4"),
+        (7, FEB): D("2"),
+        (9, MAR): D("1"),
+    }
+    priced = price(hours, rates)
+    assert priced.amounts == {7: {"EUR": D("200")}}
+    assert priced.gaps == {
+        7: Gap(first=JAN, last=dt.date(2026, 1, 20), days=2, hours=D("12")),
+        9: Gap(first=MAR, last=MAR, days=1, hours=D("1")),  # no rates at all
+    }
+
+
+def test_a_currency_change_keeps_the_currencies_apart() -> None:
+    rates = {1: RateSeries([DatedRate(JAN, D("90"), "USD"), DatedRate(FEB, D("80"), "EUR")])}
+    priced = price({(1, JAN): D("1"), (1, FEB): D("1")}, rates)
+    assert priced.amounts == {1: {"USD": D("90"), "EUR": D("80")}}
+
+
+hours_st = st.decimals(min_value=D("-24"), max_value=D("24"), places=2).filter(bool)
+days_st = st.dates(min_value=dt.date(2025, 12, 1), max_value=dt.date(2026, 4, 30))
+
+
+@given(st.dictionaries(days_st, hours_st, max_size=40))
+def test_every_hour_is_either_priced_or_in_a_gap(by_day: dict[dt.date, Decimal]) -> None:
+    rates = {1: RateSeries([DatedRate(JAN, D("100"), "USD"), DatedRate(MAR, D("120"), "USD")])}
+    priced = price({(1, d): h for d, h in by_day.items()}, rates)
+    gap_hours = priced.gaps[1].hours if 1 in priced.gaps else D("0")
+    billed = priced.amounts.get(1, {}).get("USD", D("0"))
+    assert billed == sum(
+        (h * (D("120") if d >= MAR else D("100")) for d, h in by_day.items() if d >= JAN), D("0")
+    )
+    assert gap_hours == sum((h for d, h in by_day.items() if d < JAN), D("0"))
