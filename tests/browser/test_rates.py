@@ -1,0 +1,97 @@
+"""In a real browser, on a phone: the head of PS sets a dated cost rate on a person's page
+(a long name) and sees it beside the one before, which now has a last day; finance opens the
+rate gaps and follows a gap to the person whose rate is missing; a coordinator sets a bill
+rate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from psa import demo
+from psa.core import clock
+from psa.people.models import CostRate, Person
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+
+
+def test_a_dated_cost_rate_and_the_gap_before_a_first_rate(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    demo.load_small()
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    person = Person.objects.get(name="Jordan Miller")
+    Person.objects.filter(pk=person.pk).update(name="Jordan Alexander Montgomery-Miller")
+    first = CostRate.objects.get(person=person)
+    next_year = dt.date(clock.today().year + 1, 2, 1)
+
+    sign_in(page, "dana.whitfield", demo.DEMO_PASSWORD)
+    page.goto(f"/people/{person.pk}/#cost-rates")
+    page.locator("#id_rate-effective_from").fill(next_year.isoformat())
+    page.locator("#id_rate-rate").fill("97.25")
+    page.locator("#id_rate-currency").select_option("EUR")
+    page.locator("#cost-rates").get_by_role("button", name="Save rate").click()
+    page.wait_for_url(f"**/people/{person.pk}/#cost-rates")
+    rows = page.locator("#cost-rates tbody tr")
+    assert rows.count() == 2
+    assert (
+        rows.nth(0)
+        .locator("td")
+        .nth(1)
+        .inner_text()
+        .startswith((next_year - dt.timedelta(days=1)).strftime("%a %-d %b %Y"))
+    )
+    assert rows.nth(1).locator("td").nth(2).inner_text() == "97.25 EUR"
+    assert page.locator("#cost-rates tr.current td").first.inner_text() == (
+        first.effective_from.strftime("%a %-d %b %Y")
+    )
+    # Nothing on the phone scrolls the page sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "person-cost-rates.png"), full_page=True)
+
+    # Without a first rate, this person's hours are a gap on the finance page.
+    first.delete()
+    page.context.clear_cookies()
+    sign_in(page, "ellen.okafor", demo.DEMO_PASSWORD)
+    page.get_by_role("link", name="Finance").click()
+    page.wait_for_url("**/finance/rates/")
+    gap = page.locator("#cost tbody tr").filter(has_text="Jordan Alexander Montgomery-Miller")
+    assert gap.count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "finance-rate-gaps.png"), full_page=True)
+    gap.get_by_role("link").click()
+    page.wait_for_url(f"**/people/{person.pk}/#cost-rates")
+    assert page.locator("#cost-rates tbody tr").count() == 1  # the rate from next year only
+
+
+def test_a_coordinator_sets_a_bill_rate_on_a_phone(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    from psa.engagements.models import Engagement
+
+    demo.load_small()
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    engagement = Engagement.objects.get(name="Embedded DevOps Engineer")
+    sign_in(page, "priya.raman", demo.DEMO_PASSWORD)
+    page.goto(f"/engagements/{engagement.pk}/#bill-rates")
+    before = page.locator("#bill-rates tbody tr").count()
+    next_year = dt.date(clock.today().year + 1, 2, 1)
+    page.locator("#id_rate-effective_from").fill(next_year.isoformat())
+    page.locator("#id_rate-rate").fill("0")
+    page.locator("#bill-rates").get_by_role("button", name="Save rate").click()
+    # A 0 rate alone would leave time and materials unbilled: with a paid rate before it, it
+    # is taken (a goodwill month), and shown as in force from its day.
+    page.wait_for_url(f"**/engagements/{engagement.pk}/#bill-rates")
+    assert page.locator("#bill-rates tbody tr").count() == before + 1
+    assert page.locator("#bill-rates tbody tr").last.locator("td").nth(2).inner_text() == (
+        f"0.00 {engagement.currency}"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "engagement-bill-rates.png"), full_page=False)
