@@ -60,6 +60,8 @@ def test_a_dated_cost_rate_and_the_gap_before_a_first_rate(
     page.context.clear_cookies()
     sign_in(page, "ellen.okafor", demo.DEMO_PASSWORD)
     page.get_by_role("link", name="Finance").click()
+    page.wait_for_url("**/finance/utilization/")
+    page.get_by_role("link", name="Rate gaps").click()
     page.wait_for_url("**/finance/rates/")
     gap = page.locator("#cost tbody tr").filter(has_text="Jordan Alexander Montgomery-Miller")
     assert gap.count() == 1

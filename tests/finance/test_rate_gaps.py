@@ -143,7 +143,7 @@ def test_who_reads_finance(
     who = make_person(role)
     page = client_for(who).get("/finance/rates/")
     home = client_for(who).get("/").content.decode()
-    assert ('href="/finance/rates/"' in home) is may
+    assert ('href="/finance/utilization/"' in home) is may
     if may:
         assert page.status_code == 200
     else:

@@ -25,16 +25,24 @@ class DatedRate:
     currency: str
 
 
-class RateSeries:
-    """One owner's rates in date order, looked up by day."""
+class _Dated(Protocol):
+    @property
+    def effective_from(self) -> dt.date: ...
 
-    def __init__(self, rates: Iterable[DatedRate] = ()) -> None:
+
+R = TypeVar("R", bound=_Dated)
+
+
+class DatedSeries(Generic[R]):
+    """One owner's dated values (rates, targets) in date order, looked up by day."""
+
+    def __init__(self, rates: Iterable[R] = ()) -> None:
         self.rates = sorted(rates, key=lambda r: r.effective_from)
         self._starts = [r.effective_from for r in self.rates]
         if len(set(self._starts)) != len(self._starts):
             raise ValueError("two rates take effect on the same day")
 
-    def on(self, day: dt.date) -> DatedRate | None:
+    def on(self, day: dt.date) -> R | None:
         """The rate in force on `day`: the last one taking effect on or before it."""
         i = bisect.bisect_right(self._starts, day)
         return self.rates[i - 1] if i else None
@@ -46,20 +54,16 @@ class RateSeries:
         return len(self.rates)
 
     def __repr__(self) -> str:
-        return f"RateSeries({self.rates!r})"
+        return f"DatedSeries({self.rates!r})"
+
+
+# A person's cost rates, an engagement's bill rates.
+RateSeries = DatedSeries[DatedRate]
 
 
 def is_valid_rate(rate: Decimal) -> bool:
     """A rate is a finite amount of at least 0 with at most two decimals (cents)."""
     return rate.is_finite() and rate >= 0 and rate == rate.quantize(Decimal("0.01"))
-
-
-class _Dated(Protocol):
-    @property
-    def effective_from(self) -> dt.date: ...
-
-
-R = TypeVar("R", bound=_Dated)
 
 
 @dataclass(frozen=True)

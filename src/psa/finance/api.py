@@ -4,9 +4,17 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from psa.core.api import actor
-from psa.core.schemas import answers
-from psa.finance import selectors
-from psa.finance.schemas import PeriodQuery, RateGapsOut
+from psa.core.schemas import WRITE, Day, answers
+from psa.finance import selectors, services
+from psa.finance.schemas import (
+    PeriodQuery,
+    RateGapsOut,
+    TargetIn,
+    TargetOut,
+    UtilizationQuery,
+    UtilizationReportOut,
+)
+from psa.people import selectors as people_selectors
 
 router = Router(tags=["finance"])
 
@@ -17,3 +25,32 @@ def rate_gaps(request: HttpRequest, period: Query[PeriodQuery]) -> Any:
     engagement (bill): each with its first and last such day, the days and the hours. A
     figure never prices them at 0: set the missing rate from the first day shown."""
     return selectors.rate_gaps(actor=actor(request), start=period.start, end=period.end)
+
+
+@router.get("/utilization", response=answers({200: UtilizationReportOut}, 403))
+def utilization(request: HttpRequest, query: Query[UtilizationQuery]) -> Any:
+    """Utilization of everyone employed in the period, per person or per team, role or
+    country: capacity, hours by major epic, billable and productive hours and their share of
+    capacity, the target in force and the booked (scheduled) hours. Hours are summed before
+    dividing."""
+    return selectors.utilization(
+        actor=actor(request), start=query.start, end=query.end, group=query.group
+    )
+
+
+@router.put(
+    "/targets/{person_id}/{effective_from}", response=answers({200: TargetOut}, *WRITE, 404)
+)
+def set_target(request: HttpRequest, person_id: int, effective_from: Day, payload: TargetIn) -> Any:
+    """The person's billable utilization target from `effective_from` on (75 % without one)."""
+    person = people_selectors.person_get(person_id=person_id)
+    return services.target_set(
+        actor=actor(request), person=person, effective_from=effective_from, percent=payload.percent
+    )
+
+
+@router.delete("/targets/{person_id}/{effective_from}", response=answers({204: None}, *WRITE, 404))
+def delete_target(request: HttpRequest, person_id: int, effective_from: Day) -> Any:
+    person = people_selectors.person_get(person_id=person_id)
+    services.target_delete(actor=actor(request), person=person, effective_from=effective_from)
+    return 204, None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -19,3 +19,31 @@ class DateInput(forms.DateInput):
 class PeriodForm(PageForm):
     start = forms.DateField(widget=DateInput(), label="From")
     end = forms.DateField(widget=DateInput(), label="To")
+
+
+GROUP_CHOICES = [
+    ("person", "Person"),
+    ("team", "Team (manager)"),
+    ("role", "Role"),
+    ("country", "Country"),
+]
+
+
+class UtilizationForm(PeriodForm):
+    group = forms.ChoiceField(choices=GROUP_CHOICES, initial="person", label="By")
+
+
+class TargetForm(PageForm):
+    person = forms.TypedChoiceField(coerce=int, label="Person")
+    effective_from = forms.DateField(widget=DateInput(), label="From")
+    percent = forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        label="Target (%)",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "target")
+        super().__init__(*args, **kwargs)
+        cast("forms.TypedChoiceField", self.fields["person"]).choices = people

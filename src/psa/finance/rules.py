@@ -1,15 +1,15 @@
-"""Pricing hours with dated rates: pure functions on values."""
+"""Pricing hours with dated rates, and utilization: pure functions on values."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 
-from psa.core.rates import RateSeries
+from psa.core.rates import DatedSeries, RateSeries
 
 K = TypeVar("K", bound=Hashable)
 ZERO = Decimal("0")
@@ -54,3 +54,96 @@ def price(hours: Mapping[tuple[K, dt.date], Decimal], rates: Mapping[K, RateSeri
         for owner, days in unpriced.items()
     }
     return Priced({k: dict(v) for k, v in amounts.items()}, gaps)
+
+
+# ------------------------------------------------------------------ utilization
+
+DEFAULT_TARGET = Decimal("75")  # percent of capacity, billable, where a person has no target
+PERCENT = Decimal("0.1")
+# Productive time: billable work plus these categories of the epic tree (Internal Assisted).
+PRODUCTIVE_CATEGORIES = frozenset(
+    {"Sales Assistance", "Support Assistance", "Practice Development"}
+)
+MAJORS = (
+    "Global Company Meetings",
+    "Project Work",
+    "PS Internal",
+    "Internal Assisted",
+    "PTO/Holidays",
+)
+
+
+@dataclass(frozen=True)
+class DatedTarget:
+    effective_from: dt.date
+    percent: Decimal
+
+
+def percent_of(part: Decimal, whole: Decimal) -> Decimal | None:
+    """`part` as a percentage of `whole`, to one place; None when `whole` is 0."""
+    if whole <= 0:
+        return None
+    return (part * 100 / whole).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
+def target_hours(
+    days: Iterable[tuple[dt.date, Decimal]], targets: DatedSeries[DatedTarget]
+) -> Decimal:
+    """The billable hours a person's targets ask of these days: each day's capacity × the
+    target in force that day (the default before the first)."""
+    total = ZERO
+    for day, capacity in days:
+        target = targets.on(day)
+        total += capacity * (target.percent if target else DEFAULT_TARGET) / 100
+    return total
+
+
+@dataclass
+class Utilization:
+    """Hours summed over a person or a group; every percentage divides the sums (never an
+    average of percentages)."""
+
+    people: int = 0
+    capacity: Decimal = ZERO
+    hours: Decimal = ZERO
+    by_major: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(MAJORS, ZERO))
+    billable: Decimal = ZERO
+    productive: Decimal = ZERO
+    target_hours: Decimal = ZERO
+    booked: Decimal = ZERO  # confirmed engagement bookings on the schedule
+
+    def add(self, other: Utilization) -> None:
+        self.people += other.people
+        self.capacity += other.capacity
+        self.hours += other.hours
+        for major, h in other.by_major.items():
+            self.by_major[major] = self.by_major.get(major, ZERO) + h
+        self.billable += other.billable
+        self.productive += other.productive
+        self.target_hours += other.target_hours
+        self.booked += other.booked
+
+    @property
+    def billable_utilization(self) -> Decimal | None:
+        return percent_of(self.billable, self.capacity)
+
+    @property
+    def productive_utilization(self) -> Decimal | None:
+        return percent_of(self.productive, self.capacity)
+
+    @property
+    def target(self) -> Decimal | None:
+        return percent_of(self.target_hours, self.capacity)
+
+    @property
+    def booked_utilization(self) -> Decimal | None:
+        return percent_of(self.booked, self.capacity)
+
+    @property
+    def below_target(self) -> bool:
+        actual, target = self.billable_utilization, self.target
+        return actual is not None and target is not None and actual < target
+
+
+def is_productive(*, category: str, billable: bool) -> bool:
+    return billable or category in PRODUCTIVE_CATEGORIES

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
 
-from psa.core.schemas import Day
+from psa.core.schemas import Day, In, Line
 
 
 class PeriodQuery(Schema):
@@ -29,3 +30,56 @@ class RateGapsOut(Schema):
     bill: list[RateGapOut] = Field(
         description="Time and materials engagements whose hours have no bill rate."
     )
+
+
+class UtilizationQuery(PeriodQuery):
+    group: Annotated[str, Line(10)] = Field(
+        "person", description="person, team (by manager), role or country"
+    )
+
+
+class UtilizationOut(Schema):
+    """Hours summed, then divided: every percentage is of the summed capacity."""
+
+    people: int
+    capacity: Decimal
+    hours: Decimal = Field(description="All hours logged.")
+    by_major: dict[str, Decimal] = Field(description="Hours by major epic.")
+    billable: Decimal
+    productive: Decimal = Field(
+        description="Billable plus Sales Assistance, Support Assistance and Practice Development."
+    )
+    billable_utilization: Decimal | None = Field(description="billable ÷ capacity, %")
+    productive_utilization: Decimal | None = Field(description="productive ÷ capacity, %")
+    target: Decimal | None = Field(description="The billable target in force, % of capacity.")
+    below_target: bool
+    booked: Decimal = Field(description="Confirmed engagement hours on the schedule.")
+    booked_utilization: Decimal | None = Field(description="booked ÷ capacity, %")
+
+
+class UtilizationRowOut(Schema):
+    key: str
+    label: str
+    person_id: int | None
+    figures: UtilizationOut
+
+
+class UtilizationReportOut(Schema):
+    start: dt.date
+    end: dt.date
+    group: str
+    rows: list[UtilizationRowOut]
+    total: UtilizationOut
+
+
+Percent = Annotated[Decimal, Field(max_digits=5, decimal_places=2, allow_inf_nan=False)]
+
+
+class TargetIn(In):
+    percent: Percent = Field(description="Billable hours as a percentage of capacity, 0-100.")
+
+
+class TargetOut(Schema):
+    person_id: int
+    effective_from: dt.date
+    percent: Decimal

@@ -1,18 +1,26 @@
-"""Reads for finance: who may read them, and the days the rates leave unpriced."""
+"""Reads for finance: who may read them, the days the rates leave unpriced, utilization."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from psa.core.errors import PermissionDenied, ValidationFailed
+from psa.core.rates import DatedSeries
 from psa.core.roles import Actor, Role
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.choices import Kind
 from psa.finance import rules
+from psa.finance.models import UtilizationTarget
 from psa.people import selectors as people_selectors
+from psa.people.models import Person
+from psa.scheduling import selectors as scheduling_selectors
+from psa.scheduling.models import BookingDay
 from psa.timetracking import selectors as time_selectors
+
+CONFIRMED = BookingDay.Kind.CONFIRMED  # booked engagement work, as the schedule keeps it
 
 FINANCE_READERS = (
     Role.HEAD_OF_PS,
@@ -89,3 +97,109 @@ def rate_gaps(*, actor: Actor, start: dt.date, end: dt.date) -> RateGaps:
         engagement_hours, engagement_selectors.bill_rate_series(engagement_ids=billed)
     )
     return RateGaps(start, end, _gaps(costs.gaps, person_names), _gaps(bills.gaps, billed))
+
+
+# ------------------------------------------------------------------ utilization
+
+GROUPS = ("person", "team", "role", "country")
+ERR_GROUP = "group by one of person, team, role, country"
+NO_MANAGER = "No manager"
+NO_ROLE = "No role"
+ROLE_LABELS = dict(Role.choices)
+
+
+def targets_of(*, person_ids: Iterable[int]) -> dict[int, DatedSeries[rules.DatedTarget]]:
+    ids = sorted(set(person_ids))
+    found: dict[int, list[rules.DatedTarget]] = {pid: [] for pid in ids}
+    for i in range(0, len(ids), 500):
+        rows = UtilizationTarget.objects.filter(person_id__in=ids[i : i + 500]).values_list(
+            "person_id", "effective_from", "percent"
+        )
+        for pid, start, percent in rows:
+            found[pid].append(rules.DatedTarget(start, percent))
+    return {pid: DatedSeries(targets) for pid, targets in found.items()}
+
+
+@dataclass(frozen=True)
+class UtilizationRow:
+    key: str  # the person's id, the manager's id ("" without one), the role or the country
+    label: str
+    figures: rules.Utilization
+    person_id: int | None = None  # a person row links to the person
+
+
+@dataclass(frozen=True)
+class UtilizationReport:
+    start: dt.date
+    end: dt.date
+    group: str
+    rows: list[UtilizationRow]
+    total: rules.Utilization  # everyone once (a person with two roles is in two role rows)
+
+
+def _person_figures(
+    people: Sequence[Person], start: dt.date, end: dt.date
+) -> dict[int, rules.Utilization]:
+    ids = [p.pk for p in people]
+    capacity = people_selectors.capacity_for_people(people=people, start=start, end=end)
+    targets = targets_of(person_ids=ids)
+    booked = scheduling_selectors.planned_hours(person_ids=ids, start=start, end=end)
+    figures: dict[int, rules.Utilization] = {}
+    for p in people:
+        days = [(d.date, d.hours) for d in capacity.get(p.pk, [])]
+        figures[p.pk] = rules.Utilization(
+            people=1,
+            capacity=sum((h for _, h in days), rules.ZERO),
+            target_hours=rules.target_hours(days, targets[p.pk]),
+            booked=sum(
+                (kinds.get(CONFIRMED, rules.ZERO) for kinds in booked.get(p.pk, {}).values()),
+                rules.ZERO,
+            ),
+        )
+    for row in time_selectors.hours_by_person_category(start=start, end=end, person_ids=ids):
+        f = figures[row.person_id]
+        f.hours += row.hours
+        f.by_major[row.major] = f.by_major.get(row.major, rules.ZERO) + row.hours
+        if row.billable:
+            f.billable += row.hours
+        if rules.is_productive(category=row.category, billable=row.billable):
+            f.productive += row.hours
+    return figures
+
+
+def _groups(person: Person, group: str) -> list[tuple[str, str]]:
+    if group == "team":
+        manager = getattr(person, "manager_name", None)
+        return [(str(person.manager_id or ""), manager or NO_MANAGER)]
+    if group == "role":
+        roles = getattr(person, "role_names", [])
+        return [(r, ROLE_LABELS.get(r, r)) for r in roles] or [("", NO_ROLE)]
+    return [(person.country, person.country)]
+
+
+def utilization(
+    *, actor: Actor, start: dt.date, end: dt.date, group: str = "person"
+) -> UtilizationReport:
+    """Capacity, hours by major epic, billable and productive hours, the target and the
+    booked hours of everyone employed in the period, per person or per team (manager), role
+    or country, with each group's utilization from its summed hours."""
+    _check(actor, start, end)
+    if group not in GROUPS:
+        raise ValidationFailed(ERR_GROUP, field="group")
+    people = people_selectors.with_labels(
+        list(people_selectors.person_list(employed_during=(start, end), related=False))
+    )
+    figures = _person_figures(people, start, end)
+    total = rules.Utilization()
+    for f in figures.values():
+        total.add(f)
+    if group == "person":
+        rows = [UtilizationRow(str(p.pk), p.name, figures[p.pk], p.pk) for p in people]
+        return UtilizationReport(start, end, group, rows, total)
+    grouped: dict[str, UtilizationRow] = {}
+    for p in people:
+        for key, label in _groups(p, group):
+            row = grouped.setdefault(key, UtilizationRow(key, label, rules.Utilization()))
+            row.figures.add(figures[p.pk])
+    rows = sorted(grouped.values(), key=lambda r: (r.label == NO_MANAGER, r.label))
+    return UtilizationReport(start, end, group, rows, total)

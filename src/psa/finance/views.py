@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from psa.core import clock, periods
 from psa.core.api import actor
-from psa.core.errors import ValidationFailed
+from psa.core.errors import DomainError, ValidationFailed
 from psa.core.views import apply_domain_errors, page, refuse
-from psa.finance import selectors
-from psa.finance.forms import PeriodForm
+from psa.finance import rules, selectors, services
+from psa.finance.forms import PeriodForm, TargetForm, UtilizationForm
+from psa.people import selectors as people_selectors
 
 
 @page
@@ -30,3 +37,86 @@ def rate_gaps(request: HttpRequest) -> HttpResponse:
     else:
         status = 422
     return render(request, "finance/rate_gaps.html", {"form": form, "gaps": gaps}, status=status)
+
+
+def _periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The period shortcuts: this week, month, fiscal quarter and fiscal year."""
+    week = periods.week_start(today)
+    month = periods.month(today)
+    quarter = periods.fiscal_quarter(today)
+    year = periods.fiscal_year(today)
+    return [
+        ("This week", week, week + dt.timedelta(days=6)),
+        ("This month", month.start, month.end),
+        (f"This quarter ({quarter.label})", quarter.start, quarter.end),
+        (f"This fiscal year ({year.label})", year.start, year.end),
+    ]
+
+
+def _people_choices() -> list[tuple[int, str]]:
+    people = people_selectors.person_list(related=False).values_list("pk", "name")
+    return list(people)
+
+
+@page
+def utilization(request: HttpRequest, target_form: TargetForm | None = None) -> HttpResponse:
+    me = actor(request)
+    if not selectors.may_read_finance(me):
+        raise refuse(selectors.ERR_MAY_NOT_READ)
+    today = clock.today()
+    quarter = periods.fiscal_quarter(today)
+    form = UtilizationForm(
+        request.GET or {"start": quarter.start, "end": quarter.end, "group": "person"}
+    )
+    report, status = None, 200
+    if form.is_valid():
+        try:
+            report = selectors.utilization(actor=me, **form.cleaned_data)
+        except ValidationFailed as exc:
+            status = apply_domain_errors(form, exc)
+    else:
+        status = 422
+    may_set = services.may_set_targets(me)
+    context: dict[str, Any] = {
+        "form": form,
+        "report": report,
+        "majors": rules.MAJORS,
+        "shortcuts": _periods(today),
+        "group": form.cleaned_data.get("group", "person") if form.is_valid() else "person",
+        "may_set_targets": may_set,
+        "target_form": target_form
+        or (
+            TargetForm(initial={"effective_from": today}, people=_people_choices())
+            if may_set
+            else None
+        ),
+        "default_target": rules.DEFAULT_TARGET,
+    }
+    if target_form is not None:
+        status = 422
+    return render(request, "finance/utilization.html", context, status=status)
+
+
+@page
+@require_POST
+def target_set(request: HttpRequest) -> HttpResponse:
+    me = actor(request)
+    form = TargetForm(request.POST, people=_people_choices())
+    if form.is_valid():
+        person = people_selectors.person_get(person_id=form.cleaned_data["person"])
+        try:
+            services.target_set(
+                actor=me,
+                person=person,
+                effective_from=form.cleaned_data["effective_from"],
+                percent=form.cleaned_data["percent"],
+            )
+        except DomainError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            day = form.cleaned_data["effective_from"]
+            messages.success(request, f"Target for {person.name} from {day:%-d %b %Y} saved.")
+            return redirect(reverse("finance_utilization") + "#targets")
+    elif not services.may_set_targets(me):
+        raise refuse(services.ERR_MAY_NOT_SET_TARGET)
+    return utilization(request, target_form=form)
