@@ -97,3 +97,26 @@ def test_a_coordinator_sets_a_bill_rate_on_a_phone(
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshot_dir / "engagement-bill-rates.png"), full_page=False)
+
+
+def test_utilization_for_the_quarter_on_a_phone_and_by_team(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    demo.load_small()
+    page = browser_page
+    sign_in(page, "ellen.okafor", demo.DEMO_PASSWORD)
+    page.get_by_role("link", name="Finance").click()
+    page.wait_for_url("**/finance/utilization/")
+    rows = page.locator("#utilization table").first.locator("tbody tr")
+    # Everyone employed so far this quarter (the new hire starts later).
+    assert rows.count() == Person.objects.filter(start_date__lte=clock.today()).count()
+    assert page.locator("#utilization tfoot th").text_content() == "Everyone"
+    page.screenshot(path=str(screenshot_dir / "finance-utilization.png"), full_page=True)
+    page.locator("#id_group").select_option("team")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**group=team**")
+    teams = page.locator("#utilization table").first.locator("tbody th").all_inner_texts()
+    assert teams[-1] == "No manager"
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "finance-utilization-phone.png"), full_page=False)

@@ -384,3 +384,29 @@ def test_the_page_refuses_a_target_from_finance(
             },
         )
     assert refused.status_code == 403
+
+
+def test_a_running_period_counts_to_today_and_a_future_one_not_at_all(
+    team: Team, make_person: MakePerson, actor_of: Callable[[Person], Actor]
+) -> None:
+    reader = finance(make_person, actor_of)
+    with clock.frozen(dt.datetime(2026, 11, 3, 12, tzinfo=dt.UTC)):
+        running = selectors.utilization(actor=reader, start=MON, end=SUN)
+        future = selectors.utilization(
+            actor=reader, start=dt.date(2027, 1, 4), end=dt.date(2027, 1, 10)
+        )
+    assert running.through == dt.date(2026, 11, 3)
+    ada = next(r.figures for r in running.rows if r.label == "Ada Lovelace")
+    # Monday and Tuesday: 16 h of capacity, 16 h billable, 16 h booked
+    assert figures(ada) == (
+        1,
+        D("16.00"),
+        D("16.00"),
+        D("16.00"),
+        D("100.0"),
+        D("100.0"),
+        D("75.0"),
+        D("100.0"),
+        False,
+    )
+    assert (future.through, future.rows, future.total.billable_utilization) == (None, [], None)

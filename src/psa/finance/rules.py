@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 from psa.core.rates import DatedSeries, RateSeries
 
 K = TypeVar("K", bound=Hashable)
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,10 @@ class UtilizationRowOut(Schema):
 class UtilizationReportOut(Schema):
     start: dt.date
     end: dt.date
+    through: dt.date | None = Field(
+        description="The last day counted: the end, or today while the period runs; null "
+        "before it begins."
+    )
     group: str
     rows: list[UtilizationRowOut]
     total: UtilizationOut

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from psa.core import clock
 from psa.core.errors import PermissionDenied, ValidationFailed
 from psa.core.rates import DatedSeries
 from psa.core.roles import Actor, Role
@@ -132,6 +133,9 @@ class UtilizationRow:
 class UtilizationReport:
     start: dt.date
     end: dt.date
+    # The last day counted: the end, or today for a period still running (its capacity after
+    # today has no hours yet; the forecast is for that). None: the period has not begun.
+    through: dt.date | None
     group: str
     rows: list[UtilizationRow]
     total: rules.Utilization  # everyone once (a person with two roles is in two role rows)
@@ -186,20 +190,23 @@ def utilization(
     _check(actor, start, end)
     if group not in GROUPS:
         raise ValidationFailed(ERR_GROUP, field="group")
+    through = min(end, clock.today())
+    if through < start:
+        return UtilizationReport(start, end, None, group, [], rules.Utilization())
     people = people_selectors.with_labels(
-        list(people_selectors.person_list(employed_during=(start, end), related=False))
+        list(people_selectors.person_list(employed_during=(start, through), related=False))
     )
-    figures = _person_figures(people, start, end)
+    figures = _person_figures(people, start, through)
     total = rules.Utilization()
     for f in figures.values():
         total.add(f)
     if group == "person":
         rows = [UtilizationRow(str(p.pk), p.name, figures[p.pk], p.pk) for p in people]
-        return UtilizationReport(start, end, group, rows, total)
+        return UtilizationReport(start, end, through, group, rows, total)
     grouped: dict[str, UtilizationRow] = {}
     for p in people:
         for key, label in _groups(p, group):
             row = grouped.setdefault(key, UtilizationRow(key, label, rules.Utilization()))
             row.figures.add(figures[p.pk])
     rows = sorted(grouped.values(), key=lambda r: (r.label == NO_MANAGER, r.label))
-    return UtilizationReport(start, end, group, rows, total)
+    return UtilizationReport(start, end, through, group, rows, total)
