@@ -163,3 +163,39 @@ def test_time_bench_measures_the_certification_queue(
     assert Counter(statuses) == {"manager_certified": 7, "head_approved": 3}
     assert CertificationStep.objects.count() == 15
     assert TimeEntry.objects.count() == loaded  # the entry added past the chain is rolled back
+
+
+def test_finance_bench_measures_utilization_and_rate_gaps(
+    db: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from psa.bench import finance as bench_finance
+    from psa.bench import timetracking as bench_time
+
+    monkeypatch.setitem(bench.SIZES, "small", (6, 3))
+    monkeypatch.setitem(bench_finance.RUNS, "small", 2)
+    bench.ensure_dataset("small")
+    quarter = bench_time._quarters(clock.today(), 1)[-1]
+    loaded = bench_time.load_time_entries(
+        person_ids=list(Person.objects.values_list("pk", flat=True)),
+        start=quarter.start,
+        end=quarter.end,
+    )
+
+    bench_finance._utilization("sqlite", "small", quarter)
+    bench_finance._rate_gaps("sqlite", "small", quarter.start, quarter.end)
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(x["metric"], x["n"], x["target"]) for x in lines] == [
+        ("utilization.quarter", 6, 1000),
+        ("utilization.raw_sql_hours", 6, None),
+        ("utilization.vs_raw_sql", 6, 1.5),
+        ("rate_gaps.year", loaded, 1000),
+    ]
+    shape = (
+        f"6 people employed in {quarter.label} ({quarter.start}..{quarter.end}), "
+        f"{loaded:,} entries, as of {clock.today()}"
+    )
+    assert [x["shape"] for x in lines[:2]] == [shape, shape]
+    timed = [x for x in lines if x["unit"] == "ms"]
+    assert all(x["min"] <= x["value"] <= x["max"] and x["queries"] > 0 for x in timed)
+    assert lines[2]["value"] > 0

@@ -1,0 +1,197 @@
+"""`psa bench finance`: quarterly utilization for everyone and the fiscal year's rate gaps,
+beside the same hour sums written as one raw SQL query, on the time benchmark's synthetic
+organisation (large: 2,000 people with four fiscal quarters of entries, about 2 million).
+
+Each figure is the median of its runs, with the first run (nothing cached) apart, the min and
+max, the queries one run makes and its peak Python memory (tracemalloc).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from psa.bench import emit, ensure_dataset, note, prepare, timed
+
+BENCH = "finance"
+SIZES = {"small": (50, 1), "large": (2000, 4)}  # (people with time, fiscal quarters of it)
+RUNS = {"small": 5, "large": 7}
+TARGET_MS = 1000
+RAW_RATIO_TARGET = 1.5
+
+
+def run(*, size: str, db: str) -> int:
+    prepare(size=size, db=db)
+    ensure_dataset(size)
+    from django.db import connection
+
+    from psa.bench.timetracking import _quarters, load_time_entries
+    from psa.core import clock
+    from psa.people.models import Person
+
+    want_people, quarter_count = SIZES[size]
+    quarters = _quarters(clock.today(), quarter_count)
+    people = list(Person.objects.filter(email__startswith="synthetic").order_by("pk")[:want_people])
+    t0 = time.perf_counter()
+    loaded = load_time_entries(
+        person_ids=[p.pk for p in people],
+        start=quarters[0].start,
+        end=quarters[-1].end,
+        progress=lambda m: note(f"  {m}"),
+    )
+    if loaded:
+        note(f"loaded {loaded:,} time entries in {time.perf_counter() - t0:.1f} s")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+    _utilization(db, size, quarters[-1])
+    _rate_gaps(db, size, quarters[0].start, quarters[-1].end)
+    return 0
+
+
+def _actor() -> Any:
+    from psa.core.roles import Actor
+
+    return Actor(user_id=None, username="bench", is_admin=True)
+
+
+def _measure(
+    *,
+    metric: str,
+    call: Callable[[], Any],
+    runs: int,
+    n: int,
+    db: str,
+    shape: str,
+    target: float | None,
+) -> float:
+    from django.db import connection
+
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    call()
+    first = (time.perf_counter() - t0) * 1000
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    queries = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        call()
+    samples = timed(call, runs)
+    median = statistics.median(samples)
+    emit(
+        bench=BENCH,
+        metric=metric,
+        value=median,
+        unit="ms",
+        n=n,
+        target=target,
+        better="lower",
+        db=db,
+        extra={
+            "min": round(min(samples), 2),
+            "max": round(max(samples), 2),
+            "first": round(first, 2),
+            "runs": runs,
+            "queries": queries,
+            "peak_python_mb": round(peak / 2**20, 1),
+            "shape": shape,
+        },
+    )
+    return median
+
+
+def _raw_hours(start: dt.date, end: dt.date) -> list[tuple[Any, ...]]:
+    """What utilization sums, as one query: hours per person, major epic, category and
+    billable or not."""
+    from django.db import connection
+
+    sql = (
+        "SELECT e.person_id, major.name, cat.name, w.engagement_id IS NOT NULL, SUM(e.hours) "
+        "FROM timetracking_timeentry e "
+        "JOIN timetracking_workitem w ON w.id = e.work_item_id "
+        "JOIN timetracking_epic cat ON cat.id = w.epic_id "
+        "LEFT JOIN timetracking_epic major ON major.id = cat.parent_id "
+        "WHERE e.date >= %s AND e.date <= %s "
+        "GROUP BY e.person_id, major.name, cat.name, w.engagement_id IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [start, end])
+        return list(cursor.fetchall())
+
+
+def _entries(start: dt.date, end: dt.date) -> int:
+    from psa.timetracking.models import TimeEntry
+
+    return TimeEntry.objects.filter(date__gte=start, date__lte=end).count()
+
+
+def _utilization(db: str, size: str, quarter: Any) -> None:
+    from psa.core import clock
+    from psa.finance import selectors
+
+    actor = _actor()
+    report = selectors.utilization(actor=actor, start=quarter.start, end=quarter.end)
+    people = len(report.rows)
+    entries = _entries(quarter.start, quarter.end)
+    shape = (
+        f"{people} people employed in {quarter.label} ({quarter.start}..{quarter.end}), "
+        f"{entries:,} entries, as of {clock.today()}"
+    )
+    note(f"  utilization: {shape}")
+    runs = RUNS[size]
+    orm = _measure(
+        metric="utilization.quarter",
+        call=lambda: selectors.utilization(actor=actor, start=quarter.start, end=quarter.end),
+        runs=runs,
+        n=people,
+        db=db,
+        shape=shape,
+        target=TARGET_MS,
+    )
+    raw = _measure(
+        metric="utilization.raw_sql_hours",
+        call=lambda: _raw_hours(quarter.start, quarter.end),
+        runs=runs,
+        n=people,
+        db=db,
+        shape=shape,
+        target=None,
+    )
+    emit(
+        bench=BENCH,
+        metric="utilization.vs_raw_sql",
+        value=orm / raw,
+        unit="ratio",
+        n=people,
+        target=RAW_RATIO_TARGET,
+        better="lower",
+        db=db,
+        extra={"shape": "the whole report (capacity, targets, bookings) over the hours query"},
+    )
+
+
+def _rate_gaps(db: str, size: str, start: dt.date, end: dt.date) -> None:
+    from psa.finance import selectors
+
+    actor = _actor()
+    entries = _entries(start, end)
+    shape = f"{start}..{end}, {entries:,} entries priced a person-day at a time"
+    _measure(
+        metric="rate_gaps.year",
+        call=lambda: selectors.rate_gaps(actor=actor, start=start, end=end),
+        runs=RUNS[size],
+        n=entries,
+        db=db,
+        shape=shape,
+        target=TARGET_MS,
+    )
