@@ -183,6 +183,7 @@ def test_finance_bench_measures_utilization_and_rate_gaps(
 
     bench_finance._utilization("sqlite", "small", quarter)
     bench_finance._rate_gaps("sqlite", "small", quarter.start, quarter.end)
+    bench_finance._forecast("sqlite", "small")
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(x["metric"], x["n"], x["target"]) for x in lines] == [
@@ -190,6 +191,7 @@ def test_finance_bench_measures_utilization_and_rate_gaps(
         ("utilization.raw_sql_hours", 6, None),
         ("utilization.vs_raw_sql", 6, 1.5),
         ("rate_gaps.year", loaded, 1000),
+        ("forecast.13_weeks", 0, 500),
     ]
     shape = (
         f"6 people employed in {quarter.label} ({quarter.start}..{quarter.end}), "

@@ -120,3 +120,19 @@ def test_utilization_for_the_quarter_on_a_phone_and_by_team(
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshot_dir / "finance-utilization-phone.png"), full_page=False)
+
+
+def test_the_forecast_on_a_phone(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    demo.load_small()
+    page = browser_page
+    sign_in(page, "ellen.okafor", demo.DEMO_PASSWORD)
+    page.goto("/finance/utilization/")
+    page.get_by_role("link", name="Forecast").click()
+    page.wait_for_url("**/finance/forecast/")
+    assert page.locator("#weeks tbody tr").count() == 13
+    assert page.locator("#revenue-totals li").count() >= 1
+    page.screenshot(path=str(screenshot_dir / "finance-forecast.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

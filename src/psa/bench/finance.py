@@ -21,6 +21,7 @@ BENCH = "finance"
 SIZES = {"small": (50, 1), "large": (2000, 4)}  # (people with time, fiscal quarters of it)
 RUNS = {"small": 5, "large": 7}
 TARGET_MS = 1000
+FORECAST_TARGET_MS = 500
 RAW_RATIO_TARGET = 1.5
 
 
@@ -50,6 +51,7 @@ def run(*, size: str, db: str) -> int:
                 cursor.execute("ANALYZE")
     _utilization(db, size, quarters[-1])
     _rate_gaps(db, size, quarters[0].start, quarters[-1].end)
+    _forecast(db, size)
     return 0
 
 
@@ -194,4 +196,26 @@ def _rate_gaps(db: str, size: str, start: dt.date, end: dt.date) -> None:
         db=db,
         shape=shape,
         target=TARGET_MS,
+    )
+
+
+def _forecast(db: str, size: str) -> None:
+    from psa.finance import selectors
+    from psa.scheduling.models import BookingDay
+
+    actor = _actor()
+    result = selectors.forecast(actor=actor)
+    days = BookingDay.objects.filter(date__gte=result.start, date__lte=result.end).count()
+    shape = (
+        f"{selectors.FORECAST_WEEKS} weeks from {result.start}, {days:,} booked person-days, "
+        f"{len(result.revenue)} engagements with revenue expected"
+    )
+    _measure(
+        metric="forecast.13_weeks",
+        call=lambda: selectors.forecast(actor=actor),
+        runs=RUNS[size],
+        n=days,
+        db=db,
+        shape=shape,
+        target=FORECAST_TARGET_MS,
     )

@@ -7,6 +7,8 @@ from psa.core.api import actor
 from psa.core.schemas import WRITE, Day, answers
 from psa.finance import selectors, services
 from psa.finance.schemas import (
+    ForecastOut,
+    ForecastQuery,
     PeriodQuery,
     RateGapsOut,
     TargetIn,
@@ -54,3 +56,11 @@ def delete_target(request: HttpRequest, person_id: int, effective_from: Day) -> 
     person = people_selectors.person_get(person_id=person_id)
     services.target_delete(actor=actor(request), person=person, effective_from=effective_from)
     return 204, None
+
+
+@router.get("/forecast", response=answers({200: ForecastOut}, 403))
+def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> Any:
+    """The next weeks (13 by default) for the PSEs: capacity, confirmed and probability-weighted
+    tentative hours, expected billable utilization, who is over- or under-booked, and the
+    revenue expected per engagement, kind and currency."""
+    return selectors.forecast(actor=actor(request), start=query.start, weeks=query.weeks)

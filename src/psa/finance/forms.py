@@ -47,3 +47,8 @@ class TargetForm(PageForm):
         kwargs.setdefault("prefix", "target")
         super().__init__(*args, **kwargs)
         cast("forms.TypedChoiceField", self.fields["person"]).choices = people
+
+
+class ForecastForm(PageForm):
+    start = forms.DateField(widget=DateInput(), label="From the week of", required=False)
+    weeks = forms.IntegerField(min_value=1, max_value=26, initial=13, label="Weeks")

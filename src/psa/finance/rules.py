@@ -147,3 +147,29 @@ class Utilization:
 
 def is_productive(*, category: str, billable: bool) -> bool:
     return billable or category in PRODUCTIVE_CATEGORIES
+
+
+# ------------------------------------------------------------------ forecast
+
+HUNDRED = Decimal("100")
+
+
+def sow_expected(
+    *, remaining_value: Decimal, remaining_budget_hours: Decimal, booked_hours: Decimal
+) -> Decimal:
+    """A custom SOW's revenue expected from the hours booked ahead: the share of the budget
+    hours still to work that the bookings cover, of the value its milestones have not yet
+    earned (all of it once the bookings cover the rest, or the budget is spent)."""
+    if booked_hours <= 0 or remaining_value <= 0:
+        return ZERO
+    if remaining_budget_hours <= booked_hours:
+        return remaining_value
+    return remaining_value * booked_hours / remaining_budget_hours
+
+
+def packaged_expected(
+    *, contract_value: Decimal, probability: int, ends_in_window: bool
+) -> Decimal:
+    """A packaged engagement earns its whole value when it completes: expected in the window
+    its end date falls in, weighted by its probability."""
+    return contract_value * probability / HUNDRED if ends_in_window else ZERO

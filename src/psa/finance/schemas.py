@@ -87,3 +87,65 @@ class TargetOut(Schema):
     person_id: int
     effective_from: dt.date
     percent: Decimal
+
+
+class ForecastQuery(Schema):
+    start: Day | None = Field(None, description="A day of the first week (default: this week).")
+    weeks: int = Field(13, description="1 to 26")
+
+
+class ForecastWeekOut(Schema):
+    monday: dt.date
+    capacity: Decimal
+    confirmed: Decimal
+    tentative: Decimal
+    tentative_weighted: Decimal = Field(description="Tentative hours × their probability.")
+    internal: Decimal
+    utilization: Decimal | None = Field(description="Confirmed ÷ capacity, %.")
+    forecast: Decimal | None = Field(
+        description="Expected billable utilization: (confirmed + weighted tentative) ÷ capacity, %."
+    )
+
+
+class PersonForecastOut(Schema):
+    person_id: int
+    name: str
+    over: list[dt.date] = Field(description="Weeks planned above capacity.")
+    under: list[dt.date] = Field(description="Weeks expected below the person's target.")
+
+
+class ExpectedRevenueOut(Schema):
+    engagement_id: int
+    name: str
+    kind: str
+    currency: str
+    amount: Decimal
+    basis: str
+
+
+class RevenueTotalOut(Schema):
+    kind: str
+    currency: str
+    amount: Decimal
+
+
+class ForecastOut(Schema):
+    start: dt.date
+    end: dt.date
+    weeks: list[ForecastWeekOut]
+    people: list[PersonForecastOut]
+    revenue: list[ExpectedRevenueOut]
+    totals: list[RevenueTotalOut] = Field(
+        description="Per kind and currency; never summed across currencies."
+    )
+    gaps: list[RateGapOut] = Field(
+        description="Booked time and materials days without a bill rate."
+    )
+
+    @staticmethod
+    def resolve_totals(obj: object) -> list[dict[str, object]]:
+        totals = getattr(obj, "totals", {})
+        return [
+            {"kind": kind, "currency": currency, "amount": amount}
+            for (kind, currency), amount in sorted(totals.items())
+        ]

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from psa.core import clock
 from psa.core.errors import PermissionDenied, ValidationFailed
+from psa.core.numbers import money
 from psa.core.rates import DatedSeries
 from psa.core.roles import Actor, Role
 from psa.engagements import selectors as engagement_selectors
@@ -19,6 +20,8 @@ from psa.people import selectors as people_selectors
 from psa.people.models import Person
 from psa.scheduling import selectors as scheduling_selectors
 from psa.scheduling.models import BookingDay
+from psa.scheduling.review import WeeklyReview, weekly_review_of
+from psa.scheduling.rules import WeekFigures
 from psa.timetracking import selectors as time_selectors
 
 CONFIRMED = BookingDay.Kind.CONFIRMED  # booked engagement work, as the schedule keeps it
@@ -210,3 +213,132 @@ def utilization(
             row.figures.add(figures[p.pk])
     rows = sorted(grouped.values(), key=lambda r: (r.label == NO_MANAGER, r.label))
     return UtilizationReport(start, end, through, group, rows, total)
+
+
+# ------------------------------------------------------------------ forecast
+
+FORECAST_WEEKS = 13
+MAX_FORECAST_WEEKS = 26
+ERR_FORECAST_WEEKS = f"a forecast is 1 to {MAX_FORECAST_WEEKS} weeks"
+OPEN_STATUSES = "pipeline,booked,active"
+
+
+@dataclass(frozen=True)
+class PersonForecast:
+    person_id: int
+    name: str
+    over: list[dt.date]  # weeks (Mondays) planned above capacity
+    under: list[dt.date]  # weeks whose expected billable utilization is below the target
+
+
+@dataclass(frozen=True)
+class ExpectedRevenue:
+    engagement_id: int
+    name: str
+    kind: str
+    currency: str
+    amount: Decimal
+    basis: str
+
+
+@dataclass(frozen=True)
+class Forecast:
+    start: dt.date  # a Monday
+    end: dt.date  # a Sunday
+    weeks: list[WeekFigures]  # the team's, week by week
+    people: list[PersonForecast]  # those over- or under-booked in some week
+    revenue: list[ExpectedRevenue]
+    totals: dict[tuple[str, str], Decimal]  # (kind, currency) → expected; never across currencies
+    gaps: list[RateGap]  # time and materials bookings on days without a bill rate
+
+
+def _booking_flags(
+    review: WeeklyReview, targets: dict[int, DatedSeries[rules.DatedTarget]]
+) -> list[PersonForecast]:
+    flagged = []
+    for pr in review.people:
+        over = [w.monday for w in pr.weeks if w.overbooked]
+        under = []
+        for w in pr.weeks:
+            target = targets[pr.person.pk].on(w.monday)
+            percent = target.percent if target else rules.DEFAULT_TARGET
+            if w.capacity > 0 and w.forecast is not None and w.forecast < percent:
+                under.append(w.monday)
+        if over or under:
+            flagged.append(PersonForecast(pr.person.pk, pr.person.name, over, under))
+    return flagged
+
+
+def _expected_revenue(start: dt.date, end: dt.date) -> tuple[list[ExpectedRevenue], list[RateGap]]:
+    engagements = list(
+        engagement_selectors.engagement_list(status=OPEN_STATUSES).prefetch_related("milestones")
+    )
+    ids = {e.pk for e in engagements}
+    booked = scheduling_selectors.engagement_booked_by_day(start=start, end=end)
+    hours = {k: c + t for k, (c, t) in booked.items() if k[0] in ids}
+    by_engagement: dict[int, Decimal] = {}
+    for (eid, _), h in hours.items():
+        by_engagement[eid] = by_engagement.get(eid, rules.ZERO) + h
+    tm = {e.pk for e in engagements if e.kind == Kind.EMBEDDED_ENGINEER}
+    priced = rules.price(
+        {k: h for k, h in hours.items() if k[0] in tm},
+        engagement_selectors.bill_rate_series(engagement_ids=tm),
+    )
+    logged = time_selectors.engagement_hours(
+        engagement_ids=[e.pk for e in engagements if e.kind == Kind.CUSTOM_SOW]
+    )
+    found = []
+    for e in engagements:
+        name = f"{e.customer.name} — {e.name}"
+        booked_hours = by_engagement.get(e.pk, rules.ZERO)
+        if e.kind == Kind.EMBEDDED_ENGINEER:
+            amount = priced.amounts.get(e.pk, {}).get(e.currency, rules.ZERO)
+            basis = f"{booked_hours} h booked × the bill rate of each day"
+        elif e.kind == Kind.CUSTOM_SOW:
+            reached = sum(
+                (m.weight for m in e.milestones.all() if m.reached_on is not None), rules.ZERO
+            )
+            remaining_value = e.contract_value * (rules.HUNDRED - reached) / rules.HUNDRED
+            remaining_hours = e.budget_hours - logged.get(e.pk, rules.ZERO)
+            amount = rules.sow_expected(
+                remaining_value=remaining_value,
+                remaining_budget_hours=remaining_hours,
+                booked_hours=booked_hours,
+            )
+            basis = (
+                f"{booked_hours} h booked of {max(remaining_hours, rules.ZERO)} h left in the "
+                f"budget, of the {100 - reached} % its milestones have not earned"
+            )
+        else:
+            ends = e.end_date is not None and start <= e.end_date <= end
+            amount = rules.packaged_expected(
+                contract_value=e.contract_value, probability=e.probability, ends_in_window=ends
+            )
+            basis = f"ends {e.end_date}, {e.probability} % likely" if ends else "ends later"
+        if amount:
+            found.append(ExpectedRevenue(e.pk, name, e.kind, e.currency, money(amount), basis))
+    names = {e.pk: f"{e.customer.name} — {e.name}" for e in engagements}
+    return sorted(found, key=lambda r: (r.kind, r.name)), _gaps(priced.gaps, names)
+
+
+def forecast(
+    *, actor: Actor, start: dt.date | None = None, weeks: int = FORECAST_WEEKS
+) -> Forecast:
+    """The next weeks from `start`'s Monday (this week's by default): the PSEs' capacity,
+    confirmed and probability-weighted tentative hours, expected billable utilization, who is
+    over- or under-booked, and the revenue expected per engagement, kind and currency."""
+    if not may_read_finance(actor):
+        raise PermissionDenied(ERR_MAY_NOT_READ)
+    if not 1 <= weeks <= MAX_FORECAST_WEEKS:
+        raise ValidationFailed(ERR_FORECAST_WEEKS, field="weeks")
+    review = weekly_review_of(start=start, weeks=weeks)
+    monday = review.start
+    end = monday + dt.timedelta(days=7 * weeks - 1)
+    targets = targets_of(person_ids=[pr.person.pk for pr in review.people])
+    revenue, gaps = _expected_revenue(monday, end)
+    totals: dict[tuple[str, str], Decimal] = {}
+    for r in revenue:
+        totals[(r.kind, r.currency)] = totals.get((r.kind, r.currency), rules.ZERO) + r.amount
+    return Forecast(
+        monday, end, review.team, _booking_flags(review, targets), revenue, totals, gaps
+    )

@@ -6,4 +6,5 @@ urlpatterns = [
     path("rates/", views.rate_gaps, name="finance_rate_gaps"),
     path("utilization/", views.utilization, name="finance_utilization"),
     path("targets/", views.target_set, name="finance_target_set"),
+    path("forecast/", views.forecast, name="finance_forecast"),
 ]

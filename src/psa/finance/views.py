@@ -15,8 +15,9 @@ from psa.core import clock, periods
 from psa.core.api import actor
 from psa.core.errors import DomainError, ValidationFailed
 from psa.core.views import apply_domain_errors, page, refuse
+from psa.engagements.choices import Kind
 from psa.finance import rules, selectors, services
-from psa.finance.forms import PeriodForm, TargetForm, UtilizationForm
+from psa.finance.forms import ForecastForm, PeriodForm, TargetForm, UtilizationForm
 from psa.people import selectors as people_selectors
 
 
@@ -120,3 +121,35 @@ def target_set(request: HttpRequest) -> HttpResponse:
     elif not services.may_set_targets(me):
         raise refuse(services.ERR_MAY_NOT_SET_TARGET)
     return utilization(request, target_form=form)
+
+
+@page
+def forecast(request: HttpRequest) -> HttpResponse:
+    me = actor(request)
+    if not selectors.may_read_finance(me):
+        raise refuse(selectors.ERR_MAY_NOT_READ)
+    form = ForecastForm(request.GET or {"weeks": selectors.FORECAST_WEEKS})
+    result, status = None, 200
+    if form.is_valid():
+        try:
+            result = selectors.forecast(actor=me, **form.cleaned_data)
+        except ValidationFailed as exc:
+            status = apply_domain_errors(form, exc)
+    else:
+        status = 422
+    labels = dict(Kind.choices)
+    totals = (
+        [
+            (labels.get(kind, kind), currency, amount)
+            for (kind, currency), amount in sorted(result.totals.items())
+        ]
+        if result
+        else []
+    )
+    revenue = [(r, labels.get(r.kind, r.kind)) for r in result.revenue] if result else []
+    return render(
+        request,
+        "finance/forecast.html",
+        {"form": form, "forecast": result, "totals": totals, "revenue": revenue},
+        status=status,
+    )

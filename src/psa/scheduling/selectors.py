@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
 
 from psa.core import clock
 from psa.core.errors import NotFound
@@ -370,3 +370,31 @@ def person_week(*, person: Person, monday: dt.date) -> PersonWeek:
         ],
         days=[loads[d] for d in sorted(loads)],
     )
+
+
+def engagement_booked_by_day(
+    *, start: dt.date, end: dt.date
+) -> dict[tuple[int, dt.date], tuple[Decimal, Decimal]]:
+    """Each engagement's booked hours on each day of a period: (confirmed, tentative weighted
+    by its probability). What a forecast of time and materials revenue prices."""
+    weighted = ExpressionWrapper(
+        F("hours") * F("booking__probability") / 100,
+        output_field=DecimalField(max_digits=12, decimal_places=4),
+    )
+    rows = (
+        BookingDay.objects.filter(
+            date__gte=start, date__lte=end, booking__engagement_id__isnull=False
+        )
+        .values_list("booking__engagement_id", "date", "kind")
+        .annotate(total=Sum("hours"), weighted=Sum(weighted))
+        .order_by()
+    )
+    found: dict[tuple[int, dt.date], tuple[Decimal, Decimal]] = {}
+    for eid, day, kind, total, weighted_total in rows:
+        confirmed, tentative = found.get((eid, day), (ZERO, ZERO))
+        if kind == BookingDay.Kind.CONFIRMED:
+            confirmed += Decimal(total)
+        elif kind == BookingDay.Kind.TENTATIVE:
+            tentative += Decimal(weighted_total).quantize(Decimal("0.01"))
+        found[(eid, day)] = (confirmed, tentative)
+    return found
