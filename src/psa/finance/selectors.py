@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
+
 from psa.core import clock
 from psa.core.errors import PermissionDenied, ValidationFailed
 from psa.core.numbers import money
@@ -270,11 +272,15 @@ def _booking_flags(
 
 
 def _expected_revenue(start: dt.date, end: dt.date) -> tuple[list[ExpectedRevenue], list[RateGap]]:
-    engagements = list(
-        engagement_selectors.engagement_list(status=OPEN_STATUSES).prefetch_related("milestones")
-    )
-    ids = {e.pk for e in engagements}
     booked = scheduling_selectors.engagement_booked_by_day(start=start, end=end)
+    # Only what can earn in the window: the engagements booked in it, and the packaged ones
+    # ending in it (of thousands open, most do neither).
+    candidates = engagement_selectors.engagement_list(status=OPEN_STATUSES).filter(
+        Q(pk__in=sorted({eid for eid, _ in booked}))
+        | Q(kind=Kind.PACKAGED, end_date__gte=start, end_date__lte=end)
+    )
+    engagements = list(candidates.prefetch_related("milestones"))
+    ids = {e.pk for e in engagements}
     hours = {k: c + t for k, (c, t) in booked.items() if k[0] in ids}
     by_engagement: dict[int, Decimal] = {}
     for (eid, _), h in hours.items():
