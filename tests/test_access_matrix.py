@@ -17,6 +17,7 @@ from django.test import Client
 from psa.core import audit, clock, tokens
 from psa.core.models import AuditEntry, Job
 from psa.core.roles import SYSTEM, Actor, Role
+from psa.people import selectors as people_selectors
 from psa.people.models import Person
 from psa.timetracking import selectors, services
 from psa.timetracking.certification import services as cert_services
@@ -30,71 +31,93 @@ AFTER_QUARTER = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)
 SECURITY_MD = Path(__file__).resolve().parent.parent / "docs" / "security.md"
 
 OWN, REPORTS, EVERYONE, NOBODY = "own", "own, reports", "everyone", "—"
-COLUMNS = ("time", "cost rate", "audit log", "jobs, tokens")
+COLUMNS = ("time", "cost rate", "audit log", "jobs, tokens", "finance")
 # role -> what it reads of each kind: its own, its own and its reports', everyone's, or nothing.
 # "time" is a person's time entries, timesheets, certifications and hours reports.
 MATRIX: dict[str, dict[str, str]] = {
-    Role.PSE: {"time": REPORTS, "cost rate": OWN, "audit log": NOBODY, "jobs, tokens": OWN},
+    Role.PSE: {
+        "time": REPORTS,
+        "cost rate": OWN,
+        "audit log": NOBODY,
+        "jobs, tokens": OWN,
+        "finance": NOBODY,
+    },
     Role.PROJECT_COORDINATOR: {
         "time": EVERYONE,
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "finance": NOBODY,
     },
     Role.DELIVERY_MANAGER: {
         "time": EVERYONE,
         "cost rate": EVERYONE,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "finance": NOBODY,
     },
     Role.HEAD_OF_PS: {
         "time": EVERYONE,
         "cost rate": EVERYONE,
         "audit log": EVERYONE,
         "jobs, tokens": OWN,
+        "finance": EVERYONE,
     },
     Role.FINANCE_PARTNER: {
         "time": EVERYONE,
         "cost rate": EVERYONE,
         "audit log": EVERYONE,
         "jobs, tokens": OWN,
+        "finance": EVERYONE,
     },
     Role.CONTROLLER: {
         "time": EVERYONE,
         "cost rate": EVERYONE,
         "audit log": EVERYONE,
         "jobs, tokens": OWN,
+        "finance": EVERYONE,
     },
     Role.FINANCE_BUSINESS_PARTNER: {
         "time": EVERYONE,
         "cost rate": EVERYONE,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "finance": EVERYONE,
     },
     Role.EDUCATION_MANAGER: {
         "time": REPORTS,
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "finance": NOBODY,
     },
     Role.INSTRUCTIONAL_DESIGNER: {
         "time": REPORTS,
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "finance": NOBODY,
     },
     Role.DEMO_SYSTEMS_ENGINEER: {
         "time": REPORTS,
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "finance": NOBODY,
     },
-    Role.SALES: {"time": REPORTS, "cost rate": OWN, "audit log": NOBODY, "jobs, tokens": OWN},
+    Role.SALES: {
+        "time": REPORTS,
+        "cost rate": OWN,
+        "audit log": NOBODY,
+        "jobs, tokens": OWN,
+        "finance": NOBODY,
+    },
     "admin": {
         "time": EVERYONE,
         "cost rate": EVERYONE,
         "audit log": EVERYONE,
         "jobs, tokens": EVERYONE,
+        "finance": EVERYONE,
     },
 }
 RELATIONS = ("own", "report", "other")  # whose record: mine, someone reporting to me, anyone
@@ -198,6 +221,18 @@ def test_each_role_reads_exactly_what_the_matrix_says(
     listed_certs = {c["person_id"] for c in api.get("/api/v1/time/certifications").json()["items"]}
     listed_tokens = {t["name"] for t in api.get("/api/v1/tokens").json()}
     listed_jobs = {j["title"] for j in api.get("/api/v1/jobs").json()}
+    may_finance = sees(role, "finance", "other")
+    period = "start=2026-11-01&end=2026-11-30"
+    for url in (
+        f"/api/v1/finance/utilization?{period}",
+        f"/api/v1/finance/rate-gaps?{period}",
+        "/api/v1/finance/forecast",
+        "/finance/utilization/",
+        "/finance/rates/",
+        "/finance/forecast/",
+    ):
+        answer = (api if url.startswith("/api/") else page).get(url)
+        assert answer.status_code == (200 if may_finance else 403), f"{role}: {url}"
     for relation in RELATIONS:
         r = records[relation]
         pid = r["person"].pk
@@ -206,6 +241,15 @@ def test_each_role_reads_exactly_what_the_matrix_says(
         may_audit = sees(role, "audit log", relation)
         may_own = sees(role, "jobs, tokens", relation)
         where = f"{role} on {relation}"
+
+        rates = api.get(f"/api/v1/people/{pid}/cost-rates")
+        if may_cost:
+            assert [x["rate"] for x in rates.json()] == [_rate_of(r["person"])], where
+        else:
+            assert (rates.status_code, rates.json()["detail"]) == (
+                403,
+                people_selectors.ERR_MAY_NOT_READ_PAY,
+            ), where
 
         entries = api.get(f"/api/v1/time/entries?person_id={pid}&start=2026-11-01&end=2026-11-30")
         timesheets = api.get(f"/api/v1/time/timesheets?person_id={pid}")
