@@ -227,7 +227,9 @@ def test_each_role_reads_exactly_what_the_matrix_says(
         f"/api/v1/finance/utilization?{period}",
         f"/api/v1/finance/rate-gaps?{period}",
         "/api/v1/finance/forecast",
+        f"/api/v1/finance/revenue?{period}",
         "/finance/utilization/",
+        "/finance/revenue/",
         "/finance/rates/",
         "/finance/forecast/",
     ):

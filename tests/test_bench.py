@@ -184,6 +184,7 @@ def test_finance_bench_measures_utilization_and_rate_gaps(
     bench_finance._utilization("sqlite", "small", quarter)
     bench_finance._rate_gaps("sqlite", "small", quarter.start, quarter.end)
     bench_finance._forecast("sqlite", "small")
+    bench_finance._revenue("sqlite", "small", quarter.start, quarter.end)
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(x["metric"], x["n"], x["target"]) for x in lines] == [
@@ -192,6 +193,7 @@ def test_finance_bench_measures_utilization_and_rate_gaps(
         ("utilization.vs_raw_sql", 6, 1.5),
         ("rate_gaps.year", loaded, 1000),
         ("forecast.13_weeks", 0, 500),
+        ("revenue.year", 0, 1000),
     ]
     shape = (
         f"6 people employed in {quarter.label} ({quarter.start}..{quarter.end}), "

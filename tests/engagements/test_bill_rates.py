@@ -330,3 +330,14 @@ def test_a_pse_sees_the_rates_without_the_form(
         )
     assert refused.status_code == 403
     assert refusal_page(services.ERR_MAY_NOT_EDIT) in refused.content.decode()
+
+
+def test_completing_an_engagement_records_the_day(db: None) -> None:
+    engagement = EngagementFactory.create(kind=Kind.PACKAGED, status=Status.ACTIVE)
+    with clock.frozen(dt.datetime(2026, 12, 10, 12, tzinfo=dt.UTC)):
+        done = services.engagement_set_status(
+            actor=SYSTEM, engagement=engagement, status=Status.COMPLETE
+        )
+    assert (done.completed_on, done.packaged_complete) == (dt.date(2026, 12, 10), True)
+    entry = AuditEntry.objects.get(action="engagement.status", target_id=str(engagement.pk))
+    assert entry.after == {"status": "complete", "completed_on": "2026-12-10"}

@@ -52,6 +52,7 @@ def run(*, size: str, db: str) -> int:
     _utilization(db, size, quarters[-1])
     _rate_gaps(db, size, quarters[0].start, quarters[-1].end)
     _forecast(db, size)
+    _revenue(db, size, quarters[0].start, quarters[-1].end)
     return 0
 
 
@@ -218,4 +219,27 @@ def _forecast(db: str, size: str) -> None:
         db=db,
         shape=shape,
         target=FORECAST_TARGET_MS,
+    )
+
+
+def _revenue(db: str, size: str, start: dt.date, end: dt.date) -> None:
+    from psa.engagements.models import Engagement
+    from psa.finance import selectors
+    from psa.timetracking.models import CertificationStep
+
+    actor = _actor()
+    result = selectors.revenue(actor=actor, start=start, end=end)
+    finals = CertificationStep.objects.filter(step="finance", approved=True).count()
+    shape = (
+        f"{start}..{end}, {Engagement.objects.count():,} engagements, {finals} final approvals, "
+        f"{len(result.rows)} engagements with revenue"
+    )
+    _measure(
+        metric="revenue.year",
+        call=lambda: selectors.revenue(actor=actor, start=start, end=end),
+        runs=RUNS[size],
+        n=len(result.rows),
+        db=db,
+        shape=shape,
+        target=TARGET_MS,
     )

@@ -35,6 +35,8 @@ class Engagement(models.Model):
     end_date = models.DateField(null=True, blank=True)
     probability = models.PositiveSmallIntegerField(default=100)  # percent, for pipeline work
     packaged_complete = models.BooleanField(default=False)
+    # The day it was marked complete: a packaged engagement's revenue is recognised then.
+    completed_on = models.DateField(null=True, blank=True)
     project_issue_url = models.URLField(blank=True)
     crm_opportunity_id = models.CharField(max_length=64, blank=True)
     owner = models.ForeignKey(

@@ -118,6 +118,7 @@ class EngagementOut(Schema):
     bill_rate: Decimal | None = Field(
         description="The bill rate in force today, per hour; null without one."
     )
+    completed_on: dt.date | None = Field(description="The day it was marked complete.")
     start_date: dt.date | None
     end_date: dt.date | None
     probability: int

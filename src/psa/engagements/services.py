@@ -390,16 +390,21 @@ def engagement_set_status(
             raise Conflict(problem, field="status")
         before = {"status": engagement.status}
         engagement.status = status
-        if status == Status.COMPLETE and engagement.kind == Kind.PACKAGED:
-            engagement.packaged_complete = True
+        if status == Status.COMPLETE:
+            engagement.completed_on = clock.today()
+            if engagement.kind == Kind.PACKAGED:
+                engagement.packaged_complete = True
         engagement.updated_at = clock.now()
-        engagement.save(update_fields=["status", "packaged_complete", "updated_at"])
+        engagement.save(update_fields=["status", "packaged_complete", "completed_on", "updated_at"])
         audit.record(
             actor=actor,
             action="engagement.status",
             target=engagement,
             before=before,
-            after={"status": status},
+            after={
+                "status": status,
+                **({"completed_on": engagement.completed_on} if status == Status.COMPLETE else {}),
+            },
             reason=reason,
         )
     return engagement

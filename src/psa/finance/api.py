@@ -11,6 +11,7 @@ from psa.finance.schemas import (
     ForecastQuery,
     PeriodQuery,
     RateGapsOut,
+    RevenueOut,
     TargetIn,
     TargetOut,
     UtilizationQuery,
@@ -64,3 +65,11 @@ def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> Any:
     tentative hours, expected billable utilization, who is over- or under-booked, and the
     revenue expected per engagement, kind and currency."""
     return selectors.forecast(actor=actor(request), start=query.start, weeks=query.weeks)
+
+
+@router.get("/revenue", response=answers({200: RevenueOut}, 403))
+def revenue(request: HttpRequest, period: Query[PeriodQuery]) -> Any:
+    """Revenue recognised in the period per engagement, by kind (packaged on completion, custom
+    SOW by milestones reached, time and materials on finally approved hours × the bill rate of
+    each day), totals per kind and currency, and the T&M hours still unapproved per person."""
+    return selectors.revenue(actor=actor(request), start=period.start, end=period.end)

@@ -173,3 +173,26 @@ def packaged_expected(
     """A packaged engagement earns its whole value when it completes: expected in the window
     its end date falls in, weighted by its probability."""
     return contract_value * probability / HUNDRED if ends_in_window else ZERO
+
+
+# ------------------------------------------------------------------ revenue recognition
+
+LAGS_BY = Decimal("10")  # hours ahead of the milestones by more points than this: flagged
+
+
+def milestone_revenue(contract_value: Decimal, weights: Iterable[Decimal]) -> Decimal:
+    """A custom SOW's revenue for milestones reached: the contract value × their weights (%)."""
+    return contract_value * sum(weights, ZERO) / HUNDRED
+
+
+def estimate_at_completion(logged_hours: Decimal, milestone_percent: Decimal) -> Decimal | None:
+    """The hours the whole SOW will take if the milestones reached so far are as far as the
+    hours logged so far got: logged ÷ milestone share. None before the first milestone."""
+    if milestone_percent <= 0:
+        return None
+    return (logged_hours * HUNDRED / milestone_percent).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def milestones_lag(hours_percent: Decimal | None, milestone_percent: Decimal) -> bool:
+    """The hours have gone further than the milestones: the SOW may be over budget."""
+    return hours_percent is not None and hours_percent - milestone_percent > LAGS_BY

@@ -149,3 +149,47 @@ class ForecastOut(Schema):
             {"kind": kind, "currency": currency, "amount": amount}
             for (kind, currency), amount in sorted(totals.items())
         ]
+
+
+class RevenueRowOut(Schema):
+    engagement_id: int
+    name: str
+    kind: str
+    currency: str
+    recognized: Decimal
+    basis: str = Field(description="What the figure rests on: the hours, the milestones, the date.")
+    hours_percent: Decimal | None = Field(description="Custom SOW: budget hours logged, %.")
+    milestone_percent: Decimal | None = Field(
+        description="Custom SOW: milestone weights reached, %."
+    )
+    estimate_at_completion: Decimal | None = Field(
+        description="Custom SOW: the hours it will take at the pace of the milestones."
+    )
+    lagging: bool = Field(
+        description="Custom SOW: the hours lead the milestones by over 10 points."
+    )
+
+
+class UnapprovedHoursOut(Schema):
+    person_id: int
+    name: str
+    hours: Decimal
+
+
+class RevenueOut(Schema):
+    start: dt.date
+    end: dt.date
+    rows: list[RevenueRowOut]
+    totals: list[RevenueTotalOut] = Field(
+        description="Per kind and currency; never summed across currencies."
+    )
+    unapproved: list[UnapprovedHoursOut] = Field(
+        description="Time and materials hours of the period not yet finally approved, per person."
+    )
+    gaps: list[RateGapOut] = Field(
+        description="Approved T&M days without a bill rate: not counted."
+    )
+
+    @staticmethod
+    def resolve_totals(obj: object) -> list[dict[str, object]]:
+        return ForecastOut.resolve_totals(obj)

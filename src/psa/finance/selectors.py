@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q
 
@@ -15,7 +16,7 @@ from psa.core.numbers import money
 from psa.core.rates import DatedSeries
 from psa.core.roles import Actor, Role
 from psa.engagements import selectors as engagement_selectors
-from psa.engagements.choices import Kind
+from psa.engagements.choices import Kind, Status
 from psa.finance import rules
 from psa.finance.models import UtilizationTarget
 from psa.people import selectors as people_selectors
@@ -25,6 +26,7 @@ from psa.scheduling.models import BookingDay
 from psa.scheduling.review import WeeklyReview, weekly_review_of
 from psa.scheduling.rules import WeekFigures
 from psa.timetracking import selectors as time_selectors
+from psa.timetracking.certification import selectors as cert_selectors
 
 CONFIRMED = BookingDay.Kind.CONFIRMED  # booked engagement work, as the schedule keeps it
 
@@ -348,3 +350,154 @@ def forecast(
     return Forecast(
         monday, end, review.team, _booking_flags(review, targets), revenue, totals, gaps
     )
+
+
+# ------------------------------------------------------------------ revenue recognition
+
+
+@dataclass(frozen=True)
+class RevenueRow:
+    engagement_id: int
+    name: str
+    kind: str
+    currency: str
+    recognized: Decimal
+    basis: str
+    # A custom SOW's progress: the share of its budget hours logged and of its milestones
+    # reached (to date), the hours it will take at that pace, and whether the hours lead.
+    hours_percent: Decimal | None = None
+    milestone_percent: Decimal | None = None
+    estimate_at_completion: Decimal | None = None
+    lagging: bool = False
+
+
+@dataclass(frozen=True)
+class UnapprovedHours:
+    person_id: int
+    name: str
+    hours: Decimal  # time and materials hours logged in the period and not finally approved
+
+
+@dataclass(frozen=True)
+class RevenueReport:
+    start: dt.date
+    end: dt.date
+    rows: list[RevenueRow]
+    totals: dict[tuple[str, str], Decimal]  # (kind, currency); never across currencies
+    unapproved: list[UnapprovedHours]
+    gaps: list[RateGap]  # approved time and materials hours on days without a bill rate
+
+
+def _engagement_name(e: Any) -> str:
+    return f"{e.customer.name} — {e.name}"
+
+
+def revenue(*, actor: Actor, start: dt.date, end: dt.date) -> RevenueReport:
+    """Revenue recognised in a period, per engagement, by its kind: packaged, its whole value
+    in the period of its completion; custom SOW, the value × the weights of the milestones
+    reached in the period (beside it, the hours-based percent complete and the estimate at
+    completion); time and materials, the finally approved billable hours of the period × the
+    bill rate in force on each day. What is logged but not yet approved is listed per person."""
+    _check(actor, start, end)
+    # Time and materials: finally approved hours, a day at a time.
+    approved = cert_selectors.approved_entries(start=start, end=end)
+    item_engagement = time_selectors.work_item_engagements(
+        work_item_ids={a.work_item_id for a in approved}
+    )
+    tm = {e.pk: e for e in engagement_selectors.engagement_list(kind=Kind.EMBEDDED_ENGINEER)}
+    by_day: dict[tuple[int, dt.date], Decimal] = {}
+    approved_by_person: dict[tuple[int, int], Decimal] = {}
+    for a in approved:
+        eid = item_engagement.get(a.work_item_id)
+        if eid in tm:
+            by_day[(eid, a.date)] = by_day.get((eid, a.date), rules.ZERO) + a.hours
+            key = (eid, a.person_id)
+            approved_by_person[key] = approved_by_person.get(key, rules.ZERO) + a.hours
+    priced = rules.price(by_day, engagement_selectors.bill_rate_series(engagement_ids=tm))
+    rows: list[RevenueRow] = []
+    for eid, e in tm.items():
+        amount = priced.amounts.get(eid, {}).get(e.currency, rules.ZERO)
+        hours = sum((h for (k, _), h in by_day.items() if k == eid), rules.ZERO)
+        if hours:
+            rows.append(
+                RevenueRow(
+                    eid,
+                    _engagement_name(e),
+                    e.kind,
+                    e.currency,
+                    money(amount),
+                    f"{hours} approved h × the bill rate of each day",
+                )
+            )
+    unapproved = _unapproved(start, end, tm, approved_by_person)
+    rows.extend(_packaged_and_sow(start, end))
+    totals: dict[tuple[str, str], Decimal] = {}
+    for r in rows:
+        totals[(r.kind, r.currency)] = totals.get((r.kind, r.currency), rules.ZERO) + r.recognized
+    names = {eid: _engagement_name(e) for eid, e in tm.items()}
+    rows.sort(key=lambda r: (r.kind, r.name))
+    return RevenueReport(start, end, rows, totals, unapproved, _gaps(priced.gaps, names))
+
+
+def _unapproved(
+    start: dt.date, end: dt.date, tm: dict[int, Any], approved: dict[tuple[int, int], Decimal]
+) -> list[UnapprovedHours]:
+    logged = time_selectors.engagement_hours_by_person(start=start, end=end, engagement_ids=tm)
+    per_person: dict[int, Decimal] = {}
+    for key, hours in logged.items():
+        left = hours - approved.get(key, rules.ZERO)
+        if left:
+            per_person[key[1]] = per_person.get(key[1], rules.ZERO) + left
+    people = people_selectors.person_list(related=False).filter(pk__in=sorted(per_person))
+    names = dict(people.values_list("pk", "name"))
+    return sorted(
+        (UnapprovedHours(pid, names.get(pid, str(pid)), h) for pid, h in per_person.items() if h),
+        key=lambda u: (u.name, u.person_id),
+    )
+
+
+def _packaged_and_sow(start: dt.date, end: dt.date) -> list[RevenueRow]:
+    rows: list[RevenueRow] = []
+    packaged = engagement_selectors.engagement_list(kind=Kind.PACKAGED).filter(
+        status=Status.COMPLETE, completed_on__gte=start, completed_on__lte=end
+    )
+    for e in packaged:
+        rows.append(
+            RevenueRow(
+                e.pk,
+                _engagement_name(e),
+                e.kind,
+                e.currency,
+                money(e.contract_value),
+                f"completed on {e.completed_on}",
+            )
+        )
+    sows = list(
+        engagement_selectors.engagement_list(kind=Kind.CUSTOM_SOW)
+        .filter(milestones__reached_on__gte=start, milestones__reached_on__lte=end)
+        .distinct()
+        .prefetch_related("milestones")
+    )
+    logged = time_selectors.engagement_hours(engagement_ids=[e.pk for e in sows])
+    for e in sows:
+        reached = [m for m in e.milestones.all() if m.reached_on is not None]
+        in_period = [m for m in reached if start <= m.reached_on <= end]  # type: ignore[operator]
+        to_date = sum((m.weight for m in reached), rules.ZERO)
+        hours = logged.get(e.pk, rules.ZERO)
+        hours_percent = rules.percent_of(hours, e.budget_hours)
+        rows.append(
+            RevenueRow(
+                e.pk,
+                _engagement_name(e),
+                e.kind,
+                e.currency,
+                money(rules.milestone_revenue(e.contract_value, (m.weight for m in in_period))),
+                "reached: "
+                + ", ".join(f"{m.name} ({m.weight} %) on {m.reached_on}" for m in in_period),
+                hours_percent=hours_percent,
+                milestone_percent=to_date,
+                estimate_at_completion=rules.estimate_at_completion(hours, to_date),
+                lagging=rules.milestones_lag(hours_percent, to_date),
+            )
+        )
+    return rows

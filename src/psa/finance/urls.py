@@ -7,4 +7,5 @@ urlpatterns = [
     path("utilization/", views.utilization, name="finance_utilization"),
     path("targets/", views.target_set, name="finance_target_set"),
     path("forecast/", views.forecast, name="finance_forecast"),
+    path("revenue/", views.revenue, name="finance_revenue"),
 ]

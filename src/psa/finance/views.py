@@ -153,3 +153,43 @@ def forecast(request: HttpRequest) -> HttpResponse:
         {"form": form, "forecast": result, "totals": totals, "revenue": revenue},
         status=status,
     )
+
+
+@page
+def revenue(request: HttpRequest) -> HttpResponse:
+    me = actor(request)
+    if not selectors.may_read_finance(me):
+        raise refuse(selectors.ERR_MAY_NOT_READ)
+    today = clock.today()
+    quarter = periods.fiscal_quarter(today)
+    form = PeriodForm(request.GET or {"start": quarter.start, "end": quarter.end})
+    report, status = None, 200
+    if form.is_valid():
+        try:
+            report = selectors.revenue(actor=me, **form.cleaned_data)
+        except ValidationFailed as exc:
+            status = apply_domain_errors(form, exc)
+    else:
+        status = 422
+    labels = dict(Kind.choices)
+    totals = (
+        [
+            (labels.get(kind, kind), currency, amount)
+            for (kind, currency), amount in sorted(report.totals.items())
+        ]
+        if report
+        else []
+    )
+    rows = [(r, labels.get(r.kind, r.kind)) for r in report.rows] if report else []
+    return render(
+        request,
+        "finance/revenue.html",
+        {
+            "form": form,
+            "report": report,
+            "totals": totals,
+            "rows": rows,
+            "shortcuts": _periods(today),
+        },
+        status=status,
+    )

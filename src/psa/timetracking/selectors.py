@@ -789,3 +789,30 @@ def hours_by_person_category(
             if total
         )
     return found
+
+
+def work_item_engagements(*, work_item_ids: Iterable[int]) -> dict[int, int | None]:
+    """The engagement of each work item (None: internal work)."""
+    ids = sorted(set(work_item_ids))
+    found: dict[int, int | None] = {}
+    for i in range(0, len(ids), 500):
+        rows = WorkItem.objects.filter(pk__in=ids[i : i + 500]).values_list("pk", "engagement_id")
+        found.update(dict(rows))
+    return found
+
+
+def engagement_hours_by_person(
+    *, start: dt.date, end: dt.date, engagement_ids: Iterable[int]
+) -> dict[tuple[int, int], Decimal]:
+    """Hours logged now on each engagement by each person in a period: {(engagement, person)}."""
+    rows = (
+        TimeEntry.objects.filter(
+            date__gte=start,
+            date__lte=end,
+            work_item__engagement_id__in=sorted(set(engagement_ids)),
+        )
+        .values_list("work_item__engagement_id", "person_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    return {(eid, pid): numbers.hours(total) for eid, pid, total in rows if total}

@@ -397,3 +397,61 @@ def certifications_for(
     if person_id is not None:
         qs = qs.filter(person_id=person_id)
     return qs.order_by("-fiscal_year", "-quarter", "person__name", "pk")
+
+
+# ------------------------------------------------------------------ approved time
+
+
+@dataclass(frozen=True)
+class ApprovedEntry:
+    """An entry as finance's final approval of its quarter recorded it."""
+
+    person_id: int
+    entry_id: int
+    date: dt.date
+    work_item_id: int
+    hours: Decimal
+
+
+def _standing_final_approvals(cert_ids: Sequence[int]) -> dict[int, int]:
+    """Per certification, its latest final approval (step pk) unless finance reopened the
+    quarter after it."""
+    standing: dict[int, int] = {}
+    for i in range(0, len(cert_ids), report_selectors.CHUNK):
+        steps = (
+            CertificationStep.objects.filter(
+                certification_id__in=cert_ids[i : i + report_selectors.CHUNK],
+                step__in=[Step.FINANCE, Step.REOPEN],
+            )
+            .order_by("certification_id", "at", "id")
+            .values_list("pk", "certification_id", "step", "approved")
+        )
+        for pk, cert_id, step, approved in steps:
+            if step == Step.REOPEN:
+                standing.pop(cert_id, None)
+            elif approved:
+                standing[cert_id] = pk
+    return standing
+
+
+def approved_entries(*, start: dt.date, end: dt.date) -> list[ApprovedEntry]:
+    """The entries of a period that finance finally approved: those the latest final approval
+    of their quarter recorded, with the hours it recorded, unless finance has reopened the
+    quarter since. An adjusting entry counts once the chain approves it again; until then
+    the approval before it stands for what it approved."""
+    certs = QuarterlyCertification.objects.filter(start_date__lte=end, end_date__gte=start)
+    people_of = dict(certs.values_list("pk", "person_id"))
+    standing = _standing_final_approvals(sorted(people_of))
+    found: list[ApprovedEntry] = []
+    step_ids = sorted(standing.values())
+    for i in range(0, len(step_ids), report_selectors.CHUNK):
+        rows = CertificationStep.objects.filter(
+            pk__in=step_ids[i : i + report_selectors.CHUNK]
+        ).values_list("certification_id", "entries")
+        for cert_id, entries in rows:
+            person_id = people_of[cert_id]
+            for pk, (day, item, hours) in entries.items():
+                date = dt.date.fromisoformat(day)
+                if start <= date <= end:
+                    found.append(ApprovedEntry(person_id, int(pk), date, int(item), Decimal(hours)))
+    return found
