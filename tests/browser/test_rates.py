@@ -136,3 +136,19 @@ def test_the_forecast_on_a_phone(
     page.screenshot(path=str(screenshot_dir / "finance-forecast.png"), full_page=True)
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_revenue_for_the_quarter_on_a_phone(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    demo.load_small()
+    page = browser_page
+    sign_in(page, "ellen.okafor", demo.DEMO_PASSWORD)
+    page.goto("/finance/utilization/")
+    page.locator(".crumbs").get_by_role("link", name="Revenue").click()
+    page.wait_for_url("**/finance/revenue/")
+    assert page.locator("#revenue").count() == 1
+    assert page.locator("#unapproved tbody tr").count() >= 1
+    page.screenshot(path=str(screenshot_dir / "finance-revenue.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
