@@ -228,8 +228,10 @@ def test_each_role_reads_exactly_what_the_matrix_says(
         f"/api/v1/finance/rate-gaps?{period}",
         "/api/v1/finance/forecast",
         f"/api/v1/finance/revenue?{period}",
+        f"/api/v1/finance/margin?{period}",
         "/finance/utilization/",
         "/finance/revenue/",
+        "/finance/margin/",
         "/finance/rates/",
         "/finance/forecast/",
     ):

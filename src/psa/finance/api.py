@@ -9,6 +9,8 @@ from psa.finance import selectors, services
 from psa.finance.schemas import (
     ForecastOut,
     ForecastQuery,
+    MarginOut,
+    MarginQuery,
     PeriodQuery,
     RateGapsOut,
     RevenueOut,
@@ -73,3 +75,12 @@ def revenue(request: HttpRequest, period: Query[PeriodQuery]) -> Any:
     SOW by milestones reached, time and materials on finally approved hours × the bill rate of
     each day), totals per kind and currency, and the T&M hours still unapproved per person."""
     return selectors.revenue(actor=actor(request), start=period.start, end=period.end)
+
+
+@router.get("/margin", response=answers({200: MarginOut}, 403))
+def margin(request: HttpRequest, query: Query[MarginQuery]) -> Any:
+    """Gross margin of the period per engagement, customer or kind: revenue recognised less the
+    cost of the hours worked (each at its person's cost rate of the day), per currency."""
+    return selectors.margin(
+        actor=actor(request), start=query.start, end=query.end, group=query.group
+    )

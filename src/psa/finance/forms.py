@@ -52,3 +52,11 @@ class TargetForm(PageForm):
 class ForecastForm(PageForm):
     start = forms.DateField(widget=DateInput(), label="From the week of", required=False)
     weeks = forms.IntegerField(min_value=1, max_value=26, initial=13, label="Weeks")
+
+
+class MarginForm(PeriodForm):
+    group = forms.ChoiceField(
+        choices=[("engagement", "Engagement"), ("customer", "Customer"), ("kind", "Kind")],
+        initial="engagement",
+        label="By",
+    )

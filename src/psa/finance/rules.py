@@ -196,3 +196,53 @@ def estimate_at_completion(logged_hours: Decimal, milestone_percent: Decimal) ->
 def milestones_lag(hours_percent: Decimal | None, milestone_percent: Decimal) -> bool:
     """The hours have gone further than the milestones: the SOW may be over budget."""
     return hours_percent is not None and hours_percent - milestone_percent > LAGS_BY
+
+
+# ------------------------------------------------------------------ gross margin
+
+
+@dataclass
+class Margin:
+    """Revenue and cost by currency; a margin only where both are in the same currency (no
+    exchange rates: amounts in different currencies are never set against each other)."""
+
+    revenue: dict[str, Decimal] = field(default_factory=dict)
+    cost: dict[str, Decimal] = field(default_factory=dict)
+
+    def add_revenue(self, currency: str, amount: Decimal) -> None:
+        self.revenue[currency] = self.revenue.get(currency, ZERO) + amount
+
+    def add_cost(self, currency: str, amount: Decimal) -> None:
+        self.cost[currency] = self.cost.get(currency, ZERO) + amount
+
+    def add(self, other: Margin) -> None:
+        for c, a in other.revenue.items():
+            self.add_revenue(c, a)
+        for c, a in other.cost.items():
+            self.add_cost(c, a)
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted({*self.revenue, *self.cost})
+
+    @property
+    def comparable(self) -> bool:
+        """One currency for revenue and cost alike: the margin means something."""
+        return len(self.currencies) <= 1
+
+    @property
+    def margin(self) -> dict[str, Decimal]:
+        if not self.comparable:
+            return {}
+        return {c: self.revenue.get(c, ZERO) - self.cost.get(c, ZERO) for c in self.currencies}
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        """Margin ÷ revenue, in the one currency; None without revenue or with two currencies."""
+        if not self.comparable or not self.currencies:
+            return None
+        currency = self.currencies[0]
+        revenue = self.revenue.get(currency, ZERO)
+        if revenue <= 0:
+            return None
+        return percent_of(revenue - self.cost.get(currency, ZERO), revenue)

@@ -193,3 +193,57 @@ class RevenueOut(Schema):
     @staticmethod
     def resolve_totals(obj: object) -> list[dict[str, object]]:
         return ForecastOut.resolve_totals(obj)
+
+
+class MarginQuery(PeriodQuery):
+    group: Annotated[str, Line(12)] = Field(
+        "engagement", description="engagement, customer or kind"
+    )
+
+
+class AmountOut(Schema):
+    currency: str
+    amount: Decimal
+
+
+class MarginFiguresOut(Schema):
+    revenue: list[AmountOut]
+    cost: list[AmountOut]
+    margin: list[AmountOut] = Field(
+        description="Revenue − cost, where both are in one currency; empty when they are not."
+    )
+    margin_percent: Decimal | None = Field(description="Margin ÷ revenue, % (one currency).")
+    comparable: bool = Field(description="False: revenue and cost in different currencies.")
+
+    @staticmethod
+    def _amounts(values: dict[str, Decimal]) -> list[dict[str, object]]:
+        return [{"currency": c, "amount": a} for c, a in sorted(values.items())]
+
+    @staticmethod
+    def resolve_revenue(obj: object) -> list[dict[str, object]]:
+        return MarginFiguresOut._amounts(getattr(obj, "revenue", {}))
+
+    @staticmethod
+    def resolve_cost(obj: object) -> list[dict[str, object]]:
+        return MarginFiguresOut._amounts(getattr(obj, "cost", {}))
+
+    @staticmethod
+    def resolve_margin(obj: object) -> list[dict[str, object]]:
+        return MarginFiguresOut._amounts(getattr(obj, "margin", {}))
+
+
+class MarginRowOut(Schema):
+    key: str
+    label: str
+    engagement_id: int | None
+    figures: MarginFiguresOut
+
+
+class MarginOut(Schema):
+    start: dt.date
+    end: dt.date
+    group: str
+    rows: list[MarginRowOut]
+    cost_gaps: list[RateGapOut] = Field(
+        description="People whose hours have no cost rate: not costed."
+    )

@@ -501,3 +501,100 @@ def _packaged_and_sow(start: dt.date, end: dt.date) -> list[RevenueRow]:
             )
         )
     return rows
+
+
+# ------------------------------------------------------------------ gross margin
+
+MARGIN_GROUPS = ("engagement", "customer", "kind")
+ERR_MARGIN_GROUP = "group by one of engagement, customer, kind"
+
+
+@dataclass(frozen=True)
+class MarginRow:
+    key: str
+    label: str
+    figures: rules.Margin
+    engagement_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MarginReport:
+    start: dt.date
+    end: dt.date
+    group: str
+    rows: list[MarginRow]
+    cost_gaps: list[RateGap]  # people whose engagement hours have no cost rate: not costed
+
+
+def margin(
+    *, actor: Actor, start: dt.date, end: dt.date, group: str = "engagement"
+) -> MarginReport:
+    """Gross margin of a period: the revenue recognised (`revenue`) less the cost of the hours
+    worked on each engagement in it, each hour at its person's cost rate in force that day;
+    per engagement, customer or kind, per currency, with the margin as a share of revenue."""
+    if group not in MARGIN_GROUPS:
+        _check(actor, start, end)
+        raise ValidationFailed(ERR_MARGIN_GROUP, field="group")
+    recognised = revenue(actor=actor, start=start, end=end)
+    hours = time_selectors.engagement_person_day_hours(start=start, end=end)
+    person_ids = {pid for _, pid, _ in hours}
+    series = people_selectors.cost_rate_series(person_ids=person_ids)
+    priced = rules.price(
+        {((eid, pid), day): h for (eid, pid, day), h in hours.items()},
+        {(eid, pid): series[pid] for eid, pid, _ in hours},
+    )
+    per_engagement: dict[int, rules.Margin] = {}
+    for r in recognised.rows:
+        per_engagement.setdefault(r.engagement_id, rules.Margin()).add_revenue(
+            r.currency, r.recognized
+        )
+    for (eid, _), amounts in priced.amounts.items():
+        m = per_engagement.setdefault(eid, rules.Margin())
+        for currency, amount in amounts.items():
+            m.add_cost(currency, money(amount))
+    engagements = {
+        e.pk: e
+        for e in engagement_selectors.engagement_list().filter(pk__in=sorted(per_engagement))
+    }
+    rows = _margin_rows(group, per_engagement, engagements)
+    person_gaps: dict[int, rules.Gap] = {}
+    for (_, pid), gap in priced.gaps.items():
+        seen = person_gaps.get(pid)
+        person_gaps[pid] = (
+            gap
+            if seen is None
+            else rules.Gap(
+                min(seen.first, gap.first),
+                max(seen.last, gap.last),
+                seen.days + gap.days,
+                seen.hours + gap.hours,
+            )
+        )
+    names = dict(
+        people_selectors.person_list(related=False)
+        .filter(pk__in=sorted(person_gaps))
+        .values_list("pk", "name")
+    )
+    return MarginReport(start, end, group, rows, _gaps(person_gaps, names))
+
+
+def _margin_rows(
+    group: str, per_engagement: dict[int, rules.Margin], engagements: dict[int, Any]
+) -> list[MarginRow]:
+    labels = dict(Kind.choices)
+    if group == "engagement":
+        rows = [
+            MarginRow(str(eid), _engagement_name(engagements[eid]), m, eid)
+            for eid, m in per_engagement.items()
+        ]
+        return sorted(rows, key=lambda r: r.label)
+    grouped: dict[str, MarginRow] = {}
+    for eid, m in per_engagement.items():
+        e = engagements[eid]
+        key, label = (
+            (str(e.customer_id), e.customer.name)
+            if group == "customer"
+            else (e.kind, labels[e.kind])
+        )
+        grouped.setdefault(key, MarginRow(key, label, rules.Margin())).figures.add(m)
+    return sorted(grouped.values(), key=lambda r: r.label)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("targets/", views.target_set, name="finance_target_set"),
     path("forecast/", views.forecast, name="finance_forecast"),
     path("revenue/", views.revenue, name="finance_revenue"),
+    path("margin/", views.margin, name="finance_margin"),
 ]

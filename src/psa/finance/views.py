@@ -17,7 +17,13 @@ from psa.core.errors import DomainError, ValidationFailed
 from psa.core.views import apply_domain_errors, page, refuse
 from psa.engagements.choices import Kind
 from psa.finance import rules, selectors, services
-from psa.finance.forms import ForecastForm, PeriodForm, TargetForm, UtilizationForm
+from psa.finance.forms import (
+    ForecastForm,
+    MarginForm,
+    PeriodForm,
+    TargetForm,
+    UtilizationForm,
+)
 from psa.people import selectors as people_selectors
 
 
@@ -191,5 +197,31 @@ def revenue(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "shortcuts": _periods(today),
         },
+        status=status,
+    )
+
+
+@page
+def margin(request: HttpRequest) -> HttpResponse:
+    me = actor(request)
+    if not selectors.may_read_finance(me):
+        raise refuse(selectors.ERR_MAY_NOT_READ)
+    today = clock.today()
+    quarter = periods.fiscal_quarter(today)
+    form = MarginForm(
+        request.GET or {"start": quarter.start, "end": quarter.end, "group": "engagement"}
+    )
+    report, status = None, 200
+    if form.is_valid():
+        try:
+            report = selectors.margin(actor=me, **form.cleaned_data)
+        except ValidationFailed as exc:
+            status = apply_domain_errors(form, exc)
+    else:
+        status = 422
+    return render(
+        request,
+        "finance/margin.html",
+        {"form": form, "report": report, "shortcuts": _periods(today)},
         status=status,
     )

@@ -816,3 +816,19 @@ def engagement_hours_by_person(
         .order_by()
     )
     return {(eid, pid): numbers.hours(total) for eid, pid, total in rows if total}
+
+
+def engagement_person_day_hours(
+    *, start: dt.date, end: dt.date
+) -> dict[tuple[int, int, dt.date], Decimal]:
+    """Hours logged on engagements in a period, per engagement, person and day (adjustments
+    included): what the cost of the work is priced on, at each person's rate of the day."""
+    rows = (
+        TimeEntry.objects.filter(
+            date__gte=start, date__lte=end, work_item__engagement_id__isnull=False
+        )
+        .values_list("work_item__engagement_id", "person_id", "date")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    return {(eid, pid, day): numbers.hours(total) for eid, pid, day, total in rows if total}
