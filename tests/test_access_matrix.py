@@ -229,9 +229,11 @@ def test_each_role_reads_exactly_what_the_matrix_says(
         "/api/v1/finance/forecast",
         f"/api/v1/finance/revenue?{period}",
         f"/api/v1/finance/margin?{period}",
+        "/api/v1/finance/periods",
         "/finance/utilization/",
         "/finance/revenue/",
         "/finance/margin/",
+        "/finance/periods/",
         "/finance/rates/",
         "/finance/forecast/",
     ):

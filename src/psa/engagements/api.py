@@ -26,6 +26,7 @@ from psa.engagements.schemas import (
     StatusChangeOut,
     StatusIn,
 )
+from psa.finance import flows as finance_flows
 
 router = Router(tags=["engagements"])
 customers = Router(tags=["customers"])
@@ -143,7 +144,7 @@ def set_bill_rate(
     """The engagement's bill rate from `effective_from` on, until its next rate; a rate
     already taking effect that day is replaced (the audit log keeps both)."""
     engagement = selectors.engagement_get(engagement_id=engagement_id)
-    return services.bill_rate_set(
+    return finance_flows.bill_rate_set(
         actor=actor(request),
         engagement=engagement,
         effective_from=effective_from,
@@ -158,7 +159,7 @@ def set_bill_rate(
 def delete_bill_rate(request: HttpRequest, engagement_id: int, effective_from: Day) -> Any:
     """Take back the rate taking effect that day: the one before stays in force longer."""
     engagement = selectors.engagement_get(engagement_id=engagement_id)
-    services.bill_rate_delete(
+    finance_flows.bill_rate_delete(
         actor=actor(request), engagement=engagement, effective_from=effective_from
     )
     return 204, None

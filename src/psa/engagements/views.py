@@ -44,6 +44,7 @@ from psa.engagements.forms import (
     rows_from_post,
 )
 from psa.engagements.models import Customer, Engagement, Kind, Status
+from psa.finance import flows as finance_flows
 from psa.timetracking import selectors as time_selectors
 
 ADD_ROW = "add_milestone_row"
@@ -441,7 +442,9 @@ def bill_rate_set(request: HttpRequest, engagement_id: int) -> HttpResponse:
     form = BillRateForm(request.POST)
     if form.is_valid():
         try:
-            services.bill_rate_set(actor=actor(request), engagement=engagement, **form.cleaned_data)
+            finance_flows.bill_rate_set(
+                actor=actor(request), engagement=engagement, **form.cleaned_data
+            )
         except DomainError as exc:
             status = apply_domain_errors(form, exc)
         else:
@@ -463,7 +466,9 @@ def bill_rate_delete(request: HttpRequest, engagement_id: int, effective_from: s
     except ValueError as exc:
         raise Http404(effective_from) from exc
     try:
-        services.bill_rate_delete(actor=actor(request), engagement=engagement, effective_from=day)
+        finance_flows.bill_rate_delete(
+            actor=actor(request), engagement=engagement, effective_from=day
+        )
     except Conflict as exc:
         messages.error(request, exc.message)
     else:

@@ -4,15 +4,19 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from psa.core.api import actor
+from psa.core.errors import PermissionDenied
 from psa.core.schemas import WRITE, Day, answers
-from psa.finance import selectors, services
+from psa.finance import flows, selectors, services
 from psa.finance.schemas import (
+    FiscalPeriodOut,
     ForecastOut,
     ForecastQuery,
     MarginOut,
     MarginQuery,
+    PeriodIn,
     PeriodQuery,
     RateGapsOut,
+    ReopenIn,
     RevenueOut,
     TargetIn,
     TargetOut,
@@ -84,3 +88,26 @@ def margin(request: HttpRequest, query: Query[MarginQuery]) -> Any:
     return selectors.margin(
         actor=actor(request), start=query.start, end=query.end, group=query.group
     )
+
+
+@router.get("/periods", response=answers({200: list[FiscalPeriodOut]}, 403))
+def list_periods(request: HttpRequest) -> Any:
+    """The closed months and fiscal quarters, oldest first."""
+    if not selectors.may_read_finance(actor(request)):
+        raise PermissionDenied(selectors.ERR_MAY_NOT_READ)
+    return selectors.closed_periods()
+
+
+@router.post("/periods", response=answers({201: FiscalPeriodOut}, *WRITE, 409))
+def close_period(request: HttpRequest, payload: PeriodIn) -> Any:
+    """Close a month or fiscal quarter that has ended: its revenue, cost and margin are frozen;
+    later changes to it land in the first open period as prior-period adjustments."""
+    return 201, flows.period_close(actor=actor(request), start=payload.start, end=payload.end)
+
+
+@router.post("/periods/{period_id}/reopen", response=answers({204: None}, *WRITE, 404))
+def reopen_period(request: HttpRequest, period_id: int, payload: ReopenIn) -> Any:
+    """Reopen a closed period, with the reason (audited): its figures are live again."""
+    period = selectors.period_get(period_id=period_id)
+    services.period_reopen(actor=actor(request), period=period, reason=payload.reason)
+    return 204, None

@@ -60,3 +60,11 @@ class MarginForm(PeriodForm):
         initial="engagement",
         label="By",
     )
+
+
+class ReopenForm(PageForm):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "reopen")
+        super().__init__(*args, **kwargs)

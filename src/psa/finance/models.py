@@ -24,3 +24,44 @@ class UtilizationTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.percent} % from {self.effective_from}"
+
+
+class FiscalPeriod(models.Model):
+    """A month or fiscal quarter finance has closed: its revenue, cost and margin are those
+    frozen in its figures; a later change to it shows in the first open period."""
+
+    label = models.CharField(max_length=20)
+    start = models.DateField()
+    end = models.DateField()
+    closed_at = models.DateTimeField()
+    closed_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["start", "end"]
+        constraints = [models.UniqueConstraint(fields=["start", "end"], name="period_once")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ClosedFigure(models.Model):
+    """An engagement's revenue and cost in one currency, as they stood when its period closed."""
+
+    period = models.ForeignKey(FiscalPeriod, on_delete=models.CASCADE, related_name="figures")
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
+    )
+    currency = models.CharField(max_length=3)
+    revenue = models.DecimalField(max_digits=16, decimal_places=2)
+    cost = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["period_id", "engagement_id", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "engagement", "currency"], name="closed_figure_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}/{self.engagement_id} {self.currency}"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 
+from psa.core import periods
 from psa.core.rates import DatedSeries, RateSeries
 
 K = TypeVar("K", bound=Hashable)
@@ -246,3 +247,35 @@ class Margin:
         if revenue <= 0:
             return None
         return percent_of(revenue - self.cost.get(currency, ZERO), revenue)
+
+
+# ------------------------------------------------------------------ period close
+
+
+def closable_label(
+    start: dt.date, end: dt.date, *, fiscal_start_month: int | None = None
+) -> str | None:
+    """The name of the period if it is exactly a calendar month or a fiscal quarter (the
+    periods finance closes), else None."""
+    month = periods.month(start)
+    if (month.start, month.end) == (start, end):
+        return month.label
+    quarter = periods.fiscal_quarter(start, start_month=fiscal_start_month)
+    if (quarter.start, quarter.end) == (start, end):
+        return quarter.label
+    return None
+
+
+def first_open_day(end: dt.date, closed: Iterable[tuple[dt.date, dt.date]]) -> dt.date:
+    """The first day after `end` that no closed period covers: where a late change to the
+    period ending on `end` lands."""
+    spans = sorted(closed)
+    day = end + dt.timedelta(days=1)
+    moved = True
+    while moved:
+        moved = False
+        for first, last in spans:
+            if first <= day <= last:
+                day = last + dt.timedelta(days=1)
+                moved = True
+    return day

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from psa.core.schemas import Day, In, Line
+from psa.core.schemas import Day, In, Line, Text
 
 
 class PeriodQuery(Schema):
@@ -239,11 +239,43 @@ class MarginRowOut(Schema):
     figures: MarginFiguresOut
 
 
+class PriorAdjustmentOut(Schema):
+    period: str = Field(description="The closed period the late change belongs to.")
+    engagement_id: int
+    name: str
+    figures: MarginFiguresOut = Field(description="Its live figures less those frozen at close.")
+
+
 class MarginOut(Schema):
     start: dt.date
     end: dt.date
     group: str
+    closed: str = Field(description="The closed period whose frozen figures these are, or empty.")
+    partly_closed: list[str] = Field(
+        description="Closed periods the report cuts into: shown live, not as frozen."
+    )
+    adjustments: list[PriorAdjustmentOut] = Field(
+        description="Late changes to closed periods landing here (included in the rows)."
+    )
     rows: list[MarginRowOut]
     cost_gaps: list[RateGapOut] = Field(
         description="People whose hours have no cost rate: not costed."
     )
+
+
+class PeriodIn(In):
+    start: Day = Field(description="The first day of a calendar month or fiscal quarter.")
+    end: Day = Field(description="Its last day.")
+
+
+class ReopenIn(In):
+    reason: Annotated[str, Text(2000)]
+
+
+class FiscalPeriodOut(Schema):
+    id: int
+    label: str
+    start: dt.date
+    end: dt.date
+    closed_at: dt.datetime
+    closed_by: str

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
 
 from psa.core import clock
-from psa.core.errors import PermissionDenied, ValidationFailed
+from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import money
 from psa.core.rates import DatedSeries
 from psa.core.roles import Actor, Role
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.choices import Kind, Status
 from psa.finance import rules
-from psa.finance.models import UtilizationTarget
+from psa.finance.models import FiscalPeriod, UtilizationTarget
 from psa.people import selectors as people_selectors
 from psa.people.models import Person
 from psa.scheduling import selectors as scheduling_selectors
@@ -40,6 +40,7 @@ MAX_PERIOD_DAYS = 5 * 366
 ERR_MAY_NOT_READ = "only finance and the head of PS read finance reports"
 ERR_PERIOD = "the period ends before it starts"
 ERR_PERIOD_LONG = "a period is at most five years"
+ERR_NO_PERIOD = "closed period {id} does not exist"
 
 
 def may_read_finance(actor: Actor) -> bool:
@@ -518,23 +519,33 @@ class MarginRow:
 
 
 @dataclass(frozen=True)
+class PriorAdjustment:
+    """A late change to a closed period, shown in the first open period after it: the live
+    figures of the closed period less those frozen when it closed."""
+
+    period: str
+    engagement_id: int
+    name: str
+    figures: rules.Margin
+
+
+@dataclass(frozen=True)
 class MarginReport:
     start: dt.date
     end: dt.date
     group: str
     rows: list[MarginRow]
     cost_gaps: list[RateGap]  # people whose engagement hours have no cost rate: not costed
+    closed: str = ""  # the closed period these frozen figures are, if the period is one
+    partly_closed: list[str] = field(default_factory=list)  # closed periods it cuts into
+    adjustments: list[PriorAdjustment] = field(default_factory=list)  # included in the rows
 
 
-def margin(
-    *, actor: Actor, start: dt.date, end: dt.date, group: str = "engagement"
-) -> MarginReport:
-    """Gross margin of a period: the revenue recognised (`revenue`) less the cost of the hours
-    worked on each engagement in it, each hour at its person's cost rate in force that day;
-    per engagement, customer or kind, per currency, with the margin as a share of revenue."""
-    if group not in MARGIN_GROUPS:
-        _check(actor, start, end)
-        raise ValidationFailed(ERR_MARGIN_GROUP, field="group")
+def _live_margin(
+    actor: Actor, start: dt.date, end: dt.date
+) -> tuple[dict[int, rules.Margin], dict[int, rules.Gap]]:
+    """Each engagement's revenue and cost of a period as the data give them now, and the
+    people whose hours have no cost rate."""
     recognised = revenue(actor=actor, start=start, end=end)
     hours = time_selectors.engagement_person_day_hours(start=start, end=end)
     person_ids = {pid for _, pid, _ in hours}
@@ -552,11 +563,6 @@ def margin(
         m = per_engagement.setdefault(eid, rules.Margin())
         for currency, amount in amounts.items():
             m.add_cost(currency, money(amount))
-    engagements = {
-        e.pk: e
-        for e in engagement_selectors.engagement_list().filter(pk__in=sorted(per_engagement))
-    }
-    rows = _margin_rows(group, per_engagement, engagements)
     person_gaps: dict[int, rules.Gap] = {}
     for (_, pid), gap in priced.gaps.items():
         seen = person_gaps.get(pid)
@@ -570,12 +576,97 @@ def margin(
                 seen.hours + gap.hours,
             )
         )
+    return per_engagement, person_gaps
+
+
+def _frozen(period: FiscalPeriod) -> dict[int, rules.Margin]:
+    found: dict[int, rules.Margin] = {}
+    for f in period.figures.all():
+        m = found.setdefault(f.engagement_id, rules.Margin())
+        if f.revenue:
+            m.add_revenue(f.currency, f.revenue)
+        if f.cost:
+            m.add_cost(f.currency, f.cost)
+    return found
+
+
+def _difference(live: rules.Margin | None, frozen: rules.Margin | None) -> rules.Margin:
+    delta = rules.Margin()
+    live, frozen = live or rules.Margin(), frozen or rules.Margin()
+    for c in {*live.revenue, *frozen.revenue}:
+        change = live.revenue.get(c, rules.ZERO) - frozen.revenue.get(c, rules.ZERO)
+        if change:
+            delta.add_revenue(c, change)
+    for c in {*live.cost, *frozen.cost}:
+        change = live.cost.get(c, rules.ZERO) - frozen.cost.get(c, rules.ZERO)
+        if change:
+            delta.add_cost(c, change)
+    return delta
+
+
+def margin(
+    *, actor: Actor, start: dt.date, end: dt.date, group: str = "engagement"
+) -> MarginReport:
+    """Gross margin of a period: the revenue recognised (`revenue`) less the cost of the hours
+    worked on each engagement in it, each hour at its person's cost rate in force that day;
+    per engagement, customer or kind, per currency, with the margin as a share of revenue.
+    A closed period reads the figures frozen when it closed; late changes to a closed period
+    are added to the first open period after it, and listed there."""
+    _check(actor, start, end)
+    if group not in MARGIN_GROUPS:
+        raise ValidationFailed(ERR_MARGIN_GROUP, field="group")
+    periods_closed = closed_periods()
+    exact = next((p for p in periods_closed if (p.start, p.end) == (start, end)), None)
+    adjustments: list[PriorAdjustment] = []
+    gaps: dict[int, rules.Gap] = {}
+    if exact is not None:
+        per_engagement = _frozen(exact)
+    else:
+        per_engagement, gaps = _live_margin(actor, start, end)
+        spans = [(p.start, p.end) for p in periods_closed]
+        for p in periods_closed:
+            if not start <= rules.first_open_day(p.end, spans) <= end:
+                continue
+            live, _ = _live_margin(actor, p.start, p.end)
+            frozen = _frozen(p)
+            for eid in sorted({*live, *frozen}):
+                delta = _difference(live.get(eid), frozen.get(eid))
+                if delta.currencies:
+                    adjustments.append(PriorAdjustment(p.label, eid, "", delta))
+                    per_engagement.setdefault(eid, rules.Margin()).add(delta)
+    engagements = {
+        e.pk: e
+        for e in engagement_selectors.engagement_list().filter(pk__in=sorted(per_engagement))
+    }
+    adjustments = [
+        PriorAdjustment(
+            a.period, a.engagement_id, _engagement_name(engagements[a.engagement_id]), a.figures
+        )
+        for a in adjustments
+    ]
+    partly = [
+        p.label
+        for p in periods_closed
+        if p is not exact
+        and p.start <= end
+        and p.end >= start
+        and not (start <= p.start and p.end <= end)
+    ]
     names = dict(
         people_selectors.person_list(related=False)
-        .filter(pk__in=sorted(person_gaps))
+        .filter(pk__in=sorted(gaps))
         .values_list("pk", "name")
     )
-    return MarginReport(start, end, group, rows, _gaps(person_gaps, names))
+    return MarginReport(
+        start,
+        end,
+        group,
+        _margin_rows(group, per_engagement, engagements),
+        _gaps(gaps, names),
+        closed=exact.label if exact else "",
+        partly_closed=partly,
+        adjustments=adjustments,
+    )
 
 
 def _margin_rows(
@@ -598,3 +689,46 @@ def _margin_rows(
         )
         grouped.setdefault(key, MarginRow(key, label, rules.Margin())).figures.add(m)
     return sorted(grouped.values(), key=lambda r: r.label)
+
+
+# ------------------------------------------------------------------ closed periods
+
+
+def closed_periods() -> list[FiscalPeriod]:
+    return list(FiscalPeriod.objects.order_by("start"))
+
+
+def period_get(*, period_id: int) -> FiscalPeriod:
+    period = FiscalPeriod.objects.filter(pk=period_id).first()
+    if period is None:
+        raise NotFound(ERR_NO_PERIOD.format(id=period_id), field="period_id")
+    return period
+
+
+def closed_on(day: dt.date) -> FiscalPeriod | None:
+    """The closed period a day falls in, if any."""
+    return FiscalPeriod.objects.filter(start__lte=day, end__gte=day).first()
+
+
+def first_open_day_after(period: FiscalPeriod) -> dt.date:
+    spans = list(FiscalPeriod.objects.values_list("start", "end"))
+    return rules.first_open_day(period.end, spans)
+
+
+def closing_figures(
+    *, actor: Actor, start: dt.date, end: dt.date
+) -> list[tuple[int, str, Decimal, Decimal]]:
+    """What closing the period freezes: each engagement's revenue and cost per currency."""
+    live, _ = _live_margin(actor, start, end)
+    figures = []
+    for eid, m in sorted(live.items()):
+        for currency in m.currencies:
+            figures.append(
+                (
+                    eid,
+                    currency,
+                    m.revenue.get(currency, rules.ZERO),
+                    m.cost.get(currency, rules.ZERO),
+                )
+            )
+    return figures

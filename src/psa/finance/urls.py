@@ -9,4 +9,7 @@ urlpatterns = [
     path("forecast/", views.forecast, name="finance_forecast"),
     path("revenue/", views.revenue, name="finance_revenue"),
     path("margin/", views.margin, name="finance_margin"),
+    path("periods/", views.period_list, name="finance_periods"),
+    path("periods/close/", views.period_close, name="finance_period_close"),
+    path("periods/<int:period_id>/reopen/", views.period_reopen, name="finance_period_reopen"),
 ]

@@ -16,11 +16,12 @@ from psa.core.api import actor
 from psa.core.errors import DomainError, ValidationFailed
 from psa.core.views import apply_domain_errors, page, refuse
 from psa.engagements.choices import Kind
-from psa.finance import rules, selectors, services
+from psa.finance import flows, rules, selectors, services
 from psa.finance.forms import (
     ForecastForm,
     MarginForm,
     PeriodForm,
+    ReopenForm,
     TargetForm,
     UtilizationForm,
 )
@@ -225,3 +226,63 @@ def margin(request: HttpRequest) -> HttpResponse:
         {"form": form, "report": report, "shortcuts": _periods(today)},
         status=status,
     )
+
+
+def _closable(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The last month and the last fiscal quarter that have ended: what finance closes next."""
+    month = periods.month(periods.month(today).start - dt.timedelta(days=1))
+    quarter = periods.fiscal_quarter(periods.fiscal_quarter(today).start - dt.timedelta(days=1))
+    return [(month.label, month.start, month.end), (quarter.label, quarter.start, quarter.end)]
+
+
+@page
+def period_list(
+    request: HttpRequest, close_form: PeriodForm | None = None, status: int = 200
+) -> HttpResponse:
+    me = actor(request)
+    if not selectors.may_read_finance(me):
+        raise refuse(selectors.ERR_MAY_NOT_READ)
+    return render(
+        request,
+        "finance/periods.html",
+        {
+            "periods": selectors.closed_periods(),
+            "may_close": services.may_close_periods(me),
+            "closable": _closable(clock.today()),
+            "close_form": close_form or PeriodForm(),
+            "reopen_form": ReopenForm(),
+        },
+        status=status,
+    )
+
+
+@page
+@require_POST
+def period_close(request: HttpRequest) -> HttpResponse:
+    me = actor(request)
+    form = PeriodForm(request.POST)
+    if form.is_valid():
+        try:
+            period = flows.period_close(actor=me, **form.cleaned_data)
+        except DomainError as exc:
+            return period_list(request, close_form=form, status=apply_domain_errors(form, exc))
+        messages.success(request, f"{period.label} closed: its figures are frozen.")
+        return redirect("finance_periods")
+    if not services.may_close_periods(me):
+        raise refuse(services.ERR_MAY_NOT_CLOSE)
+    return period_list(request, close_form=form, status=422)
+
+
+@page
+@require_POST
+def period_reopen(request: HttpRequest, period_id: int) -> HttpResponse:
+    period = selectors.period_get(period_id=period_id)
+    form = ReopenForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.period_reopen(actor=actor(request), period=period, reason=reason)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{period.label} reopened.")
+    return redirect("finance_periods")

@@ -6,6 +6,7 @@ from ninja import Query, Router
 from psa.core import clock
 from psa.core.api import Page, actor, page_of
 from psa.core.schemas import WRITE, Day, answers, patch_onto
+from psa.finance import flows as finance_flows
 from psa.people import selectors, services
 from psa.people.cache import people_pages
 from psa.people.schemas import (
@@ -113,7 +114,8 @@ def list_cost_rates(request: HttpRequest, person_id: int) -> Any:
 
 
 @router.put(
-    "/{person_id}/cost-rates/{effective_from}", response=answers({200: CostRateOut}, *WRITE, 404)
+    "/{person_id}/cost-rates/{effective_from}",
+    response=answers({200: CostRateOut}, *WRITE, 404, 409),
 )
 def set_cost_rate(
     request: HttpRequest, person_id: int, effective_from: Day, payload: CostRateIn
@@ -121,16 +123,18 @@ def set_cost_rate(
     """The person's cost rate from `effective_from` on, until their next rate; a rate already
     taking effect that day is replaced (the audit log keeps both)."""
     person = selectors.person_get(person_id=person_id)
-    return services.cost_rate_set(
+    return finance_flows.cost_rate_set(
         actor=actor(request), person=person, effective_from=effective_from, **payload.dict()
     )
 
 
 @router.delete(
-    "/{person_id}/cost-rates/{effective_from}", response=answers({204: None}, *WRITE, 404)
+    "/{person_id}/cost-rates/{effective_from}", response=answers({204: None}, *WRITE, 404, 409)
 )
 def delete_cost_rate(request: HttpRequest, person_id: int, effective_from: Day) -> Any:
     """Take back the rate taking effect that day: the one before it stays in force longer."""
     person = selectors.person_get(person_id=person_id)
-    services.cost_rate_delete(actor=actor(request), person=person, effective_from=effective_from)
+    finance_flows.cost_rate_delete(
+        actor=actor(request), person=person, effective_from=effective_from
+    )
     return 204, None

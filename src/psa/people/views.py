@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from psa.core import clock, periods
 from psa.core.api import actor
-from psa.core.errors import DomainError
+from psa.core.errors import Conflict, DomainError
 from psa.core.rates import rate_spans
 from psa.core.roles import Role
 from psa.core.views import (
@@ -23,6 +23,7 @@ from psa.core.views import (
     paginate,
     refuse,
 )
+from psa.finance import flows as finance_flows
 from psa.people import selectors, services
 from psa.people.forms import (
     PERSON_FIELDS,
@@ -221,7 +222,7 @@ def cost_rate_set(request: HttpRequest, person_id: int) -> HttpResponse:
     form = CostRateForm(request.POST)
     if form.is_valid():
         try:
-            services.cost_rate_set(actor=actor(request), person=person, **form.cleaned_data)
+            finance_flows.cost_rate_set(actor=actor(request), person=person, **form.cleaned_data)
         except DomainError as exc:
             status = apply_domain_errors(form, exc)
         else:
@@ -242,8 +243,12 @@ def cost_rate_delete(request: HttpRequest, person_id: int, effective_from: str) 
         day = dt.date.fromisoformat(effective_from)
     except ValueError as exc:
         raise Http404(effective_from) from exc
-    services.cost_rate_delete(actor=actor(request), person=person, effective_from=day)
-    messages.success(request, f"Cost rate from {day:%-d %b %Y} removed.")
+    try:
+        finance_flows.cost_rate_delete(actor=actor(request), person=person, effective_from=day)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Cost rate from {day:%-d %b %Y} removed.")
     return _to_cost_rates(person)
 
 
