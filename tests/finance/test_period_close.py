@@ -229,3 +229,27 @@ def test_two_closes_at_once_close_once(books: Books, actor_of: Callable[[Person]
     ]
     assert run_together(calls, now=NOW) == ["Conflict", "ok"]
     assert FiscalPeriod.objects.count() == 1
+
+
+def test_the_revenue_report_keeps_a_closed_period_and_adjusts_the_next(
+    books: Books, actor_of: Callable[[Person], Actor]
+) -> None:
+    reader = actor_of(books.finance)
+    close_q4(books, actor_of)
+    third = books.sow.milestones.get(position=3)
+    with clock.frozen(NOW):
+        engagement_services.milestone_set_reached(
+            actor=SYSTEM, milestone=third, reached_on=dt.date(2027, 1, 10)
+        )
+        closed = selectors.revenue(actor=reader, start=START, end=END)
+        first_open = selectors.revenue(actor=reader, start=FEB, end=APR)
+    assert closed.totals == {
+        ("custom_sow", "USD"): D("25000.00"),
+        ("embedded_engineer", "EUR"): D("1540.00"),
+        ("packaged", "USD"): D("20000.00"),
+    }
+    assert {r.basis for r in closed.rows} == {"as recognised when FY27 Q4 closed on 2027-02-03"}
+    assert [(r.engagement_id, r.recognized, r.basis) for r in first_open.rows] == [
+        (books.sow.pk, D("25000.00"), "prior-period adjustment: a late change to FY27 Q4")
+    ]
+    assert first_open.totals == {("custom_sow", "USD"): D("25000.00")}

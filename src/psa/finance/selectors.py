@@ -398,8 +398,74 @@ def revenue(*, actor: Actor, start: dt.date, end: dt.date) -> RevenueReport:
     in the period of its completion; custom SOW, the value × the weights of the milestones
     reached in the period (beside it, the hours-based percent complete and the estimate at
     completion); time and materials, the finally approved billable hours of the period × the
-    bill rate in force on each day. What is logged but not yet approved is listed per person."""
+    bill rate in force on each day. What is logged but not yet approved is listed per person.
+    A closed period shows what it recognised when it closed; a late change to a closed period
+    is recognised in the first open period after it, as a prior-period adjustment."""
     _check(actor, start, end)
+    periods_closed = closed_periods()
+    exact = next((p for p in periods_closed if (p.start, p.end) == (start, end)), None)
+    live = _revenue_live(start, end)
+    if exact is None and not periods_closed:
+        return live
+    rows = list(live.rows) if exact is None else _frozen_revenue_rows(exact)
+    if exact is None:
+        spans = [(p.start, p.end) for p in periods_closed]
+        for p in periods_closed:
+            if start <= rules.first_open_day(p.end, spans) <= end:
+                rows.extend(_revenue_adjustments(p))
+    totals: dict[tuple[str, str], Decimal] = {}
+    for r in rows:
+        totals[(r.kind, r.currency)] = totals.get((r.kind, r.currency), rules.ZERO) + r.recognized
+    rows.sort(key=lambda r: (r.kind, r.name))
+    return RevenueReport(start, end, rows, totals, live.unapproved, [] if exact else live.gaps)
+
+
+def _frozen_revenue_rows(period: FiscalPeriod) -> list[RevenueRow]:
+    figures = [f for f in period.figures.select_related("engagement__customer") if f.revenue]
+    return [
+        RevenueRow(
+            f.engagement_id,
+            _engagement_name(f.engagement),
+            f.engagement.kind,
+            f.currency,
+            f.revenue,
+            f"as recognised when {period.label} closed on {period.closed_at:%Y-%m-%d}",
+        )
+        for f in figures
+    ]
+
+
+def _revenue_adjustments(period: FiscalPeriod) -> list[RevenueRow]:
+    """What the closed period would recognise now, less what it recognised when it closed."""
+    now: dict[tuple[int, str], Decimal] = {}
+    kinds: dict[int, tuple[str, str]] = {}
+    for r in _revenue_live(period.start, period.end).rows:
+        now[(r.engagement_id, r.currency)] = r.recognized
+        kinds[r.engagement_id] = (r.kind, r.name)
+    then: dict[tuple[int, str], Decimal] = {}
+    for f in period.figures.select_related("engagement__customer"):
+        then[(f.engagement_id, f.currency)] = f.revenue
+        kinds.setdefault(f.engagement_id, (f.engagement.kind, _engagement_name(f.engagement)))
+    rows = []
+    for key in sorted({*now, *then}):
+        change = now.get(key, rules.ZERO) - then.get(key, rules.ZERO)
+        if change:
+            kind, name = kinds[key[0]]
+            rows.append(
+                RevenueRow(
+                    key[0],
+                    name,
+                    kind,
+                    key[1],
+                    change,
+                    f"prior-period adjustment: a late change to {period.label}",
+                )
+            )
+    return rows
+
+
+def _revenue_live(start: dt.date, end: dt.date) -> RevenueReport:
+    """The revenue of a period as the data give it now (closed or not)."""
     # Time and materials: finally approved hours, a day at a time.
     approved = cert_selectors.approved_entries(start=start, end=end)
     item_engagement = time_selectors.work_item_engagements(
@@ -546,7 +612,7 @@ def _live_margin(
 ) -> tuple[dict[int, rules.Margin], dict[int, rules.Gap]]:
     """Each engagement's revenue and cost of a period as the data give them now, and the
     people whose hours have no cost rate."""
-    recognised = revenue(actor=actor, start=start, end=end)
+    recognised = _revenue_live(start, end)
     hours = time_selectors.engagement_person_day_hours(start=start, end=end)
     person_ids = {pid for _, pid, _ in hours}
     series = people_selectors.cost_rate_series(person_ids=person_ids)
