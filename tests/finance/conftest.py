@@ -14,9 +14,10 @@ from psa.core.roles import SYSTEM, Actor, Role
 from psa.engagements import services as engagement_services
 from psa.engagements.models import BillRate, Engagement, Kind, Status
 from psa.people.models import Person
+from psa.timetracking import epics
 from psa.timetracking import services as time_services
 from psa.timetracking.certification import services as cert_services
-from psa.timetracking.models import WorkItem
+from psa.timetracking.models import Epic, WorkItem
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
 
@@ -32,6 +33,8 @@ class Books:
     ada: Person
     bo: Person
     finance: Person
+    manager: Person
+    head: Person
     tm: Engagement
     sow: Engagement
     packaged: Engagement
@@ -51,6 +54,9 @@ def log(person: Person, work_item: WorkItem, day: dt.date, hours: str) -> None:
 
 @pytest.fixture
 def books(make_person: MakePerson, actor_of: Callable[[Person], Actor]) -> Books:
+    # A transactional test before this one (the thread test) may have flushed the epic tree
+    # its migration seeds.
+    epics.seed(Epic)
     manager = make_person(Role.DELIVERY_MANAGER)
     head = make_person(Role.HEAD_OF_PS)
     finance = make_person(Role.FINANCE_PARTNER, name="Ellen Finance")
@@ -104,4 +110,4 @@ def books(make_person: MakePerson, actor_of: Callable[[Person], Actor]) -> Books
         cert_services.certification_generate(
             actor=actor_of(manager), person=bo, year=2027, quarter=4
         )
-    return Books(ada, bo, finance, tm, sow, packaged)
+    return Books(ada, bo, finance, manager, head, tm, sow, packaged)

@@ -1,13 +1,14 @@
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from psa.core.api import actor
 from psa.core.errors import PermissionDenied
 from psa.core.schemas import WRITE, Day, answers
-from psa.finance import flows, selectors, services
+from psa.finance import close_out_files, flows, selectors, services
 from psa.finance.schemas import (
+    CloseOutOut,
     FiscalPeriodOut,
     ForecastOut,
     ForecastQuery,
@@ -26,6 +27,7 @@ from psa.finance.schemas import (
 from psa.people import selectors as people_selectors
 
 router = Router(tags=["finance"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/rate-gaps", response=answers({200: RateGapsOut}, 403))
@@ -111,3 +113,20 @@ def reopen_period(request: HttpRequest, period_id: int, payload: ReopenIn) -> An
     period = selectors.period_get(period_id=period_id)
     services.period_reopen(actor=actor(request), period=period, reason=payload.reason)
     return 204, None
+
+
+@router.get("/close-outs/{engagement_id}", response=answers({200: CloseOutOut}, 403, 404, 409))
+def close_out(request: HttpRequest, engagement_id: int) -> Any:
+    """The cost-vs-actual analysis of an engagement: budget and actual hours and cost, their
+    variance, revenue recognised and margin, per person and per work item. 409, naming who,
+    while any of its time is not finally approved."""
+    return selectors.close_out(actor=actor(request), engagement_id=engagement_id)
+
+
+@router.get("/close-outs/{engagement_id}/xlsx", response=answers({200: None}, 403, 404, 409))
+def close_out_xlsx(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    """The close-out as a workbook: a summary sheet, then people and work items."""
+    close = selectors.close_out(actor=actor(request), engagement_id=engagement_id)
+    response = HttpResponse(close_out_files.close_out_xlsx(close), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="close-out-{engagement_id}.xlsx"'
+    return response

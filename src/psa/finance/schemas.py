@@ -279,3 +279,50 @@ class FiscalPeriodOut(Schema):
     end: dt.date
     closed_at: dt.datetime
     closed_by: str
+
+
+class CostLineOut(Schema):
+    key: int
+    name: str
+    hours: Decimal
+    cost: list[AmountOut]
+
+    @staticmethod
+    def resolve_cost(obj: object) -> list[dict[str, object]]:
+        return MarginFiguresOut._amounts(getattr(obj, "cost", {}))
+
+
+class CloseOutOut(Schema):
+    engagement_id: int
+    name: str
+    kind: str
+    currency: str
+    start: dt.date
+    end: dt.date
+    budget_hours: Decimal
+    actual_hours: Decimal
+    hours_variance: Decimal = Field(description="Actual − budget: above 0, over budget.")
+    hours_variance_percent: Decimal | None
+    contract_value: Decimal
+    revenue: Decimal = Field(description="Recognised so far, in the engagement's currency.")
+    cost: list[AmountOut]
+    budget_cost: list[AmountOut] = Field(
+        description="The budget hours at the actual cost per hour (one cost currency)."
+    )
+    cost_variance: list[AmountOut]
+    margin: MarginFiguresOut
+    people: list[CostLineOut]
+    work_items: list[CostLineOut]
+    cost_gaps: list[RateGapOut]
+
+    @staticmethod
+    def resolve_cost(obj: object) -> list[dict[str, object]]:
+        return MarginFiguresOut._amounts(getattr(obj, "cost", {}))
+
+    @staticmethod
+    def resolve_budget_cost(obj: object) -> list[dict[str, object]]:
+        return MarginFiguresOut._amounts(getattr(obj, "budget_cost", {}))
+
+    @staticmethod
+    def resolve_cost_variance(obj: object) -> list[dict[str, object]]:
+        return MarginFiguresOut._amounts(getattr(obj, "cost_variance", {}))

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q
 
 from psa.core import clock
-from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psa.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import money
 from psa.core.rates import DatedSeries
 from psa.core.roles import Actor, Role
@@ -798,3 +798,174 @@ def closing_figures(
                 )
             )
     return figures
+
+
+# ------------------------------------------------------------------ close-out
+
+ERR_CLOSE_OUT_UNAPPROVED = "time on this engagement is not finally approved yet: {who}"
+ERR_CLOSE_OUT_NO_TIME = "no time is logged on this engagement: there is nothing to close out"
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One person's or one work item's part of a close-out."""
+
+    key: int
+    name: str
+    hours: Decimal
+    cost: dict[str, Decimal]  # per cost currency
+
+
+@dataclass(frozen=True)
+class CloseOut:
+    """The cost-vs-actual analysis at the end of an engagement (the handbook's close-out)."""
+
+    engagement_id: int
+    name: str
+    kind: str
+    currency: str
+    start: dt.date
+    end: dt.date
+    budget_hours: Decimal
+    actual_hours: Decimal
+    contract_value: Decimal
+    revenue: Decimal  # recognised from the first day worked to today, in the engagement's currency
+    cost: dict[str, Decimal]  # per cost currency
+    people: list[CostLine]
+    work_items: list[CostLine]
+    cost_gaps: list[RateGap]
+
+    @property
+    def hours_variance(self) -> Decimal:
+        """Actual less budget: above 0, over budget."""
+        return self.actual_hours - self.budget_hours
+
+    @property
+    def hours_variance_percent(self) -> Decimal | None:
+        return rules.percent_of(self.hours_variance, self.budget_hours)
+
+    @property
+    def budget_cost(self) -> dict[str, Decimal]:
+        """The budget hours at the cost per hour the work actually had (one cost currency)."""
+        if len(self.cost) != 1 or self.actual_hours <= 0:
+            return {}
+        currency, cost = next(iter(self.cost.items()))
+        return {currency: money(cost * self.budget_hours / self.actual_hours)}
+
+    @property
+    def cost_variance(self) -> dict[str, Decimal]:
+        return {c: self.cost[c] - b for c, b in self.budget_cost.items()}
+
+    @property
+    def margin(self) -> rules.Margin:
+        m = rules.Margin()
+        m.add_revenue(self.currency, self.revenue)
+        for c, a in self.cost.items():
+            m.add_cost(c, a)
+        return m
+
+
+def close_out(*, actor: Actor, engagement_id: int) -> CloseOut:
+    """An engagement's close-out: budget and actual hours and cost with their variance,
+    revenue recognised and margin, per person and per work item. Refused, naming who, while
+    any of its time is not finally approved (the figures would not be final)."""
+    if not may_read_finance(actor):
+        raise PermissionDenied(ERR_MAY_NOT_READ)
+    e = engagement_selectors.engagement_get(engagement_id=engagement_id)
+    hours = time_selectors.engagement_entry_hours(engagement_id=e.pk)
+    if not hours:
+        raise Conflict(ERR_CLOSE_OUT_NO_TIME, field="engagement_id")
+    first_day = min(d for _, _, d in hours)
+    # From the engagement's start (a milestone may be reached before the first hour logged).
+    start = min(first_day, e.start_date) if e.start_date else first_day
+    end = max(max(d for _, _, d in hours), clock.today())
+    approved: dict[int, Decimal] = {}
+    items = {item for _, item, _ in hours}
+    for a in cert_selectors.approved_entries(start=start, end=end):
+        if a.work_item_id in items:
+            approved[a.person_id] = approved.get(a.person_id, rules.ZERO) + a.hours
+    logged: dict[int, Decimal] = {}
+    for (pid, _, _), h in hours.items():
+        logged[pid] = logged.get(pid, rules.ZERO) + h
+    person_names = dict(
+        people_selectors.person_list(related=False)
+        .filter(pk__in=sorted(logged))
+        .values_list("pk", "name")
+    )
+    pending = [
+        (person_names.get(pid, str(pid)), h - approved.get(pid, rules.ZERO))
+        for pid, h in sorted(logged.items())
+        if h != approved.get(pid, rules.ZERO)
+    ]
+    if pending:
+        who = ", ".join(f"{name} {h} h" for name, h in sorted(pending))
+        raise Conflict(ERR_CLOSE_OUT_UNAPPROVED.format(who=who), field="engagement_id")
+    series = people_selectors.cost_rate_series(person_ids=logged)
+    priced = rules.price(
+        {((pid, item), day): h for (pid, item, day), h in hours.items()},
+        {(pid, item): series[pid] for pid, item, _ in hours},
+    )
+    by_person: dict[int, tuple[Decimal, dict[str, Decimal]]] = {}
+    by_item: dict[int, tuple[Decimal, dict[str, Decimal]]] = {}
+    for (pid, item, _), h in hours.items():
+        for table, key in ((by_person, pid), (by_item, item)):
+            total, costs = table.get(key, (rules.ZERO, {}))
+            table[key] = (total + h, costs)
+    total_cost: dict[str, Decimal] = {}
+    for (pid, item), amounts in priced.amounts.items():
+        for currency, amount in amounts.items():
+            for table, key in ((by_person, pid), (by_item, item)):
+                costs = table[key][1]
+                costs[currency] = costs.get(currency, rules.ZERO) + amount
+            total_cost[currency] = total_cost.get(currency, rules.ZERO) + amount
+    item_names = {w.pk: w.title for w in time_selectors.engagement_work_items(engagement_id=e.pk)}
+    gaps: dict[int, rules.Gap] = {}
+    for (pid, _), gap in priced.gaps.items():
+        seen = gaps.get(pid)
+        gaps[pid] = (
+            gap
+            if seen is None
+            else rules.Gap(
+                min(seen.first, gap.first),
+                max(seen.last, gap.last),
+                seen.days + gap.days,
+                seen.hours + gap.hours,
+            )
+        )
+    recognised = revenue(actor=actor, start=start, end=end)
+    own = sum(
+        (
+            r.recognized
+            for r in recognised.rows
+            if r.engagement_id == e.pk and r.currency == e.currency
+        ),
+        rules.ZERO,
+    )
+
+    def lines(
+        table: dict[int, tuple[Decimal, dict[str, Decimal]]], names: dict[int, str]
+    ) -> list[CostLine]:
+        return sorted(
+            (
+                CostLine(k, names.get(k, str(k)), h, {c: money(a) for c, a in costs.items()})
+                for k, (h, costs) in table.items()
+            ),
+            key=lambda line: (line.name, line.key),
+        )
+
+    return CloseOut(
+        engagement_id=e.pk,
+        name=_engagement_name(e),
+        kind=e.kind,
+        currency=e.currency,
+        start=start,
+        end=end,
+        budget_hours=e.budget_hours,
+        actual_hours=sum(logged.values(), rules.ZERO),
+        contract_value=e.contract_value,
+        revenue=own,
+        cost={c: money(a) for c, a in total_cost.items()},
+        people=lines(by_person, person_names),
+        work_items=lines(by_item, item_names),
+        cost_gaps=_gaps(gaps, person_names),
+    )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("revenue/", views.revenue, name="finance_revenue"),
     path("margin/", views.margin, name="finance_margin"),
     path("periods/", views.period_list, name="finance_periods"),
+    path("close-out/<int:engagement_id>/", views.close_out, name="finance_close_out"),
     path("periods/close/", views.period_close, name="finance_period_close"),
     path("periods/<int:period_id>/reopen/", views.period_reopen, name="finance_period_reopen"),
 ]

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 
 from psa.core import clock, periods
 from psa.core.api import actor
-from psa.core.errors import DomainError, ValidationFailed
+from psa.core.errors import Conflict, DomainError, ValidationFailed
 from psa.core.views import apply_domain_errors, page, refuse
 from psa.engagements.choices import Kind
-from psa.finance import flows, rules, selectors, services
+from psa.finance import close_out_files, flows, rules, selectors, services
 from psa.finance.forms import (
     ForecastForm,
     MarginForm,
@@ -45,6 +45,9 @@ def rate_gaps(request: HttpRequest) -> HttpResponse:
     else:
         status = 422
     return render(request, "finance/rate_gaps.html", {"form": form, "gaps": gaps}, status=status)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
@@ -286,3 +289,24 @@ def period_reopen(request: HttpRequest, period_id: int) -> HttpResponse:
     else:
         messages.success(request, f"{period.label} reopened.")
     return redirect("finance_periods")
+
+
+@page
+def close_out(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    me = actor(request)
+    if not selectors.may_read_finance(me):
+        raise refuse(selectors.ERR_MAY_NOT_READ)
+    try:
+        close = selectors.close_out(actor=me, engagement_id=engagement_id)
+    except Conflict as exc:
+        return render(
+            request,
+            "finance/close_out.html",
+            {"close": None, "refused": exc.message, "engagement_id": engagement_id},
+            status=409,
+        )
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(close_out_files.close_out_xlsx(close), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="close-out-{engagement_id}.xlsx"'
+        return response
+    return render(request, "finance/close_out.html", {"close": close, "refused": ""})

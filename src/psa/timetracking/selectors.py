@@ -832,3 +832,15 @@ def engagement_person_day_hours(
         .order_by()
     )
     return {(eid, pid, day): numbers.hours(total) for eid, pid, day, total in rows if total}
+
+
+def engagement_entry_hours(*, engagement_id: int) -> dict[tuple[int, int, dt.date], Decimal]:
+    """All hours logged on an engagement, per person, work item and day (adjustments
+    included): what its close-out costs, each hour at its person's rate of the day."""
+    rows = (
+        TimeEntry.objects.filter(work_item__engagement_id=engagement_id)
+        .values_list("person_id", "work_item_id", "date")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    return {(pid, item, day): numbers.hours(total) for pid, item, day, total in rows if total}
