@@ -152,3 +152,26 @@ def test_revenue_for_the_quarter_on_a_phone(
     page.screenshot(path=str(screenshot_dir / "finance-revenue.png"), full_page=True)
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_margin_and_closing_a_period(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    from psa.finance.models import FiscalPeriod
+
+    demo.load_small()
+    page = browser_page
+    sign_in(page, "ellen.okafor", demo.DEMO_PASSWORD)
+    page.goto("/finance/margin/")
+    assert page.locator("#margin tbody tr").count() >= 1
+    page.screenshot(path=str(screenshot_dir / "finance-margin.png"), full_page=True)
+    page.locator(".crumbs").get_by_role("link", name="Closed periods").click()
+    page.wait_for_url("**/finance/periods/")
+    page.locator("#close form button").first.click()  # the last month that has ended
+    page.wait_for_url("**/finance/periods/")
+    assert FiscalPeriod.objects.count() == 1
+    assert page.locator("#closed tbody tr").count() == 1
+    assert page.locator("#close form button", has_text="Close Nov").count() == 0  # closed now
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "finance-periods-phone.png"), full_page=True)

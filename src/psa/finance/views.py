@@ -245,13 +245,20 @@ def period_list(
     me = actor(request)
     if not selectors.may_read_finance(me):
         raise refuse(selectors.ERR_MAY_NOT_READ)
+    closed = selectors.closed_periods()
+    taken = [(p.start, p.end) for p in closed]
+    closable = [
+        (label, start, end)
+        for label, start, end in _closable(clock.today())
+        if not any(first <= end and start <= last for first, last in taken)
+    ]
     return render(
         request,
         "finance/periods.html",
         {
-            "periods": selectors.closed_periods(),
+            "periods": closed,
             "may_close": services.may_close_periods(me),
-            "closable": _closable(clock.today()),
+            "closable": closable,
             "close_form": close_form or PeriodForm(),
             "reopen_form": ReopenForm(),
         },
