@@ -471,7 +471,19 @@ def _revenue_live(start: dt.date, end: dt.date) -> RevenueReport:
     item_engagement = time_selectors.work_item_engagements(
         work_item_ids={a.work_item_id for a in approved}
     )
-    tm = {e.pk: e for e in engagement_selectors.engagement_list(kind=Kind.EMBEDDED_ENGINEER)}
+    # Of the thousands of time and materials engagements, only those with hours in the
+    # period are read whole: the rest are a subquery.
+    tm_ids = engagement_selectors.engagement_list(kind=Kind.EMBEDDED_ENGINEER).values("pk")
+    logged = time_selectors.engagement_hours_by_person(start=start, end=end, engagement_ids=tm_ids)
+    candidates = {eid for eid, _ in logged} | {
+        eid for a in approved if (eid := item_engagement.get(a.work_item_id)) is not None
+    }
+    tm = {
+        e.pk: e
+        for e in engagement_selectors.engagement_list(kind=Kind.EMBEDDED_ENGINEER).filter(
+            pk__in=sorted(candidates)
+        )
+    }
     by_day: dict[tuple[int, dt.date], Decimal] = {}
     approved_by_person: dict[tuple[int, int], Decimal] = {}
     for a in approved:
@@ -496,7 +508,7 @@ def _revenue_live(start: dt.date, end: dt.date) -> RevenueReport:
                     f"{hours} approved h × the bill rate of each day",
                 )
             )
-    unapproved = _unapproved(start, end, tm, approved_by_person)
+    unapproved = _unapproved(logged, approved_by_person)
     rows.extend(_packaged_and_sow(start, end))
     totals: dict[tuple[str, str], Decimal] = {}
     for r in rows:
@@ -507,9 +519,8 @@ def _revenue_live(start: dt.date, end: dt.date) -> RevenueReport:
 
 
 def _unapproved(
-    start: dt.date, end: dt.date, tm: dict[int, Any], approved: dict[tuple[int, int], Decimal]
+    logged: dict[tuple[int, int], Decimal], approved: dict[tuple[int, int], Decimal]
 ) -> list[UnapprovedHours]:
-    logged = time_selectors.engagement_hours_by_person(start=start, end=end, engagement_ids=tm)
     per_person: dict[int, Decimal] = {}
     for key, hours in logged.items():
         left = hours - approved.get(key, rules.ZERO)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 
@@ -802,14 +803,18 @@ def work_item_engagements(*, work_item_ids: Iterable[int]) -> dict[int, int | No
 
 
 def engagement_hours_by_person(
-    *, start: dt.date, end: dt.date, engagement_ids: Iterable[int]
+    *, start: dt.date, end: dt.date, engagement_ids: Iterable[int] | QuerySet[Any, Any]
 ) -> dict[tuple[int, int], Decimal]:
-    """Hours logged now on each engagement by each person in a period: {(engagement, person)}."""
+    """Hours logged now on each engagement by each person in a period: {(engagement, person)}.
+    `engagement_ids` may be a query of ids (read as a subquery, however many)."""
+    ids: Any = (
+        engagement_ids if isinstance(engagement_ids, QuerySet) else sorted(set(engagement_ids))
+    )
     rows = (
         TimeEntry.objects.filter(
             date__gte=start,
             date__lte=end,
-            work_item__engagement_id__in=sorted(set(engagement_ids)),
+            work_item__engagement_id__in=ids,
         )
         .values_list("work_item__engagement_id", "person_id")
         .annotate(total=Sum("hours"))
