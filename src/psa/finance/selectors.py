@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from psa.core import clock
+from psa.core import clock, periods
 from psa.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import money
 from psa.core.rates import DatedSeries
@@ -640,20 +640,19 @@ def _live_margin(
         m = per_engagement.setdefault(eid, rules.Margin())
         for currency, amount in amounts.items():
             m.add_cost(currency, money(amount))
-    person_gaps: dict[int, rules.Gap] = {}
-    for (_, pid), gap in priced.gaps.items():
-        seen = person_gaps.get(pid)
-        person_gaps[pid] = (
-            gap
-            if seen is None
-            else rules.Gap(
-                min(seen.first, gap.first),
-                max(seen.last, gap.last),
-                seen.days + gap.days,
-                seen.hours + gap.hours,
-            )
-        )
-    return per_engagement, person_gaps
+    return per_engagement, _person_gaps(((pid, day), h) for (_, pid, day), h in hours.items())
+
+
+def _person_gaps(
+    hours: Iterable[tuple[tuple[int, dt.date], Decimal]],
+) -> dict[int, rules.Gap]:
+    """Each person's days with hours and no cost rate, whatever the hours were spent on (a day
+    on two engagements is one day)."""
+    by_day: dict[tuple[int, dt.date], Decimal] = {}
+    for key, h in hours:
+        by_day[key] = by_day.get(key, rules.ZERO) + h
+    series = people_selectors.cost_rate_series(person_ids={pid for pid, _ in by_day})
+    return rules.price({k: h for k, h in by_day.items() if h}, series).gaps
 
 
 def _frozen(period: FiscalPeriod) -> dict[int, rules.Margin]:
@@ -930,19 +929,7 @@ def close_out(*, actor: Actor, engagement_id: int) -> CloseOut:
                 costs[currency] = costs.get(currency, rules.ZERO) + amount
             total_cost[currency] = total_cost.get(currency, rules.ZERO) + amount
     item_names = {w.pk: w.title for w in time_selectors.engagement_work_items(engagement_id=e.pk)}
-    gaps: dict[int, rules.Gap] = {}
-    for (pid, _), gap in priced.gaps.items():
-        seen = gaps.get(pid)
-        gaps[pid] = (
-            gap
-            if seen is None
-            else rules.Gap(
-                min(seen.first, gap.first),
-                max(seen.last, gap.last),
-                seen.days + gap.days,
-                seen.hours + gap.hours,
-            )
-        )
+    gaps = _person_gaps(((pid, day), h) for (pid, _, day), h in hours.items())
     recognised = revenue(actor=actor, start=start, end=end)
     own = sum(
         (
@@ -980,3 +967,16 @@ def close_out(*, actor: Actor, engagement_id: int) -> CloseOut:
         work_items=lines(by_item, item_names),
         cost_gaps=_gaps(gaps, person_names),
     )
+
+
+def closable_next(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """What finance closes next: the last month and the last fiscal quarter that have ended,
+    those not closed yet (nor overlapping a closed period)."""
+    month = periods.month(periods.month(today).start - dt.timedelta(days=1))
+    quarter = periods.fiscal_quarter(periods.fiscal_quarter(today).start - dt.timedelta(days=1))
+    taken = list(FiscalPeriod.objects.values_list("start", "end"))
+    return [
+        (p.label, p.start, p.end)
+        for p in (month, quarter)
+        if not any(first <= p.end and p.start <= last for first, last in taken)
+    ]

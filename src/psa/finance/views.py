@@ -231,13 +231,6 @@ def margin(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _closable(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
-    """The last month and the last fiscal quarter that have ended: what finance closes next."""
-    month = periods.month(periods.month(today).start - dt.timedelta(days=1))
-    quarter = periods.fiscal_quarter(periods.fiscal_quarter(today).start - dt.timedelta(days=1))
-    return [(month.label, month.start, month.end), (quarter.label, quarter.start, quarter.end)]
-
-
 @page
 def period_list(
     request: HttpRequest, close_form: PeriodForm | None = None, status: int = 200
@@ -245,20 +238,13 @@ def period_list(
     me = actor(request)
     if not selectors.may_read_finance(me):
         raise refuse(selectors.ERR_MAY_NOT_READ)
-    closed = selectors.closed_periods()
-    taken = [(p.start, p.end) for p in closed]
-    closable = [
-        (label, start, end)
-        for label, start, end in _closable(clock.today())
-        if not any(first <= end and start <= last for first, last in taken)
-    ]
     return render(
         request,
         "finance/periods.html",
         {
-            "periods": closed,
+            "periods": selectors.closed_periods(),
             "may_close": services.may_close_periods(me),
-            "closable": closable,
+            "closable": selectors.closable_next(clock.today()),
             "close_form": close_form or PeriodForm(),
             "reopen_form": ReopenForm(),
         },
