@@ -175,3 +175,27 @@ def test_margin_and_closing_a_period(
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshot_dir / "finance-periods-phone.png"), full_page=True)
+
+
+def test_the_close_out_from_the_engagement_page_says_what_is_missing(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    from psa.engagements.models import Engagement
+
+    demo.load_small()
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    engagement = Engagement.objects.get(name="GitLab Migration Services")
+    sign_in(page, "ellen.okafor", demo.DEMO_PASSWORD)
+    page.goto(f"/engagements/{engagement.pk}/")
+    page.get_by_role("link", name="Close-out").click()
+    page.wait_for_url(f"**/finance/close-out/{engagement.pk}/")
+    # The demo's time on it is not finally approved: the page says whose, and offers no file.
+    assert (
+        page.locator("#refused")
+        .inner_text()
+        .startswith("Time on this engagement is not finally approved yet:")
+    )
+    assert page.get_by_role("link", name="Download XLSX").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "finance-close-out-refused.png"), full_page=True)
