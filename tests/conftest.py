@@ -13,6 +13,7 @@ from psa.core.roles import SYSTEM, Actor
 from psa.people.models import Person
 from psa.people.selectors import actor_for
 from tests.people.factories import PersonFactory
+from tests.smtp import AnyPortController, Inbox
 
 
 @pytest.fixture
@@ -122,3 +123,18 @@ def _fresh_token_cache() -> Any:
     tokens.forget_verified()
     yield
     tokens.forget_verified()
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = AnyPortController(inbox, hostname="127.0.0.1")
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_TIMEOUT = 5
+    try:
+        yield inbox
+    finally:
+        controller.stop()

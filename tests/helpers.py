@@ -153,7 +153,7 @@ def snapshot() -> dict[str, Any]:
     could have changed (the fields a read may write are left out)."""
     tables: dict[str, Any] = {}
     models = [*apps.get_app_config("core").get_models(), get_user_model()]
-    for label in ("people", "engagements", "scheduling", "timetracking"):
+    for label in ("people", "engagements", "scheduling", "timetracking", "finance"):
         models.extend(apps.get_app_config(label).get_models())
     for model in models:
         skip = _TOUCHED_BY_READS.get(model._meta.label_lower, set())

@@ -22,6 +22,7 @@ from psa.people.models import Person
 from psa.timetracking import selectors, services
 from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import QuarterlyCertification
+from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -239,6 +240,18 @@ def test_each_role_reads_exactly_what_the_matrix_says(
     ):
         answer = (api if url.startswith("/api/") else page).get(url)
         assert answer.status_code == (200 if may_finance else 403), f"{role}: {url}"
+    # The close-out (pay data: costs per person) and its filing: a finance reader is told
+    # there is no time to close out, and no filing yet; anyone else is refused first.
+    eid = EngagementFactory.create().pk
+    for url, status in (
+        (f"/api/v1/finance/close-outs/{eid}", 409),
+        (f"/api/v1/finance/close-outs/{eid}/xlsx", 409),
+        (f"/api/v1/finance/close-outs/{eid}/pdf", 409),
+        (f"/api/v1/finance/close-outs/{eid}/filing", 404),
+        (f"/finance/close-out/{eid}/", 409),
+    ):
+        answer = (api if url.startswith("/api/") else page).get(url)
+        assert answer.status_code == (status if may_finance else 403), f"{role}: {url}"
     for relation in RELATIONS:
         r = records[relation]
         pid = r["person"].pk

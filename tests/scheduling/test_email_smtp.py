@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from email import message_from_bytes
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from psa.core import clock
 from psa.core.roles import Actor, Role
@@ -17,47 +16,9 @@ from psa.engagements.models import Status
 from psa.people.models import Person
 from psa.scheduling import services
 from tests.engagements.factories import EngagementFactory
+from tests.smtp import Inbox
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-
-class AnyPortController(Controller):
-    """Listens on a port the kernel picks (port 0) and keeps it: a port found free and then
-    released could be taken by another test process before the server binds it."""
-
-    async def _listen(self) -> Any:
-        server = await self.loop.create_server(
-            self._factory_invoker, host=self.hostname, port=0, ssl=self.ssl_context
-        )
-        self.port = server.sockets[0].getsockname()[1]
-        return server
-
-    def _create_server(self) -> Any:
-        return self._listen()
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = AnyPortController(inbox, hostname="127.0.0.1")
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_TIMEOUT = 5
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def test_the_requester_gets_the_decision_by_smtp(

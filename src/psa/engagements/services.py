@@ -25,6 +25,7 @@ from psa.engagements.models import (
     Milestone,
     Status,
 )
+from psa.engagements.selectors import ERR_NO_ENGAGEMENT
 from psa.people.models import Person
 
 EDITORS = (
@@ -326,6 +327,17 @@ def bill_rate_delete(*, actor: Actor, engagement: Engagement, effective_from: dt
             before=_rate_snapshot(rate),
         )
         rate.delete()
+
+
+def engagement_lock(*, engagement_id: int) -> Engagement:
+    """The engagement's row, locked until the transaction ends: what another domain takes
+    before a change that hangs on the engagement (finance's close-out filing)."""
+    locked = (
+        Engagement.objects.select_for_update().select_related("customer").filter(pk=engagement_id)
+    ).first()
+    if locked is None:
+        raise NotFound(ERR_NO_ENGAGEMENT.format(id=engagement_id), field="engagement_id")
+    return locked
 
 
 def _locked_for_update(engagement: Engagement) -> Engagement:

@@ -3,11 +3,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
+from psa.core import clock
 from psa.core.api import actor
-from psa.core.errors import PermissionDenied
+from psa.core.errors import NotFound, PermissionDenied
 from psa.core.schemas import WRITE, Day, answers
 from psa.finance import close_out_files, flows, selectors, services
 from psa.finance.schemas import (
+    CloseOutFilingOut,
     CloseOutOut,
     FiscalPeriodOut,
     ForecastOut,
@@ -27,7 +29,9 @@ from psa.finance.schemas import (
 from psa.people import selectors as people_selectors
 
 router = Router(tags=["finance"])
+ERR_NO_FILING = "the close-out of engagement {id} has not been filed"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 
 
 @router.get("/rate-gaps", response=answers({200: RateGapsOut}, 403))
@@ -130,3 +134,39 @@ def close_out_xlsx(request: HttpRequest, engagement_id: int) -> HttpResponse:
     response = HttpResponse(close_out_files.close_out_xlsx(close), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="close-out-{engagement_id}.xlsx"'
     return response
+
+
+@router.get("/close-outs/{engagement_id}/pdf", response=answers({200: None}, 403, 404, 409))
+def close_out_pdf(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    """The close-out as a PDF, prepared now (the filed one is kept with its filing)."""
+    me = actor(request)
+    close = selectors.close_out(actor=me, engagement_id=engagement_id)
+    data = close_out_files.close_out_pdf(close, prepared_by=me.label, prepared_at=clock.now())
+    response = HttpResponse(data, content_type=PDF)
+    response["Content-Disposition"] = f'attachment; filename="close-out-{engagement_id}.pdf"'
+    return response
+
+
+@router.get(
+    "/close-outs/{engagement_id}/filing", response=answers({200: CloseOutFilingOut}, 403, 404)
+)
+def close_out_filing(request: HttpRequest, engagement_id: int) -> Any:
+    """Where the engagement's close-out filing stands: 404 before one was asked for."""
+    filing = selectors.close_out_filing(actor=actor(request), engagement_id=engagement_id)
+    if filing is None:
+        raise NotFound(ERR_NO_FILING.format(id=engagement_id), field="engagement_id")
+    return filing
+
+
+@router.post(
+    "/close-outs/{engagement_id}/filing",
+    response=answers({202: CloseOutFilingOut}, *WRITE, 404, 409),
+)
+def file_close_out(request: HttpRequest, engagement_id: int) -> Any:
+    """File the close-out to the CRM: the PDF onto the engagement's Salesforce opportunity and
+    a Chatter post mentioning the controller and the finance business partner (with no CRM
+    configured, an e-mail to both). The worker delivers it and the engagement moves to
+    complete; a failure is kept and retried. Asking again while it is on its way changes
+    nothing and answers the same filing; a failed filing is tried again at once; 409 once
+    filed, and while time is unapproved (naming whose)."""
+    return 202, services.close_out_file(actor=actor(request), engagement_id=engagement_id)

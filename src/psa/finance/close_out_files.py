@@ -1,13 +1,19 @@
-"""The close-out as a workbook (openpyxl): a summary, then the hours and cost per person and
-per work item. Numbers are numeric cells, dates date cells, text never a formula."""
+"""The close-out as files: a workbook (openpyxl: a summary, then the hours and cost per person
+and per work item; numbers are numeric cells, dates date cells, text never a formula) and a PDF
+(fpdf2, with the DejaVu Sans that PSA ships, so any name prints and no system font is needed)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 from openpyxl import Workbook
 
+from psa.engagements.choices import Kind
 from psa.finance.selectors import CloseOut, CostLine
 from psa.integrations.spreadsheet import xlsx_cell
 
@@ -51,6 +57,105 @@ def close_out_xlsx(close: CloseOut) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def summary(close: CloseOut) -> list[tuple[str, str]]:
+    """The summary's rows as the reader sees them, the same in the PDF and on the page."""
+    margin = close.margin
+    variance = f"{close.hours_variance}"
+    if close.hours_variance_percent is not None:
+        variance += f" ({close.hours_variance_percent} %)"
+    if margin.comparable:
+        margin_text = _money(margin.margin)
+        if margin.margin_percent is not None:
+            margin_text += f" ({margin.margin_percent} %)"
+    else:
+        margin_text = "revenue and cost in two currencies"
+    return [
+        ("Kind", Kind(close.kind).label if close.kind in Kind.values else close.kind),
+        ("Worked", f"{close.start:%d %b %Y} – {close.end:%d %b %Y}"),
+        ("Budget hours", f"{close.budget_hours}"),
+        ("Actual hours", f"{close.actual_hours}"),
+        ("Hours variance (actual − budget)", variance),
+        ("Contract value", f"{close.contract_value:,.2f} {close.currency}"),
+        ("Revenue recognised", f"{close.revenue:,.2f} {close.currency}"),
+        ("Actual cost", _money(close.cost)),
+        ("Budget cost (budget hours at the actual cost per hour)", _money(close.budget_cost)),
+        ("Cost variance (actual − budget)", _money(close.cost_variance)),
+        ("Margin", margin_text),
+    ]
+
+
+FONTS = Path(__file__).parent / "fonts"
+FONT = "DejaVuSans"
+
+
+class _ClosePDF(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.footer_text = footer_text
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=7)
+        self.set_text_color(90)
+        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="C")
+
+
+def close_out_pdf(close: CloseOut, *, prepared_by: str, prepared_at: dt.datetime) -> bytes:
+    """The close-out as an A4 PDF: the summary, then per person and per work item. The creation
+    date is the preparation time, so the same close-out prepared at the same moment renders to
+    the same bytes."""
+    footer = (
+        f"PSA close-out of engagement {close.engagement_id} · prepared by {prepared_by} on "
+        f"{prepared_at:%d %b %Y %H:%M %Z} from finally approved time"
+    )
+    pdf = _ClosePDF(footer)
+    pdf.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
+    pdf.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
+    pdf.set_title(f"Close-out: {close.name}")
+    pdf.set_author(prepared_by)
+    pdf.set_creator("PSA")
+    pdf.set_lang("en")
+    pdf.set_creation_date(prepared_at)
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 15)
+    pdf.multi_cell(0, 8, "Close-out: cost vs actual", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(0, 6, close.name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    pdf.set_font(FONT, size=9)
+    with pdf.table(col_widths=(55, 45), first_row_as_headings=False, line_height=5.5) as table:
+        for label, value in summary(close):
+            row = table.row()
+            row.cell(label)
+            row.cell(value)
+    if close.cost_gaps:
+        pdf.ln(2)
+        gaps = ", ".join(f"{g.name} ({g.hours} h)" for g in close.cost_gaps)
+        pdf.multi_cell(
+            0,
+            5,
+            f"Hours without a cost rate are not costed: {gaps}.",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+    for title, first, lines in (
+        ("Per person", "Person", close.people),
+        ("Per work item", "Work item", close.work_items),
+    ):
+        pdf.ln(4)
+        pdf.set_font(FONT, "B", 11)
+        pdf.cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT, size=9)
+        with pdf.table(
+            col_widths=(60, 15, 25), text_align=("LEFT", "RIGHT", "RIGHT"), line_height=5.5
+        ) as table:
+            table.row([first, "Hours", "Cost"])
+            for line in lines:
+                table.row([line.name, f"{line.hours}", _money(line.cost)])
+    return bytes(pdf.output())
 
 
 def _lines(book: Workbook, title: str, first: str, lines: list[CostLine]) -> None:

@@ -65,3 +65,46 @@ class ClosedFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_id}/{self.engagement_id} {self.currency}"
+
+
+class CloseOutFiling(models.Model):
+    """An engagement's close-out filed to the CRM (or e-mailed to the controller and the finance
+    business partner): the document as prepared, where its delivery stands, and what the CRM
+    gave back, so a retry finishes the filing instead of starting a second one."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        FAILED = "failed", "Failed"
+        FILED = "filed", "Filed"
+
+    class Channel(models.TextChoices):
+        SALESFORCE = "salesforce", "Salesforce"
+        EMAIL = "email", "E-mail"
+
+    engagement = models.OneToOneField(
+        "engagements.Engagement", on_delete=models.PROTECT, related_name="close_out_filing"
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    # The summary as filed (money and hours as strings): what the PDF says, readable without it.
+    figures = models.JSONField(default=dict)
+    pdf = models.BinaryField()
+    opportunity_id = models.CharField(max_length=18, blank=True)
+    recipients = models.JSONField(default=list)  # the e-mail channel's addresses
+    attempts = models.PositiveIntegerField(default=0)
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    crm_file_id = models.CharField(max_length=18, blank=True)
+    crm_post_id = models.CharField(max_length=18, blank=True)
+    filed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"close-out of {self.engagement_id}: {self.status}"

@@ -279,3 +279,20 @@ def first_open_day(end: dt.date, closed: Iterable[tuple[dt.date, dt.date]]) -> d
                 day = last + dt.timedelta(days=1)
                 moved = True
     return day
+
+
+# ------------------------------------------------------------------ close-out filing
+
+FILING_ATTEMPTS = 10
+FILING_FIRST_WAIT = dt.timedelta(minutes=5)
+FILING_LONGEST_WAIT = dt.timedelta(hours=6)
+
+
+def filing_retry_wait(attempts: int) -> dt.timedelta | None:
+    """How long a failed filing waits before the worker tries again: 5 minutes after the
+    first failure, doubling to at most 6 hours; None once it has failed FILING_ATTEMPTS times
+    (then it waits for someone to try again from the page, having seen why)."""
+    if attempts >= FILING_ATTEMPTS:
+        return None
+    wait: dt.timedelta = FILING_FIRST_WAIT * (2 ** max(attempts - 1, 0))
+    return min(wait, FILING_LONGEST_WAIT)

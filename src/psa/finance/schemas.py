@@ -326,3 +326,22 @@ class CloseOutOut(Schema):
     @staticmethod
     def resolve_cost_variance(obj: object) -> list[dict[str, object]]:
         return MarginFiguresOut._amounts(getattr(obj, "cost_variance", {}))
+
+
+class CloseOutFilingOut(Schema):
+    engagement_id: int
+    channel: str = Field(description="salesforce, or email when no CRM is configured.")
+    status: str = Field(description="queued, sending, failed (kept, retried) or filed.")
+    requested_by: str
+    requested_at: dt.datetime
+    figures: dict[str, str] = Field(description="The close-out's summary as filed.")
+    opportunity_id: str
+    recipients: list[str] = Field(description="The e-mail channel's addresses.")
+    attempts: int
+    next_attempt_at: dt.datetime | None = Field(
+        description="When the worker tries a failed filing again; null once it has given up."
+    )
+    last_error: str
+    crm_file_id: str = Field(description="The PDF's ContentDocument id in Salesforce.")
+    crm_post_id: str = Field(description="The Chatter post's feed element id.")
+    filed_at: dt.datetime | None

@@ -18,7 +18,7 @@ from psa.core.roles import Actor, Role
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.choices import Kind, Status
 from psa.finance import rules
-from psa.finance.models import FiscalPeriod, UtilizationTarget
+from psa.finance.models import CloseOutFiling, FiscalPeriod, UtilizationTarget
 from psa.people import selectors as people_selectors
 from psa.people.models import Person
 from psa.scheduling import selectors as scheduling_selectors
@@ -980,3 +980,11 @@ def closable_next(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
         for p in (month, quarter)
         if not any(first <= p.end and p.start <= last for first, last in taken)
     ]
+
+
+def close_out_filing(*, actor: Actor, engagement_id: int) -> Any:
+    """The engagement's close-out filing (a finance.models.CloseOutFiling), None before one
+    was asked for."""
+    if not may_read_finance(actor):
+        raise PermissionDenied(ERR_MAY_NOT_READ)
+    return CloseOutFiling.objects.defer("pdf").filter(engagement_id=engagement_id).first()

@@ -1,4 +1,5 @@
-"""Changes finance owns: utilization targets. Authorize → validate → write with its audit row."""
+"""Changes finance owns: utilization targets, closed periods and close-out filings.
+Authorize → validate → write with its audit row."""
 
 from __future__ import annotations
 
@@ -7,13 +8,18 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from psa.core import audit, clock
 from psa.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psa.core.jobs import ERR_WORKER_STOPPED
 from psa.core.roles import Actor, Role
-from psa.finance import rules
-from psa.finance.models import ClosedFigure, FiscalPeriod, UtilizationTarget
+from psa.engagements import services as engagement_services
+from psa.finance import close_out_files, rules, selectors, tasks
+from psa.finance.models import ClosedFigure, CloseOutFiling, FiscalPeriod, UtilizationTarget
+from psa.integrations.salesforce import SalesforceError, is_salesforce_id, salesforce_settings
+from psa.people import selectors as people_selectors
 from psa.people import services as people_services
 from psa.people.models import Person
 
@@ -163,3 +169,131 @@ def period_reopen(*, actor: Actor, period: FiscalPeriod, reason: str) -> None:
             reason=reason.strip(),
         )
         period.delete()
+
+
+# ------------------------------------------------------------------ close-out filing
+
+ERR_FILED_ALREADY = "the close-out of this engagement was filed on {day} ({channel})"
+ERR_NO_OPPORTUNITY = (
+    "the engagement has no CRM opportunity id: set it before filing the close-out to Salesforce"
+)
+ERR_BAD_OPPORTUNITY = "the engagement's CRM opportunity id {value!r} is not a Salesforce id"
+ERR_NO_RECIPIENTS = (
+    "no CRM is configured, so the close-out is e-mailed to the controller and the finance "
+    "business partner, and PSA has no one in either role"
+)
+ERR_CRM_SETTINGS = "{message}; the close-out is not filed until it is"
+ERR_NOT_FAILED = "the close-out filing is {status}: only a failed filing is tried again"
+CLOSE_OUT_RECIPIENTS = (Role.CONTROLLER, Role.FINANCE_BUSINESS_PARTNER)
+_Filing = CloseOutFiling.Status
+
+
+def close_out_file(*, actor: Actor, engagement_id: int) -> CloseOutFiling:
+    """File the engagement's close-out: the PDF and a Chatter post mentioning the controller
+    and the finance business partner on its Salesforce opportunity, or an e-mail to both when
+    no CRM is configured; the worker delivers it (finance.filing). Refused like the close-out
+    itself while time is unapproved. Asking again while it is on its way changes nothing; a
+    failed filing is tried again at once; a filed one is refused."""
+    close = selectors.close_out(actor=actor, engagement_id=engagement_id)
+    try:
+        crm = salesforce_settings()
+    except SalesforceError as exc:
+        raise Conflict(ERR_CRM_SETTINGS.format(message=exc.message), field="crm") from exc
+    with transaction.atomic():
+        engagement = engagement_services.engagement_lock(engagement_id=engagement_id)
+        existing = CloseOutFiling.objects.filter(engagement=engagement).first()
+        if existing is not None:
+            if existing.status == _Filing.FILED:
+                filed = existing.filed_at or existing.requested_at
+                raise Conflict(
+                    ERR_FILED_ALREADY.format(
+                        day=filed.date().isoformat(),
+                        channel=existing.get_channel_display(),
+                    ),
+                    field="engagement_id",
+                )
+            if existing.status == _Filing.FAILED:
+                return close_out_file_again(actor=actor, filing=existing)
+            return existing  # queued or being sent: on its way already
+        opportunity = ""
+        recipients: list[str] = []
+        if crm is not None:
+            opportunity = engagement.crm_opportunity_id.strip()
+            if not opportunity:
+                raise Conflict(ERR_NO_OPPORTUNITY, field="crm_opportunity_id")
+            if not is_salesforce_id(opportunity):
+                raise Conflict(
+                    ERR_BAD_OPPORTUNITY.format(value=opportunity), field="crm_opportunity_id"
+                )
+        else:
+            recipients = people_selectors.emails_with_roles(
+                roles=CLOSE_OUT_RECIPIENTS, on=clock.today()
+            )
+            if not recipients:
+                raise Conflict(ERR_NO_RECIPIENTS, field="engagement_id")
+        now = clock.now()
+        figures = dict(close_out_files.summary(close))
+        filing = CloseOutFiling.objects.create(
+            engagement=engagement,
+            channel=CloseOutFiling.Channel.SALESFORCE if crm else CloseOutFiling.Channel.EMAIL,
+            requested_by=actor.label,
+            requested_at=now,
+            figures=figures,
+            pdf=close_out_files.close_out_pdf(close, prepared_by=actor.label, prepared_at=now),
+            opportunity_id=opportunity,
+            recipients=recipients,
+        )
+        audit.record(
+            actor=actor,
+            action="engagement.close_out_requested",
+            target=engagement,
+            after={"channel": filing.channel, "recipients": recipients, **figures},
+        )
+        tasks.close_out_filing_task.enqueue(filing_id=filing.pk)
+    filing.refresh_from_db()
+    return filing
+
+
+def close_out_file_again(*, actor: Actor, filing: CloseOutFiling) -> CloseOutFiling:
+    """Try a failed filing again now (the same document, finishing what was not done)."""
+    if not selectors.may_read_finance(actor):
+        raise PermissionDenied(selectors.ERR_MAY_NOT_READ)
+    with transaction.atomic():
+        updated = CloseOutFiling.objects.filter(pk=filing.pk, status=_Filing.FAILED).update(
+            status=_Filing.QUEUED, next_attempt_at=None
+        )
+        if not updated:
+            filing.refresh_from_db()
+            raise Conflict(
+                ERR_NOT_FAILED.format(status=filing.get_status_display().lower()), field="status"
+            )
+        audit.record(
+            actor=actor,
+            action="engagement.close_out_retried",
+            target=filing.engagement,
+            before={"attempts": filing.attempts, "last_error": filing.last_error},
+        )
+        tasks.close_out_filing_task.enqueue(filing_id=filing.pk)
+    filing.refresh_from_db()
+    return filing
+
+
+def filings_retry_due(*, now: dt.datetime) -> int:
+    """The periodic runner's part: failed filings whose wait is over go back to the worker,
+    and one whose worker died mid-way (sending past PSA_JOB_STALE_SECONDS) counts as failed.
+    Returns how many were queued again."""
+    stale = now - dt.timedelta(seconds=settings.PSA_JOB_STALE_SECONDS)
+    CloseOutFiling.objects.filter(status=_Filing.SENDING, attempt_started_at__lt=stale).update(
+        status=_Filing.FAILED, last_error=ERR_WORKER_STOPPED, next_attempt_at=now
+    )
+    due = list(
+        CloseOutFiling.objects.filter(status=_Filing.FAILED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    for filing_id in due:
+        if CloseOutFiling.objects.filter(pk=filing_id, status=_Filing.FAILED).update(
+            status=_Filing.QUEUED
+        ):
+            tasks.close_out_filing_task.enqueue(filing_id=filing_id)
+    return len(due)

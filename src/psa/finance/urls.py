@@ -11,6 +11,9 @@ urlpatterns = [
     path("margin/", views.margin, name="finance_margin"),
     path("periods/", views.period_list, name="finance_periods"),
     path("close-out/<int:engagement_id>/", views.close_out, name="finance_close_out"),
+    path(
+        "close-out/<int:engagement_id>/file/", views.close_out_file, name="finance_close_out_file"
+    ),
     path("periods/close/", views.period_close, name="finance_period_close"),
     path("periods/<int:period_id>/reopen/", views.period_reopen, name="finance_period_reopen"),
 ]

@@ -25,6 +25,8 @@ from psa.finance.forms import (
     TargetForm,
     UtilizationForm,
 )
+from psa.finance.models import CloseOutFiling
+from psa.integrations.salesforce import SalesforceError, salesforce_settings
 from psa.people import selectors as people_selectors
 
 
@@ -284,22 +286,65 @@ def period_reopen(request: HttpRequest, period_id: int) -> HttpResponse:
     return redirect("finance_periods")
 
 
+def _file_label() -> str:
+    try:
+        crm = salesforce_settings()
+    except SalesforceError:
+        return "File to Salesforce"  # configured in part: the click says what is missing
+    return "File to Salesforce" if crm else "E-mail to the controller and finance partner"
+
+
 @page
 def close_out(request: HttpRequest, engagement_id: int) -> HttpResponse:
     me = actor(request)
     if not selectors.may_read_finance(me):
         raise refuse(selectors.ERR_MAY_NOT_READ)
+    filing = selectors.close_out_filing(actor=me, engagement_id=engagement_id)
+    context: dict[str, Any] = {
+        "engagement_id": engagement_id,
+        "filing": filing,
+        "file_label": _file_label(),
+        "refused": "",
+    }
     try:
         close = selectors.close_out(actor=me, engagement_id=engagement_id)
     except Conflict as exc:
-        return render(
-            request,
-            "finance/close_out.html",
-            {"close": None, "refused": exc.message, "engagement_id": engagement_id},
-            status=409,
-        )
-    if request.GET.get("format") == "xlsx":
-        response = HttpResponse(close_out_files.close_out_xlsx(close), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="close-out-{engagement_id}.xlsx"'
+        context.update(close=None, refused=exc.message)
+        return render(request, "finance/close_out.html", context, status=409)
+    fmt = request.GET.get("format")
+    if fmt in ("xlsx", "pdf"):
+        if fmt == "xlsx":
+            data, content_type = close_out_files.close_out_xlsx(close), XLSX
+        else:
+            now = clock.now()
+            data = close_out_files.close_out_pdf(close, prepared_by=me.label, prepared_at=now)
+            content_type = "application/pdf"
+        response = HttpResponse(data, content_type=content_type)
+        name = f"close-out-{engagement_id}.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return render(request, "finance/close_out.html", {"close": close, "refused": ""})
+    context["close"] = close
+    return render(request, "finance/close_out.html", context)
+
+
+FILING_SAID: dict[str, str] = {
+    CloseOutFiling.Status.FILED: "Close-out filed ({channel}); the engagement is complete.",
+    CloseOutFiling.Status.QUEUED: "Close-out queued: the worker files it shortly.",
+    CloseOutFiling.Status.SENDING: "Close-out being filed now.",
+}
+
+
+@page
+@require_POST
+def close_out_file(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    try:
+        filing = services.close_out_file(actor=actor(request), engagement_id=engagement_id)
+    except Conflict as exc:
+        messages.error(request, f"{exc.message[:1].upper()}{exc.message[1:]}.")
+    else:
+        said = FILING_SAID.get(filing.status)
+        if said is None:
+            messages.error(request, f"The filing failed: {filing.last_error}.")
+        else:
+            messages.success(request, said.format(channel=filing.get_channel_display()))
+    return redirect("finance_close_out", engagement_id=engagement_id)

@@ -134,6 +134,17 @@ def people_for(actor: Actor, people: Sequence[Person]) -> list[Person]:
     return with_pay_for(actor, with_labels(people))
 
 
+def emails_with_roles(*, roles: Sequence[str], on: dt.date) -> list[str]:
+    """The e-mail addresses of those who hold any of the roles and still work here that day."""
+    return list(
+        Person.objects.filter(role_rows__role__in=roles)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
 def person_by_email(*, email: str) -> Person:
     person = Person.objects.filter(email__iexact=email.strip()).first()
     if person is None:
