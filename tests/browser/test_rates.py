@@ -15,6 +15,7 @@ from psa import demo
 from psa.core import clock
 from psa.people.models import CostRate, Person
 from tests.browser.conftest import sign_in
+from tests.smtp import Inbox
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -111,6 +112,10 @@ def test_utilization_for_the_quarter_on_a_phone_and_by_team(
     # Everyone employed so far this quarter (the new hire starts later).
     assert rows.count() == Person.objects.filter(start_date__lte=clock.today()).count()
     assert page.locator("#utilization tfoot th").text_content() == "Everyone"
+    # The chart: the quarter's months so far, with the numbers one click away.
+    assert page.locator("#utilization-chart svg rect.bar").count() >= 2
+    page.locator("#utilization-chart summary").click()
+    assert page.locator("#utilization-chart details tbody tr").count() == 3
     page.screenshot(path=str(screenshot_dir / "finance-utilization.png"), full_page=True)
     page.locator("#id_group").select_option("team")
     page.get_by_role("button", name="Show").click()
@@ -132,6 +137,7 @@ def test_the_forecast_on_a_phone(
     page.get_by_role("link", name="Forecast").click()
     page.wait_for_url("**/finance/forecast/")
     assert page.locator("#weeks tbody tr").count() == 13
+    assert page.locator("#forecast-chart svg rect.marker").count() == 13  # capacity each week
     assert page.locator("#revenue-totals li").count() >= 1
     page.screenshot(path=str(screenshot_dir / "finance-forecast.png"), full_page=True)
     page.set_viewport_size(PHONE)
@@ -148,6 +154,7 @@ def test_revenue_for_the_quarter_on_a_phone(
     page.locator(".crumbs").get_by_role("link", name="Revenue").click()
     page.wait_for_url("**/finance/revenue/")
     assert page.locator("#revenue").count() == 1
+    assert page.locator("#charts figure.chart").count() >= 1
     assert page.locator("#unapproved tbody tr").count() >= 1
     page.screenshot(path=str(screenshot_dir / "finance-revenue.png"), full_page=True)
     page.set_viewport_size(PHONE)
@@ -164,6 +171,7 @@ def test_margin_and_closing_a_period(
     sign_in(page, "ellen.okafor", demo.DEMO_PASSWORD)
     page.goto("/finance/margin/")
     assert page.locator("#margin tbody tr").count() >= 1
+    assert page.locator("#charts figure.chart svg rect.bar").count() >= 1
     page.screenshot(path=str(screenshot_dir / "finance-margin.png"), full_page=True)
     page.locator(".crumbs").get_by_role("link", name="Closed periods").click()
     page.wait_for_url("**/finance/periods/")
@@ -199,3 +207,43 @@ def test_the_close_out_from_the_engagement_page_says_what_is_missing(
     assert page.get_by_role("link", name="Download XLSX").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshot_dir / "finance-close-out-refused.png"), full_page=True)
+
+
+def test_filing_a_close_out_by_email_as_finance_on_a_phone(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path, smtp: Inbox
+) -> None:
+    from psa.core.roles import Role
+    from psa.engagements.models import Engagement, Status
+    from psa.people.selectors import actor_for
+    from tests.finance.conftest import NOW
+    from tests.finance.conftest import books as make_books
+    from tests.finance.test_close_out import approve_bo
+    from tests.people.factories import PersonFactory
+
+    def make(*roles: str, **fields: Any) -> Person:
+        return PersonFactory.create(roles=list(roles), **fields)
+
+    def actor_of(p: Person) -> Any:
+        assert p.user is not None
+        return actor_for(p.user)
+
+    books = make_books.__wrapped__(make, actor_of)  # type: ignore[attr-defined]
+    approve_bo(books, actor_of)
+    make(Role.CONTROLLER, email="controller@example.com")
+    make(Role.FINANCE_BUSINESS_PARTNER, email="fbp@example.com")
+    Engagement.objects.filter(pk=books.sow.pk).update(status=Status.ACTIVE)
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    with clock.frozen(NOW):
+        assert books.finance.user is not None
+        sign_in(page, books.finance.user.username, "correct-horse-battery")
+        page.goto(f"/finance/close-out/{books.sow.pk}/")
+        page.get_by_role("button", name="E-mail to the controller and finance partner").click()
+        page.wait_for_url(f"**/finance/close-out/{books.sow.pk}/")
+    assert page.locator("#filing-status").inner_text() == "Filed"
+    # The approvals before sent their own e-mails; the close-out went to both, once.
+    filed = [to for _, to, _ in smtp.messages if "controller@example.com" in to]
+    assert filed == [["controller@example.com", "fbp@example.com"]]
+    assert Engagement.objects.get(pk=books.sow.pk).status == Status.COMPLETE
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "finance-close-out-filed.png"), full_page=True)

@@ -4,12 +4,15 @@ rate are a gap, never priced at 0."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from psa.core.rates import DatedRate, RateSeries
+from psa.finance import rules
 from psa.finance.rules import Gap, price
 
 D = Decimal
@@ -64,3 +67,50 @@ def test_every_hour_is_either_priced_or_in_a_gap(by_day: dict[dt.date, Decimal])
         (h * (D("120") if d >= MAR else D("100")) for d, h in by_day.items() if d >= JAN), D("0")
     )
     assert gap_hours == sum((h for d, h in by_day.items() if d < JAN), D("0"))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "labels", "first", "last"),
+    [
+        # A month: its weeks, the first and last cut to the month.
+        (
+            dt.date(2026, 12, 1),
+            dt.date(2026, 12, 31),
+            ["30 Nov", "07 Dec", "14 Dec", "21 Dec", "28 Dec"],
+            (dt.date(2026, 12, 1), dt.date(2026, 12, 6)),
+            (dt.date(2026, 12, 28), dt.date(2026, 12, 31)),
+        ),
+        # A fiscal quarter (Nov – Jan): its months.
+        (
+            dt.date(2026, 11, 1),
+            dt.date(2027, 1, 31),
+            ["Nov 26", "Dec 26", "Jan 27"],
+            (dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+            (dt.date(2027, 1, 1), dt.date(2027, 1, 31)),
+        ),
+        # Three years: fiscal quarters, cut to the period.
+        (
+            dt.date(2024, 3, 15),
+            dt.date(2027, 1, 31),
+            None,
+            (dt.date(2024, 3, 15), dt.date(2024, 4, 30)),
+            (dt.date(2026, 11, 1), dt.date(2027, 1, 31)),
+        ),
+    ],
+)
+def test_the_parts_a_period_is_charted_in(
+    start: dt.date,
+    end: dt.date,
+    labels: list[str] | None,
+    first: tuple[dt.date, dt.date],
+    last: tuple[dt.date, dt.date],
+) -> None:
+    parts = rules.chart_periods(start, end)
+    if labels is not None:
+        assert [p.label for p in parts] == labels
+    assert ((parts[0].start, parts[0].end), (parts[-1].start, parts[-1].end)) == (first, last)
+    # Every day once, in order.
+    days = sum(((p.end - p.start).days + 1 for p in parts), 0)
+    assert days == (end - start).days + 1
+    assert all(a.end + dt.timedelta(days=1) == b.start for a, b in itertools.pairwise(parts))
+    assert rules.chart_periods(end, start) == []

@@ -296,3 +296,43 @@ def filing_retry_wait(attempts: int) -> dt.timedelta | None:
         return None
     wait: dt.timedelta = FILING_FIRST_WAIT * (2 ** max(attempts - 1, 0))
     return min(wait, FILING_LONGEST_WAIT)
+
+
+# ------------------------------------------------------------------ charts over time
+
+CHART_WEEKS_UP_TO = dt.timedelta(days=62)  # up to about two months: week by week
+CHART_MONTHS_UP_TO = 24  # up to two years: month by month; longer, by fiscal quarter
+
+
+def chart_periods(start: dt.date, end: dt.date) -> list[periods.Period]:
+    """The parts a period's charts show it in: its weeks (up to about two months), its months
+    (up to two years), else its fiscal quarters; each cut to the period."""
+    if end < start:
+        return []
+    if end - start <= CHART_WEEKS_UP_TO:
+        step = periods.week_start
+        parts = []
+        monday = step(start)
+        while monday <= end:
+            sunday = monday + dt.timedelta(days=6)
+            parts.append(periods.Period(f"{monday:%d %b}", monday, sunday))
+            monday += dt.timedelta(days=7)
+    else:
+        whole = periods.month if _months(start, end) <= CHART_MONTHS_UP_TO else _quarter
+        parts = []
+        day = start
+        while day <= end:
+            part = whole(day)
+            label = f"{part.start:%b %y}" if whole is periods.month else part.label
+            parts.append(periods.Period(label, part.start, part.end))
+            day = part.end + dt.timedelta(days=1)
+    return [periods.Period(p.label, max(p.start, start), min(p.end, end)) for p in parts]
+
+
+def _months(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _quarter(day: dt.date) -> periods.Period:
+    q = periods.fiscal_quarter(day)
+    return periods.Period(q.label, q.start, q.end)

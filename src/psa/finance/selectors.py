@@ -988,3 +988,50 @@ def close_out_filing(*, actor: Actor, engagement_id: int) -> Any:
     if not may_read_finance(actor):
         raise PermissionDenied(ERR_MAY_NOT_READ)
     return CloseOutFiling.objects.defer("pdf").filter(engagement_id=engagement_id).first()
+
+
+# ------------------------------------------------------------------ over time (the charts)
+
+MAX_CHART_PARTS = 26
+
+
+def _chart_parts(start: dt.date, end: dt.date) -> list[periods.Period]:
+    return rules.chart_periods(start, end)[:MAX_CHART_PARTS]
+
+
+def utilization_over_time(
+    *, actor: Actor, start: dt.date, end: dt.date
+) -> list[tuple[str, rules.Utilization]]:
+    """Everyone's utilization in each week, month or quarter of the period (rules.
+    chart_periods): each part's hours summed, then divided. A part after today has none."""
+    _check(actor, start, end)
+    return [
+        (p.label, utilization(actor=actor, start=p.start, end=p.end).total)
+        for p in _chart_parts(start, end)
+    ]
+
+
+def margin_over_time(
+    *, actor: Actor, start: dt.date, end: dt.date
+) -> list[tuple[str, rules.Margin]]:
+    """Revenue and cost of all engagements in each part of the period, per currency (closed
+    periods as frozen, like `margin`)."""
+    _check(actor, start, end)
+    parts: list[tuple[str, rules.Margin]] = []
+    for p in _chart_parts(start, end):
+        total = rules.Margin()
+        for row in margin(actor=actor, start=p.start, end=p.end, group="kind").rows:
+            total.add(row.figures)
+        parts.append((p.label, total))
+    return parts
+
+
+def revenue_over_time(
+    *, actor: Actor, start: dt.date, end: dt.date
+) -> list[tuple[str, dict[tuple[str, str], Decimal]]]:
+    """Revenue recognised in each part of the period, per (kind, currency)."""
+    _check(actor, start, end)
+    return [
+        (p.label, revenue(actor=actor, start=p.start, end=p.end).totals)
+        for p in _chart_parts(start, end)
+    ]

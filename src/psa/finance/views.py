@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from psa.core import clock, periods
 from psa.core.api import actor
+from psa.core.charts import Chart
 from psa.core.errors import Conflict, DomainError, ValidationFailed
 from psa.core.views import apply_domain_errors, page, refuse
 from psa.engagements.choices import Kind
-from psa.finance import close_out_files, flows, rules, selectors, services
+from psa.finance import charts, close_out_files, flows, rules, selectors, services
 from psa.finance.forms import (
     ForecastForm,
     MarginForm,
@@ -81,10 +82,13 @@ def utilization(request: HttpRequest, target_form: TargetForm | None = None) -> 
     form = UtilizationForm(
         request.GET or {"start": quarter.start, "end": quarter.end, "group": "person"}
     )
-    report, status = None, 200
+    report, chart, status = None, None, 200
     if form.is_valid():
         try:
             report = selectors.utilization(actor=me, **form.cleaned_data)
+            chart = charts.utilization(
+                selectors.utilization_over_time(actor=me, start=report.start, end=report.end)
+            )
         except ValidationFailed as exc:
             status = apply_domain_errors(form, exc)
     else:
@@ -93,6 +97,7 @@ def utilization(request: HttpRequest, target_form: TargetForm | None = None) -> 
     context: dict[str, Any] = {
         "form": form,
         "report": report,
+        "chart": chart,
         "majors": rules.MAJORS,
         "shortcuts": _periods(today),
         "group": form.cleaned_data.get("group", "person") if form.is_valid() else "person",
@@ -162,7 +167,13 @@ def forecast(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "finance/forecast.html",
-        {"form": form, "forecast": result, "totals": totals, "revenue": revenue},
+        {
+            "form": form,
+            "forecast": result,
+            "totals": totals,
+            "revenue": revenue,
+            "chart": charts.forecast(result.weeks) if result else None,
+        },
         status=status,
     )
 
@@ -176,9 +187,13 @@ def revenue(request: HttpRequest) -> HttpResponse:
     quarter = periods.fiscal_quarter(today)
     form = PeriodForm(request.GET or {"start": quarter.start, "end": quarter.end})
     report, status = None, 200
+    revenue_charts: list[Chart] = []
     if form.is_valid():
         try:
             report = selectors.revenue(actor=me, **form.cleaned_data)
+            revenue_charts = charts.revenue(
+                selectors.revenue_over_time(actor=me, **form.cleaned_data)
+            )
         except ValidationFailed as exc:
             status = apply_domain_errors(form, exc)
     else:
@@ -201,6 +216,7 @@ def revenue(request: HttpRequest) -> HttpResponse:
             "report": report,
             "totals": totals,
             "rows": rows,
+            "charts": revenue_charts,
             "shortcuts": _periods(today),
         },
         status=status,
@@ -218,9 +234,13 @@ def margin(request: HttpRequest) -> HttpResponse:
         request.GET or {"start": quarter.start, "end": quarter.end, "group": "engagement"}
     )
     report, status = None, 200
+    margin_charts: list[Chart] = []
     if form.is_valid():
         try:
             report = selectors.margin(actor=me, **form.cleaned_data)
+            margin_charts = charts.margin(
+                selectors.margin_over_time(actor=me, start=report.start, end=report.end)
+            )
         except ValidationFailed as exc:
             status = apply_domain_errors(form, exc)
     else:
@@ -228,7 +248,12 @@ def margin(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "finance/margin.html",
-        {"form": form, "report": report, "shortcuts": _periods(today)},
+        {
+            "form": form,
+            "report": report,
+            "charts": margin_charts,
+            "shortcuts": _periods(today),
+        },
         status=status,
     )
 
