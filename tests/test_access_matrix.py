@@ -237,6 +237,8 @@ def test_each_role_reads_exactly_what_the_matrix_says(
         "/finance/periods/",
         "/finance/rates/",
         "/finance/forecast/",
+        f"/api/v1/finance/entries?{period}&person_id={records['own']['person'].pk}",
+        f"/finance/entries/?{period}&person={records['own']['person'].pk}",
     ):
         answer = (api if url.startswith("/api/") else page).get(url)
         assert answer.status_code == (200 if may_finance else 403), f"{role}: {url}"

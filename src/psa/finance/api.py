@@ -11,6 +11,8 @@ from psa.finance import close_out_files, flows, selectors, services
 from psa.finance.schemas import (
     CloseOutFilingOut,
     CloseOutOut,
+    EntriesOut,
+    EntriesQuery,
     FiscalPeriodOut,
     ForecastOut,
     ForecastQuery,
@@ -170,3 +172,36 @@ def file_close_out(request: HttpRequest, engagement_id: int) -> Any:
     nothing and answers the same filing; a failed filing is tried again at once; 409 once
     filed, and while time is unapproved (naming whose)."""
     return 202, services.close_out_file(actor=actor(request), engagement_id=engagement_id)
+
+
+@router.get("/entries", response=answers({200: EntriesOut}, 403, 404, 422))
+def entries(request: HttpRequest, query: Query[EntriesQuery]) -> Any:
+    """The entries behind a figure, each priced, with the totals the figure shows: a person's
+    hours of a period (utilization), an engagement's hours at each person's cost rate (the
+    margin's cost), or a time and materials engagement's finally approved hours at its bill
+    rates (`basis=approved`: its revenue). Paged; the totals are over every page."""
+    behind = selectors.entries_behind(
+        actor=actor(request),
+        start=query.start,
+        end=query.end,
+        person_id=query.person_id,
+        engagement_id=query.engagement_id,
+        basis=query.basis,
+    )
+    first = (query.page - 1) * query.page_size
+    count = len(behind.lines)
+    return {
+        "start": behind.start,
+        "end": behind.end,
+        "basis": behind.basis,
+        "title": behind.title,
+        "hours": behind.hours,
+        "billable": behind.billable,
+        "productive": behind.productive,
+        "unpriced": behind.unpriced,
+        "amounts": [{"currency": c, "amount": a} for c, a in behind.amounts.items()],
+        "count": count,
+        "page": query.page,
+        "pages": (count + query.page_size - 1) // query.page_size,
+        "items": behind.lines[first : first + query.page_size],
+    }

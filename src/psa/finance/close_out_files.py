@@ -14,7 +14,7 @@ from fpdf.enums import XPos, YPos
 from openpyxl import Workbook
 
 from psa.engagements.choices import Kind
-from psa.finance.selectors import CloseOut, CostLine
+from psa.finance.selectors import CloseOut, CostLine, EntriesBehind
 from psa.integrations.spreadsheet import xlsx_cell
 
 MONEY_FORMAT = "#,##0.00"
@@ -174,3 +174,38 @@ def _lines(book: Workbook, title: str, first: str, lines: list[CostLine]) -> Non
                 ),
             ]
         )
+
+
+def entries_xlsx(behind: EntriesBehind) -> bytes:
+    """The entries behind a figure, one per row, with the totals last."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Entries")
+    rate = "Bill rate" if behind.basis == "approved" else "Cost rate"
+    header = ["Date", "Person", "Work item", "Category", "Billable", "Hours", rate, "Currency"]
+    sheet.append([xlsx_cell(sheet, h) for h in [*header, "Amount"]])
+    for line in behind.lines:
+        sheet.append(
+            [
+                xlsx_cell(sheet, line.date),
+                xlsx_cell(sheet, line.person),
+                xlsx_cell(sheet, line.work_item),
+                xlsx_cell(sheet, line.category),
+                xlsx_cell(sheet, "yes" if line.billable else "no"),
+                xlsx_cell(sheet, line.hours),
+                xlsx_cell(sheet, line.rate if line.rate is not None else "no rate"),
+                xlsx_cell(sheet, line.currency),
+                xlsx_cell(sheet, line.amount if line.amount is not None else "—"),
+            ]
+        )
+    sheet.append([xlsx_cell(sheet, "Total"), *([None] * 4), xlsx_cell(sheet, behind.hours)])
+    for currency, amount in behind.amounts.items():
+        sheet.append(
+            [
+                xlsx_cell(sheet, f"Amount {currency}"),
+                *([None] * 7),
+                xlsx_cell(sheet, amount, MONEY_FORMAT),
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

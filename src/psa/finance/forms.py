@@ -68,3 +68,14 @@ class ReopenForm(PageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "reopen")
         super().__init__(*args, **kwargs)
+
+
+class EntriesForm(PeriodForm):
+    person = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput())
+    engagement = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput())
+    basis = forms.ChoiceField(
+        choices=[("logged", "Logged hours at cost"), ("approved", "Approved hours at bill rates")],
+        initial="logged",
+        required=False,
+        label="Hours",
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -345,3 +345,47 @@ class CloseOutFilingOut(Schema):
     crm_file_id: str = Field(description="The PDF's ContentDocument id in Salesforce.")
     crm_post_id: str = Field(description="The Chatter post's feed element id.")
     filed_at: dt.datetime | None
+
+
+class EntriesQuery(PeriodQuery):
+    person_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    engagement_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    basis: Literal["logged", "approved"] = Field(
+        "logged",
+        description="logged: every entry at its person's cost rate (utilization, margin); "
+        "approved: the hours final approvals recorded at the bill rate (T&M revenue).",
+    )
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(100, ge=1, le=500)
+
+
+class EntryLineOut(Schema):
+    entry_id: int
+    date: dt.date
+    person_id: int
+    person: str
+    work_item: str
+    engagement_id: int | None
+    category: str
+    billable: bool
+    productive: bool
+    hours: Decimal
+    rate: Decimal | None = Field(description="The rate of the entry's day; null: none, unpriced.")
+    currency: str
+    amount: Decimal | None = Field(description="Hours × rate, exact.")
+
+
+class EntriesOut(Schema):
+    start: dt.date
+    end: dt.date
+    basis: str
+    title: str
+    hours: Decimal
+    billable: Decimal
+    productive: Decimal
+    unpriced: Decimal = Field(description="Hours without a rate (never priced at 0).")
+    amounts: list[AmountOut] = Field(description="The priced lines summed, rounded once.")
+    count: int
+    page: int
+    pages: int
+    items: list[EntryLineOut]

@@ -636,10 +636,14 @@ def _live_margin(
         per_engagement.setdefault(r.engagement_id, rules.Margin()).add_revenue(
             r.currency, r.recognized
         )
+    # Summed exactly over the engagement's people, rounded once: the figure the entries behind
+    # it (entries_behind) add up to.
+    exact: dict[tuple[int, str], Decimal] = {}
     for (eid, _), amounts in priced.amounts.items():
-        m = per_engagement.setdefault(eid, rules.Margin())
         for currency, amount in amounts.items():
-            m.add_cost(currency, money(amount))
+            exact[(eid, currency)] = exact.get((eid, currency), rules.ZERO) + amount
+    for (eid, currency), amount in sorted(exact.items()):
+        per_engagement.setdefault(eid, rules.Margin()).add_cost(currency, money(amount))
     return per_engagement, _person_gaps(((pid, day), h) for (_, pid, day), h in hours.items())
 
 
@@ -1035,3 +1039,179 @@ def revenue_over_time(
         (p.label, revenue(actor=actor, start=p.start, end=p.end).totals)
         for p in _chart_parts(start, end)
     ]
+
+
+# ------------------------------------------------------------------ the entries behind a figure
+
+ERR_ENTRIES_WHOSE = "name a person or an engagement whose entries to list"
+ERR_APPROVED_NEEDS_ENGAGEMENT = "approved hours are listed per time and materials engagement"
+BASIS_LOGGED, BASIS_APPROVED = "logged", "approved"
+
+
+@dataclass(frozen=True)
+class EntryLine:
+    """An entry behind a figure, priced: at the person's cost rate of the day (logged), or at
+    the engagement's bill rate of the day with the hours the final approval recorded
+    (approved). No rate: amount None, never 0."""
+
+    entry_id: int
+    date: dt.date
+    person_id: int
+    person: str
+    work_item: str
+    engagement_id: int | None
+    category: str
+    billable: bool
+    productive: bool
+    hours: Decimal
+    rate: Decimal | None
+    currency: str
+    amount: Decimal | None  # hours × rate, exact
+
+
+@dataclass(frozen=True)
+class EntriesBehind:
+    start: dt.date
+    end: dt.date
+    basis: str  # logged (utilization, cost) or approved (time and materials revenue)
+    person_id: int | None
+    engagement_id: int | None
+    title: str
+    lines: list[EntryLine]
+
+    def _sum(self, lines: Iterable[EntryLine]) -> Decimal:
+        return sum((line.hours for line in lines), rules.ZERO)
+
+    @property
+    def hours(self) -> Decimal:
+        return self._sum(self.lines)
+
+    @property
+    def billable(self) -> Decimal:
+        return self._sum(line for line in self.lines if line.billable)
+
+    @property
+    def productive(self) -> Decimal:
+        return self._sum(line for line in self.lines if line.productive)
+
+    @property
+    def unpriced(self) -> Decimal:
+        return self._sum(line for line in self.lines if line.amount is None)
+
+    @property
+    def amounts(self) -> dict[str, Decimal]:
+        """The priced lines summed exactly per currency, then rounded once: the figure."""
+        found: dict[str, Decimal] = {}
+        for line in self.lines:
+            if line.amount is not None:
+                found[line.currency] = found.get(line.currency, rules.ZERO) + line.amount
+        return {c: money(a) for c, a in sorted(found.items())}
+
+
+def entries_behind(
+    *,
+    actor: Actor,
+    start: dt.date,
+    end: dt.date,
+    person_id: int | None = None,
+    engagement_id: int | None = None,
+    basis: str = BASIS_LOGGED,
+) -> EntriesBehind:
+    """The entries a figure comes from, each priced, with the totals the figure shows:
+    a person's hours of a period (utilization), an engagement's hours and their cost (margin),
+    or a time and materials engagement's finally approved hours at its bill rates (revenue)."""
+    _check(actor, start, end)
+    if person_id is None and engagement_id is None:
+        raise ValidationFailed(ERR_ENTRIES_WHOSE, field="person_id")
+    person = people_selectors.person_get(person_id=person_id) if person_id is not None else None
+    engagement = (
+        engagement_selectors.engagement_get(engagement_id=engagement_id)
+        if engagement_id is not None
+        else None
+    )
+    title = " · ".join(
+        [
+            *([person.name] if person else []),
+            *([_engagement_name(engagement)] if engagement else []),
+        ]
+    )
+    if basis == BASIS_APPROVED:
+        if engagement is None:
+            raise ValidationFailed(ERR_APPROVED_NEEDS_ENGAGEMENT, field="engagement_id")
+        lines = _approved_lines(engagement, start, end, person_id)
+    elif basis == BASIS_LOGGED:
+        lines = _logged_lines(start, end, person_id, engagement_id)
+    else:
+        raise ValidationFailed(f"basis is {BASIS_LOGGED} or {BASIS_APPROVED}", field="basis")
+    return EntriesBehind(start, end, basis, person_id, engagement_id, title, lines)
+
+
+def _logged_lines(
+    start: dt.date, end: dt.date, person_id: int | None, engagement_id: int | None
+) -> list[EntryLine]:
+    rows = time_selectors.entry_rows(
+        start=start, end=end, person_id=person_id, engagement_id=engagement_id
+    )
+    series = people_selectors.cost_rate_series(person_ids={r.person_id for r in rows})
+    lines = []
+    for r in rows:
+        rate = series[r.person_id].on(r.date)
+        billable = r.engagement_id is not None
+        lines.append(
+            EntryLine(
+                r.entry_id,
+                r.date,
+                r.person_id,
+                r.person,
+                r.work_item,
+                r.engagement_id,
+                r.category,
+                billable,
+                rules.is_productive(category=r.category, billable=billable),
+                r.hours,
+                rate.rate if rate else None,
+                rate.currency if rate else "",
+                r.hours * rate.rate if rate else None,
+            )
+        )
+    return lines
+
+
+def _approved_lines(
+    engagement: Any, start: dt.date, end: dt.date, person_id: int | None
+) -> list[EntryLine]:
+    items = {
+        w.pk: w.title for w in time_selectors.engagement_work_items(engagement_id=engagement.pk)
+    }
+    approved = [
+        a
+        for a in cert_selectors.approved_entries(start=start, end=end)
+        if a.work_item_id in items and (person_id is None or a.person_id == person_id)
+    ]
+    names = dict(
+        people_selectors.person_list(related=False)
+        .filter(pk__in=sorted({a.person_id for a in approved}))
+        .values_list("pk", "name")
+    )
+    series = engagement_selectors.bill_rate_series(engagement_ids=[engagement.pk])[engagement.pk]
+    lines = []
+    for a in sorted(approved, key=lambda a: (a.date, names.get(a.person_id, ""), a.entry_id)):
+        rate = series.on(a.date)
+        lines.append(
+            EntryLine(
+                a.entry_id,
+                a.date,
+                a.person_id,
+                names.get(a.person_id, str(a.person_id)),
+                items[a.work_item_id],
+                engagement.pk,
+                "",
+                True,
+                True,
+                a.hours,
+                rate.rate if rate else None,
+                engagement.currency,
+                a.hours * rate.rate if rate else None,
+            )
+        )
+    return lines

@@ -9,6 +9,7 @@ urlpatterns = [
     path("forecast/", views.forecast, name="finance_forecast"),
     path("revenue/", views.revenue, name="finance_revenue"),
     path("margin/", views.margin, name="finance_margin"),
+    path("entries/", views.entries, name="finance_entries"),
     path("periods/", views.period_list, name="finance_periods"),
     path("close-out/<int:engagement_id>/", views.close_out, name="finance_close_out"),
     path(

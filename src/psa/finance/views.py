@@ -15,10 +15,11 @@ from psa.core import clock, periods
 from psa.core.api import actor
 from psa.core.charts import Chart
 from psa.core.errors import Conflict, DomainError, ValidationFailed
-from psa.core.views import apply_domain_errors, page, refuse
+from psa.core.views import apply_domain_errors, page, paginate, refuse
 from psa.engagements.choices import Kind
 from psa.finance import charts, close_out_files, flows, rules, selectors, services
 from psa.finance.forms import (
+    EntriesForm,
     ForecastForm,
     MarginForm,
     PeriodForm,
@@ -373,3 +374,42 @@ def close_out_file(request: HttpRequest, engagement_id: int) -> HttpResponse:
         else:
             messages.success(request, said.format(channel=filing.get_channel_display()))
     return redirect("finance_close_out", engagement_id=engagement_id)
+
+
+@page
+def entries(request: HttpRequest) -> HttpResponse:
+    """The entries behind a figure of the other pages, priced, with the totals it shows."""
+    me = actor(request)
+    if not selectors.may_read_finance(me):
+        raise refuse(selectors.ERR_MAY_NOT_READ)
+    form = EntriesForm(request.GET)
+    behind, status = None, 200
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            behind = selectors.entries_behind(
+                actor=me,
+                start=data["start"],
+                end=data["end"],
+                person_id=data["person"],
+                engagement_id=data["engagement"],
+                basis=data["basis"] or selectors.BASIS_LOGGED,
+            )
+        except ValidationFailed as exc:
+            status = apply_domain_errors(form, exc)
+    else:
+        status = 422
+    if behind is not None and request.GET.get("format") == "xlsx":
+        response = HttpResponse(close_out_files.entries_xlsx(behind), content_type=XLSX)
+        response["Content-Disposition"] = 'attachment; filename="entries.xlsx"'
+        return response
+    return render(
+        request,
+        "finance/entries.html",
+        {
+            "form": form,
+            "behind": behind,
+            "page_obj": paginate(request, behind.lines if behind else [], per_page=100),
+        },
+        status=status,
+    )

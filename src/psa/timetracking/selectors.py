@@ -849,3 +849,55 @@ def engagement_entry_hours(*, engagement_id: int) -> dict[tuple[int, int, dt.dat
         .order_by()
     )
     return {(pid, item, day): numbers.hours(total) for pid, item, day, total in rows if total}
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as a report lists it: whose, what on, its category (the epic) and hours."""
+
+    entry_id: int
+    date: dt.date
+    person_id: int
+    person: str
+    work_item_id: int
+    work_item: str
+    engagement_id: int | None
+    major: str
+    category: str
+    hours: Decimal
+
+
+def entry_rows(
+    *,
+    start: dt.date,
+    end: dt.date,
+    person_id: int | None = None,
+    engagement_id: int | None = None,
+    entry_ids: Iterable[int] | None = None,
+) -> list[EntryRow]:
+    """The entries of a period, of a person and/or on an engagement (or exactly those given),
+    by day: the rows behind a figure."""
+    rows = TimeEntry.objects.filter(date__gte=start, date__lte=end)
+    if person_id is not None:
+        rows = rows.filter(person_id=person_id)
+    if engagement_id is not None:
+        rows = rows.filter(work_item__engagement_id=engagement_id)
+    if entry_ids is not None:
+        rows = rows.filter(pk__in=sorted(set(entry_ids)))
+    return [
+        EntryRow(pk, day, pid, name, item, title, eid, major or "", category or "", hours)
+        for pk, day, pid, name, item, title, eid, major, category, hours in rows.order_by(
+            "date", "person__name", "id"
+        ).values_list(
+            "pk",
+            "date",
+            "person_id",
+            "person__name",
+            "work_item_id",
+            "work_item__title",
+            "work_item__engagement_id",
+            "work_item__epic__parent__name",
+            "work_item__epic__name",
+            "hours",
+        )
+    ]
