@@ -125,6 +125,21 @@ def test_utilization_for_the_quarter_on_a_phone_and_by_team(
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshot_dir / "finance-utilization-phone.png"), full_page=False)
+    # A person's hours lead to the entries behind them, which add up to the same figure.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#id_group").select_option("person")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**group=person**")
+    links = page.locator("#utilization tbody a[title='The entries behind it']")
+    figures = links.all_inner_texts()
+    worked = next(i for i, f in enumerate(figures) if f != "0.00")
+    link, figure = links.nth(worked), figures[worked]
+    link.click()
+    page.wait_for_url("**/finance/entries/**")
+    assert page.locator("#total-hours").inner_text() == figure
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "finance-entries-phone.png"), full_page=False)
 
 
 def test_the_forecast_on_a_phone(
