@@ -7,7 +7,7 @@ from psa.core import clock
 from psa.core.api import actor
 from psa.core.errors import NotFound, PermissionDenied
 from psa.core.schemas import WRITE, Day, answers
-from psa.finance import close_out_files, flows, selectors, services
+from psa.finance import files, flows, rules, selectors, services
 from psa.finance.schemas import (
     CloseOutFilingOut,
     CloseOutOut,
@@ -133,7 +133,7 @@ def close_out(request: HttpRequest, engagement_id: int) -> Any:
 def close_out_xlsx(request: HttpRequest, engagement_id: int) -> HttpResponse:
     """The close-out as a workbook: a summary sheet, then people and work items."""
     close = selectors.close_out(actor=actor(request), engagement_id=engagement_id)
-    response = HttpResponse(close_out_files.close_out_xlsx(close), content_type=XLSX)
+    response = HttpResponse(files.close_out_xlsx(close), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="close-out-{engagement_id}.xlsx"'
     return response
 
@@ -143,7 +143,7 @@ def close_out_pdf(request: HttpRequest, engagement_id: int) -> HttpResponse:
     """The close-out as a PDF, prepared now (the filed one is kept with its filing)."""
     me = actor(request)
     close = selectors.close_out(actor=me, engagement_id=engagement_id)
-    data = close_out_files.close_out_pdf(close, prepared_by=me.label, prepared_at=clock.now())
+    data = files.close_out_pdf(close, prepared_by=me.label, prepared_at=clock.now())
     response = HttpResponse(data, content_type=PDF)
     response["Content-Disposition"] = f'attachment; filename="close-out-{engagement_id}.pdf"'
     return response
@@ -205,3 +205,41 @@ def entries(request: HttpRequest, query: Query[EntriesQuery]) -> Any:
         "pages": (count + query.page_size - 1) // query.page_size,
         "items": behind.lines[first : first + query.page_size],
     }
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+@router.get("/utilization/xlsx", response=answers({200: None}, 403, 422))
+def utilization_xlsx(request: HttpRequest, query: Query[UtilizationQuery]) -> HttpResponse:
+    """The utilization report as a workbook: a row per group and the total, numbers numeric."""
+    report = selectors.utilization(
+        actor=actor(request), start=query.start, end=query.end, group=query.group
+    )
+    return _xlsx(files.utilization_xlsx(report, list(rules.MAJORS)), f"utilization-{query.start}")
+
+
+@router.get("/forecast/xlsx", response=answers({200: None}, 403, 422))
+def forecast_xlsx(request: HttpRequest, query: Query[ForecastQuery]) -> HttpResponse:
+    """The forecast as a workbook: the weeks and the expected revenue."""
+    result = selectors.forecast(actor=actor(request), start=query.start, weeks=query.weeks)
+    return _xlsx(files.forecast_xlsx(result), f"forecast-{result.start}")
+
+
+@router.get("/revenue/xlsx", response=answers({200: None}, 403, 422))
+def revenue_xlsx(request: HttpRequest, period: Query[PeriodQuery]) -> HttpResponse:
+    """Revenue as a workbook: per engagement, the totals per kind and currency, the unapproved."""
+    report = selectors.revenue(actor=actor(request), start=period.start, end=period.end)
+    return _xlsx(files.revenue_xlsx(report), f"revenue-{period.start}")
+
+
+@router.get("/margin/xlsx", response=answers({200: None}, 403, 422))
+def margin_xlsx(request: HttpRequest, query: Query[MarginQuery]) -> HttpResponse:
+    """Gross margin as a workbook: a row per group and currency, and the adjustments."""
+    report = selectors.margin(
+        actor=actor(request), start=query.start, end=query.end, group=query.group
+    )
+    return _xlsx(files.margin_xlsx(report), f"margin-{query.start}")

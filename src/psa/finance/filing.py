@@ -63,7 +63,7 @@ def marker(filing: CloseOutFiling) -> str:
 def post_parts(
     filing: CloseOutFiling, engagement_name: str, crm: SalesforceSettings
 ) -> list[Segment]:
-    figure = filing.figures.get  # keyed by close_out_files.summary's labels
+    figure = filing.figures.get  # keyed by files.summary's labels
     return [
         f"Close-out of {engagement_name} for review: revenue {figure('Revenue recognised')}, "
         f"actual cost {figure('Actual cost')}, margin {figure('Margin')}; "

@@ -16,7 +16,7 @@ from psa.core.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from psa.core.jobs import ERR_WORKER_STOPPED
 from psa.core.roles import Actor, Role
 from psa.engagements import services as engagement_services
-from psa.finance import close_out_files, rules, selectors, tasks
+from psa.finance import files, rules, selectors, tasks
 from psa.finance.models import ClosedFigure, CloseOutFiling, FiscalPeriod, UtilizationTarget
 from psa.integrations.salesforce import SalesforceError, is_salesforce_id, salesforce_settings
 from psa.people import selectors as people_selectors
@@ -232,14 +232,14 @@ def close_out_file(*, actor: Actor, engagement_id: int) -> CloseOutFiling:
             if not recipients:
                 raise Conflict(ERR_NO_RECIPIENTS, field="engagement_id")
         now = clock.now()
-        figures = dict(close_out_files.summary(close))
+        figures = dict(files.summary(close))
         filing = CloseOutFiling.objects.create(
             engagement=engagement,
             channel=CloseOutFiling.Channel.SALESFORCE if crm else CloseOutFiling.Channel.EMAIL,
             requested_by=actor.label,
             requested_at=now,
             figures=figures,
-            pdf=close_out_files.close_out_pdf(close, prepared_by=actor.label, prepared_at=now),
+            pdf=files.close_out_pdf(close, prepared_by=actor.label, prepared_at=now),
             opportunity_id=opportunity,
             recipients=recipients,
         )

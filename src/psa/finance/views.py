@@ -17,7 +17,7 @@ from psa.core.charts import Chart
 from psa.core.errors import Conflict, DomainError, ValidationFailed
 from psa.core.views import apply_domain_errors, page, paginate, refuse
 from psa.engagements.choices import Kind
-from psa.finance import charts, close_out_files, flows, rules, selectors, services
+from psa.finance import charts, files, flows, rules, selectors, services
 from psa.finance.forms import (
     EntriesForm,
     ForecastForm,
@@ -52,6 +52,12 @@ def rate_gaps(request: HttpRequest) -> HttpResponse:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
 
 
 def _periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
@@ -113,6 +119,8 @@ def utilization(request: HttpRequest, target_form: TargetForm | None = None) -> 
     }
     if target_form is not None:
         status = 422
+    if report is not None and request.GET.get("format") == "xlsx":
+        return _xlsx(files.utilization_xlsx(report, list(rules.MAJORS)), "utilization")
     return render(request, "finance/utilization.html", context, status=status)
 
 
@@ -165,6 +173,8 @@ def forecast(request: HttpRequest) -> HttpResponse:
         else []
     )
     revenue = [(r, labels.get(r.kind, r.kind)) for r in result.revenue] if result else []
+    if result is not None and request.GET.get("format") == "xlsx":
+        return _xlsx(files.forecast_xlsx(result), "forecast")
     return render(
         request,
         "finance/forecast.html",
@@ -209,6 +219,8 @@ def revenue(request: HttpRequest) -> HttpResponse:
         else []
     )
     rows = [(r, labels.get(r.kind, r.kind)) for r in report.rows] if report else []
+    if report is not None and request.GET.get("format") == "xlsx":
+        return _xlsx(files.revenue_xlsx(report), "revenue")
     return render(
         request,
         "finance/revenue.html",
@@ -246,6 +258,8 @@ def margin(request: HttpRequest) -> HttpResponse:
             status = apply_domain_errors(form, exc)
     else:
         status = 422
+    if report is not None and request.GET.get("format") == "xlsx":
+        return _xlsx(files.margin_xlsx(report), "margin")
     return render(
         request,
         "finance/margin.html",
@@ -340,10 +354,10 @@ def close_out(request: HttpRequest, engagement_id: int) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt in ("xlsx", "pdf"):
         if fmt == "xlsx":
-            data, content_type = close_out_files.close_out_xlsx(close), XLSX
+            data, content_type = files.close_out_xlsx(close), XLSX
         else:
             now = clock.now()
-            data = close_out_files.close_out_pdf(close, prepared_by=me.label, prepared_at=now)
+            data = files.close_out_pdf(close, prepared_by=me.label, prepared_at=now)
             content_type = "application/pdf"
         response = HttpResponse(data, content_type=content_type)
         name = f"close-out-{engagement_id}.{fmt}"
@@ -400,7 +414,7 @@ def entries(request: HttpRequest) -> HttpResponse:
     else:
         status = 422
     if behind is not None and request.GET.get("format") == "xlsx":
-        response = HttpResponse(close_out_files.entries_xlsx(behind), content_type=XLSX)
+        response = HttpResponse(files.entries_xlsx(behind), content_type=XLSX)
         response["Content-Disposition"] = 'attachment; filename="entries.xlsx"'
         return response
     return render(

@@ -14,7 +14,16 @@ from fpdf.enums import XPos, YPos
 from openpyxl import Workbook
 
 from psa.engagements.choices import Kind
-from psa.finance.selectors import CloseOut, CostLine, EntriesBehind
+from psa.finance import rules
+from psa.finance.selectors import (
+    CloseOut,
+    CostLine,
+    EntriesBehind,
+    Forecast,
+    MarginReport,
+    RevenueReport,
+    UtilizationReport,
+)
 from psa.integrations.spreadsheet import xlsx_cell
 
 MONEY_FORMAT = "#,##0.00"
@@ -209,3 +218,173 @@ def entries_xlsx(behind: EntriesBehind) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# ------------------------------------------------------------------ the reports as workbooks
+
+Sheet = tuple[str, list[str], list[list[object]]]
+
+
+def _workbook(sheets: list[Sheet]) -> bytes:
+    """Sheets of a header and rows: numbers as numeric cells, dates as dates, None empty."""
+    book = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append([xlsx_cell(sheet, h) for h in header])
+        for row in rows:
+            sheet.append([None if v is None else xlsx_cell(sheet, v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def utilization_xlsx(report: UtilizationReport, majors: list[str]) -> bytes:
+    header = [
+        "Group",
+        "People",
+        "Capacity h",
+        "Hours h",
+        *(f"{m} h" for m in majors),
+        "Billable h",
+        "Billable %",
+        "Target %",
+        "Productive h",
+        "Productive %",
+        "Booked %",
+    ]
+
+    def row(label: str, f: rules.Utilization) -> list[object]:
+        return [
+            label,
+            f.people,
+            f.capacity,
+            f.hours,
+            *(f.by_major.get(m, rules.ZERO) for m in majors),
+            f.billable,
+            f.billable_utilization,
+            f.target,
+            f.productive,
+            f.productive_utilization,
+            f.booked_utilization,
+        ]
+
+    rows = [row(r.label, r.figures) for r in report.rows] + [row("Everyone", report.total)]
+    return _workbook([(f"Utilization {report.start}", header, rows)])
+
+
+def revenue_xlsx(report: RevenueReport) -> bytes:
+    rows: list[list[object]] = [
+        [
+            r.name,
+            _kind(r.kind),
+            r.currency,
+            r.recognized,
+            r.basis,
+            r.hours_percent,
+            r.milestone_percent,
+            r.estimate_at_completion,
+        ]
+        for r in report.rows
+    ]
+    totals: list[list[object]] = [
+        [_kind(kind), currency, amount]
+        for (kind, currency), amount in sorted(report.totals.items())
+    ]
+    unapproved: list[list[object]] = [[u.name, u.hours] for u in report.unapproved]
+    return _workbook(
+        [
+            (
+                "Revenue",
+                [
+                    "Engagement",
+                    "Kind",
+                    "Currency",
+                    "Recognised",
+                    "Basis",
+                    "Hours %",
+                    "Milestones %",
+                    "Estimate at completion",
+                ],
+                rows,
+            ),
+            ("Totals", ["Kind", "Currency", "Recognised"], totals),
+            ("Unapproved", ["Person", "Time and materials hours not finally approved"], unapproved),
+        ]
+    )
+
+
+def margin_xlsx(report: MarginReport) -> bytes:
+    rows: list[list[object]] = []
+    for r in report.rows:
+        f = r.figures
+        for currency in f.currencies:
+            margin = f.margin.get(currency) if f.comparable else None
+            rows.append(
+                [
+                    r.label,
+                    currency,
+                    f.revenue.get(currency, rules.ZERO),
+                    f.cost.get(currency, rules.ZERO),
+                    margin,
+                    f.margin_percent if f.comparable else None,
+                ]
+            )
+    adjustments: list[list[object]] = [
+        [a.period, a.name, c, a.figures.revenue.get(c), a.figures.cost.get(c)]
+        for a in report.adjustments
+        for c in a.figures.currencies
+    ]
+    return _workbook(
+        [
+            (
+                "Margin",
+                [report.group.capitalize(), "Currency", "Revenue", "Cost", "Margin", "Margin %"],
+                rows,
+            ),
+            (
+                "Prior-period adjustments",
+                ["Closed period", "Engagement", "Currency", "Revenue", "Cost"],
+                adjustments,
+            ),
+        ]
+    )
+
+
+def forecast_xlsx(forecast: Forecast) -> bytes:
+    weeks: list[list[object]] = [
+        [
+            w.monday,
+            w.capacity,
+            w.confirmed,
+            w.tentative,
+            w.tentative_weighted,
+            w.internal,
+            w.forecast,
+        ]
+        for w in forecast.weeks
+    ]
+    revenue: list[list[object]] = [
+        [r.name, _kind(r.kind), r.currency, r.amount, r.basis] for r in forecast.revenue
+    ]
+    return _workbook(
+        [
+            (
+                "Weeks",
+                [
+                    "Week of",
+                    "Capacity h",
+                    "Confirmed h",
+                    "Tentative h",
+                    "Weighted tentative h",
+                    "Internal h",
+                    "Expected billable %",
+                ],
+                weeks,
+            ),
+            ("Expected revenue", ["Engagement", "Kind", "Currency", "Expected", "Basis"], revenue),
+        ]
+    )
+
+
+def _kind(kind: str) -> str:
+    return Kind(kind).label if kind in Kind.values else kind
