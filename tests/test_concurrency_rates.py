@@ -86,3 +86,46 @@ def test_two_requests_cannot_take_away_both_rates_of_time_and_materials(db: None
     ]
     assert run_together(calls) == ["Conflict", "ok"]
     assert BillRate.objects.filter(engagement=engagement, rate__gt=0).count() == 1
+
+
+def test_utilization_targets_set_for_one_day_at_once_leave_one_and_every_audit_row(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    from psa.finance import services as finance_services
+    from psa.finance.models import UtilizationTarget
+
+    head = actor_of(make_person(Role.HEAD_OF_PS))
+    person = make_person(Role.PSE)
+    percents = [Decimal(f"{70 + i}.00") for i in range(8)]
+    calls: list[Callable[[], object]] = [
+        partial(
+            finance_services.target_set,
+            actor=head,
+            person=person,
+            effective_from=DAY,
+            percent=percent,
+        )
+        for percent in percents
+    ]
+    assert run_together(calls) == ["ok"] * 8
+    stored = UtilizationTarget.objects.get(person=person, effective_from=DAY)
+    entries = list(AuditEntry.objects.filter(action="person.utilization_target_set").order_by("id"))
+    assert len(entries) == 8
+    assert sum(e.before is None for e in entries) == 1  # one created it, the rest replaced it
+    assert entries[-1].after is not None
+    assert entries[-1].after["utilization_target"] == str(stored.percent)
+    # A set and a take-back at once: one after the other, never half of each.
+    outcomes = run_together(
+        [
+            partial(finance_services.target_delete, actor=head, person=person, effective_from=DAY),
+            partial(
+                finance_services.target_set,
+                actor=head,
+                person=person,
+                effective_from=DAY,
+                percent=Decimal("90.00"),
+            ),
+        ]
+    )
+    left = list(UtilizationTarget.objects.filter(person=person).values_list("percent", flat=True))
+    assert (outcomes, left) in ((["ok", "ok"], []), (["ok", "ok"], [Decimal("90.00")]))
