@@ -133,3 +133,30 @@ def test_the_page_from_the_utilization_figure_the_workbook_and_the_api(
     assert_refused(nobody, 422, "person_id", selectors.ERR_ENTRIES_WHOSE)
     assert_problem(denied, 403, selectors.ERR_MAY_NOT_READ)
     assert unknown.status_code == 404
+
+
+def test_a_close_out_persons_hours_lead_to_their_entries_on_it(
+    books: Books, actor_of: Callable[[Person], Actor], client_for: Callable[[Person], Client]
+) -> None:
+    from tests.finance.test_close_out import approve_bo
+
+    approve_bo(books, actor_of)
+    page = client_for(books.finance)
+    with clock.frozen(NOW):
+        close = selectors.close_out(actor=actor_of(books.finance), engagement_id=books.sow.pk)
+        shown = page.get(f"/finance/close-out/{books.sow.pk}/").content.decode()
+        behind = selectors.entries_behind(
+            actor=actor_of(books.finance),
+            start=close.start,
+            end=close.end,
+            person_id=books.bo.pk,
+            engagement_id=books.sow.pk,
+        )
+    link = (
+        f"/finance/entries/?person={books.bo.pk}&amp;engagement={books.sow.pk}"
+        f"&amp;start={close.start}&amp;end={close.end}"
+    )
+    assert f'href="{link}"' in shown
+    [line] = close.people
+    assert (behind.hours, behind.amounts) == (line.hours, line.cost)
+    assert behind.title == f"Bo Dupont · {books.sow.customer.name} — Migration"
