@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 
 from psa.core import audit, clock, jobs
-from psa.finance.services import filings_retry_due
+from psa.finance.services import figures_record_daily, filings_retry_due
 from psa.timetracking.certification.services import certifications_generate_due
 from psa.timetracking.reminders import timesheet_reminders_send
 
@@ -21,6 +21,7 @@ JOBS: dict[str, Callable[[], int]] = {
     "jobs whose worker stopped marked failed": lambda: jobs.jobs_fail_stale(now=clock.now()),
     "audit checkpoints written": audit.audit_checkpoint_periodic,
     "close-out filings retried": lambda: filings_retry_due(now=clock.now()),
+    "finance figures recorded (daily)": lambda: figures_record_daily(now=clock.now()),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -125,3 +126,22 @@ def bill_rate_series(*, engagement_ids: Iterable[int]) -> dict[int, RateSeries]:
         for pk, start, rate, currency in rows:
             found[pk].append(DatedRate(start, rate, currency))
     return {pk: RateSeries(rates) for pk, rates in found.items()}
+
+
+def first_recognition_day() -> dt.date | None:
+    """The earliest day a milestone was reached or an engagement completed (None: never)."""
+    days = [
+        d
+        for d in (
+            Milestone.objects.filter(reached_on__isnull=False)
+            .order_by("reached_on")
+            .values_list("reached_on", flat=True)
+            .first(),
+            Engagement.objects.filter(completed_on__isnull=False)
+            .order_by("completed_on")
+            .values_list("completed_on", flat=True)
+            .first(),
+        )
+        if d is not None
+    ]
+    return min(days) if days else None

@@ -23,6 +23,7 @@ from psa.finance.schemas import (
     RateGapsOut,
     ReopenIn,
     RevenueOut,
+    RevenueQuery,
     TargetIn,
     TargetOut,
     UtilizationQuery,
@@ -82,17 +83,31 @@ def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> Any:
 
 
 @router.get("/revenue", response=answers({200: RevenueOut}, 403))
-def revenue(request: HttpRequest, period: Query[PeriodQuery]) -> Any:
+def revenue(request: HttpRequest, period: Query[RevenueQuery]) -> Any:
     """Revenue recognised in the period per engagement, by kind (packaged on completion, custom
     SOW by milestones reached, time and materials on finally approved hours × the bill rate of
-    each day), totals per kind and currency, and the T&M hours still unapproved per person."""
+    each day), totals per kind and currency, and the T&M hours still unapproved per person.
+    With `as_of`: as PSA recorded it at the end of that day."""
+    if period.as_of is not None:
+        return selectors.revenue_as_of(
+            actor=actor(request), start=period.start, end=period.end, as_of=period.as_of
+        )
     return selectors.revenue(actor=actor(request), start=period.start, end=period.end)
 
 
 @router.get("/margin", response=answers({200: MarginOut}, 403))
 def margin(request: HttpRequest, query: Query[MarginQuery]) -> Any:
     """Gross margin of the period per engagement, customer or kind: revenue recognised less the
-    cost of the hours worked (each at its person's cost rate of the day), per currency."""
+    cost of the hours worked (each at its person's cost rate of the day), per currency.
+    With `as_of`: as PSA recorded it at the end of that day."""
+    if query.as_of is not None:
+        return selectors.margin_as_of(
+            actor=actor(request),
+            start=query.start,
+            end=query.end,
+            as_of=query.as_of,
+            group=query.group,
+        )
     return selectors.margin(
         actor=actor(request), start=query.start, end=query.end, group=query.group
     )

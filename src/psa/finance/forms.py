@@ -54,12 +54,26 @@ class ForecastForm(PageForm):
     weeks = forms.IntegerField(min_value=1, max_value=26, initial=13, label="Weeks")
 
 
+def _as_of() -> forms.DateField:
+    return forms.DateField(
+        widget=DateInput(),
+        required=False,
+        label="As of",
+        help_text="Empty: today's figures. A past day: as recorded at its end (whole months).",
+    )
+
+
+class RevenueForm(PeriodForm):
+    as_of = _as_of()
+
+
 class MarginForm(PeriodForm):
     group = forms.ChoiceField(
         choices=[("engagement", "Engagement"), ("customer", "Customer"), ("kind", "Kind")],
         initial="engagement",
         label="By",
     )
+    as_of = _as_of()
 
 
 class ReopenForm(PageForm):

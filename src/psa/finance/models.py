@@ -108,3 +108,44 @@ class CloseOutFiling(models.Model):
 
     def __str__(self) -> str:
         return f"close-out of {self.engagement_id}: {self.status}"
+
+
+class RecordedFigure(models.Model):
+    """An engagement's revenue and cost of one month in one currency, as PSA recorded them
+    from `recorded_from` until they changed (`recorded_to`): what an as-of report reads.
+    Rows are only ever added and closed, never changed, so a report as of a past day reads
+    the same rows every time."""
+
+    engagement = models.ForeignKey(
+        "engagements.Engagement", on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField()  # its first day
+    currency = models.CharField(max_length=3)
+    revenue = models.DecimalField(max_digits=16, decimal_places=2)
+    cost = models.DecimalField(max_digits=16, decimal_places=2)
+    recorded_from = models.DateTimeField()
+    recorded_to = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["month", "engagement_id", "currency", "recorded_from"]
+        indexes = [
+            models.Index(fields=["month", "recorded_from"]),
+            models.Index(fields=["recorded_to"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id} {self.month:%Y-%m} {self.currency}"
+
+
+class FigureRecording(models.Model):
+    """One run of the recording of the figures (services.figures_record)."""
+
+    ran_at = models.DateTimeField(unique=True)
+    months = models.PositiveIntegerField()
+    changed = models.PositiveIntegerField()  # figures that were new or differed
+
+    class Meta:
+        ordering = ["ran_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M}"

@@ -189,6 +189,7 @@ class RevenueOut(Schema):
     gaps: list[RateGapOut] = Field(
         description="Approved T&M days without a bill rate: not counted."
     )
+    as_of: dt.date | None = Field(description="Set: the figures as recorded at its end.")
 
     @staticmethod
     def resolve_totals(obj: object) -> list[dict[str, object]]:
@@ -198,6 +199,19 @@ class RevenueOut(Schema):
 class MarginQuery(PeriodQuery):
     group: Annotated[str, Line(12)] = Field(
         "engagement", description="engagement, customer or kind"
+    )
+    as_of: Day | None = Field(
+        None,
+        description="The figures as PSA recorded them at the end of this day (UTC), the same "
+        "every time: whole months only, a day that has ended, from the first recording on.",
+    )
+
+
+class RevenueQuery(PeriodQuery):
+    as_of: Day | None = Field(
+        None,
+        description="The figures as PSA recorded them at the end of this day (UTC), the same "
+        "every time: whole months only, a day that has ended, from the first recording on.",
     )
 
 
@@ -261,6 +275,7 @@ class MarginOut(Schema):
     cost_gaps: list[RateGapOut] = Field(
         description="People whose hours have no cost rate: not costed."
     )
+    as_of: dt.date | None = Field(description="Set: the figures as recorded at its end.")
 
 
 class PeriodIn(In):

@@ -14,11 +14,17 @@ from psa.core import clock, periods
 from psa.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import money
 from psa.core.rates import DatedSeries
-from psa.core.roles import Actor, Role
+from psa.core.roles import SYSTEM, Actor, Role
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.choices import Kind, Status
 from psa.finance import rules
-from psa.finance.models import CloseOutFiling, FiscalPeriod, UtilizationTarget
+from psa.finance.models import (
+    CloseOutFiling,
+    FigureRecording,
+    FiscalPeriod,
+    RecordedFigure,
+    UtilizationTarget,
+)
 from psa.people import selectors as people_selectors
 from psa.people.models import Person
 from psa.scheduling import selectors as scheduling_selectors
@@ -387,6 +393,7 @@ class RevenueReport:
     totals: dict[tuple[str, str], Decimal]  # (kind, currency); never across currencies
     unapproved: list[UnapprovedHours]
     gaps: list[RateGap]  # approved time and materials hours on days without a bill rate
+    as_of: dt.date | None = None  # the figures as recorded at the end of that day
 
 
 def _engagement_name(e: Any) -> str:
@@ -616,6 +623,7 @@ class MarginReport:
     closed: str = ""  # the closed period these frozen figures are, if the period is one
     partly_closed: list[str] = field(default_factory=list)  # closed periods it cuts into
     adjustments: list[PriorAdjustment] = field(default_factory=list)  # included in the rows
+    as_of: dt.date | None = None  # the figures as recorded at the end of that day
 
 
 def _live_margin(
@@ -1215,3 +1223,108 @@ def _approved_lines(
             )
         )
     return lines
+
+
+# ------------------------------------------------------------------ as of a past day
+
+ERR_AS_OF_MONTHS = "a report as of a past day covers whole months: from a 1st to a month's end"
+ERR_AS_OF_ENDED = "a report as of a day needs a day that has ended (before {today})"
+ERR_AS_OF_BEFORE = "figures are recorded from {first} on: ask for a day from then"
+ERR_AS_OF_NONE = "no figures have been recorded yet: as-of reports start with the first record"
+
+
+def first_figure_month() -> dt.date | None:
+    """The first month with an hour logged, a milestone reached or an engagement completed:
+    where the recorded figures begin."""
+    days = [
+        d
+        for d in (time_selectors.first_entry_date(), engagement_selectors.first_recognition_day())
+        if d is not None
+    ]
+    return periods.month(min(days)).start if days else None
+
+
+def figures_of_month(month: periods.Period) -> dict[tuple[int, str], tuple[Decimal, Decimal]]:
+    """Each engagement's revenue and cost of the month per currency, as `margin` shows them
+    (a closed month frozen, late changes as adjustments): what services.figures_record
+    records."""
+    report = margin(actor=SYSTEM, start=month.start, end=month.end)
+    found: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
+    for row in report.rows:
+        if row.engagement_id is None:  # never: the rows are per engagement
+            continue
+        for currency in row.figures.currencies:
+            found[(row.engagement_id, currency)] = (
+                row.figures.revenue.get(currency, rules.ZERO),
+                row.figures.cost.get(currency, rules.ZERO),
+            )
+    return found
+
+
+def _as_of_figures(
+    actor: Actor, start: dt.date, end: dt.date, as_of: dt.date
+) -> dict[int, rules.Margin]:
+    _check(actor, start, end)
+    if periods.month(start).start != start or periods.month(end).end != end:
+        raise ValidationFailed(ERR_AS_OF_MONTHS, field="start")
+    today = clock.today()
+    if as_of >= today:
+        raise ValidationFailed(ERR_AS_OF_ENDED.format(today=today.isoformat()), field="as_of")
+    first = FigureRecording.objects.order_by("ran_at").first()
+    if first is None:
+        raise ValidationFailed(ERR_AS_OF_NONE, field="as_of")
+    moment = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    if moment <= first.ran_at:
+        raise ValidationFailed(
+            ERR_AS_OF_BEFORE.format(first=first.ran_at.date().isoformat()), field="as_of"
+        )
+    rows = RecordedFigure.objects.filter(
+        month__gte=start, month__lte=end, recorded_from__lt=moment
+    ).filter(Q(recorded_to__isnull=True) | Q(recorded_to__gte=moment))
+    found: dict[int, rules.Margin] = {}
+    for eid, currency, revenue_amount, cost in rows.values_list(
+        "engagement_id", "currency", "revenue", "cost"
+    ):
+        m = found.setdefault(eid, rules.Margin())
+        if revenue_amount:
+            m.add_revenue(currency, revenue_amount)
+        if cost:
+            m.add_cost(currency, cost)
+    return found
+
+
+def margin_as_of(
+    *, actor: Actor, start: dt.date, end: dt.date, as_of: dt.date, group: str = "engagement"
+) -> MarginReport:
+    """Gross margin of whole months as PSA had recorded it at the end of `as_of` (UTC): the
+    same figures every time, whatever changed since."""
+    if group not in MARGIN_GROUPS:
+        raise ValidationFailed(ERR_MARGIN_GROUP, field="group")
+    per_engagement = _as_of_figures(actor, start, end, as_of)
+    engagements = {
+        e.pk: e
+        for e in engagement_selectors.engagement_list().filter(pk__in=sorted(per_engagement))
+    }
+    rows = _margin_rows(group, per_engagement, engagements)
+    return MarginReport(start, end, group, rows, [], as_of=as_of)
+
+
+def revenue_as_of(*, actor: Actor, start: dt.date, end: dt.date, as_of: dt.date) -> RevenueReport:
+    """Revenue recognised in whole months as PSA had recorded it at the end of `as_of`."""
+    per_engagement = _as_of_figures(actor, start, end, as_of)
+    engagements = {
+        e.pk: e
+        for e in engagement_selectors.engagement_list().filter(pk__in=sorted(per_engagement))
+    }
+    basis = f"as recorded at the end of {as_of.isoformat()}"
+    rows = [
+        RevenueRow(eid, _engagement_name(engagements[eid]), engagements[eid].kind, c, a, basis)
+        for eid, m in per_engagement.items()
+        for c, a in sorted(m.revenue.items())
+        if a
+    ]
+    rows.sort(key=lambda r: (r.kind, r.name))
+    totals: dict[tuple[str, str], Decimal] = {}
+    for r in rows:
+        totals[(r.kind, r.currency)] = totals.get((r.kind, r.currency), rules.ZERO) + r.recognized
+    return RevenueReport(start, end, rows, totals, [], [], as_of=as_of)

@@ -11,13 +11,20 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from psa.core import audit, clock
+from psa.core import audit, clock, periods
 from psa.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psa.core.jobs import ERR_WORKER_STOPPED
 from psa.core.roles import Actor, Role
 from psa.engagements import services as engagement_services
 from psa.finance import files, rules, selectors, tasks
-from psa.finance.models import ClosedFigure, CloseOutFiling, FiscalPeriod, UtilizationTarget
+from psa.finance.models import (
+    ClosedFigure,
+    CloseOutFiling,
+    FigureRecording,
+    FiscalPeriod,
+    RecordedFigure,
+    UtilizationTarget,
+)
 from psa.integrations.salesforce import SalesforceError, is_salesforce_id, salesforce_settings
 from psa.people import selectors as people_selectors
 from psa.people import services as people_services
@@ -297,3 +304,66 @@ def filings_retry_due(*, now: dt.datetime) -> int:
         ):
             tasks.close_out_filing_task.enqueue(filing_id=filing_id)
     return len(due)
+
+
+# ------------------------------------------------------------------ recorded figures
+
+_PG_FIGURES_LOCK = 0x5053_4146  # "PSAF": one recording at a time
+
+
+def figures_record(*, now: dt.datetime) -> int:
+    """Record every month's revenue and cost per engagement and currency (as the margin report
+    shows them now) where they differ from the figures recorded last: the old row is closed at
+    `now`, a new one opens. Returns how many figures were new or changed. Rows are never
+    altered otherwise, so a report as of an earlier moment reads the same rows every time."""
+    first = selectors.first_figure_month()
+    months: list[periods.Period] = []
+    if first is not None:
+        month = periods.month(first)
+        last = periods.month(now.date())
+        while month.start <= last.start:
+            months.append(month)
+            month = periods.month(month.end + dt.timedelta(days=1))
+    live: dict[tuple[int, dt.date, str], tuple[Decimal, Decimal]] = {}
+    for month in months:
+        for (eid, currency), figures in selectors.figures_of_month(month).items():
+            live[(eid, month.start, currency)] = figures
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_FIGURES_LOCK])
+        current = {
+            (eid, month, currency): (pk, revenue, cost)
+            for pk, eid, month, currency, revenue, cost in RecordedFigure.objects.filter(
+                recorded_to__isnull=True
+            ).values_list("pk", "engagement_id", "month", "currency", "revenue", "cost")
+        }
+        closing = [
+            pk for key, (pk, revenue, cost) in current.items() if live.get(key) != (revenue, cost)
+        ]
+        new = [
+            RecordedFigure(
+                engagement_id=eid,
+                month=month,
+                currency=currency,
+                revenue=revenue,
+                cost=cost,
+                recorded_from=now,
+            )
+            for (eid, month, currency), (revenue, cost) in sorted(live.items())
+            if current.get((eid, month, currency), (None, None, None))[1:] != (revenue, cost)
+        ]
+        for i in range(0, len(closing), 500):
+            RecordedFigure.objects.filter(pk__in=closing[i : i + 500]).update(recorded_to=now)
+        RecordedFigure.objects.bulk_create(new, batch_size=1000)
+        FigureRecording.objects.create(ran_at=now, months=len(months), changed=len(new))
+    return len(new)
+
+
+def figures_record_daily(*, now: dt.datetime) -> int:
+    """The periodic runner's part: record the figures once a day (the first run after
+    midnight UTC); 0 on the other runs."""
+    midnight = dt.datetime.combine(now.date(), dt.time(), tzinfo=dt.UTC)
+    if FigureRecording.objects.filter(ran_at__gte=midnight).exists():
+        return 0
+    return figures_record(now=now)

@@ -24,6 +24,7 @@ from psa.finance.forms import (
     MarginForm,
     PeriodForm,
     ReopenForm,
+    RevenueForm,
     TargetForm,
     UtilizationForm,
 )
@@ -196,15 +197,18 @@ def revenue(request: HttpRequest) -> HttpResponse:
         raise refuse(selectors.ERR_MAY_NOT_READ)
     today = clock.today()
     quarter = periods.fiscal_quarter(today)
-    form = PeriodForm(request.GET or {"start": quarter.start, "end": quarter.end})
+    form = RevenueForm(request.GET or {"start": quarter.start, "end": quarter.end})
     report, status = None, 200
     revenue_charts: list[Chart] = []
     if form.is_valid():
+        data = form.cleaned_data
+        period = {"start": data["start"], "end": data["end"]}
         try:
-            report = selectors.revenue(actor=me, **form.cleaned_data)
-            revenue_charts = charts.revenue(
-                selectors.revenue_over_time(actor=me, **form.cleaned_data)
-            )
+            if data["as_of"] is not None:
+                report = selectors.revenue_as_of(actor=me, as_of=data["as_of"], **period)
+            else:
+                report = selectors.revenue(actor=me, **period)
+                revenue_charts = charts.revenue(selectors.revenue_over_time(actor=me, **period))
         except ValidationFailed as exc:
             status = apply_domain_errors(form, exc)
     else:
@@ -249,11 +253,23 @@ def margin(request: HttpRequest) -> HttpResponse:
     report, status = None, 200
     margin_charts: list[Chart] = []
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            report = selectors.margin(actor=me, **form.cleaned_data)
-            margin_charts = charts.margin(
-                selectors.margin_over_time(actor=me, start=report.start, end=report.end)
-            )
+            if data["as_of"] is not None:
+                report = selectors.margin_as_of(
+                    actor=me,
+                    start=data["start"],
+                    end=data["end"],
+                    as_of=data["as_of"],
+                    group=data["group"],
+                )
+            else:
+                report = selectors.margin(
+                    actor=me, start=data["start"], end=data["end"], group=data["group"]
+                )
+                margin_charts = charts.margin(
+                    selectors.margin_over_time(actor=me, start=report.start, end=report.end)
+                )
         except ValidationFailed as exc:
             status = apply_domain_errors(form, exc)
     else:

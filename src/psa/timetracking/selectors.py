@@ -901,3 +901,8 @@ def entry_rows(
             "hours",
         )
     ]
+
+
+def first_entry_date() -> dt.date | None:
+    """The day of the earliest entry (None without one)."""
+    return TimeEntry.objects.order_by("date").values_list("date", flat=True).first()

@@ -1,0 +1,154 @@
+"""Reports as of a past day: revenue and margin of whole months as PSA recorded them at the
+end of that day give the same figures every time, however the data change afterwards; the
+recording only adds and closes rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from psa.core import clock
+from psa.core.errors import ValidationFailed
+from psa.core.roles import SYSTEM, Actor
+from psa.engagements import services as engagement_services
+from psa.finance import selectors, services
+from psa.finance.models import RecordedFigure
+from psa.people import services as people_services
+from psa.people.models import Person
+from tests.engagements.factories import EngagementFactory
+from tests.finance.conftest import END, NOW, START, Books, item, log
+from tests.helpers import assert_refused
+
+D = Decimal
+FIRST = dt.datetime(2027, 2, 3, 23, 0, tzinfo=dt.UTC)  # recorded late on 3 Feb
+SECOND = dt.datetime(2027, 2, 4, 23, 0, tzinfo=dt.UTC)  # and on 4 Feb, after the changes
+LATER = dt.datetime(2027, 2, 6, 9, 0, tzinfo=dt.UTC)  # when the reports are asked for
+
+
+def figures(report: selectors.MarginReport) -> dict[int, tuple[dict[str, D], dict[str, D]]]:
+    return {r.engagement_id or 0: (r.figures.revenue, r.figures.cost) for r in report.rows}
+
+
+def test_as_of_a_day_the_same_figures_whatever_changed_after(
+    books: Books, actor_of: Callable[[Person], Actor]
+) -> None:
+    finance = actor_of(books.finance)
+    with clock.frozen(FIRST):
+        live_then = selectors.margin(actor=finance, start=START, end=END)
+        assert services.figures_record(now=FIRST) > 0
+    # The next day: Bo's cost rate is corrected back to November, two hours are logged on the
+    # time and materials engagement in December, a milestone is dated into January, and an
+    # unrelated engagement gets its first hours.
+    with clock.frozen(dt.datetime(2027, 2, 4, 10, tzinfo=dt.UTC)):
+        people_services.cost_rate_set(
+            actor=SYSTEM, person=books.bo, effective_from=START, rate=D("120"), currency="USD"
+        )
+        log(books.bo, item(books.tm), dt.date(2026, 12, 14), "2")
+        third = list(books.sow.milestones.order_by("position"))[2]
+        engagement_services.milestone_set_reached(
+            actor=SYSTEM, milestone=third, reached_on=dt.date(2027, 1, 12)
+        )
+        log(books.bo, item(EngagementFactory.create(name="Unrelated")), END, "3")
+    with clock.frozen(SECOND):
+        services.figures_record(now=SECOND)
+    with clock.frozen(LATER):
+        as_of_first = selectors.margin_as_of(
+            actor=finance, start=START, end=END, as_of=FIRST.date()
+        )
+        again = selectors.margin_as_of(actor=finance, start=START, end=END, as_of=FIRST.date())
+        as_of_second = selectors.margin_as_of(
+            actor=finance, start=START, end=END, as_of=SECOND.date()
+        )
+        live_now = selectors.margin(actor=finance, start=START, end=END)
+        revenue_first = selectors.revenue_as_of(
+            actor=finance, start=START, end=END, as_of=FIRST.date()
+        )
+    assert figures(as_of_first) == figures(again) == figures(live_then)
+    assert figures(as_of_second) == figures(live_now) != figures(live_then)
+    tm_then, tm_now = figures(as_of_first)[books.tm.pk], figures(as_of_second)[books.tm.pk]
+    assert (tm_then[1], tm_now[1]) == ({"USD": D("1800.00")}, {"USD": D("2200.00")})
+    sow_then, sow_now = figures(as_of_first)[books.sow.pk], figures(as_of_second)[books.sow.pk]
+    assert (sow_then[0], sow_now[0]) == ({"USD": D("25000.00")}, {"USD": D("50000.00")})
+    assert (sow_then[1], sow_now[1]) == ({"USD": D("2400.00")}, {"USD": D("2880.00")})  # 24 h × 120
+    assert revenue_first.totals == {
+        ("custom_sow", "USD"): D("25000.00"),
+        ("embedded_engineer", "EUR"): D("1540.00"),
+        ("packaged", "USD"): D("20000.00"),
+    }
+    assert revenue_first.as_of == FIRST.date()
+    # Only added and closed: the first recording's rows are all still there, unchanged.
+    closed = RecordedFigure.objects.filter(recorded_from=FIRST, recorded_to=SECOND).count()
+    assert closed >= 2
+
+
+def test_refused_as_of(books: Books, actor_of: Callable[[Person], Actor]) -> None:
+    finance = actor_of(books.finance)
+    with clock.frozen(NOW), pytest.raises(ValidationFailed) as none_yet:
+        selectors.margin_as_of(actor=finance, start=START, end=END, as_of=dt.date(2027, 2, 1))
+    assert none_yet.value.message == selectors.ERR_AS_OF_NONE
+    with clock.frozen(FIRST):
+        services.figures_record(now=FIRST)
+    cases = [
+        (START + dt.timedelta(days=1), END, FIRST.date(), selectors.ERR_AS_OF_MONTHS),
+        (
+            START,
+            END,
+            LATER.date(),
+            selectors.ERR_AS_OF_ENDED.format(today=LATER.date().isoformat()),
+        ),
+        (
+            START,
+            END,
+            dt.date(2027, 2, 2),
+            selectors.ERR_AS_OF_BEFORE.format(first=FIRST.date().isoformat()),
+        ),
+    ]
+    with clock.frozen(LATER):
+        for start, end, as_of, error in cases:
+            with pytest.raises(ValidationFailed) as exc:
+                selectors.margin_as_of(actor=finance, start=start, end=end, as_of=as_of)
+            assert exc.value.message == error
+        # as of "today" is refused: the day has not ended.
+        with pytest.raises(ValidationFailed):
+            selectors.revenue_as_of(actor=finance, start=START, end=END, as_of=LATER.date())
+
+
+def test_the_api_and_the_page(
+    books: Books, api_as: Callable[[Person], Client], client_for: Callable[[Person], Client]
+) -> None:
+    with clock.frozen(FIRST):
+        services.figures_record(now=FIRST)
+    period = f"start={START}&end={END}"
+    with clock.frozen(LATER):
+        body = api_as(books.finance).get(f"/api/v1/finance/revenue?{period}&as_of=2027-02-03")
+        partial = api_as(books.finance).get(
+            f"/api/v1/finance/margin?start=2026-11-02&end={END}&as_of=2027-02-03"
+        )
+        page = client_for(books.finance).get(
+            f"/finance/margin/?{period}&group=engagement&as_of=2027-02-03"
+        )
+    assert body.json()["as_of"] == "2027-02-03"
+    assert {(t["kind"], t["currency"]): t["amount"] for t in body.json()["totals"]} == {
+        ("custom_sow", "USD"): "25000.00",
+        ("embedded_engineer", "EUR"): "1540.00",
+        ("packaged", "USD"): "20000.00",
+    }
+    assert_refused(partial, 422, "start", selectors.ERR_AS_OF_MONTHS)
+    assert 'id="as-of-note"' in page.content.decode()
+
+
+def test_the_periodic_runner_records_once_a_day(books: Books) -> None:
+    with clock.frozen(FIRST):
+        first = services.figures_record_daily(now=FIRST)
+        again = services.figures_record_daily(now=FIRST + dt.timedelta(minutes=30))
+    with clock.frozen(SECOND):
+        next_day = services.figures_record_daily(now=SECOND)
+    assert first > 0
+    assert (again, next_day) == (0, 0)  # nothing changed overnight: no new figure
+    from psa.finance.models import FigureRecording
+
+    assert FigureRecording.objects.count() == 2
