@@ -139,6 +139,7 @@ def test_the_api_and_the_page(
     }
     assert_refused(partial, 422, "start", selectors.ERR_AS_OF_MONTHS)
     assert 'id="as-of-note"' in page.content.decode()
+    assert "/finance/entries/" not in page.content.decode()  # today's entries: no drill-down
 
 
 def test_the_periodic_runner_records_once_a_day(books: Books) -> None:
