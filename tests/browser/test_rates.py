@@ -188,6 +188,10 @@ def test_margin_and_closing_a_period(
     assert page.locator("#margin tbody tr").count() >= 1
     assert page.locator("#charts figure.chart svg rect.bar").count() >= 1
     page.screenshot(path=str(screenshot_dir / "finance-margin.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    assert page.locator("#id_as_of").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.locator(".crumbs").get_by_role("link", name="Closed periods").click()
     page.wait_for_url("**/finance/periods/")
     page.locator("#close form button").first.click()  # the last month that has ended
