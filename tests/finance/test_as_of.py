@@ -39,6 +39,7 @@ def test_as_of_a_day_the_same_figures_whatever_changed_after(
     finance = actor_of(books.finance)
     with clock.frozen(FIRST):
         live_then = selectors.margin(actor=finance, start=START, end=END)
+        use_then = selectors.utilization(actor=finance, start=START, end=END)
         assert services.figures_record(now=FIRST) > 0
     # The next day: Bo's cost rate is corrected back to November, two hours are logged on the
     # time and materials engagement in December, a milestone is dated into January, and an
@@ -67,6 +68,12 @@ def test_as_of_a_day_the_same_figures_whatever_changed_after(
         revenue_first = selectors.revenue_as_of(
             actor=finance, start=START, end=END, as_of=FIRST.date()
         )
+        use_first = selectors.utilization_as_of(
+            actor=finance, start=START, end=END, as_of=FIRST.date()
+        )
+        use_second = selectors.utilization_as_of(
+            actor=finance, start=START, end=END, as_of=SECOND.date(), group="team"
+        )
     assert figures(as_of_first) == figures(again) == figures(live_then)
     assert figures(as_of_second) == figures(live_now) != figures(live_then)
     tm_then, tm_now = figures(as_of_first)[books.tm.pk], figures(as_of_second)[books.tm.pk]
@@ -80,6 +87,14 @@ def test_as_of_a_day_the_same_figures_whatever_changed_after(
         ("packaged", "USD"): D("20000.00"),
     }
     assert revenue_first.as_of == FIRST.date()
+    # Utilization as of the first day: the same sums as the live report gave then; Bo's two
+    # late hours show only from the second.
+    assert [(r.label, r.figures.hours, r.figures.billable) for r in use_first.rows] == [
+        (r.label, r.figures.hours, r.figures.billable) for r in use_then.rows
+    ]
+    assert use_first.total.capacity == use_then.total.capacity
+    assert use_first.total.target == use_then.total.target
+    assert use_second.total.hours == use_then.total.hours + D("5.00")  # 2 h + 3 h unrelated
     # Only added and closed: the first recording's rows are all still there, unchanged.
     closed = RecordedFigure.objects.filter(recorded_from=FIRST, recorded_to=SECOND).count()
     assert closed >= 2
@@ -131,6 +146,11 @@ def test_the_api_and_the_page(
         page = client_for(books.finance).get(
             f"/finance/margin/?{period}&group=engagement&as_of=2027-02-03"
         )
+        use = api_as(books.finance).get(f"/api/v1/finance/utilization?{period}&as_of=2027-02-03")
+        use_page = client_for(books.finance).get(
+            f"/finance/utilization/?{period}&group=role&as_of=2027-02-03"
+        )
+        live_use = api_as(books.finance).get(f"/api/v1/finance/utilization?{period}")
     assert body.json()["as_of"] == "2027-02-03"
     assert {(t["kind"], t["currency"]): t["amount"] for t in body.json()["totals"]} == {
         ("custom_sow", "USD"): "25000.00",
@@ -140,6 +160,9 @@ def test_the_api_and_the_page(
     assert_refused(partial, 422, "start", selectors.ERR_AS_OF_MONTHS)
     assert 'id="as-of-note"' in page.content.decode()
     assert "/finance/entries/" not in page.content.decode()  # today's entries: no drill-down
+    assert use.json()["as_of"] == "2027-02-03"
+    assert use.json()["total"] == live_use.json()["total"]  # nothing changed since
+    assert (use_page.status_code, 'id="as-of-note"' in use_page.content.decode()) == (200, True)
 
 
 def test_the_periodic_runner_records_once_a_day(books: Books) -> None:
@@ -148,8 +171,15 @@ def test_the_periodic_runner_records_once_a_day(books: Books) -> None:
         again = services.figures_record_daily(now=FIRST + dt.timedelta(minutes=30))
     with clock.frozen(SECOND):
         next_day = services.figures_record_daily(now=SECOND)
-    assert first > 0
-    assert (again, next_day) == (0, 0)  # nothing changed overnight: no new figure
-    from psa.finance.models import FigureRecording
+    from psa.finance.models import FigureRecording, RecordedUtilization
 
+    assert first > 0
+    assert again == 0  # once a day
+    # Overnight no money figure changed; February, in progress, has one more day for each
+    # of the five people employed.
+    assert next_day == 5
+    assert RecordedFigure.objects.filter(recorded_from=SECOND).count() == 0
+    assert set(
+        RecordedUtilization.objects.filter(recorded_from=SECOND).values_list("month", flat=True)
+    ) == {dt.date(2027, 2, 1)}
     assert FigureRecording.objects.count() == 2

@@ -50,7 +50,15 @@ def utilization(request: HttpRequest, query: Query[UtilizationQuery]) -> Any:
     """Utilization of everyone employed in the period, per person or per team, role or
     country: capacity, hours by major epic, billable and productive hours and their share of
     capacity, the target in force and the booked (scheduled) hours. Hours are summed before
-    dividing."""
+    dividing. With `as_of`: as PSA recorded it at the end of that day."""
+    if query.as_of is not None:
+        return selectors.utilization_as_of(
+            actor=actor(request),
+            start=query.start,
+            end=query.end,
+            as_of=query.as_of,
+            group=query.group,
+        )
     return selectors.utilization(
         actor=actor(request), start=query.start, end=query.end, group=query.group
     )

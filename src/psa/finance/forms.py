@@ -29,10 +29,6 @@ GROUP_CHOICES = [
 ]
 
 
-class UtilizationForm(PeriodForm):
-    group = forms.ChoiceField(choices=GROUP_CHOICES, initial="person", label="By")
-
-
 class TargetForm(PageForm):
     person = forms.TypedChoiceField(coerce=int, label="Person")
     effective_from = forms.DateField(widget=DateInput(), label="From")
@@ -64,6 +60,11 @@ def _as_of() -> forms.DateField:
 
 
 class RevenueForm(PeriodForm):
+    as_of = _as_of()
+
+
+class UtilizationForm(PeriodForm):
+    group = forms.ChoiceField(choices=GROUP_CHOICES, initial="person", label="By")
     as_of = _as_of()
 
 

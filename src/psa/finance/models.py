@@ -149,3 +149,30 @@ class FigureRecording(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class RecordedUtilization(models.Model):
+    """A person's utilization figures of one month as PSA recorded them from `recorded_from`
+    until they changed (`recorded_to`); a month in progress, to the day it was recorded."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()  # its first day
+    capacity = models.DecimalField(max_digits=9, decimal_places=2)
+    hours = models.DecimalField(max_digits=9, decimal_places=2)
+    billable = models.DecimalField(max_digits=9, decimal_places=2)
+    productive = models.DecimalField(max_digits=9, decimal_places=2)
+    target_hours = models.DecimalField(max_digits=16, decimal_places=6)  # exact: capacity × %
+    booked = models.DecimalField(max_digits=9, decimal_places=2)
+    by_major = models.JSONField(default=dict)  # major epic → hours, as strings
+    recorded_from = models.DateTimeField()
+    recorded_to = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["month", "person_id", "recorded_from"]
+        indexes = [
+            models.Index(fields=["month", "recorded_from"]),
+            models.Index(fields=["recorded_to"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.month:%Y-%m}"

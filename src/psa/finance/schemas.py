@@ -36,6 +36,11 @@ class UtilizationQuery(PeriodQuery):
     group: Annotated[str, Line(10)] = Field(
         "person", description="person, team (by manager), role or country"
     )
+    as_of: Day | None = Field(
+        None,
+        description="The figures as PSA recorded them at the end of this day (UTC), the same "
+        "every time: whole months only, a day that has ended, from the first recording on.",
+    )
 
 
 class UtilizationOut(Schema):
@@ -74,6 +79,7 @@ class UtilizationReportOut(Schema):
     group: str
     rows: list[UtilizationRowOut]
     total: UtilizationOut
+    as_of: dt.date | None = Field(description="Set: the figures as recorded at its end.")
 
 
 Percent = Annotated[Decimal, Field(max_digits=5, decimal_places=2, allow_inf_nan=False)]

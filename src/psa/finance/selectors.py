@@ -23,6 +23,7 @@ from psa.finance.models import (
     FigureRecording,
     FiscalPeriod,
     RecordedFigure,
+    RecordedUtilization,
     UtilizationTarget,
 )
 from psa.people import selectors as people_selectors
@@ -153,6 +154,7 @@ class UtilizationReport:
     group: str
     rows: list[UtilizationRow]
     total: rules.Utilization  # everyone once (a person with two roles is in two role rows)
+    as_of: dt.date | None = None  # the figures as recorded at the end of that day
 
 
 def _person_figures(
@@ -1261,9 +1263,8 @@ def figures_of_month(month: periods.Period) -> dict[tuple[int, str], tuple[Decim
     return found
 
 
-def _as_of_figures(
-    actor: Actor, start: dt.date, end: dt.date, as_of: dt.date
-) -> dict[int, rules.Margin]:
+def _as_of_moment(actor: Actor, start: dt.date, end: dt.date, as_of: dt.date) -> dt.datetime:
+    """The end of `as_of` (UTC), once the period and the day are known to be answerable."""
     _check(actor, start, end)
     if periods.month(start).start != start or periods.month(end).end != end:
         raise ValidationFailed(ERR_AS_OF_MONTHS, field="start")
@@ -1278,6 +1279,13 @@ def _as_of_figures(
         raise ValidationFailed(
             ERR_AS_OF_BEFORE.format(first=first.ran_at.date().isoformat()), field="as_of"
         )
+    return moment
+
+
+def _as_of_figures(
+    actor: Actor, start: dt.date, end: dt.date, as_of: dt.date
+) -> dict[int, rules.Margin]:
+    moment = _as_of_moment(actor, start, end, as_of)
     rows = RecordedFigure.objects.filter(
         month__gte=start, month__lte=end, recorded_from__lt=moment
     ).filter(Q(recorded_to__isnull=True) | Q(recorded_to__gte=moment))
@@ -1328,3 +1336,59 @@ def revenue_as_of(*, actor: Actor, start: dt.date, end: dt.date, as_of: dt.date)
     for r in rows:
         totals[(r.kind, r.currency)] = totals.get((r.kind, r.currency), rules.ZERO) + r.recognized
     return RevenueReport(start, end, rows, totals, [], [], as_of=as_of)
+
+
+def utilization_of_month(month: periods.Period) -> dict[int, rules.Utilization]:
+    """Each person's utilization figures of the month, to today if it is in progress: what
+    services.figures_record records for utilization as of a day."""
+    through = min(month.end, clock.today())
+    if through < month.start:
+        return {}
+    people = list(
+        people_selectors.person_list(employed_during=(month.start, through), related=False)
+    )
+    return _person_figures(people, month.start, through)
+
+
+def utilization_as_of(
+    *, actor: Actor, start: dt.date, end: dt.date, as_of: dt.date, group: str = "person"
+) -> UtilizationReport:
+    """Utilization of whole months as PSA recorded it at the end of `as_of` (UTC); the groups
+    (team, role, country) are today's."""
+    if group not in GROUPS:
+        raise ValidationFailed(ERR_GROUP, field="group")
+    moment = _as_of_moment(actor, start, end, as_of)
+    rows = RecordedUtilization.objects.filter(
+        month__gte=start, month__lte=end, recorded_from__lt=moment
+    ).filter(Q(recorded_to__isnull=True) | Q(recorded_to__gte=moment))
+    figures: dict[int, rules.Utilization] = {}
+    for r in rows:
+        f = figures.setdefault(r.person_id, rules.Utilization(people=1))
+        f.add(
+            rules.Utilization(
+                capacity=r.capacity,
+                hours=r.hours,
+                by_major={m: Decimal(h) for m, h in r.by_major.items()},
+                billable=r.billable,
+                productive=r.productive,
+                target_hours=r.target_hours,
+                booked=r.booked,
+            )
+        )
+    people = people_selectors.with_labels(
+        list(people_selectors.person_list(related=False).filter(pk__in=sorted(figures)))
+    )
+    total = rules.Utilization()
+    for f in figures.values():
+        total.add(f)
+    through = min(end, as_of)
+    if group == "person":
+        report_rows = [UtilizationRow(str(p.pk), p.name, figures[p.pk], p.pk) for p in people]
+    else:
+        grouped: dict[str, UtilizationRow] = {}
+        for p in people:
+            for key, label in _groups(p, group):
+                row = grouped.setdefault(key, UtilizationRow(key, label, rules.Utilization()))
+                row.figures.add(figures[p.pk])
+        report_rows = sorted(grouped.values(), key=lambda r: (r.label == NO_MANAGER, r.label))
+    return UtilizationReport(start, end, through, group, report_rows, total, as_of=as_of)

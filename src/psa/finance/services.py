@@ -23,6 +23,7 @@ from psa.finance.models import (
     FigureRecording,
     FiscalPeriod,
     RecordedFigure,
+    RecordedUtilization,
     UtilizationTarget,
 )
 from psa.integrations.salesforce import SalesforceError, is_salesforce_id, salesforce_settings
@@ -313,9 +314,10 @@ _PG_FIGURES_LOCK = 0x5053_4146  # "PSAF": one recording at a time
 
 def figures_record(*, now: dt.datetime) -> int:
     """Record every month's revenue and cost per engagement and currency (as the margin report
-    shows them now) where they differ from the figures recorded last: the old row is closed at
-    `now`, a new one opens. Returns how many figures were new or changed. Rows are never
-    altered otherwise, so a report as of an earlier moment reads the same rows every time."""
+    shows them now) and each person's utilization figures of the month, where they differ from
+    those recorded last: the old row is closed at `now`, a new one opens. Returns how many
+    figures were new or changed. Rows are never altered otherwise, so a report as of an
+    earlier moment reads the same rows every time."""
     first = selectors.first_figure_month()
     months: list[periods.Period] = []
     if first is not None:
@@ -324,39 +326,57 @@ def figures_record(*, now: dt.datetime) -> int:
         while month.start <= last.start:
             months.append(month)
             month = periods.month(month.end + dt.timedelta(days=1))
-    live: dict[tuple[int, dt.date, str], tuple[Decimal, Decimal]] = {}
+    money_live: dict[tuple[Any, ...], dict[str, Any]] = {}
+    people_live: dict[tuple[Any, ...], dict[str, Any]] = {}
     for month in months:
-        for (eid, currency), figures in selectors.figures_of_month(month).items():
-            live[(eid, month.start, currency)] = figures
+        for (eid, currency), (revenue, cost) in selectors.figures_of_month(month).items():
+            money_live[(eid, month.start, currency)] = {"revenue": revenue, "cost": cost}
+        for pid, f in selectors.utilization_of_month(month).items():
+            people_live[(pid, month.start)] = {
+                "capacity": f.capacity,
+                "hours": f.hours,
+                "billable": f.billable,
+                "productive": f.productive,
+                "target_hours": f.target_hours,
+                "booked": f.booked,
+                "by_major": {m: str(h) for m, h in sorted(f.by_major.items()) if h},
+            }
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_FIGURES_LOCK])
-        current = {
-            (eid, month, currency): (pk, revenue, cost)
-            for pk, eid, month, currency, revenue, cost in RecordedFigure.objects.filter(
-                recorded_to__isnull=True
-            ).values_list("pk", "engagement_id", "month", "currency", "revenue", "cost")
-        }
-        closing = [
-            pk for key, (pk, revenue, cost) in current.items() if live.get(key) != (revenue, cost)
-        ]
-        new = [
-            RecordedFigure(
-                engagement_id=eid,
-                month=month,
-                currency=currency,
-                revenue=revenue,
-                cost=cost,
-                recorded_from=now,
-            )
-            for (eid, month, currency), (revenue, cost) in sorted(live.items())
-            if current.get((eid, month, currency), (None, None, None))[1:] != (revenue, cost)
-        ]
-        for i in range(0, len(closing), 500):
-            RecordedFigure.objects.filter(pk__in=closing[i : i + 500]).update(recorded_to=now)
-        RecordedFigure.objects.bulk_create(new, batch_size=1000)
-        FigureRecording.objects.create(ran_at=now, months=len(months), changed=len(new))
+        changed = _record(
+            RecordedFigure, ("engagement_id", "month", "currency"), money_live, now
+        ) + _record(RecordedUtilization, ("person_id", "month"), people_live, now)
+        FigureRecording.objects.create(ran_at=now, months=len(months), changed=changed)
+    return changed
+
+
+def _record(
+    model: Any,
+    keys: tuple[str, ...],
+    live: dict[tuple[Any, ...], dict[str, Any]],
+    now: dt.datetime,
+) -> int:
+    """Close the open rows whose values differ from (or are missing in) `live`, and open a
+    row for each new or changed value."""
+    fields = sorted({f for values in live.values() for f in values}) or [
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.attname not in {"id", "recorded_from", "recorded_to", *keys}
+    ]
+    current: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
+    for row in model.objects.filter(recorded_to__isnull=True).values("pk", *keys, *fields):
+        current[tuple(row[k] for k in keys)] = (row["pk"], {f: row[f] for f in fields})
+    closing = [pk for key, (pk, values) in current.items() if live.get(key) != values]
+    new = [
+        model(**dict(zip(keys, key, strict=True)), **values, recorded_from=now)
+        for key, values in sorted(live.items())
+        if key not in current or current[key][1] != values
+    ]
+    for i in range(0, len(closing), 500):
+        model.objects.filter(pk__in=closing[i : i + 500]).update(recorded_to=now)
+    model.objects.bulk_create(new, batch_size=1000)
     return len(new)
 
 

@@ -92,11 +92,16 @@ def utilization(request: HttpRequest, target_form: TargetForm | None = None) -> 
     )
     report, chart, status = None, None, 200
     if form.is_valid():
+        data = form.cleaned_data
+        period = {"start": data["start"], "end": data["end"], "group": data["group"]}
         try:
-            report = selectors.utilization(actor=me, **form.cleaned_data)
-            chart = charts.utilization(
-                selectors.utilization_over_time(actor=me, start=report.start, end=report.end)
-            )
+            if data["as_of"] is not None:
+                report = selectors.utilization_as_of(actor=me, as_of=data["as_of"], **period)
+            else:
+                report = selectors.utilization(actor=me, **period)
+                chart = charts.utilization(
+                    selectors.utilization_over_time(actor=me, start=report.start, end=report.end)
+                )
         except ValidationFailed as exc:
             status = apply_domain_errors(form, exc)
     else:
