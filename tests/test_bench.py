@@ -185,7 +185,13 @@ def test_finance_bench_measures_utilization_and_rate_gaps(
     bench_finance._rate_gaps("sqlite", "small", quarter.start, quarter.end)
     bench_finance._forecast("sqlite", "small")
     bench_finance._revenue("sqlite", "small", quarter.start, quarter.end)
+    bench_finance._margin("sqlite", "small", quarter.start, quarter.end)
+    bench_finance._as_of("sqlite", "small", quarter)
 
+    from psa.finance.models import FigureRecording, RecordedUtilization
+
+    # The recording is timed and rolled back: the bench database keeps none.
+    assert (FigureRecording.objects.count(), RecordedUtilization.objects.count()) == (0, 0)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(x["metric"], x["n"], x["target"]) for x in lines] == [
         ("utilization.quarter", 6, 1000),
@@ -194,12 +200,17 @@ def test_finance_bench_measures_utilization_and_rate_gaps(
         ("rate_gaps.year", loaded, 1000),
         ("forecast.13_weeks", 0, 500),
         ("revenue.year", 0, 1000),
+        ("margin.year", lines[6]["n"], 1000),
+        ("figures.record_all_months", lines[7]["n"], None),
+        ("utilization.quarter_as_of", 0, 1000),
+        ("margin.quarter_as_of", 0, 1000),
     ]
+    assert lines[7]["n"] >= 6 * 3  # at least each person's three months
     shape = (
         f"6 people employed in {quarter.label} ({quarter.start}..{quarter.end}), "
         f"{loaded:,} entries, as of {clock.today()}"
     )
     assert [x["shape"] for x in lines[:2]] == [shape, shape]
-    timed = [x for x in lines if x["unit"] == "ms"]
+    timed = [x for x in lines if x["unit"] == "ms" and x["runs"] > 1]
     assert all(x["min"] <= x["value"] <= x["max"] and x["queries"] > 0 for x in timed)
     assert lines[2]["value"] > 0

@@ -53,6 +53,8 @@ def run(*, size: str, db: str) -> int:
     _rate_gaps(db, size, quarters[0].start, quarters[-1].end)
     _forecast(db, size)
     _revenue(db, size, quarters[0].start, quarters[-1].end)
+    _margin(db, size, quarters[0].start, quarters[-1].end)
+    _as_of(db, size, quarters[-1])
     return 0
 
 
@@ -243,3 +245,84 @@ def _revenue(db: str, size: str, start: dt.date, end: dt.date) -> None:
         shape=shape,
         target=TARGET_MS,
     )
+
+
+def _margin(db: str, size: str, start: dt.date, end: dt.date) -> None:
+    from psa.finance import selectors
+
+    actor = _actor()
+    result = selectors.margin(actor=actor, start=start, end=end)
+    shape = f"{start}..{end}, {len(result.rows)} engagements with revenue or cost"
+    _measure(
+        metric="margin.year",
+        call=lambda: selectors.margin(actor=actor, start=start, end=end),
+        runs=RUNS[size],
+        n=len(result.rows),
+        db=db,
+        shape=shape,
+        target=TARGET_MS,
+    )
+
+
+def _as_of(db: str, size: str, quarter: Any) -> None:
+    """The daily recording of every month's figures (timed once: it writes), then reports of
+    the quarter as of the day it ran."""
+    from django.db import transaction
+
+    from psa.core import clock
+    from psa.finance import selectors, services
+    from psa.finance.models import RecordedFigure, RecordedUtilization
+
+    actor = _actor()
+    now = clock.now()
+    with transaction.atomic():
+        t0 = time.perf_counter()
+        changed = services.figures_record(now=now)
+        record_ms = (time.perf_counter() - t0) * 1000
+        shape = (
+            f"{changed:,} figures recorded ({RecordedFigure.objects.count():,} engagement-months, "
+            f"{RecordedUtilization.objects.count():,} person-months)"
+        )
+        emit(
+            bench=BENCH,
+            metric="figures.record_all_months",
+            value=record_ms,
+            unit="ms",
+            n=changed,
+            target=None,
+            better="lower",
+            db=db,
+            extra={"runs": 1, "shape": shape},
+        )
+        # As of "yesterday" for the reads: the recording is moved back a day.
+        from psa.finance.models import FigureRecording
+
+        before = now - dt.timedelta(days=1)
+        FigureRecording.objects.filter(ran_at=now).update(ran_at=before)
+        RecordedFigure.objects.filter(recorded_from=now).update(recorded_from=before)
+        RecordedUtilization.objects.filter(recorded_from=now).update(recorded_from=before)
+        day = before.date()
+        for metric, call in (
+            (
+                "utilization.quarter_as_of",
+                lambda: selectors.utilization_as_of(
+                    actor=actor, start=quarter.start, end=quarter.end, as_of=day
+                ),
+            ),
+            (
+                "margin.quarter_as_of",
+                lambda: selectors.margin_as_of(
+                    actor=actor, start=quarter.start, end=quarter.end, as_of=day
+                ),
+            ),
+        ):
+            _measure(
+                metric=metric,
+                call=call,
+                runs=RUNS[size],
+                n=0,
+                db=db,
+                shape=f"{quarter.label} as of {day}, from the recorded figures",
+                target=TARGET_MS,
+            )
+        transaction.set_rollback(True)  # the bench database keeps no recording
