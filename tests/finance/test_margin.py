@@ -143,3 +143,50 @@ def test_the_api_and_the_page(
     )
     assert '<span class="muted">two currencies</span>' in page
     assert "<span>22,600.00 USD</span>" in page
+
+
+def test_cost_summed_coarsely_equals_each_day_at_its_rate(
+    make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    """The cost is summed per person over the period where one rate holds, per month where it
+    changes, a day at a time only in the month it changes or is missing: the same as pricing
+    every day on its own, exactly; the days before a first rate are a gap, not 0."""
+    from psa.people import selectors as people_selectors
+    from psa.timetracking import selectors as time_selectors
+    from tests.engagements.factories import EngagementFactory
+    from tests.finance.conftest import item, log
+
+    steady = make_person(Role.PSE, start_date=dt.date(2026, 1, 1))  # 100.00 throughout
+    changes = make_person(Role.PSE, start_date=dt.date(2026, 1, 1))
+    CostRate.objects.create(
+        person=changes, effective_from=dt.date(2026, 12, 15), rate=D("133.33"), currency="USD"
+    )
+    late = make_person(Role.PSE, start_date=dt.date(2026, 1, 1), cost_rate=False)
+    CostRate.objects.create(
+        person=late, effective_from=dt.date(2027, 1, 10), rate=D("77.77"), currency="EUR"
+    )
+    finance = actor_of(make_person(Role.FINANCE_PARTNER))
+    one, two = EngagementFactory.create(), EngagementFactory.create()
+    people = [steady.pk, changes.pk, late.pk]
+    with clock.frozen(NOW):
+        for n, day in enumerate(START + dt.timedelta(days=i) for i in range(0, 92, 3)):
+            for person, engagement in ((steady, one), (changes, one), (changes, two), (late, two)):
+                log(person, item(engagement), day, f"{1 + n % 7}.25")
+        report = selectors.margin(actor=finance, start=START, end=END)
+    exact, _ = selectors._engagement_costs(START, END)
+    # The reference: every engagement-person-day priced on its own.
+    hours = time_selectors.engagement_hours_by_day_of(start=START, end=END, person_ids=people)
+    series = people_selectors.cost_rate_series(person_ids=people)
+    priced = rules.price(
+        {((eid, pid), day): h for (eid, pid, day), h in hours.items()},
+        {(eid, pid): series[pid] for eid, pid, _ in hours},
+    )
+    reference: dict[tuple[int, str], Decimal] = {}
+    for (eid, _), amounts in priced.amounts.items():
+        for currency, amount in amounts.items():
+            reference[(eid, currency)] = reference.get((eid, currency), D(0)) + amount
+    assert exact == reference
+    assert set(exact) == {(one.pk, "USD"), (two.pk, "USD"), (two.pk, "EUR")}
+    assert [(g.owner_id, g.first, g.last) for g in report.cost_gaps] == [
+        (late.pk, START, dt.date(2027, 1, 9))
+    ]

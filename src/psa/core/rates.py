@@ -47,6 +47,15 @@ class DatedSeries(Generic[R]):
         i = bisect.bisect_right(self._starts, day)
         return self.rates[i - 1] if i else None
 
+    def throughout(self, first: dt.date, last: dt.date) -> R | None:
+        """The one rate in force on every day from `first` to `last`; None when there is no
+        rate on `first` or another takes effect before `last`."""
+        rate = self.on(first)
+        if rate is None:
+            return None
+        i = bisect.bisect_right(self._starts, first)
+        return rate if i == len(self._starts) or self._starts[i] > last else None
+
     def __bool__(self) -> bool:
         return bool(self.rates)
 

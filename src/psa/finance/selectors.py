@@ -13,7 +13,7 @@ from django.db.models import Q
 from psa.core import clock, periods
 from psa.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import money
-from psa.core.rates import DatedSeries
+from psa.core.rates import DatedRate, DatedSeries
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.choices import Kind, Status
@@ -634,13 +634,7 @@ def _live_margin(
     """Each engagement's revenue and cost of a period as the data give them now, and the
     people whose hours have no cost rate."""
     recognised = _revenue_live(start, end)
-    hours = time_selectors.engagement_person_day_hours(start=start, end=end)
-    person_ids = {pid for _, pid, _ in hours}
-    series = people_selectors.cost_rate_series(person_ids=person_ids)
-    priced = rules.price(
-        {((eid, pid), day): h for (eid, pid, day), h in hours.items()},
-        {(eid, pid): series[pid] for eid, pid, _ in hours},
-    )
+    exact, daily = _engagement_costs(start, end)
     per_engagement: dict[int, rules.Margin] = {}
     for r in recognised.rows:
         per_engagement.setdefault(r.engagement_id, rules.Margin()).add_revenue(
@@ -648,13 +642,61 @@ def _live_margin(
         )
     # Summed exactly over the engagement's people, rounded once: the figure the entries behind
     # it (entries_behind) add up to.
+    for (eid, currency), amount in sorted(exact.items()):
+        per_engagement.setdefault(eid, rules.Margin()).add_cost(currency, money(amount))
+    # Only a day priced one by one can lack a rate.
+    return per_engagement, _person_gaps(((pid, day), h) for (_, pid, day), h in daily.items())
+
+
+def _engagement_costs(
+    start: dt.date, end: dt.date
+) -> tuple[dict[tuple[int, str], Decimal], dict[tuple[int, int, dt.date], Decimal]]:
+    """The exact cost of each engagement's hours in a period per currency, each hour at its
+    person's cost rate of the day; and the person-days priced a day at a time (where the rate
+    changed or there was none). The database sums the hours as coarsely as the rates allow:
+    per person over the whole period where one rate holds throughout (nearly everyone), per
+    month for those whose rate changes in the period, a day at a time only in the months it
+    changes or is missing. Each sum × its one rate equals the days priced one by one."""
     exact: dict[tuple[int, str], Decimal] = {}
+
+    def add(eid: int, rate: DatedRate, hours: Decimal) -> None:
+        exact[(eid, rate.currency)] = (
+            exact.get((eid, rate.currency), rules.ZERO) + hours * rate.rate
+        )
+
+    whole = time_selectors.engagement_hours_by_person_in(start=start, end=end)
+    series = people_selectors.cost_rate_series(person_ids={pid for _, pid in whole})
+    changing: set[int] = set()
+    for (eid, pid), h in whole.items():
+        rate = series[pid].throughout(start, end)
+        if rate is None:
+            changing.add(pid)
+        else:
+            add(eid, rate, h)
+    split: set[tuple[int, dt.date]] = set()
+    for (eid, pid, month), h in time_selectors.engagement_hours_by_month(
+        start=start, end=end, person_ids=changing
+    ).items():
+        rate = series[pid].throughout(max(month, start), min(periods.month(month).end, end))
+        if rate is None:
+            split.add((pid, month))
+        else:
+            add(eid, rate, h)
+    daily = {
+        (eid, pid, day): h
+        for (eid, pid, day), h in time_selectors.engagement_hours_by_day_of(
+            start=start, end=end, person_ids={pid for pid, _ in split}
+        ).items()
+        if (pid, periods.month(day).start) in split
+    }
+    priced = rules.price(
+        {((eid, pid), day): h for (eid, pid, day), h in daily.items()},
+        {(eid, pid): series[pid] for eid, pid, _ in daily},
+    )
     for (eid, _), amounts in priced.amounts.items():
         for currency, amount in amounts.items():
             exact[(eid, currency)] = exact.get((eid, currency), rules.ZERO) + amount
-    for (eid, currency), amount in sorted(exact.items()):
-        per_engagement.setdefault(eid, rules.Margin()).add_cost(currency, money(amount))
-    return per_engagement, _person_gaps(((pid, day), h) for (_, pid, day), h in hours.items())
+    return exact, daily
 
 
 def _person_gaps(

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import TruncMonth
 
 from psa.core import numbers, periods
 from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -906,3 +914,61 @@ def entry_rows(
 def first_entry_date() -> dt.date | None:
     """The day of the earliest entry (None without one)."""
     return TimeEntry.objects.order_by("date").values_list("date", flat=True).first()
+
+
+def _engagement_hours(
+    start: dt.date, end: dt.date, person_ids: Iterable[int] | None, *by: Any
+) -> list[tuple[Any, ...]]:
+    rows = TimeEntry.objects.filter(
+        date__gte=start, date__lte=end, work_item__engagement_id__isnull=False
+    )
+    ids = None if person_ids is None else sorted(set(person_ids))
+    chunks = [None] if ids is None else [ids[i : i + 500] for i in range(0, len(ids), 500)]
+    found: list[tuple[Any, ...]] = []
+    for chunk in chunks:
+        part = rows if chunk is None else rows.filter(person_id__in=chunk)
+        found.extend(
+            part.annotate(**{f"k{i}": key for i, key in enumerate(by) if not isinstance(key, str)})
+            .values_list(
+                "work_item__engagement_id",
+                "person_id",
+                *(key if isinstance(key, str) else f"k{i}" for i, key in enumerate(by)),
+            )
+            .annotate(total=Sum("hours"))
+            .order_by()
+        )
+    return found
+
+
+def engagement_hours_by_person_in(
+    *, start: dt.date, end: dt.date
+) -> dict[tuple[int, int], Decimal]:
+    """Hours logged on engagements in a period per engagement and person, summed in the
+    database: what the cost of the work is priced on where one cost rate holds throughout."""
+    return {
+        (eid, pid): numbers.hours(total)
+        for eid, pid, total in _engagement_hours(start, end, None)
+        if total
+    }
+
+
+def engagement_hours_by_month(
+    *, start: dt.date, end: dt.date, person_ids: Iterable[int]
+) -> dict[tuple[int, int, dt.date], Decimal]:
+    """The same per month (its first day), for the given people."""
+    return {
+        (eid, pid, month if isinstance(month, dt.date) else month.date()): numbers.hours(total)
+        for eid, pid, month, total in _engagement_hours(start, end, person_ids, TruncMonth("date"))
+        if total
+    }
+
+
+def engagement_hours_by_day_of(
+    *, start: dt.date, end: dt.date, person_ids: Iterable[int]
+) -> dict[tuple[int, int, dt.date], Decimal]:
+    """The same a day at a time, for the given people."""
+    return {
+        (eid, pid, day): numbers.hours(total)
+        for eid, pid, day, total in _engagement_hours(start, end, person_ids, "date")
+        if total
+    }
