@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -145,3 +146,18 @@ def first_recognition_day() -> dt.date | None:
         if d is not None
     ]
     return min(days) if days else None
+
+
+def engagements_without_bill_rate_on(
+    *, day: dt.date, engagement_ids: Iterable[int] | QuerySet[Any, Any]
+) -> list[int]:
+    """Of the given engagements, those with no bill rate in force on the day."""
+    ids: Any = (
+        engagement_ids if isinstance(engagement_ids, QuerySet) else sorted(set(engagement_ids))
+    )
+    return list(
+        Engagement.objects.filter(pk__in=ids)
+        .exclude(bill_rates__effective_from__lte=day)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -95,9 +95,11 @@ def rate_gaps(*, actor: Actor, start: dt.date, end: dt.date) -> RateGaps:
     """The hours of the period that no rate prices: each person's days before their first
     cost rate, each time and materials engagement's days before its first bill rate."""
     _check(actor, start, end)
-    person_hours = time_selectors.hours_by_person_day(start=start, end=end)
-    person_ids = {pid for pid, _ in person_hours}
-    costs = rules.price(person_hours, people_selectors.cost_rate_series(person_ids=person_ids))
+    # A rate, once set, holds until the next: only the days before an owner's first rate can
+    # lack one. So only those without a rate on the first day are read a day at a time.
+    late = people_selectors.people_without_cost_rate_on(day=start)
+    person_hours = time_selectors.hours_by_person_day(start=start, end=end, person_ids=late)
+    costs = rules.price(person_hours, people_selectors.cost_rate_series(person_ids=late))
     people = people_selectors.person_list(related=False).filter(pk__in=sorted(costs.gaps))
     person_names = dict(people.values_list("pk", "name"))
 
@@ -106,11 +108,14 @@ def rate_gaps(*, actor: Actor, start: dt.date, end: dt.date) -> RateGaps:
         pk: f"{customer} — {name}"
         for pk, customer, name in engagements.values_list("pk", "customer__name", "name")
     }
+    unbilled = engagement_selectors.engagements_without_bill_rate_on(
+        day=start, engagement_ids=engagements.values("pk")
+    )
     engagement_hours = time_selectors.engagement_hours_by_day(
-        start=start, end=end, engagement_ids=billed
+        start=start, end=end, engagement_ids=unbilled
     )
     bills = rules.price(
-        engagement_hours, engagement_selectors.bill_rate_series(engagement_ids=billed)
+        engagement_hours, engagement_selectors.bill_rate_series(engagement_ids=unbilled)
     )
     return RateGaps(start, end, _gaps(costs.gaps, person_names), _gaps(bills.gaps, billed))
 

@@ -134,6 +134,15 @@ def people_for(actor: Actor, people: Sequence[Person]) -> list[Person]:
     return with_pay_for(actor, with_labels(people))
 
 
+def people_without_cost_rate_on(*, day: dt.date) -> list[int]:
+    """Everyone who has no cost rate in force on the day (none yet, or a first one later)."""
+    return list(
+        Person.objects.exclude(cost_rates__effective_from__lte=day)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def emails_with_roles(*, roles: Sequence[str], on: dt.date) -> list[str]:
     """The e-mail addresses of those who hold any of the roles and still work here that day."""
     return list(
