@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from psa.core import periods
 from psa.core.rates import DatedSeries, RateSeries
@@ -97,6 +97,24 @@ def target_hours(
         target = targets.on(day)
         total += capacity * (target.percent if target else DEFAULT_TARGET) / 100
     return total
+
+
+def target_hours_of(
+    days: Sequence[Any],
+    capacity: Decimal,
+    targets: DatedSeries[DatedTarget],
+    *,
+    start: dt.date,
+    end: dt.date,
+) -> Decimal:
+    """`target_hours` of a person's capacity days (with `.date` and `.hours`) whose total is
+    `capacity`: where one target holds from start to end, the total × it, which is the same
+    sum exactly (Decimal products of cents and percents are exact), without a day-by-day loop."""
+    changes = [t for t in targets.rates if start < t.effective_from <= end]
+    if not changes:
+        target = targets.on(start)
+        return capacity * (target.percent if target else DEFAULT_TARGET) / 100
+    return target_hours(((d.date, d.hours) for d in days), targets)
 
 
 @dataclass

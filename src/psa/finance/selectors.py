@@ -163,26 +163,37 @@ class UtilizationReport:
 
 
 def _person_figures(
-    people: Sequence[Person], start: dt.date, end: dt.date
+    people: Sequence[Person], start: dt.date, end: dt.date, *, everyone: bool = False
 ) -> dict[int, rules.Utilization]:
     ids = [p.pk for p in people]
     capacity = people_selectors.capacity_for_people(people=people, start=start, end=end)
     targets = targets_of(person_ids=ids)
     booked = scheduling_selectors.planned_hours(person_ids=ids, start=start, end=end)
     figures: dict[int, rules.Utilization] = {}
+    totals: dict[int, Decimal] = {}  # people with one calendar share its list: sum it once
     for p in people:
-        days = [(d.date, d.hours) for d in capacity.get(p.pk, [])]
+        calendar = capacity.get(p.pk, [])
+        total = totals.get(id(calendar))
+        if total is None:
+            total = totals[id(calendar)] = sum((d.hours for d in calendar), rules.ZERO)
         figures[p.pk] = rules.Utilization(
             people=1,
-            capacity=sum((h for _, h in days), rules.ZERO),
-            target_hours=rules.target_hours(days, targets[p.pk]),
+            capacity=total,
+            target_hours=rules.target_hours_of(
+                calendar, total, targets[p.pk], start=start, end=end
+            ),
             booked=sum(
                 (kinds.get(CONFIRMED, rules.ZERO) for kinds in booked.get(p.pk, {}).values()),
                 rules.ZERO,
             ),
         )
-    for row in time_selectors.hours_by_person_category(start=start, end=end, person_ids=ids):
-        f = figures[row.person_id]
+    # Everyone's hours in one query (the people are everyone employed in the period): hours of
+    # anyone else are left out.
+    whose = None if everyone else ids
+    for row in time_selectors.hours_by_person_category(start=start, end=end, person_ids=whose):
+        f = figures.get(row.person_id)
+        if f is None:
+            continue
         f.hours += row.hours
         f.by_major[row.major] = f.by_major.get(row.major, rules.ZERO) + row.hours
         if row.billable:
@@ -214,10 +225,10 @@ def utilization(
     through = min(end, clock.today())
     if through < start:
         return UtilizationReport(start, end, None, group, [], rules.Utilization())
-    people = people_selectors.with_labels(
-        list(people_selectors.person_list(employed_during=(start, through), related=False))
-    )
-    figures = _person_figures(people, start, through)
+    people = list(people_selectors.person_list(employed_during=(start, through), related=False))
+    if group in ("team", "role"):
+        people = people_selectors.with_labels(people)
+    figures = _person_figures(people, start, through, everyone=True)
     total = rules.Utilization()
     for f in figures.values():
         total.add(f)
@@ -1394,7 +1405,7 @@ def utilization_of_month(month: periods.Period) -> dict[int, rules.Utilization]:
     people = list(
         people_selectors.person_list(employed_during=(month.start, through), related=False)
     )
-    return _person_figures(people, month.start, through)
+    return _person_figures(people, month.start, through, everyone=True)
 
 
 def utilization_as_of(

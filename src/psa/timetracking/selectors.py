@@ -772,16 +772,21 @@ class CategoryHours:
 
 
 def hours_by_person_category(
-    *, start: dt.date, end: dt.date, person_ids: Iterable[int]
+    *, start: dt.date, end: dt.date, person_ids: Iterable[int] | None
 ) -> list[CategoryHours]:
     """Each person's hours of a period by category and billable or not (adjustments
-    included): what utilization sums. One query per 500 people."""
-    ids = sorted(set(person_ids))
+    included): what utilization sums. One query per 500 people; None: everyone's, in one."""
+    chunks: list[list[int] | None] = [None]
+    if person_ids is not None:
+        ids = sorted(set(person_ids))
+        chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)]
     found: list[CategoryHours] = []
-    for i in range(0, len(ids), 500):
+    for chunk in chunks:
+        entries = TimeEntry.objects.filter(date__gte=start, date__lte=end)
+        if chunk is not None:
+            entries = entries.filter(person_id__in=chunk)
         rows = (
-            TimeEntry.objects.filter(person_id__in=ids[i : i + 500], date__gte=start, date__lte=end)
-            .annotate(
+            entries.annotate(
                 billable=ExpressionWrapper(
                     Q(work_item__engagement_id__isnull=False), output_field=BooleanField()
                 )
