@@ -114,3 +114,35 @@ def test_the_parts_a_period_is_charted_in(
     assert days == (end - start).days + 1
     assert all(a.end + dt.timedelta(days=1) == b.start for a, b in itertools.pairwise(parts))
     assert rules.chart_periods(end, start) == []
+
+
+@given(
+    hours=st.lists(
+        st.decimals(min_value=0, max_value=12, places=2, allow_nan=False), min_size=1, max_size=40
+    ),
+    targets=st.dictionaries(
+        st.integers(min_value=-20, max_value=60),
+        st.decimals(min_value=0, max_value=100, places=2, allow_nan=False),
+        max_size=3,
+    ),
+)
+def test_the_target_as_one_product_equals_the_day_by_day_sum(
+    hours: list[Decimal], targets: dict[int, Decimal]
+) -> None:
+    from types import SimpleNamespace
+
+    from psa.core.rates import DatedSeries
+
+    start = dt.date(2026, 11, 1)
+    days = [
+        SimpleNamespace(date=start + dt.timedelta(days=i), hours=h) for i, h in enumerate(hours)
+    ]
+    end = days[-1].date
+    series = DatedSeries(
+        rules.DatedTarget(start + dt.timedelta(days=offset), percent)
+        for offset, percent in targets.items()
+    )
+    total = sum(hours, Decimal(0))
+    assert rules.target_hours_of(days, total, series, start=start, end=end) == rules.target_hours(
+        ((d.date, d.hours) for d in days), series
+    )
