@@ -13,7 +13,7 @@ from django.test import Client
 
 from psa.core import clock
 from psa.core.errors import ValidationFailed
-from psa.core.roles import SYSTEM, Actor
+from psa.core.roles import SYSTEM, Actor, Role
 from psa.engagements import services as engagement_services
 from psa.finance import selectors, services
 from psa.finance.models import RecordedFigure
@@ -183,3 +183,35 @@ def test_the_periodic_runner_records_once_a_day(books: Books) -> None:
         RecordedUtilization.objects.filter(recorded_from=SECOND).values_list("month", flat=True)
     ) == {dt.date(2027, 2, 1)}
     assert FigureRecording.objects.count() == 2
+
+
+def test_the_forecast_as_of_a_day(
+    books: Books,
+    make_person: Callable[..., Person],
+    actor_of: Callable[[Person], Actor],
+    api_as: Callable[[Person], Client],
+) -> None:
+    finance = actor_of(books.finance)
+    with clock.frozen(FIRST):
+        then = selectors.forecast(actor=finance, start=FIRST.date())
+        services.figures_record(now=FIRST)
+    # Later a PSE is hired: the team's capacity in the weeks ahead grows.
+    with clock.frozen(dt.datetime(2027, 2, 4, 10, tzinfo=dt.UTC)):
+        make_person(Role.PSE, start_date=dt.date(2027, 2, 1))
+        now = selectors.forecast(actor=finance, start=FIRST.date())
+    with clock.frozen(LATER):
+        recorded = selectors.forecast_as_of(actor=finance, as_of=FIRST.date())
+        body = api_as(books.finance).get("/api/v1/finance/forecast?as_of=2027-02-03").json()
+        with pytest.raises(ValidationFailed) as before:
+            selectors.forecast_as_of(actor=finance, as_of=dt.date(2027, 2, 2))
+    assert (recorded.start, recorded.end, recorded.as_of) == (then.start, then.end, FIRST.date())
+    assert recorded.weeks == then.weeks != now.weeks
+    assert recorded.totals == then.totals
+    assert [(r.engagement_id, r.amount) for r in recorded.revenue] == [
+        (r.engagement_id, r.amount) for r in then.revenue
+    ]
+    assert [(p.person_id, p.over, p.under) for p in recorded.people] == [
+        (p.person_id, p.over, p.under) for p in then.people
+    ]
+    assert (body["as_of"], len(body["weeks"])) == ("2027-02-03", 13)
+    assert before.value.message == selectors.ERR_AS_OF_BEFORE.format(first="2027-02-03")

@@ -86,7 +86,9 @@ def delete_target(request: HttpRequest, person_id: int, effective_from: Day) -> 
 def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> Any:
     """The next weeks (13 by default) for the PSEs: capacity, confirmed and probability-weighted
     tentative hours, expected billable utilization, who is over- or under-booked, and the
-    revenue expected per engagement, kind and currency."""
+    revenue expected per engagement, kind and currency. With `as_of`: as recorded then."""
+    if query.as_of is not None:
+        return selectors.forecast_as_of(actor=actor(request), as_of=query.as_of)
     return selectors.forecast(actor=actor(request), start=query.start, weeks=query.weeks)
 
 

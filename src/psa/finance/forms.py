@@ -48,6 +48,12 @@ class TargetForm(PageForm):
 class ForecastForm(PageForm):
     start = forms.DateField(widget=DateInput(), label="From the week of", required=False)
     weeks = forms.IntegerField(min_value=1, max_value=26, initial=13, label="Weeks")
+    as_of = forms.DateField(
+        widget=DateInput(),
+        required=False,
+        label="As of",
+        help_text="Empty: today's schedule. A past day: the forecast as recorded then.",
+    )
 
 
 def _as_of() -> forms.DateField:

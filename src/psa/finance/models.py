@@ -176,3 +176,21 @@ class RecordedUtilization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.month:%Y-%m}"
+
+
+class RecordedForecast(models.Model):
+    """The forecast as it stood when the daily recording ran (its weeks, who was over- or
+    under-booked, the revenue expected): what the forecast as of a past day reads."""
+
+    recorded_at = models.DateTimeField(unique=True)
+    start = models.DateField()
+    end = models.DateField()
+    weeks = models.JSONField()  # WeekFigures' numbers as strings, week by week
+    people = models.JSONField()  # [person_id, name, over Mondays, under Mondays]
+    revenue = models.JSONField()  # [engagement_id, name, kind, currency, amount, basis]
+
+    class Meta:
+        ordering = ["recorded_at"]
+
+    def __str__(self) -> str:
+        return f"forecast of {self.recorded_at:%Y-%m-%d %H:%M}"

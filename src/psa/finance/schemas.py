@@ -98,6 +98,11 @@ class TargetOut(Schema):
 class ForecastQuery(Schema):
     start: Day | None = Field(None, description="A day of the first week (default: this week).")
     weeks: int = Field(13, description="1 to 26")
+    as_of: Day | None = Field(
+        None,
+        description="The forecast as PSA's daily recording had it at the end of this day "
+        "(UTC): its 13 weeks from then (start and weeks do not apply).",
+    )
 
 
 class ForecastWeekOut(Schema):
@@ -147,6 +152,7 @@ class ForecastOut(Schema):
     gaps: list[RateGapOut] = Field(
         description="Booked time and materials days without a bill rate."
     )
+    as_of: dt.date | None = Field(description="Set: the forecast as recorded then.")
 
     @staticmethod
     def resolve_totals(obj: object) -> list[dict[str, object]]:

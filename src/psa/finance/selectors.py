@@ -23,6 +23,7 @@ from psa.finance.models import (
     FigureRecording,
     FiscalPeriod,
     RecordedFigure,
+    RecordedForecast,
     RecordedUtilization,
     UtilizationTarget,
 )
@@ -279,6 +280,7 @@ class Forecast:
     revenue: list[ExpectedRevenue]
     totals: dict[tuple[str, str], Decimal]  # (kind, currency) → expected; never across currencies
     gaps: list[RateGap]  # time and materials bookings on days without a bill rate
+    as_of: dt.date | None = None  # the forecast as recorded then
 
 
 def _booking_flags(
@@ -1450,3 +1452,53 @@ def utilization_as_of(
                 row.figures.add(figures[p.pk])
         report_rows = sorted(grouped.values(), key=lambda r: (r.label == NO_MANAGER, r.label))
     return UtilizationReport(start, end, through, group, report_rows, total, as_of=as_of)
+
+
+def forecast_as_of(*, actor: Actor, as_of: dt.date) -> Forecast:
+    """The forecast as the last daily recording before the end of `as_of` (UTC) had it: its
+    weeks from that day's Monday, who was over- or under-booked, the revenue expected."""
+    if not may_read_finance(actor):
+        raise PermissionDenied(ERR_MAY_NOT_READ)
+    today = clock.today()
+    if as_of >= today:
+        raise ValidationFailed(ERR_AS_OF_ENDED.format(today=today.isoformat()), field="as_of")
+    moment = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    row = RecordedForecast.objects.filter(recorded_at__lt=moment).order_by("-recorded_at").first()
+    if row is None:
+        first = RecordedForecast.objects.order_by("recorded_at").first()
+        if first is None:
+            raise ValidationFailed(ERR_AS_OF_NONE, field="as_of")
+        raise ValidationFailed(
+            ERR_AS_OF_BEFORE.format(first=first.recorded_at.date().isoformat()), field="as_of"
+        )
+    weeks = [
+        WeekFigures(
+            monday=dt.date.fromisoformat(w["monday"]),
+            capacity=Decimal(w["capacity"]),
+            confirmed=Decimal(w["confirmed"]),
+            tentative=Decimal(w["tentative"]),
+            tentative_weighted=Decimal(w["tentative_weighted"]),
+            internal=Decimal(w["internal"]),
+            time_off=Decimal(w["time_off"]),
+            holidays=Decimal(w["holidays"]),
+            over_days=[dt.date.fromisoformat(d) for d in w["over_days"]],
+        )
+        for w in row.weeks
+    ]
+    people = [
+        PersonForecast(
+            pid,
+            name,
+            [dt.date.fromisoformat(d) for d in over],
+            [dt.date.fromisoformat(d) for d in under],
+        )
+        for pid, name, over, under in row.people
+    ]
+    revenue = [
+        ExpectedRevenue(eid, name, kind, currency, Decimal(amount), basis)
+        for eid, name, kind, currency, amount, basis in row.revenue
+    ]
+    totals: dict[tuple[str, str], Decimal] = {}
+    for r in revenue:
+        totals[(r.kind, r.currency)] = totals.get((r.kind, r.currency), rules.ZERO) + r.amount
+    return Forecast(row.start, row.end, weeks, people, revenue, totals, [], as_of=as_of)

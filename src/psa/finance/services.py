@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from psa.core import audit, clock, periods
 from psa.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psa.core.jobs import ERR_WORKER_STOPPED
-from psa.core.roles import Actor, Role
+from psa.core.roles import SYSTEM, Actor, Role
 from psa.engagements import services as engagement_services
 from psa.finance import files, rules, selectors, tasks
 from psa.finance.models import (
@@ -23,6 +23,7 @@ from psa.finance.models import (
     FigureRecording,
     FiscalPeriod,
     RecordedFigure,
+    RecordedForecast,
     RecordedUtilization,
     UtilizationTarget,
 )
@@ -348,8 +349,44 @@ def figures_record(*, now: dt.datetime) -> int:
         changed = _record(
             RecordedFigure, ("engagement_id", "month", "currency"), money_live, now
         ) + _record(RecordedUtilization, ("person_id", "month"), people_live, now)
+        _forecast_record(now)
         FigureRecording.objects.create(ran_at=now, months=len(months), changed=changed)
     return changed
+
+
+def _forecast_record(now: dt.datetime) -> None:
+    f = selectors.forecast(actor=SYSTEM, start=now.date())
+    RecordedForecast.objects.create(
+        recorded_at=now,
+        start=f.start,
+        end=f.end,
+        weeks=[
+            {
+                "monday": w.monday.isoformat(),
+                **{
+                    k: str(getattr(w, k))
+                    for k in (
+                        "capacity",
+                        "confirmed",
+                        "tentative",
+                        "tentative_weighted",
+                        "internal",
+                        "time_off",
+                        "holidays",
+                    )
+                },
+                "over_days": [d.isoformat() for d in w.over_days],
+            }
+            for w in f.weeks
+        ],
+        people=[
+            [p.person_id, p.name, [d.isoformat() for d in p.over], [d.isoformat() for d in p.under]]
+            for p in f.people
+        ],
+        revenue=[
+            [r.engagement_id, r.name, r.kind, r.currency, str(r.amount), r.basis] for r in f.revenue
+        ],
+    )
 
 
 def _record(

@@ -163,8 +163,12 @@ def forecast(request: HttpRequest) -> HttpResponse:
     form = ForecastForm(request.GET or {"weeks": selectors.FORECAST_WEEKS})
     result, status = None, 200
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            result = selectors.forecast(actor=me, **form.cleaned_data)
+            if data["as_of"] is not None:
+                result = selectors.forecast_as_of(actor=me, as_of=data["as_of"])
+            else:
+                result = selectors.forecast(actor=me, start=data["start"], weeks=data["weeks"])
         except ValidationFailed as exc:
             status = apply_domain_errors(form, exc)
     else:
