@@ -201,11 +201,13 @@ def test_finance_bench_measures_utilization_and_rate_gaps(
         ("forecast.13_weeks", 0, 500),
         ("revenue.year", 0, 1000),
         ("margin.year", lines[6]["n"], 1000),
-        ("figures.record_all_months", lines[7]["n"], None),
+        ("margin.raw_sql_cost", lines[6]["n"], None),
+        ("margin.vs_raw_sql", lines[6]["n"], 1.5),
+        ("figures.record_all_months", lines[9]["n"], None),
         ("utilization.quarter_as_of", 0, 1000),
         ("margin.quarter_as_of", 0, 1000),
     ]
-    assert lines[7]["n"] >= 6 * 3  # at least each person's three months
+    assert lines[9]["n"] >= 6 * 3  # at least each person's three months
     shape = (
         f"6 people employed in {quarter.label} ({quarter.start}..{quarter.end}), "
         f"{loaded:,} entries, as of {clock.today()}"

@@ -247,13 +247,35 @@ def _revenue(db: str, size: str, start: dt.date, end: dt.date) -> None:
     )
 
 
+def _raw_cost(start: dt.date, end: dt.date) -> list[tuple[Any, ...]]:
+    """The margin's cost as one query: each engagement's hours joined to the cost rate in
+    force on their day (a rate holds until the next), summed × rate per currency."""
+    from django.db import connection
+
+    sql = (
+        "WITH spans AS (SELECT person_id, rate, currency, effective_from AS first_day, "
+        "LEAD(effective_from) OVER (PARTITION BY person_id ORDER BY effective_from) AS next_day "
+        "FROM people_costrate) "
+        "SELECT w.engagement_id, s.currency, SUM(e.hours * s.rate) "
+        "FROM timetracking_timeentry e "
+        "JOIN timetracking_workitem w ON w.id = e.work_item_id "
+        "JOIN spans s ON s.person_id = e.person_id AND e.date >= s.first_day "
+        "AND (s.next_day IS NULL OR e.date < s.next_day) "
+        "WHERE e.date >= %s AND e.date <= %s AND w.engagement_id IS NOT NULL "
+        "GROUP BY w.engagement_id, s.currency"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [start, end])
+        return list(cursor.fetchall())
+
+
 def _margin(db: str, size: str, start: dt.date, end: dt.date) -> None:
     from psa.finance import selectors
 
     actor = _actor()
     result = selectors.margin(actor=actor, start=start, end=end)
     shape = f"{start}..{end}, {len(result.rows)} engagements with revenue or cost"
-    _measure(
+    orm = _measure(
         metric="margin.year",
         call=lambda: selectors.margin(actor=actor, start=start, end=end),
         runs=RUNS[size],
@@ -261,6 +283,26 @@ def _margin(db: str, size: str, start: dt.date, end: dt.date) -> None:
         db=db,
         shape=shape,
         target=TARGET_MS,
+    )
+    raw = _measure(
+        metric="margin.raw_sql_cost",
+        call=lambda: _raw_cost(start, end),
+        runs=RUNS[size],
+        n=len(result.rows),
+        db=db,
+        shape=shape,
+        target=None,
+    )
+    emit(
+        bench=BENCH,
+        metric="margin.vs_raw_sql",
+        value=orm / raw,
+        unit="ratio",
+        n=len(result.rows),
+        target=RAW_RATIO_TARGET,
+        better="lower",
+        db=db,
+        extra={"shape": "the whole report (revenue, cost, gaps, names) over the cost query"},
     )
 
 
