@@ -130,16 +130,26 @@ NO_ROLE = "No role"
 ROLE_LABELS = dict(Role.choices)
 
 
-def targets_of(*, person_ids: Iterable[int]) -> dict[int, DatedSeries[rules.DatedTarget]]:
+def targets_of(
+    *, person_ids: Iterable[int], everyone: bool = False
+) -> dict[int, DatedSeries[rules.DatedTarget]]:
+    """Each person's dated targets (an empty series: the default throughout). `everyone`: the
+    people are everyone with a target that matters, read in one query."""
     ids = sorted(set(person_ids))
-    found: dict[int, list[rules.DatedTarget]] = {pid: [] for pid in ids}
-    for i in range(0, len(ids), 500):
-        rows = UtilizationTarget.objects.filter(person_id__in=ids[i : i + 500]).values_list(
-            "person_id", "effective_from", "percent"
-        )
-        for pid, start, percent in rows:
-            found[pid].append(rules.DatedTarget(start, percent))
-    return {pid: DatedSeries(targets) for pid, targets in found.items()}
+    found: dict[int, list[rules.DatedTarget]] = {}
+    queries = (
+        [UtilizationTarget.objects.all()]
+        if everyone
+        else [
+            UtilizationTarget.objects.filter(person_id__in=ids[i : i + 500])
+            for i in range(0, len(ids), 500)
+        ]
+    )
+    for rows in queries:
+        for pid, start, percent in rows.values_list("person_id", "effective_from", "percent"):
+            found.setdefault(pid, []).append(rules.DatedTarget(start, percent))
+    none: DatedSeries[rules.DatedTarget] = DatedSeries()  # shared: nobody changes a series
+    return {pid: DatedSeries(found[pid]) if pid in found else none for pid in ids}
 
 
 @dataclass(frozen=True)
@@ -168,7 +178,7 @@ def _person_figures(
 ) -> dict[int, rules.Utilization]:
     ids = [p.pk for p in people]
     capacity = people_selectors.capacity_for_people(people=people, start=start, end=end)
-    targets = targets_of(person_ids=ids)
+    targets = targets_of(person_ids=ids, everyone=everyone)
     booked = scheduling_selectors.planned_hours(person_ids=ids, start=start, end=end)
     figures: dict[int, rules.Utilization] = {}
     totals: dict[int, Decimal] = {}  # people with one calendar share its list: sum it once
