@@ -238,6 +238,10 @@ def test_each_role_reads_exactly_what_the_matrix_says(
         "/finance/rates/",
         "/finance/forecast/",
         f"/api/v1/finance/entries?{period}&person_id={records['own']['person'].pk}",
+        f"/api/v1/finance/utilization/xlsx?{period}",
+        f"/api/v1/finance/revenue/xlsx?{period}",
+        f"/api/v1/finance/margin/xlsx?{period}",
+        "/api/v1/finance/forecast/xlsx",
         f"/finance/entries/?{period}&person={records['own']['person'].pk}",
     ):
         answer = (api if url.startswith("/api/") else page).get(url)
