@@ -501,17 +501,32 @@ def _revenue_adjustments(period: FiscalPeriod) -> list[RevenueRow]:
     return rows
 
 
-def _revenue_live(start: dt.date, end: dt.date) -> RevenueReport:
-    """The revenue of a period as the data give it now (closed or not)."""
-    # Time and materials: finally approved hours, a day at a time.
-    approved = cert_selectors.approved_entries(start=start, end=end)
-    item_engagement = time_selectors.work_item_engagements(
-        work_item_ids={a.work_item_id for a in approved}
+def _revenue_live(
+    start: dt.date,
+    end: dt.date,
+    logged_on_all: dict[tuple[int, int], Decimal] | None = None,
+) -> RevenueReport:
+    """The revenue of a period as the data give it now (closed or not). `logged_on_all`: the
+    hours logged on every engagement per person, when the caller has read them already."""
+    # Time and materials: finally approved hours on their work items, a day at a time.
+    item_engagement = time_selectors.work_items_of_engagements(
+        engagement_ids=engagement_selectors.engagement_list(kind=Kind.EMBEDDED_ENGINEER).values(
+            "pk"
+        )
+    )
+    approved = cert_selectors.approved_entries(
+        start=start, end=end, work_item_ids=item_engagement.keys()
     )
     # Of the thousands of time and materials engagements, only those with hours in the
     # period are read whole: the rest are a subquery.
-    tm_ids = engagement_selectors.engagement_list(kind=Kind.EMBEDDED_ENGINEER).values("pk")
-    logged = time_selectors.engagement_hours_by_person(start=start, end=end, engagement_ids=tm_ids)
+    if logged_on_all is None:
+        tm_ids = engagement_selectors.engagement_list(kind=Kind.EMBEDDED_ENGINEER).values("pk")
+        logged = time_selectors.engagement_hours_by_person(
+            start=start, end=end, engagement_ids=tm_ids
+        )
+    else:
+        with_items = set(item_engagement.values())
+        logged = {k: h for k, h in logged_on_all.items() if k[0] in with_items}
     candidates = {eid for eid, _ in logged} | {
         eid for a in approved if (eid := item_engagement.get(a.work_item_id)) is not None
     }
@@ -523,17 +538,19 @@ def _revenue_live(start: dt.date, end: dt.date) -> RevenueReport:
     }
     by_day: dict[tuple[int, dt.date], Decimal] = {}
     approved_by_person: dict[tuple[int, int], Decimal] = {}
+    approved_hours: dict[int, Decimal] = {}
     for a in approved:
         eid = item_engagement.get(a.work_item_id)
         if eid in tm:
             by_day[(eid, a.date)] = by_day.get((eid, a.date), rules.ZERO) + a.hours
             key = (eid, a.person_id)
             approved_by_person[key] = approved_by_person.get(key, rules.ZERO) + a.hours
+            approved_hours[eid] = approved_hours.get(eid, rules.ZERO) + a.hours
     priced = rules.price(by_day, engagement_selectors.bill_rate_series(engagement_ids=tm))
     rows: list[RevenueRow] = []
     for eid, e in tm.items():
         amount = priced.amounts.get(eid, {}).get(e.currency, rules.ZERO)
-        hours = sum((h for (k, _), h in by_day.items() if k == eid), rules.ZERO)
+        hours = approved_hours.get(eid, rules.ZERO)
         if hours:
             rows.append(
                 RevenueRow(
@@ -661,8 +678,9 @@ def _live_margin(
 ) -> tuple[dict[int, rules.Margin], dict[int, rules.Gap]]:
     """Each engagement's revenue and cost of a period as the data give them now, and the
     people whose hours have no cost rate."""
-    recognised = _revenue_live(start, end)
-    exact, daily = _engagement_costs(start, end)
+    whole = time_selectors.engagement_hours_by_person_in(start=start, end=end)
+    recognised = _revenue_live(start, end, logged_on_all=whole)
+    exact, daily = _engagement_costs(start, end, whole)
     per_engagement: dict[int, rules.Margin] = {}
     for r in recognised.rows:
         per_engagement.setdefault(r.engagement_id, rules.Margin()).add_revenue(
@@ -677,7 +695,7 @@ def _live_margin(
 
 
 def _engagement_costs(
-    start: dt.date, end: dt.date
+    start: dt.date, end: dt.date, whole: dict[tuple[int, int], Decimal] | None = None
 ) -> tuple[dict[tuple[int, str], Decimal], dict[tuple[int, int, dt.date], Decimal]]:
     """The exact cost of each engagement's hours in a period per currency, each hour at its
     person's cost rate of the day; and the person-days priced a day at a time (where the rate
@@ -692,7 +710,8 @@ def _engagement_costs(
             exact.get((eid, rate.currency), rules.ZERO) + hours * rate.rate
         )
 
-    whole = time_selectors.engagement_hours_by_person_in(start=start, end=end)
+    if whole is None:
+        whole = time_selectors.engagement_hours_by_person_in(start=start, end=end)
     series = people_selectors.cost_rate_series(person_ids={pid for _, pid in whole})
     changing: set[int] = set()
     for (eid, pid), h in whole.items():

@@ -977,3 +977,14 @@ def engagement_hours_by_day_of(
         for eid, pid, day, total in _engagement_hours(start, end, person_ids, "date")
         if total
     }
+
+
+def work_items_of_engagements(
+    *, engagement_ids: Iterable[int] | QuerySet[Any, Any]
+) -> dict[int, int]:
+    """The work items of the given engagements (a query of ids is read as a subquery): item →
+    its engagement."""
+    ids: Any = (
+        engagement_ids if isinstance(engagement_ids, QuerySet) else sorted(set(engagement_ids))
+    )
+    return dict(WorkItem.objects.filter(engagement_id__in=ids).values_list("pk", "engagement_id"))

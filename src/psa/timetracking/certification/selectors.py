@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -434,15 +434,19 @@ def _standing_final_approvals(cert_ids: Sequence[int]) -> dict[int, int]:
     return standing
 
 
-def approved_entries(*, start: dt.date, end: dt.date) -> list[ApprovedEntry]:
+def approved_entries(
+    *, start: dt.date, end: dt.date, work_item_ids: Collection[int] | None = None
+) -> list[ApprovedEntry]:
     """The entries of a period that finance finally approved: those the latest final approval
     of their quarter recorded, with the hours it recorded, unless finance has reopened the
     quarter since. An adjusting entry counts once the chain approves it again; until then
-    the approval before it stands for what it approved."""
+    the approval before it stands for what it approved. `work_item_ids`: only entries on
+    these work items (the others are skipped before they are decoded)."""
     certs = QuarterlyCertification.objects.filter(start_date__lte=end, end_date__gte=start)
     people_of = dict(certs.values_list("pk", "person_id"))
     standing = _standing_final_approvals(sorted(people_of))
     found: list[ApprovedEntry] = []
+    first, last = start.isoformat(), end.isoformat()
     step_ids = sorted(standing.values())
     for i in range(0, len(step_ids), report_selectors.CHUNK):
         rows = CertificationStep.objects.filter(
@@ -451,7 +455,14 @@ def approved_entries(*, start: dt.date, end: dt.date) -> list[ApprovedEntry]:
         for cert_id, entries in rows:
             person_id = people_of[cert_id]
             for pk, (day, item, hours) in entries.items():
-                date = dt.date.fromisoformat(day)
-                if start <= date <= end:
-                    found.append(ApprovedEntry(person_id, int(pk), date, int(item), Decimal(hours)))
+                # ISO days compare as strings: only the entries kept are parsed.
+                if not first <= day <= last:
+                    continue
+                if work_item_ids is not None and int(item) not in work_item_ids:
+                    continue
+                found.append(
+                    ApprovedEntry(
+                        person_id, int(pk), dt.date.fromisoformat(day), int(item), Decimal(hours)
+                    )
+                )
     return found
