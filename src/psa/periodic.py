@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from psa.core import audit, clock, jobs
+from psa.core import audit, clock, database, jobs
 from psa.finance.services import figures_record_daily, filings_retry_due
 from psa.timetracking.certification.services import certifications_generate_due
 from psa.timetracking.reminders import timesheet_reminders_send
@@ -22,6 +22,7 @@ JOBS: dict[str, Callable[[], int]] = {
     "audit checkpoints written": audit.audit_checkpoint_periodic,
     "close-out filings retried": lambda: filings_retry_due(now=clock.now()),
     "finance figures recorded (daily)": lambda: figures_record_daily(now=clock.now()),
+    "database statistics refreshed (SQLite)": database.statistics_refresh,
 }
 
 

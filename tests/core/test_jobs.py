@@ -574,3 +574,19 @@ def test_a_done_job_has_no_retry_button(
     assert isinstance(owner.user, User)
     client.force_login(owner.user)
     assert 'id="job-retry"' not in client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_sqlite_statistics_are_written_once_then_kept_fresh(db: None) -> None:
+    from django.db import connection
+
+    from psa.core import database
+
+    if connection.vendor != "sqlite":
+        assert database.statistics_refresh() == 0  # PostgreSQL's autovacuum keeps its own
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+    assert (database.statistics_refresh(), database.statistics_refresh()) == (1, 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_stat1")
+        assert cursor.fetchone()[0] > 0

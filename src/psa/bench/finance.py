@@ -52,6 +52,11 @@ def run(*, size: str, db: str) -> int:
     # Revenue reads finally approved time: a quarter before the time benchmark's is approved
     # through the whole chain for a quarter of the people (kept in the bench database).
     _ensure_final_approvals(people[: max(1, len(people) // 4)], quarters[-2])
+    # SQLite plans from the statistics the periodic runner keeps (core.database): as deployed.
+    from psa.core import database
+
+    if database.statistics_refresh():
+        note("SQLite statistics written (ANALYZE), as the periodic runner does")
     _utilization(db, size, quarters[-1])
     _rate_gaps(db, size, quarters[0].start, quarters[-1].end)
     _forecast(db, size)
