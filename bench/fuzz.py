@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -42,6 +43,17 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _print_tracebacks(log: Path, limit: int = 3) -> None:
+    """The server's own account of its 500s (the work folder is removed after the run)."""
+    if not log.exists():
+        return
+    text = log.read_text(errors="replace")
+    found = [m.start() for m in re.finditer("Traceback", text)]
+    for start in found[:limit]:
+        end = text.find("\n\n", start)
+        print(f"\nfuzz: the server's traceback\n{text[start : end if end > 0 else None][:6000]}")
 
 
 def _server_url() -> str:
@@ -240,6 +252,8 @@ def main() -> int:
                 web.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 web.kill()
+        if code != 0:
+            _print_tracebacks(work / "gunicorn.log")
         if not args.keep:
             _admin_sql(server, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
             shutil.rmtree(work, ignore_errors=True)

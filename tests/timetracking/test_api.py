@@ -379,3 +379,33 @@ def test_a_rejection_over_the_api_goes_back_to_its_owner_and_returns_by_resubmit
         status=QuarterlyCertification.Status.GENERATED.label.lower()
     )
     assert_refused(again, 409, "status", message)
+
+
+def test_deciding_when_the_certifications_epic_was_renamed_is_refused_clearly(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    """Found by the API fuzz run: an administrator renamed the Time Tracking epic, and the
+    manager's certification, which is recorded on an issue under it, answered 500."""
+    from psa.timetracking import selectors as time_selectors
+    from psa.timetracking.certification.services import CERTIFICATION_EPIC_PURPOSE
+    from psa.timetracking.models import Epic
+
+    manager = make_person(Role.DELIVERY_MANAGER)
+    pse = make_person(Role.PSE, manager=manager)
+    made = api_as(manager).post(
+        "/api/v1/time/certifications",
+        {"person_id": pse.pk, "year": 2027, "quarter": 4},
+        content_type=JSON,
+    )
+    Epic.objects.filter(name="Time Tracking", parent__name="PS Internal").update(name="Timesheets")
+    client = api_as(manager)  # its token first: a refusal then changes nothing
+    with unchanged():
+        refused = client.post(
+            f"/api/v1/time/certifications/{made.json()['id']}/decide",
+            {"step": "manager", "approve": True, "reason": "no timesheets"},
+            content_type=JSON,
+        )
+    message = time_selectors.ERR_EPIC_PATH.format(
+        major="PS Internal", name="Time Tracking", purpose=CERTIFICATION_EPIC_PURPOSE
+    )
+    assert_refused(refused, 409, "epic", message)

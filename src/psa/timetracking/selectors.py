@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 
 from psa.core import numbers, periods
-from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psa.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
 from psa.engagements.models import Engagement
@@ -193,8 +193,16 @@ def epic_get(*, epic_id: int, field: str = "epic_id") -> Epic:
     return epic
 
 
-def epic_by_path(major: str, name: str) -> Epic:
-    return Epic.objects.get(parent__name=major, parent__parent__isnull=True, name=name)
+ERR_EPIC_PATH = "the epic tree has no {major} / {name}, which {purpose}: restore it under Epics"
+
+
+def epic_by_path(major: str, name: str, *, purpose: str = "this needs") -> Epic:
+    """A category of the epic tree by its major epic and name. The tree is edited by people:
+    a category PSA relies on may have been renamed or removed, which is refused clearly."""
+    epic = Epic.objects.filter(parent__name=major, parent__parent__isnull=True, name=name).first()
+    if epic is None:
+        raise Conflict(ERR_EPIC_PATH.format(major=major, name=name, purpose=purpose), field="epic")
+    return epic
 
 
 def work_item_get(*, work_item_id: int) -> WorkItem:

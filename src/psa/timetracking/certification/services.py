@@ -478,6 +478,9 @@ def certifications_follow_change(*, actor: Actor, person_id: int, days: Sequence
             notify(user=user, text=text, url=f"/time/certifications/{cert.pk}/", subject=text)
 
 
+CERTIFICATION_EPIC_PURPOSE = "the managers' certifications are recorded under"
+
+
 def _certification_issue(actor: Actor, cert: QuarterlyCertification) -> WorkItem:
     """The issue the manager's certification is recorded on: under the Time Tracking epic,
     labelled ManagerCertifiedTimesheet."""
@@ -486,7 +489,9 @@ def _certification_issue(actor: Actor, cert: QuarterlyCertification) -> WorkItem
     else:
         item = WorkItem.objects.create(
             title=f"{cert.person.name}: {_label(cert)} hours certified",
-            epic=selectors.epic_by_path("PS Internal", "Time Tracking"),
+            epic=selectors.epic_by_path(
+                "PS Internal", "Time Tracking", purpose=CERTIFICATION_EPIC_PURPOSE
+            ),
             author_id=actor.person_id,
             created_at=clock.now(),
         )
