@@ -48,6 +48,13 @@ def page(view: View) -> View:
     return login_required(wrapped)
 
 
+def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    """A file to download (a page's or a route's export)."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def refuse(message: str) -> DjangoPermissionDenied:
     """The 403 page for a page the actor may not open (the service refuses the change too)."""
     return DjangoPermissionDenied(message)

@@ -7,6 +7,7 @@ from psa.core import clock
 from psa.core.api import actor
 from psa.core.errors import NotFound, PermissionDenied
 from psa.core.schemas import WRITE, Day, answers
+from psa.core.views import attachment
 from psa.finance import files, flows, rules, selectors, services
 from psa.finance.schemas import (
     CloseOutFilingOut,
@@ -51,16 +52,12 @@ def utilization(request: HttpRequest, query: Query[UtilizationQuery]) -> Any:
     country: capacity, hours by major epic, billable and productive hours and their share of
     capacity, the target in force and the booked (scheduled) hours. Hours are summed before
     dividing. With `as_of`: as PSA recorded it at the end of that day."""
-    if query.as_of is not None:
-        return selectors.utilization_as_of(
-            actor=actor(request),
-            start=query.start,
-            end=query.end,
-            as_of=query.as_of,
-            group=query.group,
-        )
     return selectors.utilization(
-        actor=actor(request), start=query.start, end=query.end, group=query.group
+        actor=actor(request),
+        start=query.start,
+        end=query.end,
+        group=query.group,
+        as_of=query.as_of,
     )
 
 
@@ -87,9 +84,9 @@ def forecast(request: HttpRequest, query: Query[ForecastQuery]) -> Any:
     """The next weeks (13 by default) for the PSEs: capacity, confirmed and probability-weighted
     tentative hours, expected billable utilization, who is over- or under-booked, and the
     revenue expected per engagement, kind and currency. With `as_of`: as recorded then."""
-    if query.as_of is not None:
-        return selectors.forecast_as_of(actor=actor(request), as_of=query.as_of)
-    return selectors.forecast(actor=actor(request), start=query.start, weeks=query.weeks)
+    return selectors.forecast(
+        actor=actor(request), start=query.start, weeks=query.weeks, as_of=query.as_of
+    )
 
 
 @router.get("/revenue", response=answers({200: RevenueOut}, 403))
@@ -98,11 +95,9 @@ def revenue(request: HttpRequest, period: Query[RevenueQuery]) -> Any:
     SOW by milestones reached, time and materials on finally approved hours × the bill rate of
     each day), totals per kind and currency, and the T&M hours still unapproved per person.
     With `as_of`: as PSA recorded it at the end of that day."""
-    if period.as_of is not None:
-        return selectors.revenue_as_of(
-            actor=actor(request), start=period.start, end=period.end, as_of=period.as_of
-        )
-    return selectors.revenue(actor=actor(request), start=period.start, end=period.end)
+    return selectors.revenue(
+        actor=actor(request), start=period.start, end=period.end, as_of=period.as_of
+    )
 
 
 @router.get("/margin", response=answers({200: MarginOut}, 403))
@@ -110,16 +105,12 @@ def margin(request: HttpRequest, query: Query[MarginQuery]) -> Any:
     """Gross margin of the period per engagement, customer or kind: revenue recognised less the
     cost of the hours worked (each at its person's cost rate of the day), per currency.
     With `as_of`: as PSA recorded it at the end of that day."""
-    if query.as_of is not None:
-        return selectors.margin_as_of(
-            actor=actor(request),
-            start=query.start,
-            end=query.end,
-            as_of=query.as_of,
-            group=query.group,
-        )
     return selectors.margin(
-        actor=actor(request), start=query.start, end=query.end, group=query.group
+        actor=actor(request),
+        start=query.start,
+        end=query.end,
+        group=query.group,
+        as_of=query.as_of,
     )
 
 
@@ -158,9 +149,7 @@ def close_out(request: HttpRequest, engagement_id: int) -> Any:
 def close_out_xlsx(request: HttpRequest, engagement_id: int) -> HttpResponse:
     """The close-out as a workbook: a summary sheet, then people and work items."""
     close = selectors.close_out(actor=actor(request), engagement_id=engagement_id)
-    response = HttpResponse(files.close_out_xlsx(close), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="close-out-{engagement_id}.xlsx"'
-    return response
+    return attachment(files.close_out_xlsx(close), f"close-out-{engagement_id}.xlsx", XLSX)
 
 
 @router.get("/close-outs/{engagement_id}/pdf", response=answers({200: None}, 403, 404, 409))
@@ -169,9 +158,7 @@ def close_out_pdf(request: HttpRequest, engagement_id: int) -> HttpResponse:
     me = actor(request)
     close = selectors.close_out(actor=me, engagement_id=engagement_id)
     data = files.close_out_pdf(close, prepared_by=me.label, prepared_at=clock.now())
-    response = HttpResponse(data, content_type=PDF)
-    response["Content-Disposition"] = f'attachment; filename="close-out-{engagement_id}.pdf"'
-    return response
+    return attachment(data, f"close-out-{engagement_id}.pdf", PDF)
 
 
 @router.get(
@@ -233,9 +220,7 @@ def entries(request: HttpRequest, query: Query[EntriesQuery]) -> Any:
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    return attachment(data, f"{name}.xlsx", XLSX)
 
 
 @router.get("/utilization/xlsx", response=answers({200: None}, 403, 422))

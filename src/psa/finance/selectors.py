@@ -225,11 +225,19 @@ def _groups(person: Person, group: str) -> list[tuple[str, str]]:
 
 
 def utilization(
-    *, actor: Actor, start: dt.date, end: dt.date, group: str = "person"
+    *,
+    actor: Actor,
+    start: dt.date,
+    end: dt.date,
+    group: str = "person",
+    as_of: dt.date | None = None,
 ) -> UtilizationReport:
     """Capacity, hours by major epic, billable and productive hours, the target and the
     booked hours of everyone employed in the period, per person or per team (manager), role
-    or country, with each group's utilization from its summed hours."""
+    or country, with each group's utilization from its summed hours. `as_of`: as recorded at
+    the end of that past day (`utilization_as_of`)."""
+    if as_of is not None:
+        return utilization_as_of(actor=actor, start=start, end=end, as_of=as_of, group=group)
     _check(actor, start, end)
     if group not in GROUPS:
         raise ValidationFailed(ERR_GROUP, field="group")
@@ -367,11 +375,18 @@ def _expected_revenue(start: dt.date, end: dt.date) -> tuple[list[ExpectedRevenu
 
 
 def forecast(
-    *, actor: Actor, start: dt.date | None = None, weeks: int = FORECAST_WEEKS
+    *,
+    actor: Actor,
+    start: dt.date | None = None,
+    weeks: int = FORECAST_WEEKS,
+    as_of: dt.date | None = None,
 ) -> Forecast:
     """The next weeks from `start`'s Monday (this week's by default): the PSEs' capacity,
     confirmed and probability-weighted tentative hours, expected billable utilization, who is
-    over- or under-booked, and the revenue expected per engagement, kind and currency."""
+    over- or under-booked, and the revenue expected per engagement, kind and currency.
+    `as_of`: the forecast as recorded by the end of that past day (`forecast_as_of`)."""
+    if as_of is not None:
+        return forecast_as_of(actor=actor, as_of=as_of)
     if not may_read_finance(actor):
         raise PermissionDenied(ERR_MAY_NOT_READ)
     if not 1 <= weeks <= MAX_FORECAST_WEEKS:
@@ -430,7 +445,9 @@ def _engagement_name(e: Any) -> str:
     return f"{e.customer.name} — {e.name}"
 
 
-def revenue(*, actor: Actor, start: dt.date, end: dt.date) -> RevenueReport:
+def revenue(
+    *, actor: Actor, start: dt.date, end: dt.date, as_of: dt.date | None = None
+) -> RevenueReport:
     """Revenue recognised in a period, per engagement, by its kind: packaged, its whole value
     in the period of its completion; custom SOW, the value × the weights of the milestones
     reached in the period (beside it, the hours-based percent complete and the estimate at
@@ -438,6 +455,8 @@ def revenue(*, actor: Actor, start: dt.date, end: dt.date) -> RevenueReport:
     bill rate in force on each day. What is logged but not yet approved is listed per person.
     A closed period shows what it recognised when it closed; a late change to a closed period
     is recognised in the first open period after it, as a prior-period adjustment."""
+    if as_of is not None:
+        return revenue_as_of(actor=actor, start=start, end=end, as_of=as_of)
     _check(actor, start, end)
     periods_closed = closed_periods()
     exact = next((p for p in periods_closed if (p.start, p.end) == (start, end)), None)
@@ -784,13 +803,20 @@ def _difference(live: rules.Margin | None, frozen: rules.Margin | None) -> rules
 
 
 def margin(
-    *, actor: Actor, start: dt.date, end: dt.date, group: str = "engagement"
+    *,
+    actor: Actor,
+    start: dt.date,
+    end: dt.date,
+    group: str = "engagement",
+    as_of: dt.date | None = None,
 ) -> MarginReport:
     """Gross margin of a period: the revenue recognised (`revenue`) less the cost of the hours
     worked on each engagement in it, each hour at its person's cost rate in force that day;
     per engagement, customer or kind, per currency, with the margin as a share of revenue.
     A closed period reads the figures frozen when it closed; late changes to a closed period
     are added to the first open period after it, and listed there."""
+    if as_of is not None:
+        return margin_as_of(actor=actor, start=start, end=end, as_of=as_of, group=group)
     _check(actor, start, end)
     if group not in MARGIN_GROUPS:
         raise ValidationFailed(ERR_MARGIN_GROUP, field="group")

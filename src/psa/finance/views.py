@@ -15,7 +15,7 @@ from psa.core import clock, periods
 from psa.core.api import actor
 from psa.core.charts import Chart
 from psa.core.errors import Conflict, DomainError, ValidationFailed
-from psa.core.views import apply_domain_errors, page, paginate, refuse
+from psa.core.views import apply_domain_errors, attachment, page, paginate, refuse
 from psa.engagements.choices import Kind
 from psa.finance import charts, files, flows, rules, selectors, services
 from psa.finance.forms import (
@@ -56,9 +56,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    return attachment(data, f"{name}.xlsx", XLSX)
 
 
 def _periods(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
@@ -92,13 +90,9 @@ def utilization(request: HttpRequest, target_form: TargetForm | None = None) -> 
     )
     report, chart, status = None, None, 200
     if form.is_valid():
-        data = form.cleaned_data
-        period = {"start": data["start"], "end": data["end"], "group": data["group"]}
         try:
-            if data["as_of"] is not None:
-                report = selectors.utilization_as_of(actor=me, as_of=data["as_of"], **period)
-            else:
-                report = selectors.utilization(actor=me, **period)
+            report = selectors.utilization(actor=me, **form.cleaned_data)
+            if report.as_of is None:  # recorded figures: no chart of today's parts
                 chart = charts.utilization(
                     selectors.utilization_over_time(actor=me, start=report.start, end=report.end)
                 )
@@ -163,12 +157,8 @@ def forecast(request: HttpRequest) -> HttpResponse:
     form = ForecastForm(request.GET or {"weeks": selectors.FORECAST_WEEKS})
     result, status = None, 200
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            if data["as_of"] is not None:
-                result = selectors.forecast_as_of(actor=me, as_of=data["as_of"])
-            else:
-                result = selectors.forecast(actor=me, start=data["start"], weeks=data["weeks"])
+            result = selectors.forecast(actor=me, **form.cleaned_data)
         except ValidationFailed as exc:
             status = apply_domain_errors(form, exc)
     else:
@@ -210,14 +200,12 @@ def revenue(request: HttpRequest) -> HttpResponse:
     report, status = None, 200
     revenue_charts: list[Chart] = []
     if form.is_valid():
-        data = form.cleaned_data
-        period = {"start": data["start"], "end": data["end"]}
         try:
-            if data["as_of"] is not None:
-                report = selectors.revenue_as_of(actor=me, as_of=data["as_of"], **period)
-            else:
-                report = selectors.revenue(actor=me, **period)
-                revenue_charts = charts.revenue(selectors.revenue_over_time(actor=me, **period))
+            report = selectors.revenue(actor=me, **form.cleaned_data)
+            if report.as_of is None:
+                revenue_charts = charts.revenue(
+                    selectors.revenue_over_time(actor=me, start=report.start, end=report.end)
+                )
         except ValidationFailed as exc:
             status = apply_domain_errors(form, exc)
     else:
@@ -262,20 +250,9 @@ def margin(request: HttpRequest) -> HttpResponse:
     report, status = None, 200
     margin_charts: list[Chart] = []
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            if data["as_of"] is not None:
-                report = selectors.margin_as_of(
-                    actor=me,
-                    start=data["start"],
-                    end=data["end"],
-                    as_of=data["as_of"],
-                    group=data["group"],
-                )
-            else:
-                report = selectors.margin(
-                    actor=me, start=data["start"], end=data["end"], group=data["group"]
-                )
+            report = selectors.margin(actor=me, **form.cleaned_data)
+            if report.as_of is None:
                 margin_charts = charts.margin(
                     selectors.margin_over_time(actor=me, start=report.start, end=report.end)
                 )
@@ -384,10 +361,7 @@ def close_out(request: HttpRequest, engagement_id: int) -> HttpResponse:
             now = clock.now()
             data = files.close_out_pdf(close, prepared_by=me.label, prepared_at=now)
             content_type = "application/pdf"
-        response = HttpResponse(data, content_type=content_type)
-        name = f"close-out-{engagement_id}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return attachment(data, f"close-out-{engagement_id}.{fmt}", content_type)
     context["close"] = close
     return render(request, "finance/close_out.html", context)
 
@@ -439,9 +413,7 @@ def entries(request: HttpRequest) -> HttpResponse:
     else:
         status = 422
     if behind is not None and request.GET.get("format") == "xlsx":
-        response = HttpResponse(files.entries_xlsx(behind), content_type=XLSX)
-        response["Content-Disposition"] = 'attachment; filename="entries.xlsx"'
-        return response
+        return _xlsx(files.entries_xlsx(behind), "entries")
     return render(
         request,
         "finance/entries.html",
