@@ -158,21 +158,29 @@ def _measure(
 
 
 def _raw_hours(start: dt.date, end: dt.date) -> list[tuple[Any, ...]]:
-    """What utilization sums, as one query: hours per person, major epic, category and
-    billable or not."""
+    """What utilization sums, as one query: hours per person and major epic, with the
+    billable and the productive ones (billable or in a productive category)."""
     from django.db import connection
 
+    from psa.finance import rules
+
+    productive = sorted(rules.PRODUCTIVE_CATEGORIES)
+    marks = ", ".join(["%s"] * len(productive))
+    # Only placeholders are formatted in; the names travel as parameters.
     sql = (
-        "SELECT e.person_id, major.name, cat.name, w.engagement_id IS NOT NULL, SUM(e.hours) "
+        "SELECT e.person_id, major.name, SUM(e.hours), "  # noqa: S608
+        "COALESCE(SUM(e.hours) FILTER (WHERE w.engagement_id IS NOT NULL), 0), "
+        "COALESCE(SUM(e.hours) FILTER "
+        f"(WHERE w.engagement_id IS NOT NULL OR cat.name IN ({marks})), 0) "
         "FROM timetracking_timeentry e "
         "JOIN timetracking_workitem w ON w.id = e.work_item_id "
         "JOIN timetracking_epic cat ON cat.id = w.epic_id "
         "LEFT JOIN timetracking_epic major ON major.id = cat.parent_id "
         "WHERE e.date >= %s AND e.date <= %s "
-        "GROUP BY e.person_id, major.name, cat.name, w.engagement_id IS NOT NULL"
+        "GROUP BY e.person_id, major.name"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [start, end])
+        cursor.execute(sql, [*productive, start, end])
         return list(cursor.fetchall())
 
 

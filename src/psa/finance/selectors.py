@@ -201,16 +201,16 @@ def _person_figures(
     # Everyone's hours in one query (the people are everyone employed in the period): hours of
     # anyone else are left out.
     whose = None if everyone else ids
-    for row in time_selectors.hours_by_person_category(start=start, end=end, person_ids=whose):
+    for row in time_selectors.hours_by_person_major(
+        start=start, end=end, person_ids=whose, categories=rules.PRODUCTIVE_CATEGORIES
+    ):
         f = figures.get(row.person_id)
         if f is None:
             continue
         f.hours += row.hours
         f.by_major[row.major] = f.by_major.get(row.major, rules.ZERO) + row.hours
-        if row.billable:
-            f.billable += row.hours
-        if rules.is_productive(category=row.category, billable=row.billable):
-            f.productive += row.hours
+        f.billable += row.billable
+        f.productive += row.billable_or_listed  # rules.is_productive, summed by the database
     return figures
 
 
