@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from psa.core import clock
@@ -215,3 +217,27 @@ def test_the_forecast_as_of_a_day(
     ]
     assert (body["as_of"], len(body["weeks"])) == ("2027-02-03", 13)
     assert before.value.message == selectors.ERR_AS_OF_BEFORE.format(first="2027-02-03")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="locks need PostgreSQL")
+def test_two_periodic_runners_at_once_record_the_day_once(books: Books) -> None:
+    from psa.finance.models import FigureRecording, RecordedForecast, RecordedUtilization
+    from tests.timetracking.test_concurrency import run_together
+
+    calls: list[Callable[[], object]] = [
+        partial(services.figures_record_daily, now=FIRST),
+        partial(services.figures_record_daily, now=FIRST + dt.timedelta(seconds=1)),
+    ]
+    assert run_together(calls, now=FIRST) == ["ok", "ok"]
+    assert FigureRecording.objects.count() == 1
+    assert RecordedForecast.objects.count() == 1
+    # One open row per figure: the second runner wrote none beside the first's.
+    open_money = RecordedFigure.objects.filter(recorded_to__isnull=True)
+    assert (
+        open_money.count()
+        == open_money.values("engagement_id", "month", "currency").distinct().count()
+    )
+    open_people = RecordedUtilization.objects.filter(recorded_to__isnull=True)
+    assert open_people.count() == open_people.values("person_id", "month").distinct().count()
+    assert FigureRecording.objects.get().changed == open_money.count() + open_people.count()

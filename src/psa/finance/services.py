@@ -313,12 +313,13 @@ def filings_retry_due(*, now: dt.datetime) -> int:
 _PG_FIGURES_LOCK = 0x5053_4146  # "PSAF": one recording at a time
 
 
-def figures_record(*, now: dt.datetime) -> int:
+def figures_record(*, now: dt.datetime, unless_since: dt.datetime | None = None) -> int:
     """Record every month's revenue and cost per engagement and currency (as the margin report
     shows them now) and each person's utilization figures of the month, where they differ from
     those recorded last: the old row is closed at `now`, a new one opens. Returns how many
     figures were new or changed. Rows are never altered otherwise, so a report as of an
-    earlier moment reads the same rows every time."""
+    earlier moment reads the same rows every time. `unless_since`: record nothing (0) if a
+    recording ran at or after that moment, decided under the lock."""
     first = selectors.first_figure_month()
     months: list[periods.Period] = []
     if first is not None:
@@ -346,6 +347,9 @@ def figures_record(*, now: dt.datetime) -> int:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_FIGURES_LOCK])
+        # Checked again here: two runners that both found none before the lock record once.
+        if unless_since is not None and _recorded_since(unless_since):
+            return 0
         changed = _record(
             RecordedFigure, ("engagement_id", "month", "currency"), money_live, now
         ) + _record(RecordedUtilization, ("person_id", "month"), people_live, now)
@@ -421,6 +425,10 @@ def figures_record_daily(*, now: dt.datetime) -> int:
     """The periodic runner's part: record the figures once a day (the first run after
     midnight UTC); 0 on the other runs."""
     midnight = dt.datetime.combine(now.date(), dt.time(), tzinfo=dt.UTC)
-    if FigureRecording.objects.filter(ran_at__gte=midnight).exists():
+    if _recorded_since(midnight):  # the cheap check of every other run, before any reading
         return 0
-    return figures_record(now=now)
+    return figures_record(now=now, unless_since=midnight)
+
+
+def _recorded_since(moment: dt.datetime) -> bool:
+    return FigureRecording.objects.filter(ran_at__gte=moment).exists()
