@@ -25,10 +25,11 @@ from psa.core.models import AuditEntry
 from psa.core.roles import Actor, Role
 from psa.core.schemas import ERR_LINE_CHARACTER, codepoint
 from psa.engagements.models import Status
+from psa.integrations import spreadsheet
+from psa.integrations.spreadsheet import RowError
 from psa.people.models import Person
 from psa.scheduling import imports, services, sheets
 from psa.scheduling.models import Booking, BookingDay
-from psa.scheduling.sheets import RowError
 from tests.engagements.factories import CustomerFactory, EngagementFactory
 from tests.helpers import assert_invalid, assert_problem, pydantic_error, unchanged
 
@@ -187,21 +188,24 @@ def test_hours_that_are_not_a_positive_number_are_refused(value: Any, reason: st
     ],
 )
 def test_date_cells_and_iso_text_are_dates(value: Any, expected: dt.date) -> None:
-    assert sheets.parse_date(value) == (expected, "")
+    assert spreadsheet.parse_date(value) == (expected, "")
 
 
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        ("07/12/2026", sheets.ERR_DATE.format(value="07/12/2026")),
-        ("2026-02-30", sheets.ERR_DATE.format(value="2026-02-30")),
-        ("next monday", sheets.ERR_DATE.format(value="next monday")),
-        (46363, sheets.ERR_DATE_NUMBER.format(value="46363")),
-        (cell_time(2026, 12, 7, 9, 30), sheets.ERR_DATE_TIME.format(value="2026-12-07 09:30:00")),
+        ("07/12/2026", spreadsheet.ERR_DATE.format(value="07/12/2026")),
+        ("2026-02-30", spreadsheet.ERR_DATE.format(value="2026-02-30")),
+        ("next monday", spreadsheet.ERR_DATE.format(value="next monday")),
+        (46363, spreadsheet.ERR_DATE_NUMBER.format(value="46363")),
+        (
+            cell_time(2026, 12, 7, 9, 30),
+            spreadsheet.ERR_DATE_TIME.format(value="2026-12-07 09:30:00"),
+        ),
     ],
 )
 def test_other_dates_are_refused(value: Any, reason: str) -> None:
-    assert sheets.parse_date(value) == (None, reason)
+    assert spreadsheet.parse_date(value) == (None, reason)
 
 
 def test_headers_match_in_any_order_and_case_and_other_columns_are_ignored() -> None:
@@ -242,27 +246,29 @@ def test_a_missing_column_header_is_reported_on_row_1(team: Any, missing: str) -
     header = [h for h in HEADER if h.lower() != missing]
     values = [v for h, v in zip(HEADER, row(), strict=True) if h.lower() != missing]
     report = run(team.pc, csv_file([values], header=header))
-    assert report.errors == [RowError(1, missing, sheets.ERR_MISSING_COLUMN.format(column=missing))]
+    assert report.errors == [
+        RowError(1, missing, spreadsheet.ERR_MISSING_COLUMN.format(column=missing))
+    ]
     assert report.errors[0].field == f"row 1: {missing}"
     nothing_written()
 
 
 def test_an_empty_file_or_one_without_rows_is_refused(team: Any) -> None:
-    assert run(team.pc, b"").errors == [RowError(0, "file", sheets.ERR_EMPTY)]
-    assert run(team.pc, csv_file([])).errors == [RowError(0, "file", sheets.ERR_NO_ROWS)]
+    assert run(team.pc, b"").errors == [RowError(0, "file", spreadsheet.ERR_EMPTY)]
+    assert run(team.pc, csv_file([])).errors == [RowError(0, "file", spreadsheet.ERR_NO_ROWS)]
     nothing_written()
 
 
 def test_no_rows_at_all_is_refused(team: Any) -> None:
     report = imports.schedule_import(actor=team.pc, rows=[], dry_run=False)
-    assert report.errors == [RowError(0, "file", sheets.ERR_NO_ROWS)]
+    assert report.errors == [RowError(0, "file", spreadsheet.ERR_NO_ROWS)]
     nothing_written()
 
 
 def test_a_broken_workbook_is_refused(team: Any) -> None:
     report = run(team.pc, b"PK\x03\x04 not really a zip")
     # The reason is the zipfile module's own.
-    reason = sheets.ERR_NOT_XLSX.format(reason="File is not a zip file")
+    reason = spreadsheet.ERR_NOT_XLSX.format(reason="File is not a zip file")
     assert report.errors == [RowError(0, "file", reason)]
     nothing_written()
 
@@ -351,7 +357,9 @@ BAD_ROWS = [
     ),
     pytest.param(row(hours="NaN"), "hours", numbers.ERR_HOURS_TEXT.format(value="NaN"), id="nan"),
     pytest.param(row(hours="-4"), "hours", sheets.ERR_HOURS_POSITIVE_SHEET, id="negative"),
-    pytest.param(row(hours=""), "hours", sheets.ERR_REQUIRED.format(column="hours"), id="no-hours"),
+    pytest.param(
+        row(hours=""), "hours", spreadsheet.ERR_REQUIRED.format(column="hours"), id="no-hours"
+    ),
     pytest.param(
         row(resource="nobody@example.com"),
         "resource",
@@ -377,7 +385,10 @@ BAD_ROWS = [
         id="end-before-start",
     ),
     pytest.param(
-        row(start="12/07/2026"), "start", sheets.ERR_DATE.format(value="12/07/2026"), id="bad-date"
+        row(start="12/07/2026"),
+        "start",
+        spreadsheet.ERR_DATE.format(value="12/07/2026"),
+        id="bad-date",
     ),
     pytest.param(
         row(firmness="maybe"), "firmness", sheets.ERR_FIRMNESS.format(value="maybe"), id="firmness"
@@ -484,7 +495,7 @@ def test_every_bad_row_and_every_bad_column_is_reported(team: Any) -> None:
         RowError(3, "hours", numbers.ERR_HOURS_TEXT.format(value="8 hrs")),
         RowError(3, "firmness", sheets.ERR_FIRMNESS.format(value="soon")),
         RowError(5, "engagement", imports.ERR_ENGAGEMENT_FINISHED.format(status="cancelled")),
-        RowError(5, "start", sheets.ERR_DATE.format(value="2026-13-01")),
+        RowError(5, "start", spreadsheet.ERR_DATE.format(value="2026-13-01")),
     ]
     assert report.bad_rows == 2
     problem = report.problem()
@@ -839,7 +850,7 @@ def test_api_missing_header_and_forbidden_roles(
         response,
         422,
         imports.ERR_SUMMARY.format(count=1),
-        ("row 1: resource", sheets.ERR_MISSING_COLUMN.format(column="resource")),
+        ("row 1: resource", spreadsheet.ERR_MISSING_COLUMN.format(column="resource")),
     )
     assert_problem(forbidden, 403, imports.ERR_MAY_NOT_IMPORT)
 

@@ -161,6 +161,39 @@ def person_by_email(*, email: str) -> Person:
     return person
 
 
+ERR_UNKNOWN_PERSON = "no person has the e-mail or name {value!r}"
+ERR_AMBIGUOUS_PERSON = "{count} people are named {value!r}: use their e-mail instead"
+
+
+def _name_key(text: str) -> str:
+    return " ".join(text.split())
+
+
+class PersonLookup:
+    """Everyone, found as a spreadsheet names them: by e-mail (any case) or by exact name
+    (spaces collapsed); two people of one name need their e-mail. For imports, which resolve
+    thousands of rows against one read of the people."""
+
+    def __init__(self, people: Iterable[Person] | None = None) -> None:
+        self.by_email: dict[str, Person] = {}
+        self.by_name: dict[str, list[Person]] = defaultdict(list)
+        for person in person_list(related=False) if people is None else people:
+            self.by_email[person.email.casefold()] = person
+            self.by_name[_name_key(person.name)].append(person)
+
+    def resolve(self, value: str) -> tuple[Person | None, str]:
+        """(the person, "") or (None, why not)."""
+        person = self.by_email.get(value.casefold())
+        if person is not None:
+            return person, ""
+        named = self.by_name.get(_name_key(value), [])
+        if len(named) == 1:
+            return named[0], ""
+        if named:
+            return None, ERR_AMBIGUOUS_PERSON.format(count=len(named), value=value)
+        return None, ERR_UNKNOWN_PERSON.format(value=value)
+
+
 def person_list(
     *,
     search: str = "",

@@ -29,22 +29,14 @@ from psa.core.roles import Actor, Role
 from psa.engagements import rules as engagement_rules
 from psa.engagements import selectors as engagement_selectors
 from psa.engagements.models import Status
+from psa.integrations.spreadsheet import ERR_NO_ROWS, FILE, PROGRESS_EVERY, Progress, RowError
 from psa.people import selectors as people_selectors
 from psa.people import services as people_services
 from psa.people.models import Person
 from psa.people.rules import DayCapacity
 from psa.scheduling import rules, selectors, services
 from psa.scheduling.models import Booking, BookingDay, Firmness
-from psa.scheduling.sheets import (
-    ERR_NO_ROWS,
-    FILE,
-    PROGRESS_EVERY,
-    ParsedSheet,
-    Progress,
-    Reference,
-    RowError,
-    ScheduleRow,
-)
+from psa.scheduling.sheets import ParsedSheet, Reference, ScheduleRow, error_order
 
 IMPORTERS = (Role.PROJECT_COORDINATOR, Role.HEAD_OF_PS)
 MAX_HOURS_PER_DAY = Decimal("24")
@@ -54,8 +46,8 @@ AUDIT_ROWS_LISTED = 100  # over-capacity rows named in the audit entry (all are 
 OVERRIDE_REASON = "spreadsheet import with the capacity override"
 
 ERR_MAY_NOT_IMPORT = "only the project coordinator or the head of PS imports the schedule"
-ERR_UNKNOWN_RESOURCE = "no person has the e-mail or name {value!r}"
-ERR_AMBIGUOUS_RESOURCE = "{count} people are named {value!r}: use their e-mail instead"
+ERR_UNKNOWN_RESOURCE = people_selectors.ERR_UNKNOWN_PERSON
+ERR_AMBIGUOUS_RESOURCE = people_selectors.ERR_AMBIGUOUS_PERSON
 ERR_UNKNOWN_ENGAGEMENT = (
     "no engagement {value!r}: give its id (#42), 'Customer — Engagement name' or its SOW reference"
 )
@@ -119,36 +111,12 @@ def require_importer(actor: Actor) -> None:
 # ------------------------------------------------------------------ lookups
 
 
-def _name_key(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _label_key(text: str) -> str:
     """Case-, space- and dash-insensitive: "ACME - Rollout" finds "Acme — Rollout"."""
     text = " ".join(text.split()).casefold()
     for dash in (" – ", " - "):
         text = text.replace(dash, " — ")
     return text
-
-
-class _People:
-    def __init__(self, people: Iterable[Person]) -> None:
-        self.by_email: dict[str, Person] = {}
-        self.by_name: dict[str, list[Person]] = defaultdict(list)
-        for person in people:
-            self.by_email[person.email.casefold()] = person
-            self.by_name[_name_key(person.name)].append(person)
-
-    def resolve(self, value: str) -> tuple[Person | None, str]:
-        person = self.by_email.get(value.casefold())
-        if person is not None:
-            return person, ""
-        named = self.by_name.get(_name_key(value), [])
-        if len(named) == 1:
-            return named[0], ""
-        if named:
-            return None, ERR_AMBIGUOUS_RESOURCE.format(count=len(named), value=value)
-        return None, ERR_UNKNOWN_RESOURCE.format(value=value)
 
 
 @dataclass(frozen=True)
@@ -268,7 +236,7 @@ def _engagement_errors(
 
 def _resolve(
     rows: Sequence[ScheduleRow],
-    people: _People,
+    people: people_selectors.PersonLookup,
     engagements: _Engagements,
     progress: Progress | None,
 ) -> tuple[list[_Item], list[RowError]]:
@@ -301,7 +269,7 @@ def _resolve(
 def _check_references(
     references: Sequence[Reference],
     known: Sequence[RowError],
-    people: _People,
+    people: people_selectors.PersonLookup,
     engagements: _Engagements,
 ) -> list[RowError]:
     """The person and engagement of rows that failed to parse, so each row's every problem is
@@ -455,7 +423,7 @@ def schedule_import(
     found = list(sheet.errors)
     if not found and not report.rows:
         found.append(RowError(0, FILE, ERR_NO_ROWS))
-    people = _People(people_selectors.person_list())
+    people = people_selectors.PersonLookup(people_selectors.person_list())
     engagements = _Engagements()
     found += _check_references(sheet.references, sheet.errors, people, engagements)
     items, problems = _resolve(sheet.rows, people, engagements, progress)
@@ -473,7 +441,7 @@ def schedule_import(
             report.over_capacity = over
         else:
             found.extend(over)
-        report.errors = sorted(found, key=RowError.sort_key)
+        report.errors = sorted(found, key=error_order)
 
     if found or dry_run:
         check_capacity()

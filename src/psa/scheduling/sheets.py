@@ -11,20 +11,29 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from psa.core import numbers
 from psa.core.numbers import hours as as_hours
 from psa.core.schemas import control_character_error
-from psa.integrations.spreadsheet import FORMULA_START, csv_cell, xlsx_cell
+from psa.integrations.spreadsheet import (
+    ERR_REQUIRED,
+    Progress,
+    RowError,
+    cell_number,
+    cell_text,
+    csv_cell,
+    parse_date,
+    read_rows,
+    xlsx_cell,
+)
 from psa.scheduling.rules import ERR_HOURS_POSITIVE
 
 # The columns, in the order export writes them. Import matches headers case-insensitively, in any
@@ -52,21 +61,7 @@ FIRMNESS = ("confirmed", "tentative", "internal")
 MAX_HOURS = Decimal("100000")
 MAX_TASK_NAME = 200
 MAX_ROWS = 200_000
-PROGRESS_EVERY = 1000
-FILE = "file"  # the column of errors about the file as a whole (row 0)
 
-ERR_NOT_XLSX = "not a readable XLSX workbook: {reason}"
-ERR_NOT_TEXT = "the CSV file is neither UTF-8 nor Windows-1252 text"
-ERR_BAD_CSV = "not a readable CSV file: {reason}"
-ERR_EMPTY = "the file is empty: the first row must name the columns"
-ERR_NO_ROWS = "the file has a header row but no rows to import"
-ERR_TOO_MANY_ROWS = "more than {limit} rows: split the file"
-ERR_MISSING_COLUMN = "the header row has no {column!r} column"
-ERR_DUPLICATE_COLUMN = "two columns are headed {column!r}"
-ERR_REQUIRED = "{column} is empty"
-ERR_DATE = "{value!r} is not a date: write it as YYYY-MM-DD (e.g. 2026-12-07)"
-ERR_DATE_NUMBER = "{value!r} is a number, not a date: format the cell as a date or write YYYY-MM-DD"
-ERR_DATE_TIME = "{value!r} has a time of day: give the date only"
 ERR_END_BEFORE_START = "end date is before the start date"
 ERR_HOURS_NOT_FINITE = "{value!r} is not a finite number of hours"
 ERR_HOURS_POSITIVE_SHEET = ERR_HOURS_POSITIVE
@@ -79,26 +74,10 @@ ERR_WORK_NO_TASK = "a task name is only for internal time: leave it empty or use
 ERR_TASK_TOO_LONG = "a task name has at most {limit} characters"
 
 
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the spreadsheet row (1 is the header; 0 the file as a whole), the column
-    and why."""
-
-    row: int
-    column: str
-    reason: str
-
-    @property
-    def field(self) -> str:
-        """How the API names it: "row 7: hours" ("file" for the file as a whole)."""
-        return f"row {self.row}: {self.column}" if self.row else self.column
-
-    def sort_key(self) -> tuple[int, int]:
-        position = COLUMNS.index(self.column) if self.column in COLUMNS else len(COLUMNS)
-        return (self.row, position)
+def error_order(error: RowError) -> tuple[int, int]:
+    """Row by row, each row's problems in column order."""
+    column = COLUMNS.index(error.column) if error.column in COLUMNS else len(COLUMNS)
+    return (error.row, column)
 
 
 @dataclass(frozen=True)
@@ -138,73 +117,21 @@ class ParsedSheet:
 # ------------------------------------------------------------------ cells
 
 
-def _text(value: Any) -> str:
-    """A text cell: trimmed; a number cell as its plain digits (an engagement id typed as 42 reads
-    "42"); the apostrophe export puts before a formula-like text is removed."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
-        text = text[1:]
-    return text
-
-
-def parse_date(value: Any) -> tuple[dt.date | None, str]:
-    """A date cell or ISO text → (date, "") or (None, reason)."""
-    if isinstance(value, dt.datetime):
-        if value.time() != dt.time(0, 0):
-            return None, ERR_DATE_TIME.format(value=value.isoformat(sep=" "))
-        return value.date(), ""
-    if isinstance(value, dt.date):
-        return value, ""
-    if isinstance(value, bool):
-        return None, ERR_DATE.format(value=str(value))
-    if isinstance(value, int | float | Decimal):
-        return None, ERR_DATE_NUMBER.format(value=_text(value))
-    text = _text(value)
-    try:
-        if len(text) == 10:
-            return dt.date.fromisoformat(text), ""
-        # "2026-12-07 00:00:00", as some tools write date cells into CSV.
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None, ERR_DATE.format(value=text)
-    if moment.time() != dt.time(0, 0) or moment.tzinfo is not None:
-        return None, ERR_DATE_TIME.format(value=text)
-    return moment.date(), ""
-
-
 def parse_hours(value: Any) -> tuple[Decimal | None, str]:
     """A number cell or typed text → (hours with two places, "") or (None, reason). Text goes
     through the one hours parser (7.5, 7,5 and 7:30; units, words and ambiguous separators are
     refused); a number cell is rounded to two places (spreadsheets store binary fractions).
     0, negatives, NaN and infinity are refused."""
-    if isinstance(value, bool):
-        return None, numbers.ERR_HOURS_TEXT.format(value=str(value))
-    if isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        # str() gives the shortest repr (7.5, not 7.4999…); NaN and inf are refused below.
-        number = Decimal(str(value))
-    elif isinstance(value, Decimal):
-        number = value
-    else:
+    number = cell_number(value)
+    if not isinstance(number, Decimal):
         try:
-            number = numbers.parse_hours(_text(value))
+            number = numbers.parse_hours(number)
         except ValueError as exc:
             return None, str(exc)
     if not number.is_finite():
-        return None, ERR_HOURS_NOT_FINITE.format(value=_text(value))
+        return None, ERR_HOURS_NOT_FINITE.format(value=cell_text(value))
     if number > MAX_HOURS:
-        return None, ERR_HOURS_TOO_MANY.format(value=_text(value), limit=MAX_HOURS)
+        return None, ERR_HOURS_TOO_MANY.format(value=cell_text(value), limit=MAX_HOURS)
     result = as_hours(number)
     if result <= 0:
         return None, ERR_HOURS_POSITIVE_SHEET
@@ -214,49 +141,25 @@ def parse_hours(value: Any) -> tuple[Decimal | None, str]:
 # ------------------------------------------------------------------ rows
 
 
-def _header_map(header: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
-    """Column name → index, from the header row; every missing or doubled column reported."""
-    lookup = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
-    found: dict[str, int] = {}
-    errors: list[RowError] = []
-    for index, cell in enumerate(header):
-        title = " ".join(_text(cell).lower().replace("_", " ").split())
-        name = lookup.get(title)
-        if name is None:
-            continue
-        if name in found:
-            errors.append(RowError(1, name, ERR_DUPLICATE_COLUMN.format(column=name)))
-            continue
-        found[name] = index
-    for name in COLUMNS:
-        if name not in found:
-            errors.append(RowError(1, name, ERR_MISSING_COLUMN.format(column=name)))
-    return found, errors
-
-
-def parse_row(
-    number: int, cells: Sequence[Any], columns: dict[str, int]
-) -> tuple[ScheduleRow | Reference, list[RowError]]:
-    """One data row → a ScheduleRow, or every problem with it (and what it names)."""
-
-    def cell(name: str) -> Any:
-        index = columns[name]
-        return cells[index] if index < len(cells) else None
+def parse_row(number: int, cells: dict[str, Any]) -> tuple[ScheduleRow | Reference, list[RowError]]:
+    """One data row ({column: cell}) → a ScheduleRow, or every problem with it (and what it
+    names)."""
+    cell = cells.__getitem__
 
     errors: list[RowError] = []
 
     def fail(column: str, reason: str) -> None:
         errors.append(RowError(number, column, reason))
 
-    resource = _text(cell("resource"))
+    resource = cell_text(cell("resource"))
     if not resource:
         fail("resource", ERR_REQUIRED.format(column="resource"))
-    engagement = _text(cell("engagement"))
-    task = _text(cell("task"))
+    engagement = cell_text(cell("engagement"))
+    task = cell_text(cell("task"))
     dates: dict[str, dt.date | None] = {}
     for name in ("start", "end"):
         raw = cell(name)
-        if raw is None or _text(raw) == "":
+        if raw is None or cell_text(raw) == "":
             fail(name, ERR_REQUIRED.format(column=name))
             dates[name] = None
             continue
@@ -268,17 +171,17 @@ def parse_row(
         fail("end", ERR_END_BEFORE_START)
     raw_hours = cell("hours")
     hours: Decimal | None = None
-    if raw_hours is None or _text(raw_hours) == "":
+    if raw_hours is None or cell_text(raw_hours) == "":
         fail("hours", ERR_REQUIRED.format(column="hours"))
     else:
         hours, reason = parse_hours(raw_hours)
         if reason:
             fail("hours", reason)
-    firmness = _text(cell("firmness")).lower()
+    firmness = cell_text(cell("firmness")).lower()
     if not firmness:
         fail("firmness", ERR_REQUIRED.format(column="firmness"))
     elif firmness not in FIRMNESS:
-        fail("firmness", ERR_FIRMNESS.format(value=_text(cell("firmness"))))
+        fail("firmness", ERR_FIRMNESS.format(value=cell_text(cell("firmness"))))
     elif firmness == "internal":
         if not task:
             fail("task", ERR_INTERNAL_NEEDS_TASK)
@@ -302,102 +205,29 @@ def parse_row(
     return ScheduleRow(number, resource, engagement, task, start, end, hours, firmness), []
 
 
-def _blank(cells: Sequence[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
-
-
-def parse_rows(
-    raw: Iterable[tuple[int, Sequence[Any]]], *, progress: Progress | None = None
-) -> ParsedSheet:
-    """Numbered rows (the first is the header) → typed rows and every problem."""
+def read_sheet(data: bytes | str, *, progress: Progress | None = None) -> ParsedSheet:
+    """An XLSX workbook (its first worksheet) or a CSV file, told apart by content → typed rows
+    and every problem."""
     sheet = ParsedSheet()
-    rows = iter(raw)
-    header = next(rows, None)
-    if header is None or _blank(header[1]):
-        sheet.errors.append(RowError(0, FILE, ERR_EMPTY))
-        return sheet
-    columns, header_errors = _header_map(header[1])
-    if header_errors:
-        sheet.errors.extend(header_errors)
-        return sheet
-    for number, cells in rows:
-        if _blank(cells):
-            continue
+    for number, cells in read_rows(
+        data,
+        aliases=ALIASES,
+        required=COLUMNS,
+        max_rows=MAX_ROWS,
+        errors=sheet.errors,
+        progress=progress,
+    ):
         sheet.total += 1
-        if sheet.total > MAX_ROWS:
-            sheet.errors.append(RowError(0, FILE, ERR_TOO_MANY_ROWS.format(limit=MAX_ROWS)))
-            break
-        row, errors = parse_row(number, cells, columns)
+        row, errors = parse_row(number, cells)
         if isinstance(row, ScheduleRow):
             sheet.rows.append(row)
         else:
             sheet.references.append(row)
         sheet.errors.extend(errors)
-        if progress and sheet.total % PROGRESS_EVERY == 0:
-            progress("reading", sheet.total, 0)
-    if sheet.total == 0:
-        sheet.errors.append(RowError(0, FILE, ERR_NO_ROWS))
-    if progress:
-        progress("reading", sheet.total, sheet.total)
     return sheet
 
 
-# ------------------------------------------------------------------ files
-
-
-def is_xlsx(data: bytes) -> bool:
-    return data[:4] == b"PK\x03\x04"
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-    finally:
-        workbook.close()
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
-
-
-def _csv_rows(text: str) -> Iterator[tuple[int, Sequence[Any]]]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    yield from enumerate(reader, start=1)
-
-
-def read_xlsx(data: bytes, *, progress: Progress | None = None) -> ParsedSheet:
-    try:
-        return parse_rows(_xlsx_rows(data), progress=progress)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
-        return ParsedSheet(errors=[RowError(0, FILE, ERR_NOT_XLSX.format(reason=exc))])
-
-
-def read_csv(data: bytes | str, *, progress: Progress | None = None) -> ParsedSheet:
-    if isinstance(data, bytes):
-        try:
-            text = _decode(data)
-        except UnicodeDecodeError:
-            return ParsedSheet(errors=[RowError(0, FILE, ERR_NOT_TEXT)])
-    else:
-        text = data
-    try:
-        return parse_rows(_csv_rows(text), progress=progress)
-    except csv.Error as exc:
-        return ParsedSheet(errors=[RowError(0, FILE, ERR_BAD_CSV.format(reason=exc))])
-
-
-def read_sheet(data: bytes, *, progress: Progress | None = None) -> ParsedSheet:
-    """An XLSX workbook (its first worksheet) or a CSV file, told apart by content."""
-    if is_xlsx(data):
-        return read_xlsx(data, progress=progress)
-    return read_csv(data, progress=progress)
+read_csv = read_xlsx = read_sheet  # one reader: the content says which
 
 
 def write_xlsx(rows: Iterable[ScheduleRow]) -> bytes:

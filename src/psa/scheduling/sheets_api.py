@@ -14,6 +14,7 @@ from psa.core import clock
 from psa.core.api import actor
 from psa.core.errors import ValidationFailed
 from psa.core.schemas import WRITE, Day, Id, answers
+from psa.integrations import spreadsheet
 from psa.scheduling import imports, sheets
 
 router = Router(tags=["scheduling"])
@@ -40,7 +41,7 @@ class ImportReportOut(Schema):
     audit_id: int | None
 
 
-def _error_out(error: sheets.RowError) -> dict[str, Any]:
+def _error_out(error: spreadsheet.RowError) -> dict[str, Any]:
     return {"field": error.field, "row": error.row, "column": error.column, "reason": error.reason}
 
 
