@@ -20,6 +20,7 @@ from psa.scheduling.feeds_api import router as feeds_router
 from psa.scheduling.review_api import router as review_router
 from psa.scheduling.sheets_api import router as sheets_router
 from psa.timetracking.api import router as time_router
+from psa.timetracking.imports_api import router as time_imports_router
 from psa.timetracking.report_api import router as report_router
 
 api = PsaAPI(
@@ -38,6 +39,8 @@ api.add_router("/scheduling", scheduling_router)
 api.add_router("/scheduling", feeds_router)
 api.add_router("/scheduling", sheets_router)
 api.add_router("/scheduling", review_router)
+# Before time_router: its /entries/{entry_id} would otherwise take /entries/batch.
+api.add_router("/time", time_imports_router)
 api.add_router("/time", time_router)
 api.add_router("/time", report_router)
 api.add_router("/finance", finance_router)

@@ -1,5 +1,5 @@
-"""`psa time report` (quarterly hours workbooks) and `psa time rollup` (the stored hours per
-work item and week)."""
+"""`psa time report` (quarterly hours workbooks), `psa time import` (historical time from a
+spreadsheet) and `psa time rollup` (the stored hours per work item and week)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from psa.cli.common import add_data_dir_arg, data_dir, fail, setup_django
+from psa.cli.common import acting_as, add_data_dir_arg, add_user_arg, data_dir, fail, setup_django
 from psa.cli.progress import ProgressBar
 
 if TYPE_CHECKING:
@@ -27,6 +27,18 @@ def register(commands: Commands) -> None:
     report.add_argument("--out", default=".", help="folder to write to (default: .)")
     add_data_dir_arg(report)
     report.set_defaults(func=cmd_time_report)
+
+    time_import = time_commands.add_parser(
+        "import",
+        help="import time entries from an .xlsx or .csv file, all or nothing; bad rows on stderr",
+    )
+    time_import.add_argument("file", help="an .xlsx or .csv file (see docs/time-import.md)")
+    time_import.add_argument(
+        "--dry-run", action="store_true", help="check every row and report; write nothing"
+    )
+    add_user_arg(time_import)
+    add_data_dir_arg(time_import)
+    time_import.set_defaults(func=cmd_time_import)
 
     rollup = time_commands.add_parser(
         "rollup",
@@ -99,4 +111,45 @@ def cmd_time_rollup(args: argparse.Namespace) -> int:
         print(f"hours rollup DIFFERS from the entries in {len(problems)} weeks or months")
         return 1
     print("hours rollup matches the time entries")
+    return 0
+
+
+def cmd_time_import(args: argparse.Namespace) -> int:
+    """Import time entries (XLSX or CSV): every bad row on stderr, all or nothing."""
+    data_dir(args)
+    setup_django()
+    from psa.core.errors import DomainError
+    from psa.timetracking import entry_files, imports
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        return fail("time import", str(exc))
+    try:
+        with ProgressBar("rows", stage_width=9) as bar:
+            who = acting_as(args.user)
+            imports.require_importer(who)
+            parsed = entry_files.read_entries(data, progress=bar)
+            report = imports.time_import(
+                actor=who,
+                rows=parsed,
+                dry_run=args.dry_run,
+                progress=bar,
+                source=Path(args.file).name,
+                digest=imports.file_digest(data),
+            )
+    except DomainError as exc:
+        return fail("time import", exc.message)
+    for error in report.errors:
+        print(f"{error.field}: {error.reason}", file=sys.stderr)
+    if report.errors:
+        print(report.problem().message, file=sys.stderr)
+        return 1
+    verb = "would import" if args.dry_run else "imported"
+    span = f", {report.first_date} to {report.last_date}" if report.first_date else ""
+    print(
+        f"{verb} {report.entries:,} time entries ({report.hours} h, {report.people} people"
+        f"{span}) from {report.rows:,} rows",
+        file=sys.stderr,
+    )
     return 0

@@ -82,6 +82,7 @@ def csv_cell(value: Any) -> Any:
 FILE = "file"  # the column of errors about the file as a whole (row 0)
 
 ERR_NOT_XLSX = "not a readable XLSX workbook: {reason}"
+ERR_BINARY = "neither an XLSX workbook nor a CSV file (it holds binary data)"
 ERR_NOT_TEXT = "the CSV file is neither UTF-8 nor Windows-1252 text"
 ERR_BAD_CSV = "not a readable CSV file: {reason}"
 ERR_EMPTY = "the file is empty: the first row must name the columns"
@@ -137,10 +138,14 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise TableError(ERR_NOT_TEXT) from exc
+        pass
+    # Not UTF-8 and holding NUL: an image, a PDF, an old .xls, not Windows-1252 text.
+    if b"\x00" in data:
+        raise TableError(ERR_BINARY)
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise TableError(ERR_NOT_TEXT) from exc
 
 
 def _csv_rows(text: str) -> Iterator[Row]:

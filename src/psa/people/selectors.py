@@ -175,9 +175,11 @@ class PersonLookup:
     thousands of rows against one read of the people."""
 
     def __init__(self, people: Iterable[Person] | None = None) -> None:
+        self.by_id: dict[int, Person] = {}
         self.by_email: dict[str, Person] = {}
         self.by_name: dict[str, list[Person]] = defaultdict(list)
         for person in person_list(related=False) if people is None else people:
+            self.by_id[person.pk] = person
             self.by_email[person.email.casefold()] = person
             self.by_name[_name_key(person.name)].append(person)
 

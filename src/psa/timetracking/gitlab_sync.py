@@ -48,7 +48,7 @@ from psa.integrations.gitlab import (
 )
 from psa.people import selectors as people_selectors
 from psa.people.models import Person
-from psa.timetracking import rollup, selectors
+from psa.timetracking import bulk, rollup, selectors
 from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import Epic, Label, TimeEntry, WorkItem
 from psa.timetracking.rules import seconds_to_hours
@@ -496,14 +496,29 @@ def _time_entries(
             )
         else:
             changes.removed.append(entry)
-    if changes.created:
-        TimeEntry.objects.bulk_create(changes.created, batch_size=QUERY_CHUNK)
+    # New entries go in as every bulk write does (bulk.entries_insert adds them to the rollup).
+    ids = bulk.entries_insert(
+        [
+            bulk.NewEntry(
+                person_id=e.person_id,
+                work_item_id=e.work_item_id,
+                date=e.date,
+                hours=e.hours,
+                note=e.note,
+                source=e.source,
+                gitlab_id=e.gitlab_id,
+            )
+            for e in changes.created
+        ],
+        now=now,
+    )
+    for entry, pk in zip(changes.created, ids, strict=True):
+        entry.pk = pk
     for chunk in _chunks([entry.pk for entry in changes.removed]):
         TimeEntry.objects.filter(pk__in=chunk).delete()
     rollup.apply(
         [
             *changes.rollup_changes,
-            *(rollup.added(entry) for entry in changes.created),
             *(rollup.removed(entry) for entry in changes.removed),
         ]
     )

@@ -82,6 +82,7 @@ class TimeEntry(models.Model):
         TIMER = "timer", "Timer"
         GITLAB = "gitlab", "GitLab"
         SCHEDULE = "schedule", "From the schedule"
+        IMPORT = "import", "Imported"
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     work_item = models.ForeignKey(WorkItem, on_delete=models.PROTECT, related_name="entries")

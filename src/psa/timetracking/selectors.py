@@ -290,6 +290,64 @@ def hours_by_day(*, person: Person, start: dt.date, end: dt.date) -> dict[dt.dat
     return dict(rows)
 
 
+CHUNK = 500  # ids per IN (...) list
+
+
+def day_totals(
+    *, person_ids: Iterable[int], start: dt.date, end: dt.date
+) -> dict[tuple[int, dt.date], Decimal]:
+    """The hours already logged per (person, day) from start to end, for many people at once
+    (an import checks its 24-hour days against them)."""
+    ids = sorted(set(person_ids))
+    totals: dict[tuple[int, dt.date], Decimal] = {}
+    for i in range(0, len(ids), CHUNK):
+        rows = (
+            TimeEntry.objects.filter(
+                person_id__in=ids[i : i + CHUNK], date__gte=start, date__lte=end
+            )
+            .values_list("person_id", "date")
+            .annotate(total=Sum("hours"))
+            .order_by()
+        )
+        totals.update(((pid, day), numbers.hours(total)) for pid, day, total in rows)
+    return totals
+
+
+def locked_spans(*, person_ids: Iterable[int]) -> dict[int, list[tuple[dt.date, dt.date]]]:
+    """Each person's locked (approved) quarters as (first, last day), for many people at once."""
+    ids = sorted(set(person_ids))
+    spans: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for i in range(0, len(ids), CHUNK):
+        rows = QuarterlyCertification.objects.filter(
+            person_id__in=ids[i : i + CHUNK], locked_at__isnull=False
+        ).values_list("person_id", "start_date", "end_date")
+        for pid, first, last in rows:
+            spans[pid].append((first, last))
+    return dict(spans)
+
+
+def people_with_approvals_in(
+    *, person_ids: Iterable[int], start: dt.date, end: dt.date
+) -> set[int]:
+    """Which of these people have a certification part-way up the chain (certified, not yet
+    finally approved) overlapping start–end: the ones a change of time sends back."""
+    ids = sorted(set(person_ids))
+    found: set[int] = set()
+    for i in range(0, len(ids), CHUNK):
+        found.update(
+            QuarterlyCertification.objects.filter(
+                person_id__in=ids[i : i + CHUNK],
+                status__in=[
+                    QuarterlyCertification.Status.MANAGER_CERTIFIED,
+                    QuarterlyCertification.Status.HEAD_APPROVED,
+                ],
+                start_date__lte=end,
+                end_date__gte=start,
+            ).values_list("person_id", flat=True)
+        )
+    return found
+
+
 def day_total(*, person: Person, day: dt.date, exclude_entry_id: int | None = None) -> Decimal:
     qs = TimeEntry.objects.filter(person=person, date=day)
     if exclude_entry_id is not None:

@@ -1,0 +1,153 @@
+"""Many time entries written at once, with their rollup: the time import, the GitLab sync and
+the benchmarks' loads all write through `entries_insert`, so every path keeps the stored hours
+per work item and week and per person and month exactly as a single entry does.
+
+Ids are taken before the rows are written (PostgreSQL: from the table's sequence; SQLite: after
+the highest id, under the write lock every PSA transaction takes at BEGIN IMMEDIATE), so the
+rows go in by COPY (PostgreSQL) or one prepared INSERT (SQLite) and the rollup's digests can
+name them. The caller checks the rules first and calls this inside its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+
+from psa.timetracking import rollup
+from psa.timetracking.models import TimeEntry
+
+COLUMNS = (
+    "id",
+    "person_id",
+    "work_item_id",
+    "date",
+    "hours",
+    "note",
+    "source",
+    "reason",
+    "gitlab_id",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A time entry to insert, its rules already checked."""
+
+    person_id: int
+    work_item_id: int
+    date: dt.date
+    hours: Decimal
+    note: str = ""
+    source: str = TimeEntry.Source.MANUAL
+    gitlab_id: int | None = None
+
+
+def _reserve_ids(count: int) -> list[int]:
+    table = TimeEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        # SQLite: the transaction holds the database's write lock from its BEGIN IMMEDIATE, so
+        # no other writer can take these ids before the rows are in. Past the highest id ever
+        # given (AUTOINCREMENT's counter), not just the highest left: an id an approval once
+        # recorded is never given to another entry.
+        cursor.execute(
+            "SELECT MAX(n) FROM (SELECT COALESCE(MAX(id), 0) AS n FROM "  # noqa: S608
+            f"{connection.ops.quote_name(table)} "
+            "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)",
+            [table],
+        )
+        (highest,) = cursor.fetchone()
+        return list(range(highest + 1, highest + 1 + count))
+
+
+def _write(rows: list[tuple[Any, ...]]) -> None:
+    ops = connection.ops
+    table = ops.quote_name(TimeEntry._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw: Any = cursor.cursor  # psycopg 3's own cursor, for COPY
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        stamps: dict[dt.datetime, Any] = {}
+
+        def adapted(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            *head, day, hours, note, source, reason, gitlab_id, created, updated = row
+            for stamp in (created, updated):
+                if stamp not in stamps:
+                    stamps[stamp] = ops.adapt_datetimefield_value(stamp)
+            return (
+                *head,
+                day.isoformat(),
+                str(hours),
+                note,
+                source,
+                reason,
+                gitlab_id,
+                stamps[created],
+                stamps[updated],
+            )
+
+        marks = ", ".join(["%s"] * len(COLUMNS))
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 - our own names
+            [adapted(row) for row in rows],
+        )
+
+
+def entries_insert(entries: Sequence[NewEntry], *, now: dt.datetime) -> list[int]:
+    """Insert the entries and add them to the rollup, in the caller's transaction; returns
+    their ids in the entries' order."""
+    if not entries:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("entries_insert runs inside the writing transaction")
+    ids = _reserve_ids(len(entries))
+    _write(
+        [
+            (
+                pk,
+                e.person_id,
+                e.work_item_id,
+                e.date,
+                e.hours,
+                e.note,
+                e.source,
+                "",
+                e.gitlab_id,
+                now,
+                now,
+            )
+            for pk, e in zip(ids, entries, strict=True)
+        ]
+    )
+    rollup.apply(
+        rollup.Change(e.work_item_id, e.date, e.hours, 1, e.person_id, pk)
+        for pk, e in zip(ids, entries, strict=True)
+    )
+    return ids
+
+
+def id_runs(ids: Sequence[int]) -> list[list[int]]:
+    """Ids as [first, last] runs of consecutive ids (how an audit entry names thousands)."""
+    runs: list[list[int]] = []
+    for pk in sorted(ids):
+        if runs and runs[-1][1] == pk - 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    return runs
