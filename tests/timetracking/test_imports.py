@@ -116,9 +116,12 @@ def test_a_file_of_good_rows_is_written_with_its_rollup_and_one_audit_entry(
     audit = AuditEntry.objects.get(action=imports.AUDIT_ACTION)
     assert audit.pk == report.audit_id
     assert audit.target_id == f"{ids[0]}-{ids[-1]}"
-    assert audit.after["entries"] == 4
-    assert audit.after["hours"] == "23.50"
-    assert audit.after["source"] == "test.csv"
+    assert audit.after is not None
+    assert (audit.after["entries"], audit.after["hours"], audit.after["source"]) == (
+        4,
+        "23.50",
+        "test.csv",
+    )
 
 
 def test_new_ids_follow_every_id_ever_given_so_no_approved_id_is_reused(
@@ -499,6 +502,7 @@ def test_the_file_upload_imports_and_a_dry_run_writes_nothing(
     assert done.status_code == 200, done.content
     assert done.json()["written"] is True
     audit = AuditEntry.objects.get(action=imports.AUDIT_ACTION)
+    assert audit.after is not None
     assert audit.after["sha256"] == imports.file_digest(data)
     with unchanged():
         again = client.post("/api/v1/time/imports", {"file": SimpleUploadedFile("h.csv", data)})
