@@ -21,9 +21,10 @@ from psa.core import clock
 from psa.core.errors import DomainError
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import epics, rollup, rules, selectors, services
+from psa.timetracking import entry_files, epics, imports, rollup, rules, selectors, services
 from psa.timetracking.certification import selectors as cert_selectors
 from psa.timetracking.certification import services as cert_services
+from psa.timetracking.entry_files import TimeRow
 from psa.timetracking.models import (
     CertificationStep,
     Epic,
@@ -134,6 +135,56 @@ def test_a_parallel_update_and_create_never_pass_24_hours(
 
     assert outcomes == ["ValidationFailed", "ok"]
     assert day_total(pse) == D("20.00")  # either order: 20 + 12 would be 32
+
+
+def test_an_import_and_a_single_entry_at_once_never_pass_24_hours(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    me = actor_of(pse)
+    item = WorkItemFactory.create()
+    rows = [
+        TimeRow(2, "", DAY, f"#{item.pk}", "", D("8"), ""),
+        TimeRow(3, "", DAY, f"#{item.pk}", "", D("6"), ""),
+    ]
+
+    def import_rows() -> None:
+        report = imports.time_import(actor=me, rows=rows, dry_run=False)
+        if report.errors:
+            raise report.problem()
+
+    outcomes = run_together(
+        [
+            import_rows,
+            lambda: services.time_entry_create(
+                actor=me, person=pse, work_item=item, date=DAY, hours="12"
+            ),
+        ]
+    )
+
+    assert outcomes == ["ValidationFailed", "ok"]
+    assert day_total(pse) in (D("14.00"), D("12.00"))  # whichever came first
+    assert rollup.verify() == []
+
+
+def test_the_same_file_imported_twice_at_once_is_written_once(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    me = actor_of(pse)
+    item = WorkItemFactory.create()
+    data = f"Date,Work item,Hours\r\n{DAY},#{item.pk},2\r\n".encode()
+
+    def import_file() -> None:
+        report = imports.time_import(
+            actor=me,
+            rows=entry_files.read_entries(data),
+            dry_run=False,
+            digest=imports.file_digest(data),
+        )
+        if report.errors:
+            raise report.problem()
+
+    assert run_together([import_file, import_file]) == ["ValidationFailed", "ok"]
+    assert day_total(pse) == D("2.00")
 
 
 def test_parallel_deletes_of_one_entry_remove_it_once(
