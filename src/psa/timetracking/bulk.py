@@ -72,40 +72,37 @@ def _reserve_ids(count: int) -> list[int]:
         return list(range(highest + 1, highest + 1 + count))
 
 
-def _write(rows: list[tuple[Any, ...]]) -> None:
+def _write(ids: Sequence[int], entries: Sequence[NewEntry], now: dt.datetime) -> None:
     ops = connection.ops
     table = ops.quote_name(TimeEntry._meta.db_table)
     columns = ", ".join(ops.quote_name(c) for c in COLUMNS)
+    pairs = zip(ids, entries, strict=True)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw: Any = cursor.cursor  # psycopg 3's own cursor, for COPY
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for pk, e in pairs:
+                    copy.write_row(
+                        (pk, e.person_id, e.work_item_id, e.date, e.hours, e.note, e.source)
+                        + ("", e.gitlab_id, now, now)
+                    )
             return
-        stamps: dict[dt.datetime, Any] = {}
-
-        def adapted(row: tuple[Any, ...]) -> tuple[Any, ...]:
-            *head, day, hours, note, source, reason, gitlab_id, created, updated = row
-            for stamp in (created, updated):
-                if stamp not in stamps:
-                    stamps[stamp] = ops.adapt_datetimefield_value(stamp)
-            return (
-                *head,
-                day.isoformat(),
-                str(hours),
-                note,
-                source,
-                reason,
-                gitlab_id,
-                stamps[created],
-                stamps[updated],
-            )
-
+        # SQLite: the values as the ORM adapts them (ISO dates, decimal text, the stamp once).
+        stamp = ops.adapt_datetimefield_value(now)
+        days: dict[dt.date, str] = {}
         marks = ", ".join(["%s"] * len(COLUMNS))
+        rows = []
+        for pk, e in pairs:
+            day = days.get(e.date)
+            if day is None:
+                day = days[e.date] = e.date.isoformat()
+            rows.append(
+                (pk, e.person_id, e.work_item_id, day, str(e.hours), e.note, e.source)
+                + ("", e.gitlab_id, stamp, stamp)
+            )
         cursor.executemany(
             f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 - our own names
-            [adapted(row) for row in rows],
+            rows,
         )
 
 
@@ -117,24 +114,7 @@ def entries_insert(entries: Sequence[NewEntry], *, now: dt.datetime) -> list[int
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("entries_insert runs inside the writing transaction")
     ids = _reserve_ids(len(entries))
-    _write(
-        [
-            (
-                pk,
-                e.person_id,
-                e.work_item_id,
-                e.date,
-                e.hours,
-                e.note,
-                e.source,
-                "",
-                e.gitlab_id,
-                now,
-                now,
-            )
-            for pk, e in zip(ids, entries, strict=True)
-        ]
-    )
+    _write(ids, entries, now)
     rollup.apply(
         rollup.Change(e.work_item_id, e.date, e.hours, 1, e.person_id, pk)
         for pk, e in zip(ids, entries, strict=True)

@@ -257,6 +257,7 @@ class _Checked:
 
     row: TimeRow
     person: Person
+    person_id: int  # the person's, read once: Model.pk is a property call per read
     work_item_id: int
     date: dt.date
     hours: Decimal
@@ -314,7 +315,7 @@ def _resolve(
             continue
         if person is None or item_id is None or row.date is None or row.hours is None:
             continue  # a problem already reported when the row was read
-        checked.append(_Checked(row, person, item_id, row.date, row.hours))
+        checked.append(_Checked(row, person, person.pk, item_id, row.date, row.hours))
     if progress:
         progress("checking", len(rows), len(rows))
     return checked, errors
@@ -358,18 +359,18 @@ def _checked_against_stored(checked: Sequence[_Checked]) -> list[RowError]:
     row over its day once, naming the day's totals."""
     if not checked:
         return []
-    person_ids = {c.person.pk for c in checked}
+    person_ids = {c.person_id for c in checked}
     spans = selectors.locked_spans(person_ids=person_ids)
     first = min(c.date for c in checked)
     last = max(c.date for c in checked)
     stored = selectors.day_totals(person_ids=person_ids, start=first, end=last)
     in_file: dict[tuple[int, dt.date], Decimal] = defaultdict(lambda: ZERO)
     for c in checked:
-        in_file[(c.person.pk, c.date)] += c.hours
+        in_file[(c.person_id, c.date)] += c.hours
     errors: list[RowError] = []
     for c in checked:
-        key = (c.person.pk, c.date)
-        if any(lo <= c.date <= hi for lo, hi in spans.get(c.person.pk, ())):
+        key = (c.person_id, c.date)
+        if any(lo <= c.date <= hi for lo, hi in spans.get(c.person_id, ())):
             quarter = periods.fiscal_quarter(c.date).label
             errors.append(
                 RowError(c.row.row, "date", ERR_LOCKED.format(date=c.date, quarter=quarter))
@@ -420,7 +421,7 @@ def time_import(
         found += problems
     report.entries = len(checked)
     report.hours = sum((c.hours for c in checked), ZERO)
-    report.people = len({c.person.pk for c in checked})
+    report.people = len({c.person_id for c in checked})
     if checked:
         report.first_date = min(c.date for c in checked)
         report.last_date = max(c.date for c in checked)
@@ -435,7 +436,7 @@ def time_import(
     with transaction.atomic():
         # The people's rows, in id order, as a single entry locks its person: no entry of theirs
         # can pass the 24-hour check between these checks and the write.
-        people_services.people_lock(person_ids={c.person.pk for c in checked})
+        people_services.people_lock(person_ids={c.person_id for c in checked})
         earlier = _imported_before(digest)  # again: the same file sent twice at once
         if earlier is not None:
             found.append(RowError(0, FILE, earlier))
@@ -447,7 +448,7 @@ def time_import(
         ids = bulk.entries_insert(
             [
                 bulk.NewEntry(
-                    person_id=c.person.pk,
+                    person_id=c.person_id,
                     work_item_id=c.work_item_id,
                     date=c.date,
                     hours=c.hours,
@@ -504,7 +505,7 @@ def _follow(actor: Actor, checked: Sequence[_Checked]) -> None:
     only the people who have one are asked (one query for everyone)."""
     days: dict[int, set[dt.date]] = defaultdict(set)
     for c in checked:
-        days[c.person.pk].add(c.date)
+        days[c.person_id].add(c.date)
     first = min(c.date for c in checked)
     last = max(c.date for c in checked)
     for person_id in sorted(

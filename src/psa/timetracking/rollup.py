@@ -199,8 +199,13 @@ def fold_months(changes: Iterable[Change], billable: set[int]) -> dict[tuple[int
             cell[1] += hundredths
         cell[2] += change.entries
         cell[3] += 1
-        for i, limb in enumerate(rules.entry_limbs(change.entry_id, change.key)):
-            cell[4 + i] += change.entries * limb
+        sign = change.entries
+        cell[4:] = [
+            total + sign * limb
+            for total, limb in zip(
+                cell[4:], rules.entry_limbs(change.entry_id, change.key), strict=True
+            )
+        ]
     return {key: tuple(cell) for key, cell in totals.items()}
 
 
