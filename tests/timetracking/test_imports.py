@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils.text import capfirst
 from openpyxl import Workbook
 
 from psa import cli
 from psa.core import clock, numbers, periods
 from psa.core.errors import PermissionDenied
-from psa.core.models import AuditEntry
+from psa.core.models import AuditEntry, Job
 from psa.core.roles import Actor, Role
 from psa.integrations import spreadsheet
 from psa.integrations.spreadsheet import FILE, RowError
@@ -539,3 +540,101 @@ def test_the_command_imports_a_file_and_lists_every_bad_row_on_stderr(
     assert capsys.readouterr().err.splitlines()[-1] == (
         "imported 1 time entries (8.00 h, 1 people, 2026-11-17 to 2026-11-17) from 1 rows"
     )
+
+
+# ------------------------------------------------------------------ the page
+
+
+def upload(client: Client, data: bytes, name: str = "hours.csv") -> Any:
+    return client.post("/time/import/", {"file": SimpleUploadedFile(name, data)})
+
+
+def test_the_page_checks_a_file_first_and_imports_it_only_when_clean(
+    pse: Person, item: WorkItem, client_for: Callable[[Person], Client]
+) -> None:
+    client = client_for(pse)
+    assert client.get("/time/import/").status_code == 200
+    data = csv_file([["", "2026-11-16", f"#{item.pk}", "", "7.5", "kick-off"]])
+    checked = upload(client, data)  # a check: its job, nothing else
+    assert checked.status_code == 302
+    assert (TimeEntry.objects.count(), AuditEntry.objects.filter(action="time.import").count()) == (
+        0,
+        0,
+    )
+    check = Job.objects.get()
+    assert checked["Location"] == f"/jobs/{check.pk}/"
+    assert check.result is not None
+    assert (check.status, check.params, check.result["bad_rows"]) == ("done", {"dry_run": True}, 0)
+    page = client.get(checked["Location"]).content.decode()
+    assert 'id="import-ready"' in page
+    assert 'id="import-confirm"' in page
+    assert TimeEntry.objects.count() == 0
+
+    confirmed = client.post(f"/time/import/{check.pk}/confirm/")
+    run_job = Job.objects.exclude(pk=check.pk).get()
+    assert confirmed["Location"] == f"/jobs/{run_job.pk}/"
+    assert run_job.params == {"dry_run": False, "checked": check.pk}
+    assert run_job.result is not None
+    assert (run_job.status, run_job.result["written"], run_job.result["entries"]) == (
+        "done",
+        True,
+        1,
+    )
+    assert list(TimeEntry.objects.values_list("hours", "note", "source")) == [
+        (D("7.50"), "kick-off", "import")
+    ]
+    assert 'id="import-done"' in client.get(confirmed["Location"]).content.decode()
+    with unchanged():
+        again = client.post(f"/time/import/{check.pk}/confirm/", follow=True)
+    message = services.ERR_ALREADY_CONFIRMED.format(name="hours.csv", id=run_job.pk)
+    assert [str(m) for m in again.context["messages"]] == [message]
+
+
+def test_the_page_lists_every_bad_row_and_offers_no_import(
+    pse: Person, item: WorkItem, client_for: Callable[[Person], Client]
+) -> None:
+    client = client_for(pse)
+    data = csv_file(
+        [
+            ["", "2026-11-16", f"#{item.pk}", "", "8 hrs", ""],
+            ["", "2026-11-17", "", "Nope", "8", ""],
+        ]
+    )
+    checked = upload(client, data)
+    assert TimeEntry.objects.count() == 0
+    check = Job.objects.get()
+    assert check.result is not None
+    assert check.result["problems"] == [
+        {"row": 2, "column": "hours", "reason": numbers.ERR_HOURS_TEXT.format(value="8 hrs")},
+        {
+            "row": 3,
+            "column": "category",
+            "reason": imports.ERR_UNKNOWN_CATEGORY.format(value="Nope"),
+        },
+    ]
+    page = client.get(checked["Location"]).content.decode()
+    assert 'id="import-problems"' in page
+    assert 'id="import-confirm"' not in page
+    with unchanged():
+        refused = client.post(f"/time/import/{check.pk}/confirm/", follow=True)
+    message = services.ERR_CHECK_FAILED.format(name="hours.csv", count=2)
+    assert [str(m) for m in refused.context["messages"]] == [message]
+
+
+def test_the_page_refuses_no_file_and_hides_other_peoples_checks(
+    pse: Person,
+    item: WorkItem,
+    make_person: Callable[..., Person],
+    client_for: Callable[[Person], Client],
+) -> None:
+    client = client_for(pse)
+    with unchanged():
+        response = client.post("/time/import/", {})
+    assert response.status_code == 422
+    assert f"{capfirst(services.ERR_NO_FILE)}." in response.content.decode()
+    upload(client, csv_file([["", "2026-11-16", f"#{item.pk}", "", "8", ""]]))
+    check = Job.objects.get()
+    other = client_for(make_person(Role.PSE))
+    with unchanged():
+        assert other.post(f"/time/import/{check.pk}/confirm/").status_code == 404
+        assert other.get(f"/jobs/{check.pk}/").status_code == 404

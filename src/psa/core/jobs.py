@@ -53,6 +53,9 @@ ERR_NO_TASK = (
 HEARTBEAT_SECONDS = 30.0
 
 Progress = Callable[[int, int, str], None]  # (done, total, stage)
+# How a finished job of a kind shows its result on the job page (a template of the domain that
+# runs it, registered by its app); other kinds show the result's keys and values.
+RESULT_TEMPLATES: dict[str, str] = {}
 Status = Job.Status
 
 
@@ -76,8 +79,20 @@ class JobTask(Protocol):
     def enqueue(self, *, job_id: int) -> object: ...
 
 
-def job_start(*, actor: Actor, kind: str, title: str, params: dict[str, Any], task: JobTask) -> Job:
-    """Record a job owned by the actor's login and queue its task."""
+def job_start(
+    *,
+    actor: Actor,
+    kind: str,
+    title: str,
+    params: dict[str, Any],
+    task: JobTask,
+    file: bytes | None = None,
+    file_name: str = "",
+    content_type: str = "",
+) -> Job:
+    """Record a job owned by the actor's login and queue its task. `file`: what the job works
+    on (an uploaded spreadsheet), kept on the job (a retry works on it again) unless its work
+    produces a file of its own."""
     if actor.user_id is None:
         raise PermissionDenied(ERR_NO_LOGIN)
     job = Job.objects.create(
@@ -86,6 +101,9 @@ def job_start(*, actor: Actor, kind: str, title: str, params: dict[str, Any], ta
         title=title[:200],
         params=params,
         task=task.module_path,
+        file=file,
+        file_name=file_name[:200] if file is not None else "",
+        content_type=content_type[:100] if file is not None else "",
         created_at=clock.now(),
     )
     task.enqueue(job_id=job.pk)
@@ -147,14 +165,19 @@ def job_run(job_id: int, work: Callable[[Job, Progress], JobOutput]) -> Job | No
         _finish(job_id, status=Status.FAILED, error=ERR_UNEXPECTED)
         raise
     else:
+        produced: dict[str, Any] = {}
+        if output.file is not None:  # else the file it worked on, if any, stays
+            produced = {
+                "file": output.file,
+                "file_name": output.file_name,
+                "content_type": output.content_type,
+            }
         _finish(
             job_id,
             status=Status.DONE,
             error="",  # a job marked stale that finished after all: it did finish
             result=output.result,
-            file=output.file,
-            file_name=output.file_name,
-            content_type=output.content_type,
+            **produced,
         )
     finally:
         # Not joined: a beat waiting on a lock must not hold up the worker; it stops after it.
@@ -282,6 +305,8 @@ def job_retry(*, actor: Actor, job_id: int) -> Job:
         if earlier := Job.objects.filter(retry_of=job).values_list("pk", flat=True).first():
             raise Conflict(ERR_RETRIED.format(id=job.pk, retry=earlier), field="job_id")
         task = _task_of(job)
+        # A failed job produced no file: any it holds is what it worked on, for the retry too.
+        held = Job.objects.filter(pk=job.pk).values_list("file", flat=True).get()
         retry = Job.objects.create(
             user_id=job.user_id,
             kind=job.kind,
@@ -289,6 +314,9 @@ def job_retry(*, actor: Actor, job_id: int) -> Job:
             params=job.params,
             task=job.task,
             retry_of=job,
+            file=held,
+            file_name=job.file_name if held is not None else "",
+            content_type=job.content_type if held is not None else "",
             created_at=clock.now(),
         )
         audit.record(
@@ -309,6 +337,12 @@ def job_file(*, actor: Actor, job_id: int) -> tuple[bytes, str, str]:
         raise Conflict(ERR_NO_FILE.format(id=job_id, status=job.get_status_display().lower()))
     content = Job.objects.filter(pk=job_id).values_list("file", flat=True).get()
     return bytes(content or b""), job.file_name, job.content_type
+
+
+def job_input(*, job: Job) -> bytes:
+    """The file a job works on (job_start's `file`), for its task."""
+    content = Job.objects.filter(pk=job.pk).values_list("file", flat=True).get()
+    return bytes(content or b"")
 
 
 def job_retried_as(*, job: Job) -> Job | None:

@@ -226,7 +226,11 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 def _job_context(job: Job) -> dict[str, Any]:
-    return {"job": job, "retried_as": jobs.job_retried_as(job=job)}
+    return {
+        "job": job,
+        "retried_as": jobs.job_retried_as(job=job),
+        "result_template": jobs.RESULT_TEMPLATES.get(job.kind, ""),
+    }
 
 
 @page

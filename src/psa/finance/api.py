@@ -30,11 +30,11 @@ from psa.finance.schemas import (
     UtilizationQuery,
     UtilizationReportOut,
 )
+from psa.integrations.spreadsheet import XLSX
 from psa.people import selectors as people_selectors
 
 router = Router(tags=["finance"])
 ERR_NO_FILING = "the close-out of engagement {id} has not been filed"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
 

@@ -30,6 +30,7 @@ from psa.finance.forms import (
 )
 from psa.finance.models import CloseOutFiling
 from psa.integrations.salesforce import SalesforceError, salesforce_settings
+from psa.integrations.spreadsheet import XLSX
 from psa.people import selectors as people_selectors
 
 
@@ -50,9 +51,6 @@ def rate_gaps(request: HttpRequest) -> HttpResponse:
     else:
         status = 422
     return render(request, "finance/rate_gaps.html", {"form": form, "gaps": gaps}, status=status)
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:

@@ -35,6 +35,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A cell starting with one of these is a formula to Excel, LibreOffice and Sheets (CSV
 # injection); in XLSX only "=" makes openpyxl write a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # its media type
 DATE_FORMAT = "yyyy-mm-dd"
 HOURS_FORMAT = "0.00"
 

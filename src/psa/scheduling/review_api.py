@@ -6,12 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from psa.core.schemas import Day, Id, Line, answers
+from psa.integrations.spreadsheet import XLSX
 from psa.scheduling import review
 from psa.scheduling.rules import WeekFigures
 
 router = Router(tags=["scheduling"])
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReviewQuery(Schema):

@@ -34,7 +34,7 @@ from psa.integrations.spreadsheet import ERR_NO_ROWS, FILE, PROGRESS_EVERY, Prog
 from psa.people import selectors as people_selectors
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import bulk, rules, selectors, services
+from psa.timetracking import bulk, rules, selectors
 from psa.timetracking.certification import services as cert_services
 from psa.timetracking.entry_files import ParsedEntries, TimeRow, error_order
 from psa.timetracking.models import Epic, TimeEntry, WorkItem
@@ -66,7 +66,7 @@ ERR_CATEGORY_NO_ITEM = (
     "engagement's issue) in the work item column"
 )
 ERR_ITEM_NOT_IN_CATEGORY = "work item #{id} is under {actual}, not {given}"
-ERR_FUTURE = services.ERR_FUTURE
+ERR_FUTURE = rules.ERR_FUTURE
 ERR_LOCKED = cert_services.ERR_LOCKED
 ERR_DAY_OVER = (
     "{date}: {total} h for {name} ({existing} h already logged + {in_file} h in this file): "
@@ -126,7 +126,7 @@ def _field(error: RowError) -> str:
 def may_import(actor: Actor) -> bool:
     """Everyone on the team imports their own time; the head of PS anyone's (as for a single
     entry)."""
-    return actor.person_id is not None or actor.has_any(*services.TIME_ADMINS)
+    return actor.person_id is not None or actor.has_any(*rules.TIME_ADMINS)
 
 
 def require_importer(actor: Actor) -> None:
@@ -275,7 +275,7 @@ def _resolve(
     me = people.by_id.get(actor.person_id) if actor.person_id is not None else None
     tree = _Tree()
     items = _WorkItems(r.work_item for r in rows)
-    admin = actor.has_any(*services.TIME_ADMINS)
+    admin = actor.has_any(*rules.TIME_ADMINS)
     bad_rows = {number for number, _ in reported}
     today: dict[int, dt.date] = {}
     checked: list[_Checked] = []

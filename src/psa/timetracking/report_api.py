@@ -12,12 +12,12 @@ from psa.core.api import actor
 from psa.core.errors import ValidationFailed
 from psa.core.jobs_api import JobOut
 from psa.core.schemas import WRITE, Id, In, Line, Quarter, Year, answers
+from psa.integrations.spreadsheet import XLSX
 from psa.people import selectors as people
 from psa.timetracking import report_files, report_selectors, services
 
 router = Router(tags=["time"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 FORMATS = ("json", "xlsx", "csv")
 ERR_FORMAT = "format must be json, xlsx or csv"

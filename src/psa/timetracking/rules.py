@@ -21,6 +21,9 @@ from psa.core.roles import Role
 from psa.timetracking import epics
 
 MAX_HOURS_PER_DAY = Decimal("24")
+# Who logs anyone's time (everyone else logs their own): the entry services and the import.
+TIME_ADMINS = (Role.HEAD_OF_PS,)
+ERR_FUTURE = "{date} is after today: only planned PTO may be logged ahead"
 TWO_PLACES = Decimal("0.01")
 # Monday morning, the person's time zone: the week before is due by noon.
 DUE_WEEKDAY_TIME = dt.time(12, 0)

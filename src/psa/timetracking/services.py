@@ -21,13 +21,14 @@ from psa.core.errors import (
 )
 from psa.core.models import Job
 from psa.core.numbers import ZERO
-from psa.core.roles import Actor, Role
+from psa.core.roles import Actor
 from psa.engagements.models import Engagement
+from psa.integrations import spreadsheet
 from psa.people import rules as people_rules
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
-from psa.timetracking import epics, report_selectors, rollup, rules, selectors, tasks
+from psa.timetracking import epics, imports, report_selectors, rollup, rules, selectors, tasks
 from psa.timetracking.certification import services as cert_services
 from psa.timetracking.gitlab_sync import require_syncer
 from psa.timetracking.models import (
@@ -40,7 +41,7 @@ from psa.timetracking.models import (
     WorkItem,
 )
 
-TIME_ADMINS = (Role.HEAD_OF_PS,)
+TIME_ADMINS = rules.TIME_ADMINS
 
 ERR_NOT_YOUR_TIME = "you may only log your own time"
 ERR_MAJOR_EPIC = "attach the work item to a category under a major epic, not to the major epic"
@@ -50,7 +51,7 @@ ERR_EPIC_NAME = "an epic needs a name of 1 to 120 characters"
 ERR_EPIC_TAKEN = "{parent} already has an epic named {name!r}"
 ERR_EPIC_DEPTH = "categories sit under a major epic: {parent} is a category itself"
 ERR_EPIC_IN_USE = "{name} has {what}: move or remove them first"
-ERR_FUTURE = "{date} is after today: only planned PTO may be logged ahead"
+ERR_FUTURE = rules.ERR_FUTURE
 ERR_SUBMITTED_TWICE = "the week of {week} was already submitted on {at:%Y-%m-%d %H:%M} UTC"
 ERR_SHORT_WEEK = "{logged} h logged of the {required} h required; missing: {days}"
 ERR_TIMER_RUNNING = "a timer is already running (on {item}); stop it first"
@@ -568,3 +569,70 @@ def gitlab_sync_start(*, actor: Actor, group: str = "") -> Job:
         params={"group": group},
         task=tasks.gitlab_sync_task,
     )
+
+
+ERR_UPLOAD_TOO_BIG = "the file is larger than 50 MB: split it"
+ERR_NO_FILE = "choose a CSV or XLSX file of time entries"
+ERR_NOT_A_CHECK = "job {id} is not a checked time import"
+ERR_CHECK_NOT_DONE = "the check of {name} has not finished ({status})"
+ERR_CHECK_FAILED = "the check of {name} found {count} bad row(s): fix the file and check it again"
+ERR_ALREADY_CONFIRMED = "{name} is being imported already: job {id}"
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def time_import_check_start(*, actor: Actor, data: bytes, file_name: str) -> Job:
+    """Queue the dry run of an uploaded file of time entries; its job keeps the file for the
+    import that may follow (time_import_confirm)."""
+    imports.require_importer(actor)
+    if not data:
+        raise ValidationFailed(ERR_NO_FILE, field="file")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(ERR_UPLOAD_TOO_BIG, field="file")
+    name = file_name.strip() or "time entries"
+    return jobs.job_start(
+        actor=actor,
+        kind=tasks.TIME_IMPORT,
+        title=f"Time import check of {name}",
+        params={"dry_run": True},
+        task=tasks.time_import_task,
+        file=data,
+        file_name=name,
+        content_type="text/csv" if not spreadsheet.is_xlsx(data) else spreadsheet.XLSX,
+    )
+
+
+def time_import_confirm(*, actor: Actor, job_id: int) -> Job:
+    """Import the file a finished, clean check holds, as a new job (every rule checked again
+    when it runs: the database may have changed since). Once per check."""
+    check = jobs.job_get(actor=actor, job_id=job_id)
+    if check.kind != tasks.TIME_IMPORT or not check.params.get("dry_run"):
+        raise Conflict(ERR_NOT_A_CHECK.format(id=job_id), field="job_id")
+    if check.status != Job.Status.DONE:
+        raise Conflict(
+            ERR_CHECK_NOT_DONE.format(
+                name=check.file_name, status=check.get_status_display().lower()
+            ),
+            field="job_id",
+        )
+    bad = (check.result or {}).get("bad_rows", 0)
+    if bad:
+        raise Conflict(ERR_CHECK_FAILED.format(name=check.file_name, count=bad), field="job_id")
+    with transaction.atomic():
+        Job.objects.select_for_update().filter(pk=check.pk).values_list("pk").get()
+        earlier = Job.objects.filter(kind=tasks.TIME_IMPORT, params__checked=check.pk).values_list(
+            "pk", flat=True
+        )
+        if earlier:
+            raise Conflict(
+                ERR_ALREADY_CONFIRMED.format(name=check.file_name, id=earlier[0]), field="job_id"
+            )
+        return jobs.job_start(
+            actor=actor,
+            kind=tasks.TIME_IMPORT,
+            title=f"Time import of {check.file_name}",
+            params={"dry_run": False, "checked": check.pk},
+            task=tasks.time_import_task,
+            file=jobs.job_input(job=check),
+            file_name=check.file_name,
+            content_type=check.content_type,
+        )

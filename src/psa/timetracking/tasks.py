@@ -11,12 +11,14 @@ from psa.core import jobs
 from psa.core.models import Job
 from psa.integrations.gitlab import GitLabClient, gitlab_settings
 from psa.people.selectors import actor_for
-from psa.timetracking import report_files, report_selectors
+from psa.timetracking import entry_files, imports, report_files, report_selectors
 from psa.timetracking.gitlab_sync import gitlab_sync
 
 GITLAB_SYNC = "time.gitlab_sync"
 TEAM_REPORTS = "time.team_reports"
+TIME_IMPORT = "time.import"
 ZIP = "application/zip"
+PROBLEMS_LISTED = 1000  # bad rows a job's result lists (all are counted)
 
 
 @task()
@@ -64,3 +66,46 @@ def _team_reports(job: Job, progress: jobs.Progress) -> jobs.JobOutput:
         file_name=bundle.file_name,
         content_type=ZIP,
     )
+
+
+@task()
+def time_import_task(*, job_id: int) -> None:
+    """Check (a dry run) or import the uploaded file of time entries (imports.time_import)."""
+    jobs.job_run(job_id, _time_import)
+
+
+def _time_import(job: Job, progress: jobs.Progress) -> jobs.JobOutput:
+    data = jobs.job_input(job=job)
+    dry_run = bool(job.params.get("dry_run"))
+
+    def report_progress(stage: str, done: int, total: int) -> None:
+        progress(done, total, stage)
+
+    parsed = entry_files.read_entries(data, progress=report_progress)
+    report = imports.time_import(
+        actor=actor_for(job.user),
+        rows=parsed,
+        dry_run=dry_run,
+        progress=report_progress,
+        source=job.file_name,
+        digest=imports.file_digest(data),
+    )
+    result: dict[str, Any] = {
+        "rows": report.rows,
+        "entries": report.entries,
+        "hours": str(report.hours),
+        "people": report.people,
+        "first_date": report.first_date.isoformat() if report.first_date else None,
+        "last_date": report.last_date.isoformat() if report.last_date else None,
+        "written": report.written,
+        "bad_rows": report.bad_rows,
+        "problems": [
+            {"row": e.row, "column": e.column, "reason": e.reason}
+            for e in report.errors[:PROBLEMS_LISTED]
+        ],
+    }
+    if report.errors:
+        result["summary"] = report.problem().message
+    if report.audit_id is not None:
+        result["audit_id"] = report.audit_id
+    return jobs.JobOutput(result=result)

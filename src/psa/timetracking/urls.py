@@ -13,6 +13,8 @@ urlpatterns = [
     path("timesheets/", views.timesheets, name="time_timesheets"),
     path("report/", views.quarterly_report, name="time_report"),
     path("epics/", views.epic_tree_page, name="time_epics"),
+    path("import/", views.time_import_page, name="time_import"),
+    path("import/<int:job_id>/confirm/", views.time_import_confirm, name="time_import_confirm"),
     path("report/team/", views.team_reports_start, name="time_team_reports"),
     path("certifications/", views.certification_queue, name="time_certifications"),
     path(

@@ -25,13 +25,13 @@ from django.views.decorators.http import require_POST
 
 from psa.core import clock, numbers, periods
 from psa.core.api import actor
-from psa.core.errors import DomainError, ValidationFailed
+from psa.core.errors import Conflict, DomainError, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.views import error_status, page, refuse
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.people.models import Person
-from psa.timetracking import report_selectors, rules, selectors, services
+from psa.timetracking import imports, report_selectors, rules, selectors, services
 from psa.timetracking.certification import selectors as cert_selectors
 from psa.timetracking.certification import services as cert_services
 from psa.timetracking.forms import (
@@ -853,3 +853,42 @@ def certification_reopen(request: HttpRequest, certification_id: int) -> HttpRes
         request, f"{cert.person.name}, FY{cert.fiscal_year} Q{cert.quarter}: reopened."
     )
     return _back_to_queue(request)
+
+
+@page
+def time_import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a file of time entries: it is checked first (a dry run, in the background, with a
+    progress bar on the job's page), and imported only from there, once it is clean."""
+    me = actor(request)
+    imports.require_importer(me)
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            job = services.time_import_check_start(
+                actor=me,
+                data=upload.read() if upload is not None else b"",
+                file_name=upload.name or "" if upload is not None else "",
+            )
+        except ValidationFailed as exc:
+            error = exc.message
+        else:
+            return redirect("job_detail", job_id=job.pk)
+    return render(
+        request,
+        "timetracking/import.html",
+        {"error": error, "admin": me.has_any(*rules.TIME_ADMINS)},
+        status=422 if error else 200,
+    )
+
+
+@page
+@require_POST
+def time_import_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The Import button of a clean check: on to the import's job page."""
+    try:
+        job = services.time_import_confirm(actor=actor(request), job_id=job_id)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("job_detail", job_id=job_id)
+    return redirect("job_detail", job_id=job.pk)
