@@ -638,3 +638,16 @@ def test_the_page_refuses_no_file_and_hides_other_peoples_checks(
     with unchanged():
         assert other.post(f"/time/import/{check.pk}/confirm/").status_code == 404
         assert other.get(f"/jobs/{check.pk}/").status_code == 404
+
+
+def test_a_note_with_tabs_line_breaks_and_backslashes_is_stored_as_written(
+    pse: Person, item: WorkItem, api_as: Callable[[Person], Client]
+) -> None:
+    note = 'C:\\temp\\new\tfolder\r\nline two \\N "quoted"'
+    response = api_as(pse).post(
+        "/api/v1/time/entries/batch",
+        {"entries": [{"date": "2026-11-16", "work_item_id": item.pk, "hours": 1, "note": note}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert list(TimeEntry.objects.values_list("note", flat=True)) == [note]

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from psa import cli
 from psa.core import clock
 from psa.core.roles import Actor, Role
 from psa.people.models import Person
-from psa.timetracking import rollup, rules, selectors, services
+from psa.timetracking import bulk, rollup, rules, selectors, services
 from psa.timetracking.models import PersonMonth, TimeEntry, WorkItem, WorkItemWeek
 from tests.engagements.factories import EngagementFactory
 from tests.timetracking.factories import WorkItemFactory, category
@@ -143,6 +144,48 @@ def test_months_keep_hours_billable_entries_digest_and_a_count_of_writes(
     assert months(pse) == [(october, 0, 0, 0, 6), (november, 200, 200, 1, 1)]
     assert month_digest(pse, october) == rules.entries_digest({})
     assert month_digest(pse, november) == entries_digest(pse, november, dt.date(2026, 11, 30))
+
+
+def test_a_bulk_write_adds_to_both_rollups_exactly_as_single_writes_do(
+    pse: Person, make_person: Callable[..., Person], actor_of: Callable[[Person], Actor]
+) -> None:
+    """bulk.entries_insert (COPY on PostgreSQL, one prepared INSERT on SQLite, ids taken before
+    the rows go in): the stored rollups equal what the entries give."""
+    billable, internal = billable_item(), WorkItemFactory.create()
+    other = make_person(Role.PSE)
+    # (person, item, date, hours): a week and a month boundary, negative and odd hours
+    wanted = [
+        (pse, billable, dt.date(2026, 10, 31), D("23.99")),
+        (pse, internal, dt.date(2026, 11, 1), D("0.01")),
+        (pse, billable, dt.date(2026, 11, 2), D("-1.50")),
+        (other, billable, dt.date(2026, 11, 2), D("7.33")),
+        (other, internal, dt.date(2026, 11, 22), D("12.50")),
+    ]
+    with transaction.atomic():
+        ids = bulk.entries_insert(
+            [
+                bulk.NewEntry(person_id=p.pk, work_item_id=i.pk, date=d, hours=h)
+                for p, i, d, h in wanted
+            ],
+            now=NOW,
+        )
+    assert list(TimeEntry.objects.order_by("pk").values_list("pk", flat=True)) == ids
+    stored_weeks, stored_months = rollup.stored(), rollup.stored_months()
+    assert rollup.verify() == []
+    assert stored_weeks == {
+        (billable.pk, dt.date(2026, 10, 26)): (2399, 1),
+        (internal.pk, dt.date(2026, 10, 26)): (1, 1),
+        (billable.pk, dt.date(2026, 11, 2)): (583, 2),
+        (internal.pk, dt.date(2026, 11, 16)): (1250, 1),
+    }
+    assert sorted((p, m, cell[:4]) for (p, m), cell in stored_months.items()) == [
+        (pse.pk, dt.date(2026, 10, 1), (2399, 2399, 1, 1)),
+        (pse.pk, dt.date(2026, 11, 1), (-149, -150, 2, 2)),
+        (other.pk, dt.date(2026, 11, 1), (1983, 733, 2, 2)),
+    ]
+    assert month_digest(pse, dt.date(2026, 11, 1)) == entries_digest(
+        pse, dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    )
 
 
 def test_time_summaries_sum_the_months_of_a_quarter(

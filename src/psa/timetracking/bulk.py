@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
@@ -36,9 +35,8 @@ COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class NewEntry:
-    """A time entry to insert, its rules already checked."""
+class NewEntry(NamedTuple):
+    """A time entry to insert, its rules already checked (a tuple: imports make 200,000)."""
 
     person_id: int
     work_item_id: int
@@ -47,6 +45,16 @@ class NewEntry:
     note: str = ""
     source: str = TimeEntry.Source.MANUAL
     gitlab_id: int | None = None
+
+
+NULL = "\\N"  # COPY's text format: a NULL
+COPY_BATCH = 5000  # lines sent to COPY at a time
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(text: str) -> str:
+    """Text as a COPY text-format column: backslash, tab and line breaks escaped."""
+    return text.translate(_COPY_ESCAPES) if text else text
 
 
 def _reserve_ids(count: int) -> list[int]:
@@ -80,12 +88,18 @@ def _write(ids: Sequence[int], entries: Sequence[NewEntry], now: dt.datetime) ->
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw: Any = cursor.cursor  # psycopg 3's own cursor, for COPY
+            # COPY's text format written here, a row a line: psycopg's write_row adapts each
+            # value in Python and was half of the write. Dates, hours and ids need no escaping.
+            iso = now.isoformat()
+            lines = [
+                f"{pk}\t{e.person_id}\t{e.work_item_id}\t{e.date.isoformat()}\t{e.hours:f}\t"
+                f"{_copy_text(e.note)}\t{e.source}\t\t"
+                f"{e.gitlab_id if e.gitlab_id is not None else NULL}\t{iso}\t{iso}\n"
+                for pk, e in pairs
+            ]
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for pk, e in pairs:
-                    copy.write_row(
-                        (pk, e.person_id, e.work_item_id, e.date, e.hours, e.note, e.source)
-                        + ("", e.gitlab_id, now, now)
-                    )
+                for i in range(0, len(lines), COPY_BATCH):
+                    copy.write("".join(lines[i : i + COPY_BATCH]))
             return
         # SQLite: the values as the ORM adapts them (ISO dates, decimal text, the stamp once).
         stamp = ops.adapt_datetimefield_value(now)
@@ -115,6 +129,8 @@ def entries_insert(entries: Sequence[NewEntry], *, now: dt.datetime) -> list[int
         raise RuntimeError("entries_insert runs inside the writing transaction")
     ids = _reserve_ids(len(entries))
     _write(ids, entries, now)
+    # Folded and hashed here: the same sums in SQL (sha256 and bit casts per entry in
+    # PostgreSQL) took twice as long for 200,000 entries.
     rollup.apply(
         rollup.Change(e.work_item_id, e.date, e.hours, 1, e.person_id, pk)
         for pk, e in zip(ids, entries, strict=True)

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from django.db import transaction
 
@@ -251,16 +251,107 @@ def _chunks(values: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
 # ------------------------------------------------------------------ checking
 
 
-@dataclass(frozen=True)
-class _Checked:
-    """A row that resolved and passed its own checks."""
+class _Checked(NamedTuple):
+    """A row that resolved and passed its own checks (a tuple: a file holds 200,000)."""
 
     row: TimeRow
     person: Person
-    person_id: int  # the person's, read once: Model.pk is a property call per read
+    person_id: int  # read once: Model.pk is a property call per read
     work_item_id: int
     date: dt.date
     hours: Decimal
+
+
+Problems = tuple[tuple[str, str], ...]  # (column, reason) of one row
+
+
+class _Resolver:
+    """What rows name, resolved once per distinct value: a file repeats a few hundred people
+    and work items over 200,000 rows."""
+
+    def __init__(self, actor: Actor, rows: Sequence[TimeRow]) -> None:
+        self.actor = actor
+        self.people = people_selectors.PersonLookup()
+        self.me = self.people.by_id.get(actor.person_id) if actor.person_id is not None else None
+        self.admin = actor.has_any(*rules.TIME_ADMINS)
+        self.tree = _Tree()
+        self.items = _WorkItems(r.work_item for r in rows)
+        self._people: dict[tuple[str, int | None], tuple[Person | None, Problems]] = {}
+        self._targets: dict[tuple[str, str], tuple[int | None, int | None, Problems]] = {}
+        self._today: dict[int, dt.date] = {}
+
+    def person(self, row: TimeRow) -> tuple[Person | None, Problems]:
+        key = (row.person, row.person_id)
+        found = self._people.get(key)
+        if found is None:
+            found = self._people[key] = self._person(row)
+        return found
+
+    def _person(self, row: TimeRow) -> tuple[Person | None, Problems]:
+        person: Person | None = self.me
+        if row.person_id is not None:
+            person = self.people.by_id.get(row.person_id)
+            if person is None:
+                return None, (("person", people_selectors.ERR_NO_PERSON.format(id=row.person_id)),)
+        elif row.person:
+            person, reason = self.people.resolve(row.person)
+            if reason:
+                return None, (("person", reason),)
+        elif person is None:
+            return None, (("person", ERR_NO_PERSON),)
+        assert person is not None  # noqa: S101 - every way to None returned above
+        if not self.admin and person.pk != self.actor.person_id:
+            return person, (("person", ERR_NOT_YOUR_TIME.format(name=person.name)),)
+        return person, ()
+
+    def target(self, row: TimeRow) -> tuple[int | None, int | None, Problems]:
+        """(work item id, its epic id, problems) of the row's work item and category."""
+        key = (row.work_item, row.category)
+        found = self._targets.get(key)
+        if found is None:
+            found = self._targets[key] = self._target(row.work_item, row.category)
+        return found
+
+    def _target(
+        self, work_item: str, category_name: str
+    ) -> tuple[int | None, int | None, Problems]:
+        problems: list[tuple[str, str]] = []
+        item: _Item | None = None
+        if work_item:
+            item, reason = self.items.resolve(work_item)
+            if reason:
+                problems.append(("work_item", reason))
+        category: Epic | None = None
+        if category_name:
+            category, reason = self.tree.category(category_name)
+            if reason:
+                problems.append(("category", reason))
+        if item is not None and category is not None and item.epic_id != category.pk:
+            reason = ERR_ITEM_NOT_IN_CATEGORY.format(
+                id=item.id,
+                actual=self.tree.label(item.epic_id),
+                given=self.tree.label(category.pk),
+            )
+            return None, None, (*problems, ("category", reason))
+        if item is not None:
+            return item.id, item.epic_id, tuple(problems)
+        if category is not None and not work_item:
+            standing = self.tree.standing.get(category.pk)
+            if standing is None:
+                reason = ERR_CATEGORY_NO_ITEM.format(name=self.tree.label(category.pk))
+                return None, None, (*problems, ("category", reason))
+            return standing, category.pk, tuple(problems)
+        return None, None, tuple(problems)
+
+    def future(self, person: Person, day: dt.date, epic_id: int) -> str:
+        """Why the day is too late for the person ("" when it is not): only planned PTO may
+        be logged after today, in the person's time zone."""
+        today = self._today.get(person.pk)
+        if today is None:
+            today = self._today[person.pk] = clock.today(person.timezone)
+        if day > today and not self.tree.is_pto(epic_id):
+            return ERR_FUTURE.format(date=day)
+        return ""
 
 
 def _resolve(
@@ -270,48 +361,28 @@ def _resolve(
     progress: Progress | None,
 ) -> tuple[list[_Checked], list[RowError]]:
     """Each row's person, permission, work item and date; nothing here depends on what else is
-    logged (the day totals and locks are checked under the people's locks)."""
-    people = people_selectors.PersonLookup()
-    me = people.by_id.get(actor.person_id) if actor.person_id is not None else None
-    tree = _Tree()
-    items = _WorkItems(r.work_item for r in rows)
-    admin = actor.has_any(*rules.TIME_ADMINS)
+    logged (the day totals and locks are checked under the people's locks). A problem already
+    reported when the row was read is not reported twice."""
+    resolver = _Resolver(actor, rows)
     bad_rows = {number for number, _ in reported}
-    today: dict[int, dt.date] = {}
     checked: list[_Checked] = []
     errors: list[RowError] = []
     for index, row in enumerate(rows, start=1):
         if progress and index % PROGRESS_EVERY == 0:
             progress("checking", index, len(rows))
-        found: list[RowError] = []
-
-        def fail(
-            column: str, reason: str, row: TimeRow = row, found: list[RowError] = found
-        ) -> None:
-            if (row.row, column) not in reported:
-                found.append(RowError(row.row, column, reason))
-
-        person: Person | None = me
-        if row.person_id is not None:
-            person = people.by_id.get(row.person_id)
-            if person is None:
-                fail("person", people_selectors.ERR_NO_PERSON.format(id=row.person_id))
-        elif row.person:
-            person, reason = people.resolve(row.person)
-            if reason:
-                fail("person", reason)
-        elif me is None:
-            fail("person", ERR_NO_PERSON)
-        if person is not None and not admin and person.pk != actor.person_id:
-            fail("person", ERR_NOT_YOUR_TIME.format(name=person.name))
-        item_id, epic_id = _work_item(row, items, tree, fail)
+        person, person_problems = resolver.person(row)
+        item_id, epic_id, target_problems = resolver.target(row)
+        problems = person_problems + target_problems
         if person is not None and row.date is not None and epic_id is not None:
-            if person.pk not in today:
-                today[person.pk] = clock.today(person.timezone)
-            if row.date > today[person.pk] and not tree.is_pto(epic_id):
-                fail("date", ERR_FUTURE.format(date=row.date))
-        if found or row.row in bad_rows:
-            errors.extend(found)
+            late = resolver.future(person, row.date, epic_id)
+            if late:
+                problems += (("date", late),)
+        if problems or row.row in bad_rows:
+            errors.extend(
+                RowError(row.row, column, reason)
+                for column, reason in problems
+                if (row.row, column) not in reported
+            )
             continue
         if person is None or item_id is None or row.date is None or row.hours is None:
             continue  # a problem already reported when the row was read
@@ -319,39 +390,6 @@ def _resolve(
     if progress:
         progress("checking", len(rows), len(rows))
     return checked, errors
-
-
-def _work_item(
-    row: TimeRow, items: _WorkItems, tree: _Tree, report: Callable[[str, str], None]
-) -> tuple[int | None, int | None]:
-    """The row's work item (and its epic): the one named, or the category's standing one."""
-    item: _Item | None = None
-    if row.work_item:
-        item, reason = items.resolve(row.work_item)
-        if reason:
-            report("work_item", reason)
-    category: Epic | None = None
-    if row.category:
-        category, reason = tree.category(row.category)
-        if reason:
-            report("category", reason)
-    if item is not None and category is not None and item.epic_id != category.pk:
-        report(
-            "category",
-            ERR_ITEM_NOT_IN_CATEGORY.format(
-                id=item.id, actual=tree.label(item.epic_id), given=tree.label(category.pk)
-            ),
-        )
-        return None, None
-    if item is not None:
-        return item.id, item.epic_id
-    if category is not None and not row.work_item:
-        standing = tree.standing.get(category.pk)
-        if standing is None:
-            report("category", ERR_CATEGORY_NO_ITEM.format(name=tree.label(category.pk)))
-            return None, None
-        return standing, category.pk
-    return None, None
 
 
 def _checked_against_stored(checked: Sequence[_Checked]) -> list[RowError]:
