@@ -395,6 +395,34 @@ def _import(db: str, size: str, people: Sequence[Any], *, before: dt.date) -> No
                 "shape": shape,
             },
         )
+    raw = _raw_insert_seconds(rows, start, end)
+    emit(
+        bench=BENCH,
+        metric="import.raw_insert_seconds",
+        value=statistics.median(raw),
+        unit="s",
+        n=len(rows),
+        target=None,
+        better="lower",
+        db=db,
+        extra={
+            "min": round(min(raw), 2),
+            "max": round(max(raw), 2),
+            "runs": len(raw),
+            "shape": "the same rows, ids taken and inserted (COPY / one prepared INSERT) and "
+            "committed: no file, no rules, no rollup, no audit (the database's own floor)",
+        },
+    )
+    emit(
+        bench=BENCH,
+        metric="import.vs_raw_insert",
+        value=statistics.median(writes) / statistics.median(raw),
+        unit="ratio",
+        n=len(rows),
+        target=None,
+        better="lower",
+        db=db,
+    )
     emit(
         bench=BENCH,
         metric="import.committed_seconds",
@@ -429,6 +457,30 @@ def _import(db: str, size: str, people: Sequence[Any], *, before: dt.date) -> No
         db=db,
         extra={"shape": f"{count} entries of one person, one committed transaction each"},
     )
+
+
+def _raw_insert_seconds(
+    rows: Sequence[tuple[Any, ...]], start: dt.date, end: dt.date
+) -> list[float]:
+    from django.db import transaction
+
+    from psa.core import clock
+    from psa.timetracking import bulk
+    from psa.timetracking.models import TimeEntry
+
+    entries = [
+        bulk.NewEntry(person_id=pid, work_item_id=item, date=day, hours=hours, note=note_)
+        for pid, item, day, hours, note_, *_ in rows
+    ]
+    samples = []
+    for _ in range(IMPORT_RUNS["small"]):
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            ids = bulk._reserve_ids(len(entries))
+            bulk._write(ids, entries, clock.now())
+        samples.append(time.perf_counter() - t0)
+        TimeEntry.objects.filter(date__gte=start, date__lte=end).delete()  # no rollup to undo
+    return samples
 
 
 def _entry_count() -> int:
