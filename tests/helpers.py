@@ -19,6 +19,8 @@ from django.core.validators import (
     MinValueValidator,
     ProhibitNullCharactersValidator,
 )
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.forms.formsets import BaseFormSet
 from django.utils.html import escape
 from django.utils.text import capfirst
@@ -180,3 +182,23 @@ def unchanged() -> Iterator[None]:
             new = [r for r in after[table] if r not in rows]
             changes.append(f"{table}: {gone!r} became {new!r}"[:1500])
     assert not changes, "a refusal changed " + "; ".join(changes)
+
+
+def migrate_to(targets: list[tuple[str, str]]) -> None:
+    """Migrate the test database to these (app, migration) targets, back or forward."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+@contextmanager
+def latest_migrations_after() -> Iterator[None]:
+    """Leave the database at every app's latest migration, for the tests after a migration test.
+
+    A test that goes back to an older migration (or forward only to one) would otherwise leave
+    later migrations unapplied, and code that checks (backup, restore) refuse the database."""
+    try:
+        yield
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -18,17 +18,12 @@ from psa.core.roles import Role
 from psa.engagements.models import BillRate, Engagement, Kind
 from psa.people.models import CostRate, Person
 from tests.engagements.factories import EngagementFactory
+from tests.helpers import latest_migrations_after, migrate_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOW = dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC)
 START = dt.date(2020, 1, 1)
 BEFORE = [("people", "0002_person_name_index"), ("engagements", "0002_milestone_ordering")]
-
-
-def _migrate(targets: list[tuple[str, str]]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
 
 
 def _migrate_latest() -> None:
@@ -38,10 +33,9 @@ def _migrate_latest() -> None:
 
 @pytest.fixture(autouse=True)
 def _latest_after() -> Iterator[None]:
-    # Going back to people 0002 also takes back what depends on it (finance's targets): the
-    # database goes forward to every app's latest migration again, for the tests after this.
-    yield
-    _migrate_latest()
+    # Going back to people 0002 also takes back what depends on it (finance's targets).
+    with latest_migrations_after():
+        yield
 
 
 def _column(table: str, columns: str, pk: int) -> tuple[object, ...]:
@@ -71,7 +65,7 @@ def test_single_rates_become_the_first_dated_rates_and_back(
         )
         unbilled = EngagementFactory.create(kind=Kind.PACKAGED)
 
-        _migrate(BEFORE)
+        migrate_to(BEFORE)
         # Back: one rate each, the one in force today (else 0 USD, the old default).
         assert _column("people_person", "cost_rate, cost_currency", paid.pk) == (
             Decimal("90.00"),

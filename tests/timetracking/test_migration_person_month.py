@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from psa.core import clock
 from psa.core.roles import Actor, Role
@@ -23,6 +22,7 @@ from psa.timetracking.certification import selectors as cert_selectors
 from psa.timetracking.certification import services as cert_services
 from psa.timetracking.models import CertificationStep, Epic, PersonMonth, TimeEntry
 from tests.engagements.factories import EngagementFactory
+from tests.helpers import latest_migrations_after, migrate_to
 from tests.timetracking.factories import WorkItemFactory, category
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,10 +46,11 @@ def _old_digest(entries: dict[str, list[Any]]) -> str:
     return hashlib.sha256(lines.encode()).hexdigest()
 
 
-def _migrate(targets: list[tuple[str, str]]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
+@pytest.fixture(autouse=True)
+def _latest_after() -> Iterator[None]:
+    # The test stops at 0010; the migrations after it are applied again for the tests after this.
+    with latest_migrations_after():
+        yield
 
 
 def test_the_summary_and_the_digests_start_from_what_is_there(
@@ -99,14 +100,14 @@ def test_the_summary_and_the_digests_start_from_what_is_there(
         }
         new_digests = {pid: s.digest for pid, s in approvals.items()}
 
-    _migrate(BEFORE)
+    migrate_to(BEFORE)
     with connection.cursor() as cursor:
         for step in approvals.values():
             cursor.execute(
                 "UPDATE timetracking_certificationstep SET digest = %s WHERE id = %s",
                 [_old_digest(step.entries), step.pk],
             )
-    _migrate(AFTER)
+    migrate_to(AFTER)
 
     # the months are the entries', each counted as written once
     assert {k: (*v[:3], *v[4:]) for k, v in rollup.stored_months().items()} == {
