@@ -14,7 +14,7 @@ import pytest
 from psa.core import clock
 from psa.core.roles import Role
 from psa.timetracking.epics import seed
-from psa.timetracking.models import Epic, TimeEntry, Timesheet
+from psa.timetracking.models import Epic, TimeEntry, Timesheet, WorkItem
 from tests.browser.conftest import sign_in
 from tests.people.factories import PersonFactory
 from tests.timetracking.factories import QuarterlyCertificationFactory, WorkItemFactory
@@ -27,7 +27,7 @@ MON = dt.date(2026, 11, 16)  # the week before: no US holiday
 
 @pytest.fixture
 def frozen_clock(transactional_db: None) -> Iterator[None]:
-    seed(Epic)  # a transactional test starts from an empty database
+    seed(Epic, WorkItem)  # a transactional test starts from an empty database
     # The live server runs in another thread of this process: it reads the same clock.
     with clock.frozen(NOW):
         yield
@@ -461,3 +461,123 @@ def test_the_head_of_ps_pages_through_a_long_queue_and_approves_on_page_two_on_a
     shown[0].refresh_from_db()
     assert shown[0].status == "head_approved"
     assert width <= 390
+
+
+def test_a_pse_checks_a_timesheet_file_fixes_it_and_imports_it_on_a_phone(
+    browser_page: Any,
+    transactional_db: None,
+    frozen_clock: None,
+    tmp_path: Path,
+    screenshot_dir: Path,
+) -> None:
+    pse = PersonFactory.create(
+        roles=[Role.PSE],
+        name="Maximiliane Oberhauser-Castellanos de la Fuente",
+        email="max@example.com",
+        timezone="Europe/Berlin",
+        user__username="max",
+    )
+    item = WorkItemFactory.create(title="Runbook for the Acme GitLab migration", author=pse)
+    bad = tmp_path / "stunden.csv"
+    bad.write_text(
+        "Datum;Work item;Hours;Note\n"
+        f"2026-11-16;#{item.pk};7,5;Kick-off\n"
+        f"2026-11-17;#{item.pk};8 Std;\n"
+        "2026-11-18;;4;\n",
+        encoding="utf-8",
+    )
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "max", PASSWORD)
+    page.goto("/time/import/")
+    page.locator("#import-file").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file").click()
+    page.wait_for_url("**/jobs/*/")
+    page.locator("#import-problems").wait_for()
+    rows = page.locator("#import-problems tbody tr")
+    # "Datum" is not a date column: the file is refused as a whole, naming it
+    assert rows.count() == 1
+    assert "no 'date' column" in rows.first.inner_text()
+    assert page.locator("#import-confirm").count() == 0
+
+    bad.write_text(
+        "Date;Work item;Hours;Note\n"
+        f"2026-11-16;#{item.pk};7,5;Kick-off\n"
+        f"2026-11-17;#{item.pk};8 Std;\n"
+        "2026-11-18;;4;\n",
+        encoding="utf-8",
+    )
+    page.goto("/time/import/")
+    page.locator("#import-file").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file").click()
+    page.locator("#import-problems").wait_for()
+    assert [
+        r.split("\t")[:2] for r in page.locator("#import-problems tbody tr").all_inner_texts()
+    ] == [
+        ["3", "Hours"],
+        ["4", "Work item"],
+    ]
+    page.screenshot(path=str(screenshot_dir / "time-import-problems-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    good = tmp_path / "stunden-fixed.csv"
+    good.write_text(
+        "Date;Work item;Category;Hours;Note\n"
+        f"2026-11-16;#{item.pk};;7,5;Kick-off\n"
+        f"2026-11-17;#{item.pk};;8;\n"
+        "2026-11-18;;Sales Assistance;4;\n",
+        encoding="utf-8",
+    )
+    page.goto("/time/import/")
+    page.locator("#import-file").set_input_files(str(good))
+    page.get_by_role("button", name="Check the file").click()
+    page.locator("#import-ready").wait_for()
+    assert TimeEntry.objects.count() == 0
+    assert "3 time entries (19.50 h, 1 person" in page.locator("#import-ready").inner_text()
+    page.screenshot(path=str(screenshot_dir / "time-import-ready-phone.png"), full_page=True)
+    page.get_by_role("button", name="Import 3 entries").click()
+    page.locator("#import-done").wait_for()
+    assert sorted(TimeEntry.objects.values_list("date", "hours", "source")) == [
+        (MON, Decimal("7.50"), "import"),
+        (MON + dt.timedelta(days=1), Decimal("8.00"), "import"),
+        (MON + dt.timedelta(days=2), Decimal("4.00"), "import"),
+    ]
+
+
+def test_the_head_of_ps_imports_two_peoples_history_from_an_xlsx_workbook(
+    browser_page: Any,
+    transactional_db: None,
+    frozen_clock: None,
+    tmp_path: Path,
+    screenshot_dir: Path,
+) -> None:
+    from openpyxl import Workbook
+
+    PersonFactory.create(roles=[Role.HEAD_OF_PS], name="Dana Head", user__username="dana")
+    alex = PersonFactory.create(roles=[Role.PSE], name="Alex Rivera", email="alex@example.com")
+    sam = PersonFactory.create(roles=[Role.PSE], name="Sam Okafor", email="sam@example.com")
+    item = WorkItemFactory.create(title="Acme rollout", author=alex)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["E-mail", "Date", "Issue", "Epic category", "Hours", "Notes"])
+    sheet.append(["alex@example.com", dt.date(2026, 11, 16), item.pk, None, 7.5, "kick-off"])
+    sheet.append(["Sam Okafor", dt.date(2026, 11, 16), None, "Knowledge Sharing", "6:30", None])
+    path = tmp_path / "history.xlsx"
+    book.save(path)
+    page = browser_page
+    sign_in(page, "dana", PASSWORD)
+    page.goto("/time/import/")
+    assert "Anyone's time" in page.locator("#import-help").inner_text()
+    page.screenshot(path=str(screenshot_dir / "time-import.png"), full_page=True)
+    page.locator("#import-file").set_input_files(str(path))
+    page.get_by_role("button", name="Check the file").click()
+    page.locator("#import-ready").wait_for()
+    assert "2 time entries (14.00 h, 2 people" in page.locator("#import-ready").inner_text()
+    page.get_by_role("button", name="Import 2 entries").click()
+    page.locator("#import-done").wait_for()
+    assert sorted(TimeEntry.objects.values_list("person__name", "hours")) == [
+        ("Alex Rivera", Decimal("7.50")),
+        ("Sam Okafor", Decimal("6.50")),
+    ]
+    del sam

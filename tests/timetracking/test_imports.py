@@ -538,7 +538,7 @@ def test_the_command_imports_a_file_and_lists_every_bad_row_on_stderr(
     assert cli.main(["time", "import", str(path)]) == 0
     assert list(TimeEntry.objects.values_list("hours", flat=True)) == [D("8.00")]
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "imported 1 time entries (8.00 h, 1 people, 2026-11-17 to 2026-11-17) from 1 rows"
+        "imported 1 time entry (8.00 h, 1 person, 2026-11-17 to 2026-11-17) from 1 row"
     )
 
 
@@ -605,10 +605,16 @@ def test_the_page_lists_every_bad_row_and_offers_no_import(
     check = Job.objects.get()
     assert check.result is not None
     assert check.result["problems"] == [
-        {"row": 2, "column": "hours", "reason": numbers.ERR_HOURS_TEXT.format(value="8 hrs")},
+        {
+            "row": 2,
+            "column": "hours",
+            "title": "Hours",
+            "reason": numbers.ERR_HOURS_TEXT.format(value="8 hrs"),
+        },
         {
             "row": 3,
             "column": "category",
+            "title": "Category",
             "reason": imports.ERR_UNKNOWN_CATEGORY.format(value="Nope"),
         },
     ]

@@ -147,9 +147,8 @@ def cmd_time_import(args: argparse.Namespace) -> int:
         return 1
     verb = "would import" if args.dry_run else "imported"
     span = f", {report.first_date} to {report.last_date}" if report.first_date else ""
-    print(
-        f"{verb} {report.entries:,} time entries ({report.hours} h, {report.people} people"
-        f"{span}) from {report.rows:,} rows",
-        file=sys.stderr,
-    )
+    entries = f"{report.entries:,} time entr{'y' if report.entries == 1 else 'ies'}"
+    people = f"{report.people} {'person' if report.people == 1 else 'people'}"
+    rows = f"{report.rows:,} row{'' if report.rows == 1 else 's'}"
+    print(f"{verb} {entries} ({report.hours} h, {people}{span}) from {rows}", file=sys.stderr)
     return 0

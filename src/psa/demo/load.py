@@ -59,12 +59,12 @@ def demo_login_left() -> str:
 
 
 def load_reference_data() -> None:
-    """Data every installation needs: the epic tree (also seeded by its migration; this puts
-    it back in a database emptied after migrating)."""
+    """Data every installation needs: the epic tree and its categories' standing work items
+    (also made by the migrations; this puts them back in a database emptied after migrating)."""
     from psa.timetracking import epics
-    from psa.timetracking.models import Epic
+    from psa.timetracking.models import Epic, WorkItem
 
-    epics.seed(Epic)
+    epics.seed(Epic, WorkItem)
 
 
 def load_demo(*, size: str = "small", progress: Progress = lambda _: None) -> None:

@@ -65,8 +65,8 @@ ERR_OVER_CAPACITY = (
     "this file), more than the capacity of {capacity} h; fix the file or import with the "
     "capacity override"
 )
-ERR_SUMMARY = "{count} bad row(s); nothing was imported"
-ERR_SUMMARY_DRY = "{count} bad row(s); an import would write nothing"
+ERR_SUMMARY = "bad rows: {count}; nothing was imported"
+ERR_SUMMARY_DRY = "bad rows: {count}; an import would write nothing"
 
 _DATE_FIELDS = {"start_date": "start", "end_date": "end"}
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from psa.core import clock
+
 TREE: list[tuple[str, list[str]]] = [
     ("Global Company Meetings", ["SKO", "Contribute", "Commit"]),
     (
@@ -46,8 +48,12 @@ TREE: list[tuple[str, list[str]]] = [
 ]
 
 
-def seed(epic_model: Any) -> int:
-    """Create whatever part of the tree is missing; returns how many epics were created."""
+def seed(epic_model: Any, work_item_model: Any = None) -> int:
+    """Create whatever part of the tree is missing; returns how many epics were created.
+
+    Given the work item model, each category that has a standing work item gets it too, as
+    migration 0007 gave them: a database emptied after migrating (a flush, a test) is then
+    loggable by category again."""
     created = 0
     for i, (major, children) in enumerate(TREE):
         parent, made = epic_model.objects.get_or_create(
@@ -55,11 +61,20 @@ def seed(epic_model: Any) -> int:
         )
         created += made
         for j, name in enumerate(children):
-            _, made = epic_model.objects.get_or_create(
+            category, made = epic_model.objects.get_or_create(
                 name=name, parent=parent, defaults={"position": j}
             )
             created += made
+            if work_item_model is not None and has_standing_item(major, name):
+                _standing_item(work_item_model, category)
     return created
+
+
+def _standing_item(work_item_model: Any, category: Any) -> None:
+    if not work_item_model.objects.filter(epic=category, standing=True).exists():
+        work_item_model.objects.create(
+            title=category.name, epic=category, standing=True, created_at=clock.now()
+        )
 
 
 # Categories whose time goes on issues of their own rather than a standing one: customer work

@@ -76,8 +76,8 @@ ERR_ALREADY_IMPORTED = (
     "this file was imported already ({source}, {entries} entries, on {at:%Y-%m-%d %H:%M} UTC): "
     "importing it again would log its hours twice"
 )
-ERR_SUMMARY = "{count} bad row(s); nothing was imported"
-ERR_SUMMARY_DRY = "{count} bad row(s); an import would write nothing"
+ERR_SUMMARY = "bad rows: {count}; nothing was imported"
+ERR_SUMMARY_DRY = "bad rows: {count}; an import would write nothing"
 
 T = TypeVar("T")
 _ID = re.compile(r"#?\s*(\d{1,18})")

@@ -575,7 +575,7 @@ ERR_UPLOAD_TOO_BIG = "the file is larger than 50 MB: split it"
 ERR_NO_FILE = "choose a CSV or XLSX file of time entries"
 ERR_NOT_A_CHECK = "job {id} is not a checked time import"
 ERR_CHECK_NOT_DONE = "the check of {name} has not finished ({status})"
-ERR_CHECK_FAILED = "the check of {name} found {count} bad row(s): fix the file and check it again"
+ERR_CHECK_FAILED = "the check of {name} found bad rows ({count}): fix the file and check it again"
 ERR_ALREADY_CONFIRMED = "{name} is being imported already: job {id}"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 

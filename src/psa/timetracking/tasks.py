@@ -100,7 +100,12 @@ def _time_import(job: Job, progress: jobs.Progress) -> jobs.JobOutput:
         "written": report.written,
         "bad_rows": report.bad_rows,
         "problems": [
-            {"row": e.row, "column": e.column, "reason": e.reason}
+            {
+                "row": e.row,
+                "column": e.column,
+                "title": entry_files.TITLES.get(e.column, e.column.capitalize()),
+                "reason": e.reason,
+            }
             for e in report.errors[:PROBLEMS_LISTED]
         ],
     }
