@@ -46,6 +46,40 @@ def test_emit_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
     }
 
 
+def test_emit_runs_reports_the_median_with_the_spread_and_the_shape(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    median = bench.emit_runs(
+        bench="scheduling",
+        metric="weekly_review.300x12",
+        samples=[40.0, 31.5, 90.25],
+        unit="ms",
+        n=300,
+        target=None,
+        better="lower",
+        db="postgres",
+        shape="300 people × 12 weeks",
+        extra={"p95": 88.0},
+    )
+
+    assert median == 40.0
+    assert json.loads(capsys.readouterr().out) == {
+        "bench": "scheduling",
+        "metric": "weekly_review.300x12",
+        "value": 40.0,
+        "unit": "ms",
+        "n": 300,
+        "target": None,
+        "better": "lower",
+        "db": "postgres",
+        "min": 31.5,
+        "max": 90.25,
+        "runs": 3,
+        "p95": 88.0,
+        "shape": "300 people × 12 weeks",
+    }
+
+
 @pytest.mark.parametrize(("area", "size"), [("nowhere", "small"), ("platform", "huge")])
 def test_run_refuses_an_unknown_area_or_size(area: str, size: str) -> None:
     assert bench.run(area=area, size=size, db="sqlite") == 2
@@ -119,11 +153,24 @@ def test_count_queries_of_the_measured_endpoints(db: None, monkeypatch: pytest.M
     bench.ensure_dataset("small")
     secret = platform._admin_token()
     assert tokens.token_authenticate(secret) is not None
-    paths = platform._paths("small")
+    samples = platform._samples("small")
+    shapes = platform._shapes("small")
 
-    for name, sample in paths.items():
-        assert len(sample) == platform.REQUESTS["small"]
-        assert platform._count_queries(sample[0], secret) >= 1, name
+    assert set(samples) == set(shapes) == set(platform.TARGET_QUERIES)
+    for name, endpoint in samples.items():
+        assert len(endpoint.runs) == 2 * platform.RUNS, name
+        assert {len(paths) for paths in endpoint.runs} == {platform.REQUESTS["small"]}, name
+        assert len(endpoint.wrk) == platform.RUNS, name
+        assert platform._count_queries(endpoint.runs[0][0], secret, cached=endpoint.cached) >= 1
+    # the headline asks something new every time (until the distinct queries run out: 1 page ×
+    # ACTIVE_ON_DAYS here), so the people cache cannot answer it
+    uncached = [p for paths in samples["people_list"].runs for p in paths]
+    assert len(set(uncached[: platform.ACTIVE_ON_DAYS - 20])) == platform.ACTIVE_ON_DAYS - 20
+    assert all("active_on=" in p for p in uncached)
+    # the cached figure asks the same pages over and over
+    assert {p for paths in samples["people_list_cached"].runs for p in paths} == {
+        "/api/v1/people?page=1"
+    }
 
 
 def test_time_bench_measures_the_certification_queue(

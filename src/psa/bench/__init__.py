@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -61,6 +62,43 @@ def emit(
     }
     print(json.dumps(line), flush=True)
     return line
+
+
+def emit_runs(
+    *,
+    bench: str,
+    metric: str,
+    samples: list[float],
+    unit: str,
+    n: int,
+    target: float | None,
+    better: str,
+    db: str,
+    shape: str,
+    extra: dict[str, Any] | None = None,
+) -> float:
+    """Emit the median of `samples` (one per run) with their min, max and count and the data
+    shape it was measured on; return the median. Every figure of every area goes through here,
+    so none reports a best run where the others report a typical one."""
+    median = statistics.median(samples)
+    emit(
+        bench=bench,
+        metric=metric,
+        value=median,
+        unit=unit,
+        n=n,
+        target=target,
+        better=better,
+        db=db,
+        extra={
+            "min": round(min(samples), 2),
+            "max": round(max(samples), 2),
+            "runs": len(samples),
+            **(extra or {}),
+            "shape": shape,
+        },
+    )
+    return median
 
 
 def timed(fn: Callable[[], object], runs: int) -> list[float]:

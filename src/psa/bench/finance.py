@@ -9,13 +9,12 @@ max, the queries one run makes and its peak Python memory (tracemalloc).
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from psa.bench import emit, ensure_dataset, note, prepare, timed
+from psa.bench import emit, emit_runs, ensure_dataset, note, prepare, timed
 
 BENCH = "finance"
 SIZES = {"small": (50, 1), "large": (2000, 4)}  # (people with time, fiscal quarters of it)
@@ -133,28 +132,22 @@ def _measure(
 
     with connection.execute_wrapper(count):
         call()
-    samples = timed(call, runs)
-    median = statistics.median(samples)
-    emit(
+    return emit_runs(
         bench=BENCH,
         metric=metric,
-        value=median,
+        samples=timed(call, runs),
         unit="ms",
         n=n,
         target=target,
         better="lower",
         db=db,
+        shape=shape,
         extra={
-            "min": round(min(samples), 2),
-            "max": round(max(samples), 2),
             "first": round(first, 2),
-            "runs": runs,
             "queries": queries,
             "peak_python_mb": round(peak / 2**20, 1),
-            "shape": shape,
         },
     )
-    return median
 
 
 def _raw_hours(start: dt.date, end: dt.date) -> list[tuple[Any, ...]]:

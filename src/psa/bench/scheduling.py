@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import statistics
 import time
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from psa.bench import emit, ensure_dataset, note, p95, prepare, timed
+from psa.bench import emit_runs, ensure_dataset, note, p95, prepare, timed
 
 BENCH = "scheduling"
 SIZES = {"small": (300, 20_000), "large": (2000, 200_000)}  # (people, bookings)
@@ -29,7 +29,7 @@ def run(*, size: str, db: str) -> int:
     from psa import demo
     from psa.core import clock
     from psa.people.models import Person
-    from psa.scheduling import review, selectors
+    from psa.scheduling import selectors
     from psa.scheduling.models import Booking
 
     want_people, want_bookings = SIZES[size]
@@ -64,26 +64,23 @@ def run(*, size: str, db: str) -> int:
             per_day=per_day,
         )
 
+    bookings = Booking.objects.count()
+    shape = (
+        f"{len(people)} PSEs, {bookings:,} bookings over two years; a random PSE and 5 days "
+        f"within {today}..+300 days each run"
+    )
     samples = timed(lambda: selectors.availability(ask=some_ask(), with_proposals=False), runs)
-    emit(
+    emit_runs(
         bench=BENCH,
         metric="availability.p50",
-        value=statistics.median(samples),
+        samples=samples,
         unit="ms",
         n=runs,
         target=5,
         better="lower",
         db=db,
-    )
-    emit(
-        bench=BENCH,
-        metric="availability.p95",
-        value=p95(samples),
-        unit="ms",
-        n=runs,
-        target=None,
-        better="lower",
-        db=db,
+        shape=shape,
+        extra={"p95": round(p95(samples), 2)},
     )
 
     conflicts = 0
@@ -95,44 +92,65 @@ def run(*, size: str, db: str) -> int:
 
     analyse()  # warm up: the first call imports the holiday calendars
     samples = timed(analyse, max(10, runs // 5))
-    emit(
+    emit_runs(
         bench=BENCH,
         metric="conflict_with_proposals.p50",
-        value=statistics.median(samples),
+        samples=samples,
         unit="ms",
         n=len(samples),
         target=50,
         better="lower",
         db=db,
+        shape=f"{shape}; 10 h a day asked (over capacity), so proposals are computed",
+        extra={"p95": round(p95(samples), 2), "with_proposals": conflicts},
     )
-    emit(
-        bench=BENCH,
-        metric="conflict_with_proposals.p95",
-        value=p95(samples),
-        unit="ms",
-        n=len(samples),
-        target=None,
-        better="lower",
-        db=db,
-    )
-
-    review_people = people[:want_people]
-    samples = timed(
-        lambda: review.weekly_review(people_list=review_people, start=today, weeks=12), 3
-    )
-    emit(
-        bench=BENCH,
-        metric=f"weekly_review.{len(review_people)}x12",
-        value=min(samples),
-        unit="ms",
-        n=len(review_people),
-        target=1000,
-        better="lower",
-        db=db,
-    )
+    _weekly_review(db, people, today)
     _board(db, people[:50])
     _import(db, size, people)
     return 0
+
+
+REVIEW_TEAMS = (300, 2000)  # the per-person cost should stay flat from the one to the other
+REVIEW_RUNS = 5
+
+
+def _weekly_review(db: str, people: Sequence[Any], today: dt.date) -> None:
+    """The weekly review of 12 weeks for a team of 300 and of 2,000 (as many as the data set
+    has): its total and its cost per person, which stays flat if the review is linear."""
+    from psa.scheduling import review
+    from psa.scheduling.models import BookingDay
+
+    end = today + dt.timedelta(weeks=12)
+    for size in sorted({min(n, len(people)) for n in REVIEW_TEAMS}):
+        team = list(people[:size])
+        days = BookingDay.objects.filter(person__in=team, date__gte=today, date__lt=end).count()
+        shape = f"{size} people × 12 weeks from {today}, {days:,} booked person-days"
+        review.weekly_review(people_list=team, start=today, weeks=12)  # warm: calendars
+        samples = timed(
+            partial(review.weekly_review, people_list=team, start=today, weeks=12), REVIEW_RUNS
+        )
+        emit_runs(
+            bench=BENCH,
+            metric=f"weekly_review.{size}x12",
+            samples=samples,
+            unit="ms",
+            n=size,
+            target=1000 if size >= 2000 else None,
+            better="lower",
+            db=db,
+            shape=shape,
+        )
+        emit_runs(
+            bench=BENCH,
+            metric=f"weekly_review.{size}x12.per_person",
+            samples=[s / size for s in samples],
+            unit="ms",
+            n=size,
+            target=None,
+            better="lower",
+            db=db,
+            shape=shape,
+        )
 
 
 IMPORT_ROWS = {"small": 5_000, "large": 50_000}
@@ -183,15 +201,16 @@ def _import(db: str, size: str, people: Sequence[Any]) -> None:
     if report.errors:
         note(f"import refused: {report.errors[:3]}")
         return
-    emit(
+    emit_runs(
         bench=BENCH,
         metric=f"import.{len(rows)}_rows",
-        value=seconds,
+        samples=[seconds],
         unit="s",
         n=len(rows),
         target=30,
         better="lower",
         db=db,
+        shape=f"{len(rows):,} internal-time rows (3 days each) of {len(people)} people, XLSX",
     )
 
 
@@ -226,13 +245,14 @@ def _board(db: str, people: Sequence[object]) -> None:
     query: dict[str, str | int] = {"weeks": 12, "role": "pse", "limit": 50}
     client.get(url, query)  # warm the template cache
     samples = timed(lambda: client.get(url, query), 10)
-    emit(
+    emit_runs(
         bench=BENCH,
         metric="board.50x12",
-        value=statistics.median(samples),
+        samples=samples,
         unit="ms",
         n=len(people),
         target=150,
         better="lower",
         db=db,
+        shape="the board page: 50 PSEs × 12 weeks, rendered through Django",
     )
