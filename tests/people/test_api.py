@@ -427,3 +427,71 @@ def test_reads_survive_a_stored_combination_that_does_not_exist(
     review = client.get("/api/v1/scheduling/review?start=2026-10-05&weeks=2")
     assert review.status_code == 200, review.content
     assert client.get("/api/v1/scheduling/review.xlsx?start=2026-10-05").status_code == 200
+
+
+def test_each_listed_person_is_the_person_as_read_alone(
+    make_person: Callable[..., Person],
+    api_as: Callable[[Person], Client],
+    actor_of: Callable[[Person], Any],
+) -> None:
+    # The list builds its items from plain rows (selectors.people_page); the single read
+    # validates a Person through the schema. Every field must come out the same, pay included.
+    from decimal import Decimal
+
+    from psa.core import clock
+    from psa.people.models import CostRate, Skill
+    from psa.people.schemas import PersonOut
+
+    head = make_person(Role.HEAD_OF_PS, name="Avery Head", cost_rate=Decimal("120.50"))
+    managed = make_person(
+        Role.PSE,
+        Role.PROJECT_COORDINATOR,
+        name="Blair Managed-Longname de la Fuente",
+        manager=head,
+        country="DE",
+        subdivision="BY",
+        timezone="Europe/Berlin",
+        weekly_hours=Decimal("32.50"),
+        working_days=[0, 1, 2, 3],
+        end_date=dt.date(2027, 6, 30),
+    )
+    managed.skills.set([Skill.objects.create(name="Kubernetes"), Skill.objects.create(name="Go")])
+    later = make_person(Role.PSE, name="Casey Later", cost_rate=False)
+    CostRate.objects.create(
+        person=later,
+        effective_from=clock.today() + dt.timedelta(days=30),
+        rate=Decimal("70"),
+        currency="EUR",
+    )
+    no_login = make_person(Role.SALES, name="Dana Nologin", user=None, country="GB")
+
+    for viewer in (head, managed):
+        listed = api_as(viewer).get("/api/v1/people").json()
+        actor = actor_of(viewer)
+        alone = [
+            PersonOut.model_validate(selectors.person_for(actor=actor, person_id=p.pk)).model_dump(
+                mode="json"
+            )
+            for p in (head, managed, later, no_login)
+        ]
+        assert listed == {"items": alone, "count": 4, "page": 1, "page_size": 50, "pages": 1}
+    # what the colleague sees: their own pay only
+    assert [p["cost_rate"] for p in alone] == [None, managed_rate(managed), None, None]
+
+
+def managed_rate(person: Person) -> str | None:
+    from psa.core import clock
+
+    rate = selectors.cost_rate_series(person_ids=[person.pk])[person.pk].on(clock.today())
+    return str(rate.rate) if rate else None
+
+
+def test_a_page_past_the_last_still_counts_the_people(
+    make_person: Callable[..., Person], api_as: Callable[[Person], Client]
+) -> None:
+    viewer = make_person(Role.HEAD_OF_PS)
+    make_person(Role.PSE)
+
+    past = api_as(viewer).get("/api/v1/people", {"page": 3, "page_size": 1}).json()
+
+    assert past == {"items": [], "count": 2, "page": 3, "page_size": 1, "pages": 2}

@@ -183,7 +183,23 @@ def ensure_dataset(size: str) -> tuple[int, int]:
         )
         have_people = max(have_people, want_people)
         have_engagements = max(have_engagements, want_engagements)
+        _refresh_statistics()
     return have_people, have_engagements
+
+
+def _refresh_statistics() -> None:
+    """Planner statistics for the rows just loaded, as autovacuum (PostgreSQL) or the periodic
+    runner (SQLite) would write them soon after a deployment's own bulk load: plans made from
+    an empty table's statistics would measure a state no installation stays in."""
+    from django.db import connection
+
+    from psa.core import database
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    else:
+        database.statistics_refresh()
 
 
 def run(area: str, size: str, db: str) -> int:

@@ -11,7 +11,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    Window,
+)
 from django.db.models.functions import Cast
 
 from psa.core import clock
@@ -234,27 +245,28 @@ def person_list(
     return qs.order_by("name", "id")
 
 
+def _tagged(qs: QuerySet[Any], kind: str, person: str, label: str) -> QuerySet[Any]:
+    """(person id, kind, label) rows of one lookup, to UNION with the others in one query."""
+    rows: QuerySet[Any] = (
+        qs.annotate(kind=Value(kind, output_field=CharField()))
+        .values_list(person, "kind", label)
+        .order_by()
+    )
+    return rows
+
+
 def with_labels(people: Sequence[Person]) -> list[Person]:
     """Attach `role_names` and `skill_names` (sorted), `manager_name` and `login_name` to each
     person: one query for the lot (a UNION of four small lookups by id)."""
     ids = [p.pk for p in people]
-
-    def tagged(qs: QuerySet[Any], kind: str, person: str, label: str) -> QuerySet[Any]:
-        tagged_rows: QuerySet[Any] = (
-            qs.annotate(kind=Value(kind, output_field=CharField()))
-            .values_list(person, "kind", label)
-            .order_by()
-        )
-        return tagged_rows
-
-    rows = tagged(PersonRole.objects.filter(person_id__in=ids), "r", "person_id", "role").union(
-        tagged(
+    rows = _tagged(PersonRole.objects.filter(person_id__in=ids), "r", "person_id", "role").union(
+        _tagged(
             Person.skills.through.objects.filter(person_id__in=ids), "s", "person_id", "skill__name"
         ),
-        tagged(
+        _tagged(
             Person.objects.filter(pk__in=ids, manager__isnull=False), "m", "pk", "manager__name"
         ),
-        tagged(Person.objects.filter(pk__in=ids, user__isnull=False), "u", "pk", "user__username"),
+        _tagged(Person.objects.filter(pk__in=ids, user__isnull=False), "u", "pk", "user__username"),
         all=True,
     )
     found: dict[str, dict[int, list[str]]] = {k: defaultdict(list) for k in "rsmu"}
@@ -266,6 +278,99 @@ def with_labels(people: Sequence[Person]) -> list[Person]:
         p.manager_name = next(iter(found["m"][p.pk]), None)  # type: ignore[attr-defined]
         p.login_name = next(iter(found["u"][p.pk]), None)  # type: ignore[attr-defined]
     return list(people)
+
+
+# The columns of a person the list shows, read as plain values (no model instances): the list
+# is the API's busiest read, and building 50 Person objects and walking them through the
+# schema's resolvers cost more than the queries.
+_ROW_COLUMNS = (
+    "id",
+    "name",
+    "email",
+    "title",
+    "manager_id",
+    "country",
+    "subdivision",
+    "timezone",
+    "weekly_hours",
+    "working_days",
+    "start_date",
+    "end_date",
+    "manager__name",
+    "user__username",
+)
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of people as the actor reads them, each a dict of PersonOut's fields."""
+
+    items: list[dict[str, Any]]
+    count: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return (self.count + self.page_size - 1) // self.page_size
+
+
+def people_page(actor: Actor, people: QuerySet[Person], *, page: int, page_size: int) -> PeoplePage:
+    """A page of `people` (a `person_list`) with labels and the pay the actor may read, in
+    three or four queries: the page's ids with the total (one window query), their rows with
+    manager and login, their roles and skills, and the cost rates the actor may read."""
+    start = (page - 1) * page_size
+    window = people.annotate(total=Window(Count("pk"))).values_list("pk", "total")
+    found = list(window[start : start + page_size])
+    # Past the last page the window has no row to carry the total: count it alone.
+    count = found[0][1] if found else (people.count() if page > 1 else 0)
+    ids = [pk for pk, _ in found]
+    if not ids:
+        return PeoplePage([], count, page, page_size)
+    rows = {r[0]: r for r in Person.objects.filter(pk__in=ids).values_list(*_ROW_COLUMNS)}
+    roles: dict[int, list[str]] = defaultdict(list)
+    skills: dict[int, list[str]] = defaultdict(list)
+    labels = _tagged(PersonRole.objects.filter(person_id__in=ids), "r", "person_id", "role").union(
+        _tagged(
+            Person.skills.through.objects.filter(person_id__in=ids), "s", "person_id", "skill__name"
+        ),
+        all=True,
+    )
+    for pid, kind, label in labels:
+        (roles if kind == "r" else skills)[pid].append(label)
+    readable = [pid for pid in ids if may_read_pay(actor, pid)]
+    series = cost_rate_series(person_ids=readable) if readable else {}
+    today = clock.today()
+    items = []
+    for pid in ids:
+        (_, name, email, title, manager_id, country, subdivision, tz, weekly, days, first, last,
+         manager_name, username) = rows[pid]  # fmt: skip
+        rate = series[pid].on(today) if pid in series else None
+        items.append(
+            {
+                "id": pid,
+                "name": name,
+                "email": email,
+                "title": title,
+                "username": username,
+                "manager_id": manager_id,
+                "manager_name": manager_name,
+                "country": country,
+                "subdivision": subdivision,
+                "timezone": tz,
+                "weekly_hours": weekly if weekly is not None else standard_weekly_hours(country),
+                "weekly_hours_override": weekly,
+                "working_days": days,
+                "cost_rate": rate.rate if rate else None,
+                "cost_currency": rate.currency if rate else None,
+                "cost_rate_from": rate.effective_from if rate else None,
+                "skills": sorted(skills[pid]),
+                "roles": sorted(roles[pid]),
+                "start_date": first,
+                "end_date": last,
+            }
+        )
+    return PeoplePage(items, count, page, page_size)
 
 
 def roles_of(person: Person) -> list[str]:
