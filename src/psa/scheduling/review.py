@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
@@ -102,28 +103,31 @@ def _planned_by_day(
         F("hours") * F("booking__probability") / 100,
         output_field=DecimalField(max_digits=12, decimal_places=4),
     )
+    kind = BookingDay.Kind
+    hours = DecimalField(max_digits=12, decimal_places=2)
+    # One row per person and date, the kinds side by side (summed in the database): the
+    # review reads tens of thousands of these for a large team.
     rows = (
         BookingDay.objects.filter(person_id__in=person_ids, date__gte=start, date__lte=end)
-        .values("person_id", "date", "kind")
-        .annotate(total=Sum("hours"), weighted=Sum(weighted))
+        .values_list("person_id", "date")
+        .annotate(
+            confirmed=Coalesce(
+                Sum("hours", filter=Q(kind=kind.CONFIRMED)), ZERO, output_field=hours
+            ),
+            tentative=Coalesce(
+                Sum("hours", filter=Q(kind=kind.TENTATIVE)), ZERO, output_field=hours
+            ),
+            weighted=Sum(weighted, filter=Q(kind=kind.TENTATIVE)),
+            internal=Coalesce(Sum("hours", filter=Q(kind=kind.INTERNAL)), ZERO, output_field=hours),
+        )
         .order_by()
     )
-    acc: dict[int, dict[dt.date, list[Decimal]]] = defaultdict(
-        lambda: defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
-    )
-    for row in rows:
-        slot = acc[row["person_id"]][row["date"]]
-        total = Decimal(row["total"])
-        if row["kind"] == BookingDay.Kind.CONFIRMED:
-            slot[0] += total
-        elif row["kind"] == BookingDay.Kind.TENTATIVE:
-            slot[1] += total
-            slot[2] += Decimal(row["weighted"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        else:
-            slot[3] += total
-    return {
-        pid: {d: (v[0], v[1], v[2], v[3]) for d, v in days.items()} for pid, days in acc.items()
-    }
+    cent = Decimal("0.01")
+    planned: dict[int, dict[dt.date, tuple[Decimal, Decimal, Decimal, Decimal]]] = defaultdict(dict)
+    for pid, day, confirmed, tentative, weighted_sum, internal in rows:
+        share = Decimal(weighted_sum).quantize(cent, ROUND_HALF_UP) if weighted_sum else ZERO
+        planned[pid][day] = (Decimal(confirmed), Decimal(tentative), share, Decimal(internal))
+    return planned
 
 
 COLUMNS = [
