@@ -284,10 +284,10 @@ def test_a_repeated_people_page_is_served_from_memory(
         again = client.get("/api/v1/people", {"page_size": 10})
     assert again.content == first.content
     assert again["Content-Type"] == "application/json"
-    # who asks (their person and roles decide the cost rates shown) and the people
-    # generation; no count, no page
+    # who asks (their person with their roles, in one query: they decide the cost rates
+    # shown) and the people generation; no count, no page
     sql = [q["sql"] for q in queries.captured_queries]
-    assert len(sql) == 3, sql
+    assert len(sql) == 2, sql
     assert not [q for q in sql if "COUNT(" in q.upper()]
     assert first.json()["items"][0]["roles"] == ["head_of_ps"]
 
