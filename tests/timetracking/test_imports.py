@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from openpyxl import Workbook
 
 from psa import cli
-from psa.core import clock, numbers, periods
+from psa.core import clock, jobs, numbers, periods
 from psa.core.errors import PermissionDenied
 from psa.core.models import AuditEntry, Job
 from psa.core.roles import Actor, Role
@@ -586,7 +586,7 @@ def test_the_page_checks_a_file_first_and_imports_it_only_when_clean(
     assert 'id="import-done"' in client.get(confirmed["Location"]).content.decode()
     with unchanged():
         again = client.post(f"/time/import/{check.pk}/confirm/", follow=True)
-    message = services.ERR_ALREADY_CONFIRMED.format(name="hours.csv", id=run_job.pk)
+    message = jobs.ERR_ALREADY_CONFIRMED.format(name="hours.csv", id=run_job.pk)
     assert [str(m) for m in again.context["messages"]] == [message]
 
 
@@ -623,7 +623,7 @@ def test_the_page_lists_every_bad_row_and_offers_no_import(
     assert 'id="import-confirm"' not in page
     with unchanged():
         refused = client.post(f"/time/import/{check.pk}/confirm/", follow=True)
-    message = services.ERR_CHECK_FAILED.format(name="hours.csv", count=2)
+    message = jobs.ERR_CHECK_FAILED.format(name="hours.csv", count=2)
     assert [str(m) for m in refused.context["messages"]] == [message]
 
 

@@ -368,3 +368,49 @@ def jobs_purge(*, now: dt.datetime | None = None) -> int:
         status__in=[Status.DONE, Status.FAILED], finished_at__lt=cutoff
     ).delete()
     return deleted
+
+
+# ------------------------------------------------------------------ a file checked, then imported
+
+ERR_NOT_A_CHECK = "job {id} is not the check of a file to import"
+ERR_CHECK_NOT_DONE = "the check of {name} has not finished ({status})"
+ERR_CHECK_FAILED = "the check of {name} found bad rows ({count}): fix the file and check it again"
+ERR_ALREADY_CONFIRMED = "{name} is being imported already: job {id}"
+
+
+def job_check_confirm(*, actor: Actor, job_id: int, kind: str, title: str, task: JobTask) -> Job:
+    """Import the file that a finished, clean check holds, as a new job of the same kind. The
+    check is a job of `kind` with `dry_run` in its params and `bad_rows` in its result; the
+    import runs with `dry_run` false and `checked` naming the check, and checks every rule
+    again when it runs (the database may have changed since). Once per check, under a lock on
+    it, so two presses of the button start one import. `title` may name the file: {name}."""
+    check = job_get(actor=actor, job_id=job_id)
+    if check.kind != kind or not check.params.get("dry_run"):
+        raise Conflict(ERR_NOT_A_CHECK.format(id=job_id), field="job_id")
+    if check.status != Job.Status.DONE:
+        status = check.get_status_display().lower()
+        raise Conflict(
+            ERR_CHECK_NOT_DONE.format(name=check.file_name, status=status), field="job_id"
+        )
+    bad = (check.result or {}).get("bad_rows", 0)
+    if bad:
+        raise Conflict(ERR_CHECK_FAILED.format(name=check.file_name, count=bad), field="job_id")
+    with transaction.atomic():
+        Job.objects.select_for_update().filter(pk=check.pk).values_list("pk").get()
+        earlier = Job.objects.filter(kind=kind, params__checked=check.pk).values_list(
+            "pk", flat=True
+        )
+        if earlier:
+            raise Conflict(
+                ERR_ALREADY_CONFIRMED.format(name=check.file_name, id=earlier[0]), field="job_id"
+            )
+        return job_start(
+            actor=actor,
+            kind=kind,
+            title=title.format(name=check.file_name),
+            params={**check.params, "dry_run": False, "checked": check.pk},
+            task=task,
+            file=job_input(job=check),
+            file_name=check.file_name,
+            content_type=check.content_type,
+        )

@@ -30,6 +30,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
+from psa.core.errors import ValidationFailed
+
 # What XML 1.0 refuses (tab, LF and CR are allowed), plus what UTF-8 cannot encode.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A cell starting with one of these is a formula to Excel, LibreOffice and Sheets (CSV
@@ -81,6 +83,19 @@ def csv_cell(value: Any) -> Any:
 # ------------------------------------------------------------------ reading
 
 FILE = "file"  # the column of errors about the file as a whole (row 0)
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+ERR_UPLOAD_TOO_BIG = "the file is larger than 50 MB: split it"
+
+
+def check_upload(data: bytes, *, missing: str, size: int | None = None) -> None:
+    """Refuse an upload before reading it: none (`missing` says what to choose) or too big.
+    `size`: the upload's size when the bytes are not read yet."""
+    if size is None and not data:
+        raise ValidationFailed(missing, field=FILE)
+    if (size if size is not None else len(data)) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(ERR_UPLOAD_TOO_BIG, field=FILE)
+
 
 ERR_NOT_XLSX = "not a readable XLSX workbook: {reason}"
 ERR_BINARY = "neither an XLSX workbook nor a CSV file (it holds binary data)"

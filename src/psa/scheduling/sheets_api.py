@@ -12,15 +12,11 @@ from ninja.files import UploadedFile
 
 from psa.core import clock
 from psa.core.api import actor
-from psa.core.errors import ValidationFailed
 from psa.core.schemas import WRITE, Day, Id, answers
 from psa.integrations import spreadsheet
 from psa.scheduling import imports, sheets
 
 router = Router(tags=["scheduling"])
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-ERR_UPLOAD_TOO_BIG = "the file is larger than 50 MB: split it"
 
 
 class RowErrorOut(Schema):
@@ -57,8 +53,8 @@ def import_schedule(
     `{"field": "row 7: hours", "message": …}` and nothing is written."""
     who = actor(request)
     imports.require_importer(who)
-    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(ERR_UPLOAD_TOO_BIG, field="file")
+    if file.size is not None:
+        spreadsheet.check_upload(b"", missing="", size=file.size)
     sheet = sheets.read_sheet(file.read())
     report = imports.schedule_import(
         actor=who,

@@ -13,8 +13,8 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from psa.core.api import actor
-from psa.core.errors import ValidationFailed
 from psa.core.schemas import WRITE, Day, Id, In, Line, Text, answers
+from psa.integrations import spreadsheet
 from psa.integrations.spreadsheet import FILE, RowError
 from psa.timetracking import entry_files, imports
 from psa.timetracking.schemas import HoursText
@@ -22,8 +22,6 @@ from psa.timetracking.schemas import HoursText
 router = Router(tags=["time"])
 
 MAX_BATCH = 10_000  # entries in one JSON batch: more go in as a file upload
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-ERR_UPLOAD_TOO_BIG = "the file is larger than 50 MB: split it"
 # How a batch names each column of an entry.
 _BATCH_FIELDS = {"work_item": "work_item_id"}
 
@@ -118,8 +116,8 @@ def import_file(request: HttpRequest, file: File[UploadedFile], dry_run: Form[bo
     `{"field": "row 7: hours", …}` and nothing is written. `dry_run`: check, write nothing."""
     who = actor(request)
     imports.require_importer(who)
-    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(ERR_UPLOAD_TOO_BIG, field="file")
+    if file.size is not None:
+        spreadsheet.check_upload(b"", missing="", size=file.size)
     data = file.read()
     report = imports.time_import(
         actor=who,

@@ -571,23 +571,14 @@ def gitlab_sync_start(*, actor: Actor, group: str = "") -> Job:
     )
 
 
-ERR_UPLOAD_TOO_BIG = "the file is larger than 50 MB: split it"
 ERR_NO_FILE = "choose a CSV or XLSX file of time entries"
-ERR_NOT_A_CHECK = "job {id} is not a checked time import"
-ERR_CHECK_NOT_DONE = "the check of {name} has not finished ({status})"
-ERR_CHECK_FAILED = "the check of {name} found bad rows ({count}): fix the file and check it again"
-ERR_ALREADY_CONFIRMED = "{name} is being imported already: job {id}"
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 def time_import_check_start(*, actor: Actor, data: bytes, file_name: str) -> Job:
     """Queue the dry run of an uploaded file of time entries; its job keeps the file for the
     import that may follow (time_import_confirm)."""
     imports.require_importer(actor)
-    if not data:
-        raise ValidationFailed(ERR_NO_FILE, field="file")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(ERR_UPLOAD_TOO_BIG, field="file")
+    spreadsheet.check_upload(data, missing=ERR_NO_FILE)
     name = file_name.strip() or "time entries"
     return jobs.job_start(
         actor=actor,
@@ -604,35 +595,10 @@ def time_import_check_start(*, actor: Actor, data: bytes, file_name: str) -> Job
 def time_import_confirm(*, actor: Actor, job_id: int) -> Job:
     """Import the file a finished, clean check holds, as a new job (every rule checked again
     when it runs: the database may have changed since). Once per check."""
-    check = jobs.job_get(actor=actor, job_id=job_id)
-    if check.kind != tasks.TIME_IMPORT or not check.params.get("dry_run"):
-        raise Conflict(ERR_NOT_A_CHECK.format(id=job_id), field="job_id")
-    if check.status != Job.Status.DONE:
-        raise Conflict(
-            ERR_CHECK_NOT_DONE.format(
-                name=check.file_name, status=check.get_status_display().lower()
-            ),
-            field="job_id",
-        )
-    bad = (check.result or {}).get("bad_rows", 0)
-    if bad:
-        raise Conflict(ERR_CHECK_FAILED.format(name=check.file_name, count=bad), field="job_id")
-    with transaction.atomic():
-        Job.objects.select_for_update().filter(pk=check.pk).values_list("pk").get()
-        earlier = Job.objects.filter(kind=tasks.TIME_IMPORT, params__checked=check.pk).values_list(
-            "pk", flat=True
-        )
-        if earlier:
-            raise Conflict(
-                ERR_ALREADY_CONFIRMED.format(name=check.file_name, id=earlier[0]), field="job_id"
-            )
-        return jobs.job_start(
-            actor=actor,
-            kind=tasks.TIME_IMPORT,
-            title=f"Time import of {check.file_name}",
-            params={"dry_run": False, "checked": check.pk},
-            task=tasks.time_import_task,
-            file=jobs.job_input(job=check),
-            file_name=check.file_name,
-            content_type=check.content_type,
-        )
+    return jobs.job_check_confirm(
+        actor=actor,
+        job_id=job_id,
+        kind=tasks.TIME_IMPORT,
+        title="Time import of {name}",
+        task=tasks.time_import_task,
+    )
