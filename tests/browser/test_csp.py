@@ -71,6 +71,7 @@ def test_the_main_pages_keep_to_the_policy(browser_page: Any, transactional_db: 
         f"/schedule/requests/{request.pk}/",
         "/schedule/review/",
         "/schedule/me/",
+        "/schedule/spreadsheet/",
         "/time/",
         "/time/timesheets/",
         "/time/report/",

@@ -185,3 +185,85 @@ def test_screenshots_of_the_board_and_a_request_review(
 
     assert (screenshot_dir / "schedule-board.png").stat().st_size > 10_000
     assert (screenshot_dir / "request-review.png").stat().st_size > 10_000
+
+
+def test_the_coordinator_imports_the_team_spreadsheet_and_a_pse_downloads_it_on_a_phone(
+    browser_page: Any,
+    transactional_db: None,
+    frozen_clock: None,
+    tmp_path: Path,
+    screenshot_dir: Path,
+) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    PersonFactory.create(
+        roles=[Role.PROJECT_COORDINATOR], name="Priya Coordinator", user__username="priya"
+    )
+    PersonFactory.create(
+        roles=[Role.PSE],
+        name="Maximiliane Oberhauser-Castellanos de la Fuente",
+        email="max@example.com",
+        timezone="Europe/Berlin",
+        user__username="max",
+    )
+    EngagementFactory.create(
+        customer__name="Acme Corporation", name="GitLab Migration", status=Status.ACTIVE
+    )
+
+    def workbook(hours: object) -> Path:
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["Resource", "Engagement", "Task", "Start", "End", "Hours", "Firmness"])
+        sheet.append(["max@example.com", "Acme Corporation — GitLab Migration", None, MON,
+                      MON + dt.timedelta(days=2), hours, "confirmed"])  # fmt: skip
+        thursday = MON + dt.timedelta(days=3)
+        sheet.append(["Maximiliane Oberhauser-Castellanos de la Fuente", None, "Knowledge Sharing",
+                      thursday, thursday, 4, "internal"])  # fmt: skip
+        path = tmp_path / f"plan-{hours}.xlsx"
+        book.save(path)
+        return path
+
+    page = browser_page
+    sign_in(page, "priya", PASSWORD)
+    page.goto("/schedule/spreadsheet/")
+    page.locator("#import-file").set_input_files(str(workbook("24 h")))
+    page.get_by_role("button", name="Check the spreadsheet").click()
+    page.locator("#import-problems").wait_for()
+    assert [
+        r.split("\t")[:2] for r in page.locator("#import-problems tbody tr").all_inner_texts()
+    ] == [["2", "Hours"]]
+    assert Booking.objects.count() == 0
+    page.screenshot(path=str(screenshot_dir / "schedule-sheet-problems.png"), full_page=True)
+
+    page.goto("/schedule/spreadsheet/")
+    page.locator("#import-file").set_input_files(str(workbook(24)))
+    page.get_by_role("button", name="Check the spreadsheet").click()
+    page.locator("#import-ready").wait_for()
+    assert (
+        "2 bookings (28.00 h for 1 person) from 2 rows"
+        in page.locator("#import-ready").inner_text()
+    )
+    page.get_by_role("button", name="Import 2 bookings").click()
+    page.locator("#import-done").wait_for()
+    assert sorted(Booking.objects.values_list("task_name", "hours")) == [
+        ("", Decimal("24.00")),
+        ("Knowledge Sharing", Decimal("4.00")),
+    ]
+
+    # The PSE, on a phone: no upload, a download of December
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "max", PASSWORD)
+    page.goto("/schedule/spreadsheet/")
+    assert page.locator("#import-file").count() == 0
+    page.locator("#id_start").fill("2026-12-01")
+    page.locator("#id_end").fill("2026-12-31")
+    page.screenshot(path=str(screenshot_dir / "schedule-sheet-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+    saved = tmp_path / "downloaded.xlsx"
+    download.value.save_as(saved)
+    rows = list(load_workbook(saved).worksheets[0].iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["max@example.com", "max@example.com"]

@@ -330,3 +330,26 @@ class InternalTimeForm(PageForm):
             "per_day": bool(data.get("per_day")),
             "override_reason": data.get("override_reason") or "",
         }
+
+
+# ------------------------------------------------------------------ the spreadsheet
+
+ERR_END_BEFORE_START = "the end is before the start"
+
+
+class SheetExportForm(forms.Form):
+    """Which bookings the downloaded spreadsheet holds: those overlapping start–end (either may
+    be left open), as XLSX or CSV."""
+
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    format = forms.ChoiceField(
+        choices=[("xlsx", "XLSX (Excel, LibreOffice)"), ("csv", "CSV")], initial="xlsx"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", ERR_END_BEFORE_START)
+        return data

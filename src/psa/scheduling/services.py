@@ -12,14 +12,16 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from psa.core import audit, clock
+from psa.core import audit, clock, jobs
 from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from psa.core.models import Job
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
 from psa.core.tasks import send_email
 from psa.engagements import rules as engagement_rules
 from psa.engagements import services as engagement_services
 from psa.engagements.models import Engagement, Status
+from psa.integrations import spreadsheet
 from psa.people import selectors as people
 from psa.people import services as people_services
 from psa.people.models import Person
@@ -707,3 +709,46 @@ def feed_revoke(*, actor: Actor, feed: CalendarFeed) -> CalendarFeed:
                 after={"revoked_at": feed.revoked_at},
             )
     return feed
+
+
+# ------------------------------------------------------------------ the spreadsheet, from the pages
+
+ERR_NO_SHEET = "choose the schedule spreadsheet: an XLSX or CSV file"
+
+
+def schedule_import_check_start(
+    *, actor: Actor, data: bytes, file_name: str, override_capacity: bool = False
+) -> Job:
+    """Queue the dry run of an uploaded schedule spreadsheet; its job keeps the file for the
+    import that may follow (schedule_import_confirm)."""
+    # Here, not at the top: tasks reads through scheduling.imports, which imports this module.
+    from psa.scheduling import imports, tasks
+
+    imports.require_importer(actor)
+    spreadsheet.check_upload(data, missing=ERR_NO_SHEET)
+    name = file_name.strip() or "the schedule"
+    return jobs.job_start(
+        actor=actor,
+        kind=tasks.SCHEDULE_IMPORT,
+        title=f"Schedule import check of {name}",
+        params={"dry_run": True, "override_capacity": override_capacity},
+        task=tasks.schedule_import_task,
+        file=data,
+        file_name=name,
+        content_type=spreadsheet.XLSX if spreadsheet.is_xlsx(data) else "text/csv",
+    )
+
+
+def schedule_import_confirm(*, actor: Actor, job_id: int) -> Job:
+    """Import the spreadsheet a finished, clean check holds, as a new job that checks every
+    row again as it writes. Once per check."""
+    from psa.scheduling import imports, tasks
+
+    imports.require_importer(actor)
+    return jobs.job_check_confirm(
+        actor=actor,
+        job_id=job_id,
+        kind=tasks.SCHEDULE_IMPORT,
+        title="Schedule import of {name}",
+        task=tasks.schedule_import_task,
+    )

@@ -32,6 +32,12 @@ urlpatterns = [
         views.internal_cancel,
         name="schedule_internal_cancel",
     ),
+    path("spreadsheet/", views.sheet_page, name="schedule_sheet"),
+    path(
+        "spreadsheet/<int:job_id>/confirm/",
+        views.sheet_import_confirm,
+        name="schedule_sheet_confirm",
+    ),
     path("me/feeds/", views.feed_create, name="schedule_feed_create"),
     path("feeds/<int:feed_id>/revoke/", views.feed_revoke, name="schedule_feed_revoke"),
 ]

@@ -21,14 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from psa.core import clock, numbers, periods
 from psa.core.api import actor
-from psa.core.errors import Conflict, DomainError
+from psa.core.errors import Conflict, DomainError, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Role
 from psa.core.views import apply_domain_errors, error_status, is_htmx, page, paginate
 from psa.people import selectors as people_selectors
 from psa.people.forms import country_options
 from psa.people.models import Person
-from psa.scheduling import feeds, review, rules, selectors, services
+from psa.scheduling import feeds, imports, review, rules, selectors, services, sheets
 from psa.scheduling.forms import (
     CheckForm,
     ConfirmForm,
@@ -38,6 +38,7 @@ from psa.scheduling.forms import (
     RequestForm,
     ReviewFilterForm,
     ScheduleFilterForm,
+    SheetExportForm,
 )
 from psa.scheduling.models import AssignmentRequest
 from psa.scheduling.rules import load_level
@@ -649,3 +650,65 @@ def feed_revoke(request: HttpRequest, feed_id: int) -> HttpResponse:
         return _me_page(request, status=status, refused=exc.message)
     messages.success(request, "Calendar feed revoked: its URL no longer works.")
     return redirect(reverse("schedule_me") + "#feeds")
+
+
+# ------------------------------------------------------------------ the schedule spreadsheet
+
+
+@page
+def sheet_page(request: HttpRequest) -> HttpResponse:
+    """The schedule as a spreadsheet: download it (anyone who sees the schedule), or upload one
+    to import (the coordinator, the head of PS). An upload is checked first (a dry run in the
+    background, with a progress bar on the job's page), and imported only from there, once it
+    is clean."""
+    me = actor(request)
+    may_import = me.has_any(*imports.IMPORTERS)
+    error = ""
+    status = 200
+    export = SheetExportForm(request.GET or None)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            job = services.schedule_import_check_start(
+                actor=me,
+                data=upload.read() if upload is not None else b"",
+                file_name=upload.name or "" if upload is not None else "",
+                override_capacity=request.POST.get("override_capacity") == "on",
+            )
+        except ValidationFailed as exc:
+            error, status = exc.message, 422
+        else:
+            return redirect("job_detail", job_id=job.pk)
+    elif export.is_bound:
+        if export.is_valid():
+            return _sheet_download(export.cleaned_data)
+        status = 422
+    return render(
+        request,
+        "scheduling/sheet.html",
+        {"error": error, "may_import": may_import, "export": export},
+        status=status,
+    )
+
+
+def _sheet_download(wanted: dict[str, Any]) -> HttpResponse:
+    rows = imports.schedule_export(person_ids=None, start=wanted["start"], end=wanted["end"])
+    fmt = wanted["format"]
+    content_type, _ = sheets.FORMATS[fmt]
+    response = HttpResponse(sheets.write_sheet(rows, fmt), content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="schedule-{clock.today().isoformat()}.{fmt}"'
+    )
+    return response
+
+
+@page
+@require_POST
+def sheet_import_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The Import button of a clean check: on to the import's job page."""
+    try:
+        job = services.schedule_import_confirm(actor=actor(request), job_id=job_id)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("job_detail", job_id=job_id)
+    return redirect("job_detail", job_id=job.pk)
