@@ -96,6 +96,7 @@ TEMPLATES = [
                 "psa.core.context_processors.psa",
                 "psa.people.context_processors.me",
                 "psa.finance.context_processors.finance",
+                "psa.timetracking.context_processors.time_tabs",
             ],
         },
     },

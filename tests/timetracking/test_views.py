@@ -958,3 +958,34 @@ def test_a_work_item_is_created_on_an_engagement_from_its_page(
         )
     page = client.get(refused["Location"]).content.decode()
     assert flash(views.ERR_ITEM_NOT_CREATED_BECAUSE.format(reasons=services.ERR_TITLE)) in page
+
+
+@pytest.mark.parametrize(
+    ("roles", "shown"),
+    [
+        ((Role.PSE,), False),
+        ((Role.PROJECT_COORDINATOR,), False),
+        ((Role.DELIVERY_MANAGER,), True),
+        ((Role.HEAD_OF_PS,), True),
+        ((Role.FINANCE_PARTNER,), True),
+    ],
+)
+def test_the_certifications_tab_shows_only_to_those_whose_queue_it_is(
+    make_person: MakePerson, client_for: ClientFor, roles: tuple[str, ...], shown: bool
+) -> None:
+    client = client_for(make_person(*roles))
+    link = '<a href="/time/certifications/" >Certifications</a>'
+    for path in ("/time/", "/time/report/", "/time/epics/"):
+        assert (link in client.get(path).content.decode()) is shown, path
+    # the tab is shown exactly where the page opens
+    assert client.get("/time/certifications/").status_code == (200 if shown else 403)
+
+
+def test_a_locked_day_is_marked_in_words_not_a_glyph(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
+    pse = make_person(Role.PSE)
+    _locked_quarter(pse)
+    page = client_for(pse).get("/time/", {"week": MON.isoformat()}).content.decode()
+    assert page.count('<span class="small badge">locked</span>') == 7
+    assert "🔒" not in page
