@@ -734,6 +734,8 @@ def test_my_quarterly_report(make_person: MakePerson, client_for: ClientFor) -> 
     assert "Write the runbook" in html
     assert "2026-W47" in html
     assert f"/api/v1/time/reports/{pse.pk}?year=2027&amp;quarter=4&amp;format=xlsx" in html
+    # my own weeks open in My week
+    assert '<a href="/time/?week=2026-11-16">2026-W47</a>' in html
 
 
 @pytest.mark.parametrize(
@@ -786,6 +788,9 @@ def test_a_manager_picks_a_report_and_gets_the_team_workbook(
     assert response.status_code == 200
     assert f'<option value="{alex.pk}" selected>Alex Rivera</option>' in html
     assert "<dt>Total</dt><dd>6 h</dd>" in html
+    # Alex's weeks are not the manager's own: no link to the manager's My week
+    assert "<td>2026-W47 <span" in html
+    assert 'href="/time/?week=' not in html
     assert 'action="/time/report/team/"' in html
     assert "Prepare every report of the team (FY27 Q4, ZIP)" in html  # managers read everyone's
 
