@@ -833,3 +833,43 @@ def test_a_comment_with_a_control_character_is_refused_like_the_api(
     )
     assert kept.status_code == 200
     assert Comment.objects.get().body == "one\r\n\ttwo"
+
+
+def test_detail_lists_who_is_booked_from_today_on(
+    pc: Person, make_person: MakePerson, client_for: ClientFor
+) -> None:
+    from psa.core import clock
+    from psa.scheduling import services as scheduling
+
+    engagement = EngagementFactory.create(status=Status.ACTIVE, name="Rollout")
+    alex = make_person(Role.PSE, name="Alex Rivera")
+    sam = make_person(Role.PSE, name="Sam Okafor")
+
+    def book(person: Person, start: dt.date, end: dt.date, hours: str) -> None:
+        asked = scheduling.request_create(
+            actor=SYSTEM,
+            engagement=engagement,
+            person=person,
+            start_date=start,
+            end_date=end,
+            hours=Decimal(hours),
+        )
+        scheduling.request_confirm(actor=SYSTEM, request=asked)
+
+    with clock.frozen(dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC)):
+        book(sam, dt.date(2026, 11, 16), dt.date(2026, 11, 17), "16")  # over by the 25th
+        book(alex, dt.date(2026, 12, 7), dt.date(2026, 12, 9), "12")
+    with clock.frozen(dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)):
+        html = client_for(pc).get(f"/engagements/{engagement.pk}/").content.decode()
+        empty = client_for(pc).get(f"/engagements/{EngagementFactory.create().pk}/")
+
+    assert (
+        f'<tr><td><a href="/people/{alex.pk}/">Alex Rivera</a></td>'
+        '<td>Mon 7 Dec – Wed 9 Dec 2026</td><td class="num">12.00</td>'
+        '<td><span class="badge k-confirmed">Confirmed</span></td></tr>'
+    ) in html
+    # Sam's booking ended before today (the engagement's comments still tell of it)
+    table = html.split('id="booked-people"')[1].split("</table>")[0]
+    assert table.count("<tr><td>") == 1
+    assert "Sam Okafor" not in table
+    assert "Nobody is booked on it from today on." in empty.content.decode()

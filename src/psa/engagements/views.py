@@ -45,6 +45,7 @@ from psa.engagements.forms import (
 )
 from psa.engagements.models import Customer, Engagement, Kind, Status
 from psa.finance import flows as finance_flows
+from psa.scheduling import selectors as scheduling_selectors
 from psa.timetracking import selectors as time_selectors
 
 ADD_ROW = "add_milestone_row"
@@ -331,6 +332,10 @@ def _detail_context(request: HttpRequest, engagement: Engagement, **extra: Any) 
         "rate_form": BillRateForm(initial={"effective_from": clock.today()}),
         "time": time_selectors.engagement_time(engagement=engagement),
         "work_items": time_selectors.engagement_work_items(engagement_id=engagement.pk),
+        # Who works on it, from today on: the board's bookings, as the team plans them.
+        "booked": list(
+            scheduling_selectors.booking_list(engagement_id=engagement.pk, start=clock.today())
+        ),
         # Customer work goes under Project Work's categories.
         "item_categories": time_selectors.category_choices(major="Project Work"),
     }
