@@ -731,7 +731,7 @@ def test_the_queue_lists_open_requests_with_fits_or_conflict(
 
 
 def test_the_request_page_shows_the_review_shortfalls_and_proposals(
-    pc: Person, conflict: AssignmentRequest, sam: Person, client_for: ClientFor
+    pc: Person, conflict: AssignmentRequest, alex: Person, sam: Person, client_for: ClientFor
 ) -> None:
     response = client_for(pc).get(f"/schedule/requests/{conflict.pk}/")
 
@@ -745,6 +745,15 @@ def test_the_request_page_shows_the_review_shortfalls_and_proposals(
     for p in proposals:
         assert f'name="confirm-proposal" value="{p.key}"' in html
     assert "Sam Patel</strong>, Tue 8 Dec – Wed 9 Dec 2026, 16.00 h" in html
+    # what is in the way, by engagement
+    booked = Booking.objects.get(person=alex)
+    assert booked.engagement is not None
+    assert (
+        f'<tr><td><a href="/engagements/{booked.engagement_id}/">'
+        f"{escape(booked.engagement.customer.name)} — {escape(booked.engagement.name)}</a></td>"
+        '<td class="nowrap">Mon 7 Dec – Fri 11 Dec</td><td class="num">40.00</td>'
+        '<td><span class="badge k-confirmed">Confirmed</span></td></tr>'
+    ) in html
     assert "Confirm over capacity" in html
     assert "Decline" in html
     assert f'href="/engagements/{conflict.engagement_id}/#comment-{conflict.comment_id}"' in html

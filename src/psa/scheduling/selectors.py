@@ -291,6 +291,15 @@ def booking_list(
     return qs.order_by("start_date", "id")
 
 
+def bookings_in_the_way(*, ask: Ask) -> list[Booking]:
+    """The person's active bookings on the asked dates (the one a change replaces left out):
+    what the day table's confirmed, tentative and internal hours are, by engagement or task."""
+    found = booking_list(person_id=ask.person.pk, start=ask.start, end=ask.end)
+    if ask.exclude_booking_id is not None:
+        found = found.exclude(pk=ask.exclude_booking_id)
+    return list(found)
+
+
 def tentative_bookings(*, engagement_id: int) -> list[Booking]:
     return list(
         Booking.objects.select_related("person").filter(

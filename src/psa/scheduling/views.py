@@ -127,6 +127,7 @@ def _review_context(result: selectors.Review) -> dict[str, Any]:
         "result": result,
         "day_rows": _day_rows(result),
         "short_days": len(result.shortfalls),
+        "in_the_way": selectors.bookings_in_the_way(ask=result.ask),
     }
 
 
