@@ -102,6 +102,21 @@ def test_other_windows_keep_hours_and_working_days_nearest_first() -> None:
     assert proposals[0].end == day(7)  # skips the weekend: Thu, Fri, Mon
 
 
+def test_other_windows_never_share_a_day_with_one_already_offered() -> None:
+    plan = {day(1): D("8"), day(2): D("8"), day(3): D("8")}  # Tue-Thu, Wed busy
+    proposals = rules.other_windows(
+        person_id=1, plan=plan, loads=loads(busy={2: "4"}), earliest=MON
+    )
+    # Thu-Mon is nearest; Fri-Tue and Mon-Wed would repeat two of its days and one: skipped
+    assert [(p.start, p.end) for p in proposals] == [
+        (day(3), day(7)),
+        (day(8), day(10)),
+        (day(11), day(15)),
+    ]
+    offered = [d for p in proposals for d in p.days]
+    assert len(offered) == len(set(offered))
+
+
 def test_windows_skip_holidays_and_never_start_before_earliest() -> None:
     plan = {day(7): D("8"), day(8): D("8")}  # Mon-Tue of week 2, Tue fully booked
     proposals = rules.other_windows(

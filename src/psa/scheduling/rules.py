@@ -158,7 +158,8 @@ def other_windows(
     count: int = WINDOW_PROPOSALS,
 ) -> list[Proposal]:
     """Other date windows for the same person with the same hours on the same number of working
-    days, nearest to the requested start first (later before earlier on a tie)."""
+    days, nearest to the requested start first (later before earlier on a tie), no two sharing
+    a day: a window shifted by a day from one already offered is no real choice."""
     if not plan:
         return []
     requested_days = sorted(plan)
@@ -176,9 +177,15 @@ def other_windows(
             distance = abs((start - requested_start).days)
             candidates.append((distance, 1 if start < requested_start else 0, i))
     candidates.sort()
-    proposals = []
-    for distance, earlier, i in candidates[:count]:
+    proposals: list[Proposal] = []
+    taken: set[dt.date] = set()
+    for distance, earlier, i in candidates:
+        if len(proposals) == count:
+            break
         window = working[i : i + n]
+        if taken.intersection(window):
+            continue
+        taken.update(window)
         direction = "earlier" if earlier else "later"
         proposals.append(
             Proposal(
