@@ -163,10 +163,29 @@ def test_other_people_are_those_free_on_all_dates_most_spare_first() -> None:
     free = candidate(3, "Free", plan)
     half = candidate(4, "Half", plan, busy={0: "2"})
     proposals = rules.other_people([busy, half, free], skill="Kubernetes")
-    assert [p.person_id for p in proposals] == [3, 4]
+    assert [p.person_id for p in proposals] == [3, 4, 2]
     assert "has the skill Kubernetes" in proposals[0].reason
     assert "(8.00 h to spare)" in proposals[0].reason
     assert "(6.00 h to spare)" in proposals[1].reason
+    # Busy has 2 h free on the first day: offered after those who fit, for what fits them
+    assert proposals[2].days == {day(0): D("2"), day(1): D("4")}
+    assert proposals[2].reason == (
+        "Busy has 6.00 h of the 8.00 h free on these dates (1 of 2 working days in full): "
+        "books what fits; has the skill Kubernetes"
+    )
+
+
+def test_people_free_for_part_of_it_fill_the_places_left_most_hours_first() -> None:
+    plan = {day(0): D("8"), day(1): D("8"), day(2): D("8")}
+    full = candidate(2, "Full", plan, busy={0: "8", 1: "8", 2: "8"})
+    one = candidate(3, "One day", plan, busy={0: "8", 1: "8"})
+    most = candidate(4, "Most", plan, busy={0: "4"})
+    proposals = rules.other_people([full, one, most], count=5)
+    assert [(p.person_id, p.hours) for p in proposals] == [(4, D("20")), (3, D("8"))]
+    assert proposals[1].days == {day(2): D("8")}
+    assert (proposals[1].start, proposals[1].end) == (day(2), day(2))
+    # the list is capped, the most hours kept
+    assert [p.person_id for p in rules.other_people([full, one, most], count=1)] == [4]
 
 
 def test_other_people_ties_are_by_name_and_the_list_is_capped() -> None:

@@ -279,20 +279,27 @@ def other_people(
     candidates: Sequence[Candidate], *, skill: str = "", count: int = 5
 ) -> list[Proposal]:
     """People free for the whole plan on the original dates, most spare hours first (then by
-    name). Kept lean: it runs over every PSE of the team."""
+    name); then, in the places left, people free for part of it, most hours first, each
+    offered for what fits them day by day (how much, said in the reason). Kept lean: it runs
+    over every PSE of the team."""
     fitting: list[tuple[Decimal, str, Candidate]] = []
+    partly: list[tuple[Decimal, str, Candidate, dict[dt.date, Decimal]]] = []
     for c in candidates:
         if not c.plan:
             continue
         spare = ZERO
+        fits: dict[dt.date, Decimal] = {}
         for d, h in c.plan.items():
-            left = c.capacity.get(d, ZERO) - c.planned.get(d, ZERO) - h
-            if left < 0:
-                break
-            spare += left
-        else:
+            free = c.capacity.get(d, ZERO) - c.planned.get(d, ZERO)
+            spare += free - h
+            if free > 0:
+                fits[d] = min(h, free)
+        if len(fits) == len(c.plan) and all(fits[d] == h for d, h in c.plan.items()):
             fitting.append((-spare, c.name, c))
+        elif fits:
+            partly.append((-sum(fits.values(), ZERO), c.name, c, fits))
     fitting.sort(key=lambda t: (t[0], t[1]))
+    partly.sort(key=lambda t: (t[0], t[1]))
     proposals = []
     for negative_spare, _, c in fitting[:count]:
         why = f"{c.name} is free on all {len(c.plan)} working days ({-negative_spare} h to spare)"
@@ -305,6 +312,25 @@ def other_people(
                 start=min(c.plan),
                 end=max(c.plan),
                 days=dict(c.plan),
+                reason=why,
+            )
+        )
+    for negative_fitted, _, c, fits in partly[: count - len(proposals)]:
+        asked = sum(c.plan.values(), ZERO)
+        whole = sum(1 for d, h in c.plan.items() if fits.get(d) == h)
+        why = (
+            f"{c.name} has {-negative_fitted} h of the {asked} h free on these dates "
+            f"({whole} of {len(c.plan)} working days in full): books what fits"
+        )
+        if skill:
+            why += f"; has the skill {skill}"
+        proposals.append(
+            Proposal(
+                kind="person",
+                person_id=c.person_id,
+                start=min(fits),
+                end=max(fits),
+                days=fits,
                 reason=why,
             )
         )
