@@ -261,6 +261,15 @@ def test_the_coordinator_imports_the_team_spreadsheet_and_a_pse_downloads_it_on_
     page.locator("#id_end").fill("2026-12-31")
     page.screenshot(path=str(screenshot_dir / "schedule-sheet-phone.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # a compact header: brand and login on one line, the menu on one line that scrolls, and
+    # the current tab scrolled into sight
+    header = page.locator("header.top").bounding_box()
+    assert header is not None
+    assert header["height"] <= 80
+    tab = page.locator('.subnav [aria-current="page"]').bounding_box()
+    assert tab is not None
+    assert tab["x"] >= 0
+    assert tab["x"] + tab["width"] <= 390
     with page.expect_download() as download:
         page.get_by_role("button", name="Download").click()
     saved = tmp_path / "downloaded.xlsx"
