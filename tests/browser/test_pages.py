@@ -156,3 +156,29 @@ def test_screenshots_of_the_engagement_and_person_pages(
 
     assert (screenshot_dir / "engagement.png").stat().st_size > 10_000
     assert (screenshot_dir / "person.png").stat().st_size > 10_000
+
+
+def test_home_shows_what_each_person_owes_on_a_phone_and_at_a_desk(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    from psa import demo
+
+    demo.load_small()
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "alex.rivera", demo.DEMO_PASSWORD)
+    page.goto("/")
+    owed = page.locator("#owed li")
+    assert owed.count() >= 1
+    # each item is a link to where it is settled
+    assert owed.locator("a").count() == owed.count()
+    page.screenshot(path=str(screenshot_dir / "home-owed-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, "marcus.chen", demo.DEMO_PASSWORD)
+    page.goto("/")
+    texts = page.locator("#owed li").all_inner_texts()
+    assert any("wait for your decision" in t or "of your team" in t for t in texts), texts
+    page.screenshot(path=str(screenshot_dir / "home-owed.png"), full_page=True)

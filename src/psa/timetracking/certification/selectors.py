@@ -346,6 +346,36 @@ def queue_for(actor: Actor, *, pages: Mapping[str, str] | None = None) -> list[Q
     hours. Each section is paged (QUEUE_PAGE rows; `pages` names the page per section key,
     bad numbers give the first or last), and the live figures of a page's rows are read
     together (certification_views)."""
+    sections = []
+    wanted = pages or {}
+    for key, title, mine, step, reopen in _queue_parts(actor):
+        page = Paginator(mine, QUEUE_PAGE).get_page(wanted.get(key))
+        sections.append(
+            QueueSection(
+                key=key,
+                title=title,
+                rows=certification_views(list(page.object_list)),
+                step=step,
+                back_to=rules.rejection_targets(step) if step else (),
+                reopen=reopen,
+                count=page.paginator.count,
+                page=page.number,
+                pages=page.paginator.num_pages,
+            )
+        )
+    return sections
+
+
+def waiting_for(actor: Actor) -> int:
+    """How many certifications wait for the actor's decision at a step of the chain (the
+    queue's decision sections, counted: the home page's to-do)."""
+    return sum(rows.count() for _, _, rows, step, _ in _queue_parts(actor) if step)
+
+
+def _queue_parts(
+    actor: Actor,
+) -> list[tuple[str, str, QuerySet[QuarterlyCertification], str, bool]]:
+    """The queue's sections as (key, title, rows without the actor's own, step, reopen)."""
     own = actor.person_id
     found: list[tuple[str, str, QuerySet[QuarterlyCertification], str, bool]] = []
     for status, (step, role, _) in rules.CHAIN.items():
@@ -363,25 +393,10 @@ def queue_for(actor: Actor, *, pages: Mapping[str, str] | None = None) -> list[Q
     if actor.has_any(Role.FINANCE_PARTNER):
         approved = certifications_for(actor=actor, status=Status.APPROVED)
         found.append(("approved", MSG_APPROVED_SECTION, approved, "", True))
-    wanted = pages or {}
-    sections = []
-    for key, title, rows, step, reopen in found:
-        mine = rows.exclude(person_id=own) if own is not None else rows
-        page = Paginator(mine, QUEUE_PAGE).get_page(wanted.get(key))
-        sections.append(
-            QueueSection(
-                key=key,
-                title=title,
-                rows=certification_views(list(page.object_list)),
-                step=step,
-                back_to=rules.rejection_targets(step) if step else (),
-                reopen=reopen,
-                count=page.paginator.count,
-                page=page.number,
-                pages=page.paginator.num_pages,
-            )
-        )
-    return sections
+    return [
+        (key, title, rows.exclude(person_id=own) if own is not None else rows, step, reopen)
+        for key, title, rows, step, reopen in found
+    ]
 
 
 def certifications_for(
