@@ -182,3 +182,25 @@ def test_home_shows_what_each_person_owes_on_a_phone_and_at_a_desk(
     texts = page.locator("#owed li").all_inner_texts()
     assert any("wait for your decision" in t or "of your team" in t for t in texts), texts
     page.screenshot(path=str(screenshot_dir / "home-owed.png"), full_page=True)
+
+
+def test_the_audit_page_reads_in_names_and_fits_its_columns(
+    browser_page: Any, transactional_db: None, screenshot_dir: Path
+) -> None:
+    from psa import demo
+
+    demo.load_small()
+    page = browser_page
+    sign_in(page, "dana.whitfield", demo.DEMO_PASSWORD)
+    page.goto("/audit/")
+    table = page.locator("table.audit")
+    assert table.locator("tbody tr").count() >= 10
+    text = table.inner_text()
+    # labels, not column names; no "_id" keys left
+    assert "_id" not in text
+    # the table fits the page: no column pushed past the right edge
+    box = table.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 1280
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(screenshot_dir / "audit.png"), full_page=False)

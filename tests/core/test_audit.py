@@ -581,3 +581,61 @@ def test_history_for_a_record_is_newest_first() -> None:
     history = audit.history_for(actor=SYSTEM, target=engagement)
     assert [h.after for h in history] == [{"status": "active"}, {"status": "booked"}]
     assert history[0].before == {"status": "booked"}
+
+
+# ------------------------------------------------------------------ the log as people read it
+
+
+def test_the_log_reads_in_labels_and_names_not_columns_and_ids(
+    make_person: Callable[..., Any],
+) -> None:
+    from psa.core.roles import Role
+    from psa.people.models import Person, TimeOff
+
+    old = make_person(Role.DELIVERY_MANAGER, name="Dana Old")
+    new = make_person(Role.DELIVERY_MANAGER, name="Erin New")
+    gone = make_person(Role.PSE, name="Gone Soon")
+    gone_id = gone.pk
+    Person.objects.filter(pk=gone_id).delete()
+    pse = make_person(Role.PSE, name="Alex Rivera", manager=old)
+    audit.record(
+        actor=SYSTEM,
+        action="person.update",
+        target=pse,
+        before={"manager_id": old.pk, "working_days": [0, 1, 2, 3, 4], "weekly_hours": None},
+        after={"manager_id": new.pk, "working_days": [0, 1, 2, 3], "weekly_hours": "32.00"},
+        reason="part-time",
+    )
+    off = TimeOff.objects.create(
+        person=pse, kind="sick", start_date="2026-12-01", end_date="2026-12-01"
+    )
+    audit.record(
+        actor=SYSTEM,
+        action="time_off.create",
+        target=off,
+        after={"person_id": gone_id, "kind": "sick", "user": "alex", "hidden": True},
+    )
+
+    pto, update = audit.audit_list(actor=SYSTEM, limit=2)
+
+    assert update.before_shown == [  # type: ignore[attr-defined]
+        audit.ShownField("Manager", "Dana Old"),
+        audit.ShownField("Weekly hours", "—"),
+        audit.ShownField("Working days", "0, 1, 2, 3, 4"),
+    ]
+    assert update.after_shown == [  # type: ignore[attr-defined]
+        audit.ShownField("Manager", "Erin New"),
+        audit.ShownField("Weekly hours", "32.00"),
+        audit.ShownField("Working days", "0, 1, 2, 3"),
+    ]
+    # in the record's field order, then other keys by name (the same on both databases): a
+    # deleted record by its id, a choice by its label, a key that is no field humanized
+    assert pto.after_shown == [  # type: ignore[attr-defined]
+        audit.ShownField("Person", f"#{gone_id} (deleted)"),
+        audit.ShownField("Kind", "Sick day"),
+        audit.ShownField("Hidden", "yes"),
+        audit.ShownField("User", "alex"),
+    ]
+    # what is stored (and hashed) is unchanged
+    assert AuditEntry.objects.get(pk=update.pk).before["manager_id"] == old.pk
+    assert audit.audit_verify().broken == []

@@ -790,7 +790,7 @@ def history_for(*, actor: Actor, target: models.Model, limit: int = 200) -> list
     rows = AuditEntry.objects.filter(
         target_type=target._meta.label_lower, target_id=str(target.pk)
     ).order_by("-id")[:limit]
-    return _masked(actor, rows)
+    return readable(_masked(actor, rows))
 
 
 def audit_list(
@@ -811,4 +811,117 @@ def audit_list(
         qs = qs.filter(target_id=target_id)
     if action:
         qs = qs.filter(action=action)
-    return _masked(actor, qs.order_by("-id")[:limit])
+    return readable(_masked(actor, qs.order_by("-id")[:limit]))
+
+
+# ------------------------------------------------------------------ the log as people read it
+
+
+@dataclass(frozen=True)
+class ShownField:
+    """One field of an entry's before or after, as a person reads it: the field's label and
+    its value (a related record by name, a choice by its label, none as a dash)."""
+
+    label: str
+    value: str
+
+
+def _model_of(target_type: str) -> type[models.Model] | None:
+    from django.apps import apps
+
+    try:
+        return apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_of(model: type[models.Model] | None, key: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    try:
+        found = model._meta.get_field(key)  # the name or, for a foreign key, its column
+    except Exception:  # noqa: BLE001 - not a field of the record (an action's own detail)
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+def _label(field_: models.Field[Any, Any] | None, key: str) -> str:
+    if field_ is not None:
+        return str(field_.verbose_name)[:1].upper() + str(field_.verbose_name)[1:]
+    text = key.removesuffix("_id").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _pk_of(model: type[models.Model], value: Any) -> Any:
+    """`value` as the model's primary key, or None when it cannot be one."""
+    from django.core.exceptions import ValidationError
+
+    pk_field = model._meta.pk
+    if pk_field is None or isinstance(value, bool | dict | list):
+        return None
+    try:
+        return pk_field.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return None
+
+
+def _text(value: Any, field_: models.Field[Any, Any] | None, names: dict[str, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if value == HIDDEN:
+        return HIDDEN
+    if field_ is not None and field_.many_to_one and isinstance(field_.related_model, type):
+        if _pk_of(field_.related_model, value) is None:
+            return str(value)  # not an id (an older entry's own detail): shown as it is
+        return names.get(str(value), f"#{value} (deleted)")
+    if field_ is not None and field_.choices:
+        return str(dict(field_.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def readable(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """Attach `before_shown` and `after_shown` (lists of ShownField) to each entry: field
+    labels rather than column names, related records by name (one query per kind of record
+    named), choices by label. The stored values, and so the hash chain, are untouched."""
+    plans: list[tuple[AuditEntry, str, list[tuple[str, Any, models.Field[Any, Any] | None]]]] = []
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for entry in entries:
+        model = _model_of(entry.target_type)
+        # The record's own field order, then other keys by name: the same on both databases
+        # (PostgreSQL's jsonb keeps keys in an order of its own).
+        order = {f.attname: i for i, f in enumerate(model._meta.concrete_fields)} if model else {}
+        for side in ("before", "after"):
+            values = getattr(entry, side)
+            pairs = sorted(
+                values.items() if isinstance(values, dict) else (),
+                key=lambda kv: (order.get(kv[0], order.get(f"{kv[0]}_id", len(order))), kv[0]),
+            )
+            items = []
+            for key, value in pairs:
+                field_ = _field_of(model, key)
+                related = field_.related_model if field_ is not None else None
+                named = field_ is not None and field_.many_to_one and isinstance(related, type)
+                if named and value not in (None, "", HIDDEN):
+                    pk = _pk_of(related, value)  # type: ignore[arg-type]
+                    if pk is not None:
+                        wanted[related].add(pk)  # type: ignore[index]
+                items.append((key, value, field_))
+            plans.append((entry, side, items))
+    names: dict[type[models.Model], dict[str, str]] = {
+        model: {str(pk): str(obj) for pk, obj in model._base_manager.in_bulk(list(ids)).items()}
+        for model, ids in wanted.items()
+    }
+    for entry, side, items in plans:
+        shown = []
+        for key, value, field_ in items:
+            related = field_.related_model if field_ is not None else None
+            known = names.get(related, {}) if isinstance(related, type) else {}
+            shown.append(ShownField(_label(field_, key), _text(value, field_, known)))
+        setattr(entry, f"{side}_shown", shown)
+    return list(entries)

@@ -128,7 +128,8 @@ class Timesheet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"timesheet {self.person_id} {self.week_start}"
+        # The audit log keeps this as the record's label: a name, not an id (people read it).
+        return f"{self.person.name}'s timesheet, week of {self.week_start}"
 
 
 class Timer(models.Model):
@@ -140,7 +141,7 @@ class Timer(models.Model):
     note = models.CharField(max_length=500, blank=True)
 
     def __str__(self) -> str:
-        return f"timer {self.person_id}"
+        return f"{self.person.name}'s timer"
 
 
 class QuarterlyCertification(models.Model):
@@ -182,7 +183,7 @@ class QuarterlyCertification(models.Model):
         indexes = [models.Index(fields=["person", "start_date", "end_date"])]
 
     def __str__(self) -> str:
-        return f"FY{self.fiscal_year % 100:02d} Q{self.quarter} hours of person {self.person_id}"
+        return f"FY{self.fiscal_year % 100:02d} Q{self.quarter} hours of {self.person.name}"
 
 
 class CertificationStep(models.Model):
