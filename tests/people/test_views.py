@@ -508,3 +508,25 @@ def test_the_person_page_shows_the_cost_rate_only_to_those_who_may_see_pay(
         client = client_for(who)
         seen[who.pk] = "95.00" in client.get(f"/people/{subject.pk}/").content.decode()
     assert seen == {subject.pk: True, finance.pk: True, colleague.pk: False}
+
+
+def test_country_and_time_zone_are_chosen_from_lists_with_no_silent_default(
+    make_person: MakePerson, client_for: ClientFor
+) -> None:
+    client = client_for(make_person(Role.HEAD_OF_PS))
+    html = client.get("/people/new/").content.decode()
+    assert '<select name="country" maxlength="2" minlength="2" required' in html
+    assert '<option value="FR">France (FR)</option>' in html
+    assert '<option value="ABW"' not in html  # two-letter codes only, as the field takes
+    assert '<select name="timezone" maxlength="64" required id="id_timezone">' in html
+    assert '<option value="Europe/Paris">Europe/Paris</option>' in html
+    assert '<option value="America/Los_Angeles">America/Los Angeles</option>' in html
+    # nothing is chosen for you: the first option is the empty "Choose…"
+    assert '<option value="" selected>Choose…</option>' in html
+
+    with unchanged():
+        response = client.post("/people/new/", person_data(timezone="", country=""))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert field_error("id_timezone", "This field is required.") in page
+    assert field_error("id_country", "This field is required.") in page

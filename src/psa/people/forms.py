@@ -51,6 +51,14 @@ def country_options() -> list[tuple[str, str]]:
     )
 
 
+@lru_cache(maxsize=1)
+def timezone_options() -> list[str]:
+    """Every time zone of the time-zone database, by name, for the time-zone picker."""
+    from zoneinfo import available_timezones
+
+    return sorted(available_timezones())
+
+
 def _people_choices() -> Any:
     return selectors.person_list().prefetch_related(None).select_related(None).only("id", "name")
 
@@ -62,11 +70,13 @@ class PersonForm(PageForm):
     manager_id = forms.ModelChoiceField(
         queryset=Person.objects.none(), required=False, label="Manager", empty_label="(none)"
     )
+    # Chosen from lists (the holiday calendars' countries, the time-zone database), still
+    # checked by the services: a forged value gets their reason, not a silent default.
     country = forms.CharField(
         min_length=2,
         max_length=2,
-        help_text="ISO code, e.g. US, FR: sets public holidays.",
-        widget=forms.TextInput(attrs={"list": "countries", "autocomplete": "off", "size": 4}),
+        help_text="Sets public holidays.",
+        widget=forms.Select(),
     )
     subdivision = forms.CharField(
         max_length=10,
@@ -74,9 +84,7 @@ class PersonForm(PageForm):
         help_text="State or region code, e.g. CA or BY.",
         widget=forms.TextInput(attrs={"size": 6}),
     )
-    timezone = forms.CharField(
-        max_length=64, initial="UTC", label="Time zone", help_text="IANA name, e.g. Europe/Paris."
-    )
+    timezone = forms.CharField(max_length=64, label="Time zone", widget=forms.Select())
     weekly_hours = HoursField(
         required=False,
         help_text="Leave empty for the country's standard week.",
@@ -97,6 +105,13 @@ class PersonForm(PageForm):
 
     def __init__(self, *args: Any, may_grant: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        choose = [("", "Choose…")]
+        cast(forms.Select, self.fields["country"].widget).choices = choose + [
+            (code, f"{name} ({code})") for code, name in country_options() if len(code) == 2
+        ]
+        cast(forms.Select, self.fields["timezone"].widget).choices = choose + [
+            (tz, tz.replace("_", " ")) for tz in timezone_options()
+        ]
         manager = cast("forms.ModelChoiceField[Any]", self.fields["manager_id"])
         manager.queryset = _people_choices()
         if not may_grant:

@@ -145,7 +145,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/person_form.html",
-        {"form": form, "countries": country_options(), "person": None},
+        {"form": form, "person": None},
         status=status,
     )
 
@@ -182,7 +182,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(
         request,
         "people/person_form.html",
-        {"form": form, "countries": country_options(), "person": person},
+        {"form": form, "person": person},
         status=status,
     )
 
