@@ -412,3 +412,35 @@ def test_parallel_writes_keep_the_month_summary_exact(
         limbs = [getattr(row, name) for name in PersonMonth.DIGEST_FIELDS]
         assert rules.digest_of(limbs) == rules.entries_digest(keys)
     assert rollup.verify() == []
+
+
+def test_a_clean_check_confirmed_twice_at_once_starts_one_import(
+    pse: Person, actor_of: Callable[[Person], Actor]
+) -> None:
+    from psa.core.models import Job
+    from psa.timetracking import tasks
+
+    me = actor_of(pse)
+    item = WorkItemFactory.create()
+    data = f"Date,Work item,Hours\r\n{DAY},#{item.pk},2\r\n".encode()
+    assert pse.user is not None
+    check = Job.objects.create(
+        user=pse.user,
+        kind=tasks.TIME_IMPORT,
+        title="Time import check of hours.csv",
+        params={"dry_run": True},
+        task=tasks.time_import_task.module_path,
+        status=Job.Status.DONE,
+        result={"bad_rows": 0},
+        file=data,
+        file_name="hours.csv",
+        content_type="text/csv",
+        created_at=NOW,
+    )
+
+    outcomes = run_together([partial(services.time_import_confirm, actor=me, job_id=check.pk)] * 2)
+
+    # the lock on the check makes the second press see the first import
+    assert outcomes == ["Conflict", "ok"]
+    assert Job.objects.filter(kind=tasks.TIME_IMPORT, params__checked=check.pk).count() == 1
+    assert day_total(pse) == D("2.00")
