@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from psa.core import audit, clock, tokens
+from psa.core import audit, clock, notifications, tokens
 from psa.core.models import AuditEntry, Job
 from psa.core.roles import SYSTEM, Actor, Role
 from psa.people import selectors as people_selectors
@@ -32,7 +32,7 @@ AFTER_QUARTER = dt.datetime(2027, 2, 3, 9, tzinfo=dt.UTC)
 SECURITY_MD = Path(__file__).resolve().parent.parent / "docs" / "security.md"
 
 OWN, REPORTS, EVERYONE, NOBODY = "own", "own, reports", "everyone", "—"
-COLUMNS = ("time", "cost rate", "audit log", "jobs, tokens", "finance")
+COLUMNS = ("time", "cost rate", "audit log", "jobs, tokens", "notifications", "finance")
 # role -> what it reads of each kind: its own, its own and its reports', everyone's, or nothing.
 # "time" is a person's time entries, timesheets, certifications and hours reports.
 MATRIX: dict[str, dict[str, str]] = {
@@ -41,6 +41,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": NOBODY,
     },
     Role.PROJECT_COORDINATOR: {
@@ -48,6 +49,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": NOBODY,
     },
     Role.DELIVERY_MANAGER: {
@@ -55,6 +57,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": EVERYONE,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": NOBODY,
     },
     Role.HEAD_OF_PS: {
@@ -62,6 +65,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": EVERYONE,
         "audit log": EVERYONE,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": EVERYONE,
     },
     Role.FINANCE_PARTNER: {
@@ -69,6 +73,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": EVERYONE,
         "audit log": EVERYONE,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": EVERYONE,
     },
     Role.CONTROLLER: {
@@ -76,6 +81,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": EVERYONE,
         "audit log": EVERYONE,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": EVERYONE,
     },
     Role.FINANCE_BUSINESS_PARTNER: {
@@ -83,6 +89,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": EVERYONE,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": EVERYONE,
     },
     Role.EDUCATION_MANAGER: {
@@ -90,6 +97,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": NOBODY,
     },
     Role.INSTRUCTIONAL_DESIGNER: {
@@ -97,6 +105,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": NOBODY,
     },
     Role.DEMO_SYSTEMS_ENGINEER: {
@@ -104,6 +113,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": NOBODY,
     },
     Role.SALES: {
@@ -111,6 +121,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": OWN,
         "audit log": NOBODY,
         "jobs, tokens": OWN,
+        "notifications": OWN,
         "finance": NOBODY,
     },
     "admin": {
@@ -118,6 +129,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "cost rate": EVERYONE,
         "audit log": EVERYONE,
         "jobs, tokens": EVERYONE,
+        "notifications": OWN,
         "finance": EVERYONE,
     },
 }
@@ -199,6 +211,7 @@ def world(make_person: Callable[..., Person]) -> Callable[[str], dict[str, Any]]
                 "job": Job.objects.create(
                     user=person.user, kind="test", title=relation, params={}, created_at=clock.now()
                 ),
+                "notification": notifications.notify(user=person.user, text=relation, url="/"),
             }
         api = Client(headers={"Authorization": f"Bearer {records['own']['token'].secret}"})
         page = Client()
@@ -222,6 +235,8 @@ def test_each_role_reads_exactly_what_the_matrix_says(
     listed_certs = {c["person_id"] for c in api.get("/api/v1/time/certifications").json()["items"]}
     listed_tokens = {t["name"] for t in api.get("/api/v1/tokens").json()}
     listed_jobs = {j["title"] for j in api.get("/api/v1/jobs").json()}
+    listed_notes = {n["text"] for n in api.get("/api/v1/notifications").json()["items"]}
+    noted_page = {n.text for n in page.get("/notifications/").context["listing"].items}
     may_finance = sees(role, "finance", "other")
     period = "start=2026-11-01&end=2026-11-30"
     for url in (
@@ -312,6 +327,9 @@ def test_each_role_reads_exactly_what_the_matrix_says(
         assert (relation in listed_jobs) is (relation == "own"), where
         job = api.get(f"/api/v1/jobs/{r['job'].pk}")
         assert job.status_code == (200 if may_own else 404), where
+        may_note = sees(role, "notifications", relation)
+        assert (relation in listed_notes) is may_note, where
+        assert (relation in noted_page) is may_note, where
 
     assert page.get("/audit/").status_code == (
         200 if MATRIX[role]["audit log"] == EVERYONE else 403
@@ -323,6 +341,11 @@ def test_each_role_reads_exactly_what_the_matrix_says(
         assert answer.status_code == (204 if sees(role, "jobs, tokens", relation) else 404)
         token.refresh_from_db()
         assert (token.revoked_at is not None) is sees(role, "jobs, tokens", relation)
+        note = records[relation]["notification"]
+        answer = api.post(f"/api/v1/notifications/{note.pk}/read")
+        assert answer.status_code == (200 if sees(role, "notifications", relation) else 404)
+        note.refresh_from_db()
+        assert (note.read_at is not None) is sees(role, "notifications", relation)
 
 
 def test_a_certification_page_of_someone_elses_time_reads_as_missing(

@@ -152,6 +152,16 @@ def fill_every_table() -> None:
     from psa.core import tokens
 
     tokens.token_create(actor=SYSTEM, user=priya, name="laptop")
+    from psa.people.models import Invitation
+
+    Invitation.objects.create(
+        user=priya,
+        digest="0" * 64,
+        created_at=clock.now(),
+        created_by_name="admin",
+        expires_at=clock.now() + dt.timedelta(days=7),
+        used_at=clock.now(),
+    )
     from psa.core.models import Job
 
     Job.objects.create(  # binary content must survive the trip byte for byte

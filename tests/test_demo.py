@@ -45,7 +45,7 @@ def test_the_small_set_is_the_same_team_and_rows() -> None:
         "auth.user": 24,
         "core.auditentry": 523,
         "core.generation": 1,
-        "core.notification": 15,
+        "core.notification": 37,
         "engagements.billrate": 2,
         "engagements.comment": 19,
         "engagements.customer": 8,

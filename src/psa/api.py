@@ -14,6 +14,7 @@ from psa.core.jobs_api import router as jobs_router
 from psa.engagements.api import customers as customers_router
 from psa.engagements.api import router as engagements_router
 from psa.finance.api import router as finance_router
+from psa.home.api import router as notifications_router
 from psa.people.api import router as people_router
 from psa.scheduling.api import router as scheduling_router
 from psa.scheduling.feeds_api import router as feeds_router
@@ -47,6 +48,7 @@ api.add_router("/finance", finance_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/audit", audit_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/notifications", notifications_router)
 
 
 def openapi_json() -> str:

@@ -97,6 +97,7 @@ TEMPLATES = [
                 "psa.people.context_processors.me",
                 "psa.finance.context_processors.finance",
                 "psa.timetracking.context_processors.time_tabs",
+                "psa.home.context_processors.notifications",
             ],
         },
     },
@@ -179,6 +180,11 @@ if not PRODUCTION and "PSA_SMTP_HOST" not in os.environ:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = os.environ.get("PSA_FROM_EMAIL", "psa@localhost")
+# Where people reach PSA: e-mails link to its pages with this in front (`psa up` sets it from
+# its --host and --port unless it is given).
+PSA_BASE_URL = os.environ.get("PSA_BASE_URL", "http://127.0.0.1:8000")
+# How long a new login's invitation link (to set its password) stays valid.
+PSA_INVITATION_DAYS = int(os.environ.get("PSA_INVITATION_DAYS", "7"))
 
 # Behind a reverse proxy (PSA_BEHIND_PROXY=1): trust its X-Forwarded-Proto for HTTPS and take
 # the client address for login throttling from X-Forwarded-For (one proxy hop).

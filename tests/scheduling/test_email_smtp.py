@@ -1,11 +1,12 @@
-"""The requester's e-mail travels over real SMTP (a local aiosmtpd server)."""
+"""The decision's e-mails travel over real SMTP (a local aiosmtpd server): the requester's and
+the booked person's, each with the link to the request."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
@@ -21,7 +22,13 @@ from tests.smtp import Inbox
 pytestmark = pytest.mark.django_db
 
 
-def test_the_requester_gets_the_decision_by_smtp(
+def _body(raw: bytes) -> str:
+    payload = message_from_bytes(raw).get_payload(decode=True)  # single-part: its bytes
+    assert isinstance(payload, bytes)
+    return payload.decode()
+
+
+def test_the_requester_and_the_booked_person_get_the_decision_by_smtp(
     smtp: Inbox,
     make_person: Callable[..., Person],
     actor_of: Callable[[Person], Actor],
@@ -42,14 +49,39 @@ def test_the_requester_gets_the_decision_by_smtp(
         )
         with django_capture_on_commit_callbacks(execute=True):
             booking = services.request_confirm(actor=actor_of(pc), request=request)
-    assert len(smtp.messages) == 1
-    sender, recipients, raw = smtp.messages[0]
-    message = message_from_bytes(raw)
-    assert recipients == [manager.user.email]
+    assert pse.user is not None
+    link = f"Open it in PSA: http://127.0.0.1:8000/schedule/requests/{request.pk}/"
+    by_recipient = {tuple(recipients): (sender, raw) for sender, recipients, raw in smtp.messages}
+    assert sorted(by_recipient) == sorted([(manager.user.email,), (pse.user.email,)])
+    sender, raw = by_recipient[(manager.user.email,)]
     assert sender == "psa@localhost"
-    assert message["Subject"] == f"Assignment request #{request.pk}: confirmed"
-    payload = message.get_payload(decode=True)  # a single-part message: its bytes
-    assert isinstance(payload, bytes)
-    body = payload.decode()
-    assert f"confirmed as booking #{booking.pk}" in body
-    assert "Alex, 2026-12-08 to 2026-12-10, 24.00 h" in body
+    assert (
+        message_from_bytes(raw, policy=policy.default)["Subject"]
+        == f"Assignment request #{request.pk}: confirmed"
+    )
+    assert _body(raw).splitlines() == [
+        f"Assignment request #{request.pk} confirmed as booking #{booking.pk} (confirmed): "
+        "Alex, 2026-12-08 to 2026-12-10, 24.00 h.",
+        "",
+        link,
+        "",
+        "All your notifications: http://127.0.0.1:8000/notifications/",
+    ]
+    _, raw = by_recipient[(pse.user.email,)]
+    engagement = str(request.engagement)
+    assert (
+        message_from_bytes(raw, policy=policy.default)["Subject"]
+        == f"PSA: booking #{booking.pk} on {engagement}"
+    )
+    assert _body(raw).splitlines()[:3] == [
+        services.MSG_BOOKED.format(
+            engagement=engagement,
+            start="2026-12-08",
+            end="2026-12-10",
+            hours="24.00",
+            firmness="confirmed",
+            booking=booking.pk,
+        ),
+        "",
+        link,
+    ]

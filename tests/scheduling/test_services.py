@@ -160,9 +160,14 @@ def test_confirming_a_fitting_request_books_it_and_tells_the_requester(
     assert days == [(day(1), D("8.00")), (day(2), D("8.00")), (day(3), D("8.00"))]
     request.refresh_from_db()
     assert request.status == "confirmed"
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [team.manager.user.email]
-    assert f"confirmed as booking #{booking.pk}" in mail.outbox[0].body
+    # The requester hears of the decision, the booked person of their booking; the
+    # coordinator who decided, nothing.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [team.manager.user.email, team.pse.user.email]
+    )
+    told = {m.to[0]: m for m in mail.outbox}
+    assert told[team.manager.user.email].subject == f"Assignment request #{request.pk}: confirmed"
+    assert told[team.pse.user.email].subject == f"PSA: booking #{booking.pk} on {team.engagement}"
     assert Comment.objects.filter(body__contains=f"confirmed as booking #{booking.pk}").exists()
 
 
@@ -280,7 +285,10 @@ def test_decline_needs_a_reason_and_tells_the_requester(
         services.request_decline(
             actor=team.actor(team.pc), request=request, reason="Alex is on the Globex go-live"
         )
-    assert "declined: Alex is on the Globex go-live" in mail.outbox[0].body
+    assert [m.to for m in mail.outbox] == [[team.manager.user.email]]
+    assert mail.outbox[0].body.splitlines()[0] == (
+        f"Assignment request #{request.pk} declined: Alex is on the Globex go-live"
+    )
 
 
 def test_pipeline_work_is_tentative_and_firms_up_when_booked(team: Any) -> None:

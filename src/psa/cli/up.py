@@ -89,6 +89,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         except ValueError as exc:
             return fail("up", f"--clock: {exc}")
         os.environ["PSA_CLOCK"] = encode_clock(start)
+    # The links in its e-mails lead here (the worker, started below, inherits it).
+    os.environ.setdefault("PSA_BASE_URL", f"http://{args.host}:{args.port}")
     setup_django()
     from django.core.management import call_command
 

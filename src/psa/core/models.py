@@ -64,19 +64,33 @@ class ApiToken(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message for one login (reminders, decisions)."""
+    """An in-app message for one login (reminders, decisions), and the e-mail sent with it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     text = models.CharField(max_length=500)
-    url = models.CharField(max_length=300, blank=True)
+    url = models.CharField(max_length=300, blank=True)  # the page that settles it
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # The record it is about ("scheduling.request", 12): the list shows it only while the
+    # login may still read that record.
+    record_kind = models.CharField(max_length=50, blank=True)
+    record_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # An event that may be reported more than once (a periodic job run twice, a retried
+    # request) names itself here, and is recorded once per login.
+    key = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=200, blank=True)  # "" = in-app only
+    emailed_at = models.DateTimeField(null=True, blank=True)  # the worker's "sent once"
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], condition=~models.Q(key=""), name="notification_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.urls import reverse
 
-from psa.core import clock, periods
+from psa.core import clock, notifications, periods
+from psa.core.models import Notification
 from psa.core.roles import Actor, Role
 from psa.engagements import selectors as engagements
 from psa.engagements.models import Status
 from psa.people import selectors as people
+from psa.scheduling import selectors as scheduling
 from psa.scheduling import services as scheduling_services
 from psa.scheduling.models import AssignmentRequest, Booking
 from psa.timetracking import selectors as time
@@ -168,3 +173,68 @@ def owed_for(*, actor: Actor) -> list[Owed]:
                 )
             )
     return sorted(items, key=lambda o: not o.late)
+
+
+# ------------------------------------------------------------------ notifications
+
+NOTIFICATIONS_PAGE = 50
+BADGE_LIMIT = 99  # the header counts up to "99+"
+
+# Who may still read the record a notification is about, per kind: the record's own domain
+# decides. A kind with no check here is never shown (a notification must not outlive the
+# right to read what it describes).
+VISIBLE: dict[str, Callable[[Actor, set[int]], set[int]]] = {
+    scheduling.RECORD_REQUEST: lambda actor, ids: scheduling.requests_existing(ids=ids),
+    certification.RECORD_CERTIFICATION: lambda actor, ids: certification.certifications_visible(
+        actor=actor, ids=ids
+    ),
+}
+
+
+def _visible(actor: Actor, rows: Sequence[Notification]) -> list[Notification]:
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        if row.record_kind and row.record_id is not None:
+            wanted[row.record_kind].add(row.record_id)
+    allowed = {
+        kind: VISIBLE[kind](actor, ids) if kind in VISIBLE else set()
+        for kind, ids in wanted.items()
+    }
+    return [
+        row
+        for row in rows
+        if not row.record_kind or (row.record_id in allowed.get(row.record_kind, set()))
+    ]
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: list[Notification]  # what the login may still read, newest first
+    page: int
+    has_next: bool
+    unread_only: bool
+
+
+def notifications_for(
+    *, actor: Actor, user: User, page: int = 1, unread_only: bool = False
+) -> NotificationPage:
+    """A page of the login's notifications (50 stored rows; those about a record they may no
+    longer read are left out)."""
+    page = max(page, 1)
+    rows = notifications.of_user(user=user)
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    start = (page - 1) * NOTIFICATIONS_PAGE
+    fetched = list(rows[start : start + NOTIFICATIONS_PAGE + 1])
+    return NotificationPage(
+        items=_visible(actor, fetched[:NOTIFICATIONS_PAGE]),
+        page=page,
+        has_next=len(fetched) > NOTIFICATIONS_PAGE,
+        unread_only=unread_only,
+    )
+
+
+def unread_badge(*, actor: Actor, user: User) -> int:
+    """How many unread notifications the header counts (at most BADGE_LIMIT + 1)."""
+    rows = list(notifications.of_user(user=user).filter(read_at__isnull=True)[: BADGE_LIMIT + 1])
+    return len(_visible(actor, rows))

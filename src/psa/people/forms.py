@@ -192,7 +192,8 @@ class PersonCreateForm(PersonForm):
     password = forms.CharField(
         required=False,
         strip=False,
-        help_text="Initial password for the new login.",
+        help_text="Leave it empty to e-mail the person an invitation with a one-time link to "
+        "set their own (the usual way).",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -240,3 +241,20 @@ class PersonFilterForm(PageForm):
         """The valid filters (an invalid one is dropped, and its error shown)."""
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class InvitationForm(PageForm):
+    # Not required here: the service says every problem with the password at once.
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        label="New password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not a common password.",
+    )
+    password_again = forms.CharField(
+        required=False,
+        strip=False,
+        label="The same password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

@@ -111,3 +111,24 @@ class TimeOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.start_date}–{self.end_date}"
+
+
+class Invitation(models.Model):
+    """A one-time link e-mailed to a new login to set its password. Only the link's digest is
+    stored; it works once, until it expires or a newer invitation replaces it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    digest = models.CharField(max_length=64, unique=True)  # SHA-256 of the link's secret
+    created_at = models.DateTimeField()
+    created_by_name = models.CharField(max_length=150)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user_id} from {self.created_at:%Y-%m-%d}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -194,4 +195,45 @@ def weekly_hours_error(value: Decimal | None) -> str | None:
 def working_days_error(days: Sequence[int]) -> str | None:
     if len(set(days)) != len(days) or any(not isinstance(d, int) or not 1 <= d <= 7 for d in days):
         return ERR_WORKING_DAYS
+    return None
+
+
+# ------------------------------------------------------------------ invitations
+
+ERR_INVITATION_UNKNOWN = "this link is not a valid invitation: check that it was copied whole"
+ERR_INVITATION_USED = (
+    "this invitation was used already: sign in with the password you set, or ask whoever "
+    "manages the team for a new invitation"
+)
+ERR_INVITATION_REPLACED = (
+    "a newer invitation replaced this one: use the link in the latest e-mail from PSA"
+)
+ERR_INVITATION_EXPIRED = (
+    "this invitation expired on {date:%a %-d %b %Y, %H:%M} UTC: ask whoever manages the team "
+    "for a new one"
+)
+
+
+def invitation_digest(secret: str) -> str:
+    """What is stored of an invitation link's secret (the link itself is only e-mailed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def invitation_problem(
+    *,
+    found: bool,
+    used_at: dt.datetime | None,
+    replaced_at: dt.datetime | None,
+    expires_at: dt.datetime | None,
+    now: dt.datetime,
+) -> str | None:
+    """Why an invitation link cannot set a password now, or None when it can."""
+    if not found or expires_at is None:
+        return ERR_INVITATION_UNKNOWN
+    if used_at is not None:
+        return ERR_INVITATION_USED
+    if replaced_at is not None:
+        return ERR_INVITATION_REPLACED
+    if now >= expires_at:
+        return ERR_INVITATION_EXPIRED.format(date=expires_at.astimezone(dt.UTC))
     return None

@@ -29,7 +29,8 @@ from psa.core import clock
 from psa.core.errors import NotFound, PermissionDenied, ValidationFailed
 from psa.core.rates import DatedRate, RateSeries
 from psa.core.roles import Actor, Role
-from psa.people.models import CostRate, Person, PersonRole, Skill, TimeOff
+from psa.people import rules
+from psa.people.models import CostRate, Invitation, Person, PersonRole, Skill, TimeOff
 from psa.people.rules import (
     CapacityWeek,
     DayCapacity,
@@ -631,3 +632,40 @@ def time_off_get(*, time_off_id: int) -> TimeOff:
     if row is None:
         raise NotFound(ERR_NO_TIME_OFF.format(id=time_off_id), field="time_off_id")
     return row
+
+
+# ------------------------------------------------------------------ invitations
+
+
+@dataclass(frozen=True)
+class InvitationState:
+    username: str  # "" when the link is unknown
+    name: str
+    problem: str | None  # why it cannot be used now; None: it can
+
+
+def invitation_state(*, secret: str) -> InvitationState:
+    """What an invitation link's page shows: whose login it sets, or why it no longer can."""
+    row = (
+        Invitation.objects.select_related("user")
+        .filter(digest=rules.invitation_digest(secret))
+        .first()
+    )
+    problem = rules.invitation_problem(
+        found=row is not None,
+        used_at=row.used_at if row else None,
+        replaced_at=row.replaced_at if row else None,
+        expires_at=row.expires_at if row else None,
+        now=clock.now(),
+    )
+    if row is None:
+        return InvitationState("", "", problem)
+    person = Person.objects.filter(user_id=row.user_id).only("name").first()
+    return InvitationState(row.user.get_username(), person.name if person else "", problem)
+
+
+def invitation_latest(*, person: Person) -> Invitation | None:
+    """The person's login's latest invitation (the person page says whether it was used)."""
+    if person.user_id is None:
+        return None
+    return Invitation.objects.filter(user_id=person.user_id).first()

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.urls import reverse
 
-from psa.core import audit
-from psa.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from psa.core import audit, clock, notifications
+from psa.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from psa.core.numbers import CURRENCIES, money
 from psa.core.rates import RATE_DAY, is_valid_rate
 from psa.core.roles import Actor, Role
+from psa.core.tasks import send_email
 from psa.people import cache as people_cache
 from psa.people import rules
-from psa.people.models import CostRate, Person, PersonRole, Skill, TimeOff
+from psa.people.models import CostRate, Invitation, Person, PersonRole, Skill, TimeOff
 
 ERR_EMAIL_TAKEN = "a person with this e-mail already exists"
 ERR_USERNAME_TAKEN = "this username is taken"
@@ -41,6 +47,14 @@ ERR_TIME_OFF_NOT_YOURS = "you may only change your own time off or that of peopl
 ERR_MAY_NOT_ADD = "only an admin or the head of PS may add people"
 ERR_START_DATE = "a start date is required"
 ERR_TIME_OFF_KIND = "kind must be one of {kinds}"
+ERR_INVITE_NEEDS_EMAIL = (
+    "a login without a password needs an e-mail address: its invitation to set one goes there"
+)
+ERR_NO_LOGIN = "{name} has no login to invite"
+ERR_NO_EMAIL = "{name} has no e-mail address to send the invitation to"
+ERR_HAS_PASSWORD = "{name} has set a password already"  # noqa: S105 - a message
+ERR_PASSWORDS_DIFFER = "the two passwords differ"
+ERR_PASSWORD_NEEDED = "a password is required"  # noqa: S105 - a message
 
 PEOPLE_ADMINS = (Role.HEAD_OF_PS,)
 PAY_AND_ROLES = frozenset({"roles", "cost_rate", "cost_currency"})
@@ -100,8 +114,15 @@ def can_change_time_off(actor: Actor, person: Person) -> bool:
 # ------------------------------------------------------------------ validation
 
 
-def _validate(data: PersonInput, *, names: Iterable[str], person: Person | None) -> None:
-    errors: list[FieldError] = []
+def _validate(
+    data: PersonInput,
+    *,
+    names: Iterable[str],
+    person: Person | None,
+    errors: list[FieldError] | None = None,
+) -> None:
+    """Every problem with the input at once (`errors`: those the caller found already)."""
+    errors = list(errors or [])
     names = set(names)
 
     def check(name: str, message: str | None) -> None:
@@ -191,13 +212,16 @@ def person_create(
         raise PermissionDenied(ERR_MAY_NOT_ADD)
     names = [f.name for f in fields(PersonInput)]
     data.country = data.country.upper()
-    _validate(data, names=names, person=None)
+    User = get_user_model()
+    login_errors = []
+    if username and User.objects.filter(username=username).exists():
+        login_errors.append(FieldError("username", ERR_USERNAME_TAKEN))
+    if username and not password and not data.email.strip():
+        login_errors.append(FieldError("email", ERR_INVITE_NEEDS_EMAIL))
+    _validate(data, names=names, person=None, errors=login_errors)
     start_date = data.start_date
     if start_date is None:  # _validate reported it; this tells the type checker
         raise ValidationFailed(ERR_START_DATE, field="start_date")
-    User = get_user_model()
-    if username and User.objects.filter(username=username).exists():
-        raise ValidationFailed(ERR_USERNAME_TAKEN, field="username")
     with transaction.atomic():
         user = None
         if username:
@@ -225,6 +249,8 @@ def person_create(
         )
         if data.cost_rate is not None:
             _write_cost_rate(actor, person, start_date, data.cost_rate, data.cost_currency)
+        if user is not None and not password:
+            invitation_send(actor=actor, person=person)
     return person
 
 
@@ -410,3 +436,126 @@ def people_lock(*, person_ids: Iterable[int]) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+# ------------------------------------------------------------------ invitations
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    secret: str  # in the e-mailed link only; never stored
+
+
+INVITATION_MAIL = """Hello {name},
+
+{who} added you to PSA, where the team schedules its work and records its time.
+Your login name is {username}.
+
+Set your password here. The link works once, until {expires:%a %-d %b %Y, %H:%M} UTC:
+{link}
+
+If you did not expect this e-mail, you can ignore it.
+"""
+
+
+def invitation_link(secret: str) -> str:
+    return notifications.absolute(reverse("invitation", args=[secret]))
+
+
+def invitation_send(*, actor: Actor, person: Person) -> IssuedInvitation:
+    """E-mail the person's login a one-time link to set its password (after commit, by the
+    worker). A newer invitation replaces any earlier one still unused."""
+    if not can_manage_person(actor, person):
+        raise PermissionDenied(ERR_MAY_NOT_MANAGE)
+    if person.user_id is None:
+        raise ValidationFailed(ERR_NO_LOGIN.format(name=person.name), field="username")
+    now = clock.now()
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        # Locked and read again: two invitations sent at once leave one valid link.
+        user = get_user_model().objects.select_for_update().get(pk=person.user_id)
+        if not user.email:
+            raise ValidationFailed(ERR_NO_EMAIL.format(name=person.name), field="email")
+        if user.has_usable_password():
+            raise Conflict(ERR_HAS_PASSWORD.format(name=person.name), field="password")
+        Invitation.objects.filter(user=user, used_at__isnull=True, replaced_at__isnull=True).update(
+            replaced_at=now
+        )
+        invitation = Invitation.objects.create(
+            user=user,
+            digest=rules.invitation_digest(secret),
+            created_at=now,
+            created_by_name=actor.username,
+            expires_at=now + dt.timedelta(days=settings.PSA_INVITATION_DAYS),
+        )
+        audit.record(
+            actor=actor,
+            action="person.invite",
+            target=person,
+            after={"login": user.get_username(), "expires_at": invitation.expires_at.isoformat()},
+        )
+        body = INVITATION_MAIL.format(
+            name=person.name,
+            who=actor.username if actor.person_id is None else _name(actor.person_id),
+            username=user.get_username(),
+            expires=invitation.expires_at,
+            link=invitation_link(secret),
+        )
+        to = [user.email]
+        transaction.on_commit(
+            lambda: send_email.enqueue(
+                to=to, subject="Your PSA login: set your password", body=body
+            )
+        )
+    return IssuedInvitation(invitation, secret)
+
+
+def _name(person_id: int) -> str:
+    return Person.objects.filter(pk=person_id).values_list("name", flat=True).first() or ""
+
+
+def invitation_accept(*, secret: str, password: str, password_again: str) -> User:
+    """Set the invited login's password, once: under the invitation's lock, so the same link
+    used twice at once sets it once. A link that is unknown, used, replaced or expired changes
+    nothing; every problem with the password is said at once."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("user")
+            .filter(digest=rules.invitation_digest(secret))
+            .first()
+        )
+        problem = rules.invitation_problem(
+            found=invitation is not None,
+            used_at=invitation.used_at if invitation else None,
+            replaced_at=invitation.replaced_at if invitation else None,
+            expires_at=invitation.expires_at if invitation else None,
+            now=clock.now(),
+        )
+        if problem is not None or invitation is None:
+            raise Conflict(problem or rules.ERR_INVITATION_UNKNOWN, field="invitation")
+        user = invitation.user
+        errors = []
+        if not password:
+            errors.append(FieldError("password", ERR_PASSWORD_NEEDED))
+        else:
+            try:
+                password_validation.validate_password(password, user)
+            except DjangoValidationError as exc:
+                errors.extend(FieldError("password", str(m)) for m in exc.messages)
+        if password != password_again:
+            errors.append(FieldError("password_again", ERR_PASSWORDS_DIFFER))
+        if errors:
+            raise ValidationFailed.collect(errors)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        invitation.used_at = clock.now()
+        invitation.save(update_fields=["used_at"])
+        audit.record(
+            actor=Actor(user_id=user.pk, username=user.get_username()),
+            action="person.invitation_accept",
+            target=invitation,
+            after={"login": user.get_username()},
+        )
+    return user

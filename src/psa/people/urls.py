@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.person_create, name="person_create"),
     path("<int:person_id>/", views.person_detail, name="person_detail"),
     path("<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("<int:person_id>/invite/", views.invitation_send, name="person_invite"),
     path("<int:person_id>/cost-rates/", views.cost_rate_set, name="person_cost_rate_set"),
     path(
         "<int:person_id>/cost-rates/<str:effective_from>/delete/",

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from psa.core import clock, periods
 from psa.core.api import actor
-from psa.core.errors import Conflict, DomainError
+from psa.core.errors import Conflict, DomainError, PermissionDenied
 from psa.core.rates import rate_spans
 from psa.core.roles import Role
 from psa.core.views import (
@@ -29,6 +29,7 @@ from psa.people.forms import (
     PERSON_FIELDS,
     WEEKDAYS,
     CostRateForm,
+    InvitationForm,
     PersonCreateForm,
     PersonFilterForm,
     PersonForm,
@@ -97,6 +98,8 @@ def _detail_context(request: HttpRequest, person: Person, **extra: Any) -> dict[
             )
         ),
         "can_manage": services.can_manage_person(me, person),
+        "invitation": selectors.invitation_latest(person=person),
+        "awaits_password": person.user is not None and not person.user.has_usable_password(),
         "can_view_costs": may_read_pay,
         "cost_rates": rates,
         "current_rate": next((span.rate for span in rates if span.current), None),
@@ -254,3 +257,52 @@ def cost_rate_delete(request: HttpRequest, person_id: int, effective_from: str) 
 
 def _to_cost_rates(person: Person) -> HttpResponse:
     return redirect(reverse("person_detail", args=[person.pk]) + "#cost-rates")
+
+
+# ------------------------------------------------------------------ invitations
+
+
+def invitation(request: HttpRequest, secret: str) -> HttpResponse:
+    """The invitation link's page (no sign-in: it is how a new login gets its password). A link
+    that can no longer be used says why, and changes nothing."""
+    state = selectors.invitation_state(secret=secret)
+    if state.problem is not None:
+        status = 404 if not state.username else 410
+        return render(request, "people/invitation.html", {"state": state}, status=status)
+    status = 200
+    form = InvitationForm()
+    if request.method == "POST":
+        form = InvitationForm(request.POST)
+        form.is_valid()  # binds it; the password's rules are the service's, all said at once
+        try:
+            services.invitation_accept(
+                secret=secret,
+                password=request.POST.get("password", ""),
+                password_again=request.POST.get("password_again", ""),
+            )
+        except Conflict:  # used, replaced or expired since the page was drawn
+            state = selectors.invitation_state(secret=secret)
+            return render(request, "people/invitation.html", {"state": state}, status=410)
+        except DomainError as exc:
+            status = apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"Password set. Sign in as {state.username}.")
+            return redirect("login")
+    return render(request, "people/invitation.html", {"state": state, "form": form}, status=status)
+
+
+@page
+@require_POST
+def invitation_send(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_get(person_id=person_id)
+    try:
+        services.invitation_send(actor=actor(request), person=person)
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Invitation e-mailed to {person.email}."
+        )
+    return redirect("person_detail", person_id=person.pk)

@@ -219,6 +219,15 @@ def request_fits(*, request: AssignmentRequest) -> bool | None:
     return request_review(request=request, with_proposals=False).fits
 
 
+# Notifications about a request name it so: every login may read requests, so one shows for
+# as long as its request exists.
+RECORD_REQUEST = "scheduling.request"
+
+
+def requests_existing(*, ids: Iterable[int]) -> set[int]:
+    return set(AssignmentRequest.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
 def request_get(*, request_id: int) -> AssignmentRequest:
     row = (
         AssignmentRequest.objects.select_related(

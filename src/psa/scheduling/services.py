@@ -9,15 +9,18 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 
 from psa.core import audit, clock, jobs
 from psa.core.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from psa.core.models import Job
+from psa.core.notifications import notify
 from psa.core.numbers import ZERO
 from psa.core.roles import Actor, Role
-from psa.core.tasks import send_email
 from psa.engagements import rules as engagement_rules
 from psa.engagements import services as engagement_services
 from psa.engagements.models import Engagement, Status
@@ -33,6 +36,7 @@ from psa.scheduling.models import (
     CalendarFeed,
     Firmness,
 )
+from psa.scheduling.selectors import RECORD_REQUEST
 
 DECIDERS = (Role.PROJECT_COORDINATOR, Role.HEAD_OF_PS)
 
@@ -204,13 +208,102 @@ def _fresh_shortfalls(
 # ------------------------------------------------------------------ notifications
 
 
+MSG_REQUEST_NEW = (
+    "{requester} asks for {person} on {engagement}: {start} to {end}, {amount} (request #{id})"
+)
+MSG_BOOKED = (
+    "You are booked on {engagement}: {start} to {end}, {hours} h, {firmness} (booking #{booking})"
+)
+MSG_UNBOOKED = "Your booking #{booking} on {engagement} ({start} to {end}) is {what}"
+MSG_WITHDRAWN = "Assignment request #{id} for {person} on {engagement} was withdrawn by {who}"
+
+
+def _name_of(user_id: int | None, fallback: str) -> str:
+    """A login as people know it: the person's name, else the login name."""
+    if user_id is None:
+        return fallback
+    user = get_user_model().objects.filter(pk=user_id).first()
+    person = people.person_for_user(user=user) if user is not None else None
+    return person.name if person is not None else fallback
+
+
+def _tell(
+    request: AssignmentRequest, users: list[Any], text: str, *, event: str, subject: str
+) -> None:
+    """Notify each login once about this request's event (in-app, and by e-mail)."""
+    url = reverse("schedule_request", args=[request.pk])
+    seen: set[int] = set()
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        notify(
+            user=user,
+            text=text,
+            url=url,
+            subject=subject,
+            record=(RECORD_REQUEST, request.pk),
+            key=f"request:{request.pk}:{event}",
+        )
+
+
 def _notify(actor: Actor, request: AssignmentRequest, text: str) -> None:
-    """Tell the requester: a comment on the engagement, and an e-mail after commit."""
+    """Tell the requester of a decision: a comment on the engagement, and a notification."""
     engagement_services.comment_add(actor=actor, engagement=request.engagement, body=text)
-    email = request.requested_by.email if request.requested_by else ""
-    if email:
-        subject = f"Assignment request #{request.pk}: {request.get_status_display().lower()}"
-        transaction.on_commit(lambda: send_email.enqueue(to=[email], subject=subject, body=text))
+    subject = f"Assignment request #{request.pk}: {request.get_status_display().lower()}"
+    if request.requested_by_id != actor.user_id:
+        _tell(request, [request.requested_by], text, event=request.status, subject=subject)
+
+
+def _tell_booked(actor: Actor, request: AssignmentRequest, booking: Booking) -> None:
+    """The people whose own schedule the decision changed: whoever is booked now, and, when a
+    change or a cancellation moved the work away from them, whoever was booked before."""
+    what = {
+        AssignmentRequest.Action.CANCEL.value: "cancelled",
+        AssignmentRequest.Action.CHANGE.value: "changed",
+    }.get(str(request.action))
+    values = {"engagement": str(request.engagement), "booking": booking.pk}
+    subject = f"PSA: booking #{booking.pk} on {request.engagement}"
+    if what == "cancelled":
+        _tell(
+            request,
+            [booking.person.user] if booking.person.user_id != actor.user_id else [],
+            MSG_UNBOOKED.format(
+                **values, start=booking.start_date, end=booking.end_date, what="cancelled"
+            ),
+            event="unbooked",
+            subject=subject,
+        )
+        return
+    booked = booking.person
+    if booked.user_id is not None and booked.user_id != actor.user_id:
+        _tell(
+            request,
+            [booked.user],
+            MSG_BOOKED.format(
+                **values,
+                start=booking.start_date,
+                end=booking.end_date,
+                hours=booking.hours,
+                firmness=booking.get_firmness_display().lower(),
+            ),
+            event="booked",
+            subject=subject,
+        )
+    before = request.person
+    if what == "changed" and before.pk != booked.pk and before.user_id != actor.user_id:
+        _tell(
+            request,
+            [before.user],
+            MSG_UNBOOKED.format(
+                **values,
+                start=request.start_date,
+                end=request.end_date,
+                what="moved to " + booked.name,
+            ),
+            event="unbooked",
+            subject=subject,
+        )
 
 
 # ------------------------------------------------------------------ requests
@@ -307,6 +400,27 @@ def request_create(
             after=audit.snapshot(request),
             reason=override_reason,
         )
+        # Whoever decides requests acts next.
+        deciders = [
+            p.user
+            for p in people.person_list(role=Role.PROJECT_COORDINATOR).filter(user__isnull=False)
+            if p.user_id != actor.user_id
+        ]
+        _tell(
+            request,
+            deciders,
+            MSG_REQUEST_NEW.format(
+                requester=_name_of(actor.user_id, actor.username),
+                person=person.name,
+                engagement=str(engagement),
+                start=start_date,
+                end=end_date,
+                amount=amount,
+                id=request.pk,
+            ),
+            event="open",
+            subject=f"PSA: assignment request #{request.pk} for {person.name}",
+        )
     return request
 
 
@@ -400,6 +514,7 @@ def request_confirm(
         if override_reason and request.action != AssignmentRequest.Action.CANCEL:
             text += f" Booked over capacity: {override_reason}"
         _notify(actor, request, text)
+        _tell_booked(actor, request, booking)
     return booking
 
 
@@ -528,6 +643,19 @@ def request_withdraw(*, actor: Actor, request: AssignmentRequest) -> AssignmentR
             before={"status": "open"},
             after={"status": "withdrawn"},
         )
+        if request.requested_by_id != actor.user_id:
+            _tell(
+                request,
+                [request.requested_by],
+                MSG_WITHDRAWN.format(
+                    id=request.pk,
+                    person=request.person.name,
+                    engagement=str(request.engagement),
+                    who=_name_of(actor.user_id, actor.username),
+                ),
+                event="withdrawn",
+                subject=f"Assignment request #{request.pk}: withdrawn",
+            )
     return request
 
 

@@ -48,6 +48,16 @@ def certification_get(*, certification_id: int) -> QuarterlyCertification:
     return row
 
 
+# Notifications about a certification name it so, and show while their login may read its
+# time (a delivery manager whose report moved to another manager no longer sees them).
+RECORD_CERTIFICATION = "timetracking.certification"
+
+
+def certifications_visible(*, actor: Actor, ids: Iterable[int]) -> set[int]:
+    rows = QuarterlyCertification.objects.select_related("person").filter(pk__in=list(ids))
+    return {row.pk for row in rows if selectors.may_see_time_of(actor, row.person)}
+
+
 def access_certification(*, actor: Actor, certification_id: int) -> QuarterlyCertification:
     """A certification whose time the actor may read; anyone else's reads as missing."""
     row = certification_get(certification_id=certification_id)

@@ -25,6 +25,7 @@ from psa.people import services as people_services
 from psa.people.models import Person
 from psa.timetracking import rollup, rules, selectors
 from psa.timetracking.certification.selectors import (
+    RECORD_CERTIFICATION,
     Figures,
     approvals_standing,
     changes_since_approval,
@@ -391,6 +392,10 @@ def _record_step(
     return row
 
 
+def _record(cert: QuarterlyCertification) -> tuple[str, int]:
+    return (RECORD_CERTIFICATION, cert.pk)
+
+
 def _users_named(names: Sequence[str]) -> list[User]:
     return list(User.objects.filter(username__in=set(names)).order_by("username"))
 
@@ -417,7 +422,7 @@ def _tell_next_approvers(
     message = text.format(name=cert.person.name, quarter=_label(cert), reason=reason)
     url = f"/time/certifications/{cert.pk}/"
     for user in _next_approvers(cert):
-        notify(user=user, text=message, url=url, subject=f"PSA: {message}")
+        notify(user=user, text=message, url=url, subject=f"PSA: {message}", record=_record(cert))
 
 
 def _tell_rejected(
@@ -426,13 +431,15 @@ def _tell_rejected(
     text = MSG_REJECTED.format(quarter=_label(cert), name=cert.person.name, reason=reason)
     url = f"/time/certifications/{cert.pk}/"
     for user in _users_named([s.actor_name for s in earlier if s.actor_name != actor.username]):
-        notify(user=user, text=text, url=url, subject=f"PSA: {text}")
+        notify(user=user, text=text, url=url, subject=f"PSA: {text}", record=_record(cert))
     if cert.person.user is not None:
         if cert.status == Status.RETURNED:
             mine = MSG_RETURNED.format(quarter=_label(cert), who=actor.username, reason=reason)
         else:
             mine = text
-        notify(user=cert.person.user, text=mine, url=url, subject=f"PSA: {mine}")
+        notify(
+            user=cert.person.user, text=mine, url=url, subject=f"PSA: {mine}", record=_record(cert)
+        )
 
 
 def certifications_follow_change(*, actor: Actor, person_id: int, days: Sequence[dt.date]) -> None:
@@ -475,7 +482,13 @@ def certifications_follow_change(*, actor: Actor, person_id: int, days: Sequence
             quarter=_label(cert), name=cert.person.name, changes=changes.describe()
         )
         for user in _users_named([s.actor_name for s in earlier]):
-            notify(user=user, text=text, url=f"/time/certifications/{cert.pk}/", subject=text)
+            notify(
+                user=user,
+                text=text,
+                url=f"/time/certifications/{cert.pk}/",
+                subject=text,
+                record=_record(cert),
+            )
 
 
 CERTIFICATION_EPIC_PURPOSE = "the managers' certifications are recorded under"
