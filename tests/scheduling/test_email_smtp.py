@@ -56,7 +56,7 @@ def test_the_requester_and_the_booked_person_get_the_decision_by_smtp(
     sender, raw = by_recipient[(manager.user.email,)]
     assert sender == "psa@localhost"
     assert (
-        message_from_bytes(raw, policy=policy.default)["Subject"]
+        message_from_bytes(raw, policy=policy.default)["Subject"].strip()
         == f"Assignment request #{request.pk}: confirmed"
     )
     assert _body(raw).splitlines() == [
@@ -70,7 +70,7 @@ def test_the_requester_and_the_booked_person_get_the_decision_by_smtp(
     _, raw = by_recipient[(pse.user.email,)]
     engagement = str(request.engagement)
     assert (
-        message_from_bytes(raw, policy=policy.default)["Subject"]
+        message_from_bytes(raw, policy=policy.default)["Subject"].strip()
         == f"PSA: booking #{booking.pk} on {engagement}"
     )
     assert _body(raw).splitlines()[:3] == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -78,3 +79,34 @@ class PageForm(forms.Form):
             if message is not None:
                 self.add_error(name, message)
         return data
+
+    def shown(self) -> list[str]:
+        """A list filter's values as the list applies them, the way a person reads them
+        ("Status: Open"): what was asked for and is valid (an invalid value is dropped, and its
+        error shown), else what the list defaults to."""
+        values = {n: self.get_initial_for_field(f, n) for n, f in self.fields.items()}
+        if self.is_bound:
+            # A value not in the query (e.g. only ?page=2) keeps its default.
+            self.is_valid()
+            asked = {self.add_prefix(n) for n in self.fields} & set(self.data)
+            values.update(
+                (n, v)
+                for n, v in self.cleaned_data.items()
+                if n not in self.errors and self.add_prefix(n) in asked
+            )
+        said = []
+        for name, field in self.fields.items():
+            value = values.get(name)
+            if value in (None, "", []):
+                continue
+            text = value
+            if isinstance(field, forms.ModelChoiceField):
+                text = field.label_from_instance(value)
+            elif isinstance(field, forms.ChoiceField):
+                choices: Iterable[tuple[Any, Any]] = field.choices  # type: ignore[assignment]
+                labels = {str(k): str(v) for k, v in choices}
+                text = labels.get(str(value), value)
+            elif isinstance(value, dt.date):
+                text = f"{value:%a %-d %b %Y}"
+            said.append(f"{field.label or name.replace('_', ' ').capitalize()}: {text}")
+        return said

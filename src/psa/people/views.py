@@ -302,7 +302,5 @@ def invitation_send(request: HttpRequest, person_id: int) -> HttpResponse:
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, f"Invitation e-mailed to {person.email}."
-        )
+        messages.success(request, f"Invitation e-mailed to {person.email}.")
     return redirect("person_detail", person_id=person.pk)

@@ -116,10 +116,11 @@ class RequestFilterForm(PageForm):
             ("", "Any status"),
         ],
         required=False,
+        initial="open",  # the queue: what the page shows when nothing is asked for
     )
 
     def status_filter(self) -> str:
-        if not self.is_bound:
+        if not self.is_bound or "status" not in self.data:  # e.g. only ?page=2 of the queue
             return "open"
         self.is_valid()
         return str(self.cleaned_data.get("status", "open"))
