@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def showing(response: object) -> str:
-    content = response.content.decode()  # type: ignore[attr-defined]
+    content: str = response.content.decode()  # type: ignore[attr-defined]
     start = content.index('<p class="showing muted" id="showing" role="status">')
     return content[content.index(">", start) + 1 : content.index("</p>", start)]
 

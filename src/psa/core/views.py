@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from psa.core import audit, clock, jobs, tokens
 from psa.core.api import actor
-from psa.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from psa.core.errors import Conflict, DomainError, FieldError, NotFound, PermissionDenied
 from psa.core.models import Job
 
 PER_PAGE = 50
@@ -66,6 +66,15 @@ def error_status(exc: DomainError) -> int:
     if isinstance(exc, PermissionDenied | NotFound):
         raise exc
     return 409 if isinstance(exc, Conflict) else 422
+
+
+def add_more_errors(form: forms.BaseForm, errors: Sequence[FieldError]) -> None:
+    """Add a service's checks to a form its own checks refused, so that one submit says every
+    problem: each on its field, unless that field has an error already."""
+    refused = set(form.errors)  # the form's own say is kept: a field it refused, it explains
+    for error in errors:
+        if error.field in form.fields and error.field not in refused:
+            form.add_error(error.field, error.message)
 
 
 def apply_domain_errors(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from psa.core.errors import Conflict, DomainError, PermissionDenied
 from psa.core.rates import rate_spans
 from psa.core.roles import Role
 from psa.core.views import (
+    add_more_errors,
     apply_domain_errors,
     changed_fields,
     page,
@@ -143,6 +145,17 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 return redirect("person_detail", person_id=person.pk)
         else:
             status = 422
+            cleaned = form.cleaned_data
+            asked = [f.name for f in fields(services.PersonInput) if f.name in cleaned]
+            add_more_errors(
+                form,
+                services.person_input_errors(
+                    data=form.to_input(),
+                    names=asked,
+                    username=(cleaned.get("username") or "").strip(),
+                    password=cleaned.get("password") or "",
+                ),
+            )
     else:
         form = PersonCreateForm(initial={"start_date": clock.today()})
     return render(

@@ -102,6 +102,26 @@ def dates_errors(person: Person, start: dt.date, end: dt.date) -> list[FieldErro
     return errors
 
 
+def ask_errors(
+    *,
+    person: Person | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    hours: Decimal | None,
+    per_day: bool,
+) -> list[FieldError]:
+    """The checks of whichever of a request's dates and hours a form could read, so that a form
+    refused for another field also says these at once (the service repeats them on submit)."""
+    errors = []
+    if person is not None and start is not None and end is not None:
+        errors += dates_errors(person, start, end)
+    elif start is not None and end is not None and end < start:
+        errors.append(FieldError("end_date", ERR_END_BEFORE_START))
+    if hours is not None:
+        errors += _check_hours(hours, per_day)
+    return errors
+
+
 def _check_hours(hours: Decimal, per_day: bool) -> list[FieldError]:
     if not hours.is_finite() or hours <= 0:
         return [FieldError("hours", ERR_HOURS)]

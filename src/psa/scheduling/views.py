@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,7 +25,14 @@ from psa.core.api import actor
 from psa.core.errors import Conflict, DomainError, ValidationFailed
 from psa.core.numbers import ZERO
 from psa.core.roles import Role
-from psa.core.views import apply_domain_errors, error_status, is_htmx, page, paginate
+from psa.core.views import (
+    add_more_errors,
+    apply_domain_errors,
+    error_status,
+    is_htmx,
+    page,
+    paginate,
+)
 from psa.people import selectors as people_selectors
 from psa.people.forms import country_options
 from psa.people.models import Person
@@ -288,6 +296,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
         return _request_page(request, RequestForm(initial=initial))
     form = RequestForm(request.POST)
     if not form.is_valid():
+        _more_ask_errors(form, form.cleaned_data.get("person_id"))
         return _request_page(request, form, status=422)
     try:
         made = services.request_create(actor=me, **form.service_kwargs())
@@ -296,6 +305,21 @@ def request_create(request: HttpRequest) -> HttpResponse:
         return _request_page(request, form, status=status)
     messages.success(request, f"Request #{made.pk} sent to the project coordinator.")
     return redirect("schedule_request", request_id=made.pk)
+
+
+def _more_ask_errors(form: forms.Form, person: Person | None) -> None:
+    """A form refused on one field still says what is wrong with its dates and hours."""
+    data = form.cleaned_data
+    add_more_errors(
+        form,
+        services.ask_errors(
+            person=person,
+            start=data.get("start_date"),
+            end=data.get("end_date"),
+            hours=data.get("hours"),
+            per_day=bool(data.get("per_day")),
+        ),
+    )
 
 
 def check_result(form: CheckForm) -> tuple[dict[str, Any], int]:
@@ -585,6 +609,8 @@ def internal_create(request: HttpRequest) -> HttpResponse:
     me = actor(request)
     form = _internal_form(request.POST)
     if not form.is_valid():
+        mine = people_selectors.person_get(person_id=me.person_id) if me.person_id else None
+        _more_ask_errors(form, mine)
         return _me_page(request, internal_form=form, status=422)
     if me.person_id is None:
         form.add_error(None, services.ERR_INTERNAL_NOT_YOURS)
