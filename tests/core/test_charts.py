@@ -85,6 +85,21 @@ def test_nothing_to_draw() -> None:
     assert (chart.empty, chart.bars, chart.points) == (True, [], "")
 
 
+def test_a_flat_line_at_zero_alone_is_nothing_to_draw() -> None:
+    no_capacity = bar_chart(
+        title="Planned",
+        unit="h",
+        labels=["Jan"],
+        series=[Series("Confirmed", [D("0")])],
+        line=Series("Capacity", [D("0")]),
+    )
+    assert (no_capacity.empty, no_capacity.points) == (True, "342.0,212.0")
+    some = bar_chart(
+        title="Planned", unit="h", labels=["Jan"], series=[], line=Series("Capacity", [D("8")])
+    )
+    assert some.empty is False
+
+
 # ------------------------------------------------------------------ horizontal bars and meters
 
 

@@ -82,7 +82,10 @@ class Chart:
 
     @property
     def empty(self) -> bool:
-        return not self.bars and not self.points
+        """No bar and no line above 0: a period without capacity or hours (a flat line at 0
+        alone says nothing a picture should)."""
+        line = self.line.values if self.line else []
+        return not self.bars and not any(v is not None and v > 0 for v in line)
 
 
 def nice_top(value: Decimal) -> Decimal:
