@@ -114,36 +114,46 @@ def test_a_row_per_label_its_limit_and_the_part_beyond_it() -> None:
             Row("Nobody", None, D("0")),
         ],
     )
-    # 384 px of plot from x = 180 to 1000 h: 0.384 px an hour; rows 24 px apart from y = 11.
+    # 348 px of plot from x = 180 to 1000 h: 0.348 px an hour; rows 24 px apart from y = 11.
     assert chart.ticks == [
         XLabel(180.0, "0 h"),
-        XLabel(276.0, "250 h"),
-        XLabel(372.0, "500 h"),
-        XLabel(468.0, "750 h"),
-        XLabel(564.0, "1,000 h"),
+        XLabel(267.0, "250 h"),
+        XLabel(354.0, "500 h"),
+        XLabel(441.0, "750 h"),
+        XLabel(528.0, "1,000 h"),
     ]
     ada, grace, linus, nobody = chart.bars
     assert ada == HBar(
         label="Ada",
         shown_label="Ada",
         y=11.0,
-        within=Bar(180.0, 11.0, 172.8, 14.0, "within", "Ada · Hours: 450 h of 500 h capacity"),
+        within=Bar(180.0, 11.0, 156.6, 14.0, "within", "Ada · Hours: 450 h of 500 h capacity"),
         beyond=None,
-        limit_x=372.0,
-        value_x=378.0,  # after the limit's tick, the longer of the two
-        text="450 h",
+        limit_x=354.0,
+        value_x=636.0,  # right-aligned in the values' column
+        text="450 h of 500 h",
         note="",
     )
     assert (grace.within, grace.beyond) == (
-        Bar(180.0, 35.0, 192.0, 14.0, "within", "Grace · Hours: 600 h of 500 h capacity"),
-        Bar(372.0, 35.0, 38.4, 14.0, "beyond", "Grace · Hours: 600 h of 500 h capacity"),
+        Bar(180.0, 35.0, 174.0, 14.0, "within", "Grace · Hours: 600 h of 500 h capacity"),
+        Bar(354.0, 35.0, 34.8, 14.0, "beyond", "Grace · Hours: 600 h of 500 h capacity"),
     )
-    assert (grace.value_x, grace.mid_y, grace.limit_y) == (416.4, 42.0, (32.0, 52.0))
+    assert (grace.value_x, grace.mid_y, grace.limit_y, grace.text) == (
+        636.0,
+        42.0,
+        (32.0, 52.0),
+        "600 h of 500 h",
+    )
     assert linus.within == Bar(
-        180.0, 59.0, 38.4, 14.0, "within", "Linus · Hours: 100 h of 500 h capacity · Low hours"
+        180.0, 59.0, 34.8, 14.0, "within", "Linus · Hours: 100 h of 500 h capacity · Low hours"
     )
     assert linus.shown_label == "Linus ⚑"
-    assert (nobody.within, nobody.beyond, nobody.text, nobody.limit_x) == (None, None, "—", 180.0)
+    assert (nobody.within, nobody.beyond, nobody.text, nobody.limit_x) == (
+        None,
+        None,
+        "— of 0 h",
+        180.0,
+    )
     assert (chart.height, chart.axis_y, chart.has_limit, chart.has_notes) == (122, 102, True, True)
 
 
@@ -152,7 +162,7 @@ def test_a_long_label_is_cut_short_on_the_picture_only() -> None:
     chart = hbar_chart(title="By epic", unit="h", rows=[Row(name, D("12.5"))])
     (bar,) = chart.bars
     assert (bar.shown_label, bar.label, bar.limit_x, bar.text) == (
-        "Global Company Meetings and…",
+        "Global Company Meetings…",
         name,
         None,
         "12.5 h",

@@ -53,11 +53,11 @@ def test_the_report_charts_its_epics_and_weeks(world: World) -> None:  # noqa: F
         Row("PS Internal", D("5.25")),
         Row("PTO/Holidays", D("8.00")),
     ]
-    # 0 to 10 h over 384 px from x = 180.
+    # 0 to 10 h over 348 px from x = 180.
     assert [(b.within and b.within.width, b.text) for b in epics.bars] == [
-        (384.0, "10 h"),
-        (201.6, "5.25 h"),
-        (307.2, "8 h"),
+        (348.0, "10 h"),
+        (182.7, "5.25 h"),
+        (278.4, "8 h"),
     ]
     weeks = charts.report_weeks(report)
     assert weeks.rows == [
@@ -78,7 +78,7 @@ def test_the_report_page_draws_them_and_an_empty_quarter_as_the_empty_state(
     empty = client.get("/time/report/?year=2027&quarter=2").content.decode()
     assert '<figure class="chart hchart" id="report-epics-chart">' in html
     assert (
-        '<rect class="bar within" x="180.0" y="35.0" width="201.6" height="14.0">'
+        '<rect class="bar within" x="180.0" y="35.0" width="182.7" height="14.0">'
         "<title>PS Internal · Hours: 5.25 h</title></rect>"
     ) in html
     assert "<title>W51 · Hours: 3.25 h</title>" in html
@@ -98,11 +98,11 @@ def test_the_queue_charts_hours_against_capacity_and_flags_the_gaps(org: Org) ->
     assert [(r.value, r.limit) for r in chart.rows] == [(D("8.50"), D("480.00"))] * 2
     assert [r.note for r in chart.rows] == ["; ".join(v.flags) for v in views]
     assert chart.rows[0].note.startswith("8.50 h logged of 480.00 h capacity; ")
-    # 0 to 500 h over 384 px: 8.5 h is 6.5 px, the capacity's tick at 548.6.
+    # 0 to 500 h over 348 px: 8.5 h is 5.9 px, the capacity's tick at 514.1.
     first = chart.bars[0]
     assert (first.within and first.within.width, first.limit_x, first.shown_label[-1]) == (
-        6.5,
-        548.6,
+        5.9,
+        514.1,
         "⚑",
     )
 

@@ -188,10 +188,10 @@ def bar_chart(
 # its limit is drawn apart ("over", red in psa.css) and said in words too, never by colour alone.
 
 H_LABEL_W = 180  # the labels' column, right-aligned against the bars
-H_RIGHT = 76  # room for the value written after the longest bar
+H_RIGHT = 112  # the values' column, right-aligned at the edge: "450 h of 500 h"
 ROW_H, BAR_H = 24, 14
 H_TOP, H_AXIS = 6, 20
-LABEL_CHARS = 28  # a longer label is cut short on the picture (whole in its tooltip and table)
+LABEL_CHARS = 24  # a longer label is cut short on the picture (whole in its tooltip and table)
 METER_W, METER_H = 120, 12
 
 
@@ -214,7 +214,7 @@ class HBar:
     beyond: Bar | None  # the part over the limit
     limit_x: float | None
     value_x: float
-    text: str  # the value written after the bar, "—" without one
+    text: str  # the value (of its limit) in the right column, "—" without one
     note: str
 
     @property
@@ -311,10 +311,6 @@ def hbar_chart(
             if r.value is not None
             else (None, None)
         )
-        end = max(
-            H_LABEL_W + float(max(r.value or Decimal(0), Decimal(0))) * scale,
-            H_LABEL_W + float(r.limit) * scale if r.limit is not None else 0.0,
-        )
         bars.append(
             HBar(
                 label=r.label,
@@ -325,8 +321,9 @@ def hbar_chart(
                 limit_x=H_LABEL_W + float(max(r.limit, Decimal(0))) * scale
                 if r.limit is not None
                 else None,
-                value_x=end + 6,
-                text="—" if r.value is None else _text(r.value, unit),
+                value_x=WIDTH - 4,
+                text=("—" if r.value is None else _text(r.value, unit))
+                + (f" of {_text(r.limit, unit)}" if r.limit is not None else ""),
                 note=r.note,
             )
         )

@@ -214,6 +214,7 @@ def _render_week(
         "prev": monday - dt.timedelta(days=7),
         "next": monday + dt.timedelta(days=7),
         "this_week": periods.week_start(clock.today(person.timezone)),
+        "today": clock.today(person.timezone),
         "days": [
             {
                 "date": d,
