@@ -28,7 +28,7 @@ from psa.core.views import (
     refuse,
     text_param,
 )
-from psa.engagements import flows, rules, selectors, services
+from psa.engagements import charts, flows, rules, selectors, services
 from psa.engagements.forms import (
     ENGAGEMENT_FIELDS,
     ERR_REACHED_ON,
@@ -146,6 +146,10 @@ def _with_hours(page_obj: Page[Engagement]) -> Page[Engagement]:
     totals = time_selectors.engagement_hours(engagement_ids=[e.pk for e in rows])
     for e in rows:
         e.hours_logged = totals.get(e.pk, ZERO)  # type: ignore[attr-defined]
+        e.burn = charts.budget_burn(  # type: ignore[attr-defined]
+            logged=e.hours_logged,  # type: ignore[attr-defined]
+            budget=e.budget_hours,
+        )
         e.bill_rate_today = selectors.bill_rate_today(e)  # type: ignore[attr-defined]
     page_obj.object_list = rows
     return page_obj
@@ -312,6 +316,7 @@ def engagement_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, engagement: Engagement, **extra: Any) -> dict[str, Any]:
     me = actor(request)
+    time = time_selectors.engagement_time(engagement=engagement)
     context: dict[str, Any] = {
         "engagement": engagement,
         "percent": selectors.engagement_percent_complete(engagement),
@@ -330,7 +335,8 @@ def _detail_context(request: HttpRequest, engagement: Engagement, **extra: Any) 
         "milestone_error": "",
         "bill_rates": rate_spans(list(engagement.bill_rates.all()), clock.today()),
         "rate_form": BillRateForm(initial={"effective_from": clock.today()}),
-        "time": time_selectors.engagement_time(engagement=engagement),
+        "time": time,
+        "burn": charts.budget_burn(logged=time.hours, budget=time.budget_hours),
         "work_items": time_selectors.engagement_work_items(engagement_id=engagement.pk),
         # Who works on it, from today on: the board's bookings, as the team plans them.
         "booked": list(

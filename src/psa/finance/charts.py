@@ -7,6 +7,7 @@ from decimal import Decimal
 from psa.core.charts import Chart, Series, bar_chart
 from psa.engagements.choices import Kind
 from psa.finance import rules
+from psa.scheduling import charts as scheduling_charts
 from psa.scheduling.rules import WeekFigures
 
 
@@ -25,17 +26,8 @@ def utilization(parts: list[tuple[str, rules.Utilization]]) -> Chart:
 
 
 def forecast(weeks: list[WeekFigures]) -> Chart:
-    return bar_chart(
-        title="The next weeks: planned hours against capacity",
-        unit="h",
-        labels=[f"{w.monday:%d %b}" for w in weeks],
-        series=[
-            Series("Confirmed", [w.confirmed for w in weeks]),
-            Series("Tentative × probability", [w.tentative_weighted for w in weeks]),
-            Series("Internal", [w.internal for w in weeks]),
-        ],
-        line=Series("Capacity", [w.capacity for w in weeks]),
-        stacked=True,
+    return scheduling_charts.planned_hours(
+        weeks, title="The next weeks: planned hours against capacity"
     )
 
 

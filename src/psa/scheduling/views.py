@@ -36,7 +36,7 @@ from psa.core.views import (
 from psa.people import selectors as people_selectors
 from psa.people.forms import country_options
 from psa.people.models import Person
-from psa.scheduling import feeds, imports, review, rules, selectors, services, sheets
+from psa.scheduling import charts, feeds, imports, review, rules, selectors, services, sheets
 from psa.scheduling.forms import (
     CheckForm,
     ConfirmForm,
@@ -533,6 +533,10 @@ def weekly_review(request: HttpRequest) -> HttpResponse:
             "weeks": weeks,
             "people_count": len(result.people),
             "xlsx_url": f"{XLSX_URL}?{_filter_query(filters)}",
+            "hours_chart": charts.planned_hours(
+                result.team, title="The team's weeks: planned hours against capacity"
+            ),
+            "utilization_chart": charts.utilization_trend(result.team),
         }
     )
     return render(request, "scheduling/review.html", context)

@@ -31,7 +31,7 @@ from psa.core.views import error_status, page, refuse
 from psa.engagements import selectors as engagements
 from psa.people import selectors as people
 from psa.people.models import Person
-from psa.timetracking import imports, report_selectors, rules, selectors, services
+from psa.timetracking import charts, imports, report_selectors, rules, selectors, services
 from psa.timetracking.certification import selectors as cert_selectors
 from psa.timetracking.certification import services as cert_services
 from psa.timetracking.forms import (
@@ -214,6 +214,7 @@ def _render_week(
         "prev": monday - dt.timedelta(days=7),
         "next": monday + dt.timedelta(days=7),
         "this_week": periods.week_start(clock.today(person.timezone)),
+        "today": clock.today(person.timezone),
         "days": [
             {
                 "date": d,
@@ -234,6 +235,9 @@ def _render_week(
             for d, t in zip(days, day_totals, strict=True)
             if rules.hours_over(t, normal.get(d, ZERO)) > 0
         ],
+        "day_chart": charts.week_days(
+            [(d, t, normal.get(d, ZERO)) for d, t in zip(days, day_totals, strict=True)]
+        ),
         "rows": rows,
         "extra": [r.item.pk for r in rows],
         "complete": state != rules.WEEK_SHORT,
@@ -602,6 +606,8 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
             "by_week": [
                 (iso, report_selectors.iso_week_label(iso), h) for iso, h in result.by_week.items()
             ],
+            "epics_chart": charts.report_epics(result),
+            "weeks_chart": charts.report_weeks(result),
         },
         status=422 if error else 200,
     )
@@ -717,6 +723,7 @@ def _queue(request: HttpRequest) -> list[dict[str, Any]]:
             "step": section.step,
             "back_to": section.back_to,
             "rows": [_queue_row(view) for view in section.rows],
+            "chart": charts.queue_capacity(section.rows),
             "count": section.count,
             "page": section.page,
             "pages": section.pages,

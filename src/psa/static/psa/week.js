@@ -38,3 +38,38 @@
     }
   });
 })();
+
+/* Below a tablet's width the grid shows one day at a time, with the previous and next day a
+   tap away (today's first when it is in the week). Only the columns are hidden: every cell
+   stays in the form and is saved with it. Without script, the whole week scrolls sideways
+   in its frame as before. */
+(function () {
+  var grid = document.getElementById("week-grid"), nav = document.getElementById("day-nav");
+  if (!grid || !nav) return;
+  var heads = grid.querySelectorAll("thead th[data-day]"), shown = 1;
+  var narrow = window.matchMedia("(max-width: 767.98px)");
+  heads.forEach(function (th) { if (th.dataset.date === grid.dataset.today) shown = parseInt(th.dataset.day, 10); });
+  function show() {
+    var one = narrow.matches;
+    grid.classList.toggle("one-day", one);
+    nav.hidden = !one;
+    grid.querySelectorAll("[data-day]").forEach(function (el) {
+      el.classList.toggle("off", one && el.dataset.day !== String(shown));
+    });
+    var th = heads[shown - 1];
+    nav.querySelector(".day-shown").textContent = th ? th.dataset.label : "";
+    nav.querySelector('[data-step="-1"]').disabled = shown <= 1;
+    nav.querySelector('[data-step="1"]').disabled = shown >= heads.length;
+  }
+  nav.addEventListener("click", function (e) {
+    var button = e.target.closest("button[data-step]");
+    if (!button) return;
+    shown = Math.min(Math.max(shown + parseInt(button.dataset.step, 10), 1), heads.length);
+    show();
+  });
+  /* A refused cell's day comes first, so its message is in sight. */
+  var bad = grid.querySelector("td.has-error[data-day]");
+  if (bad) shown = parseInt(bad.dataset.day, 10);
+  narrow.addEventListener("change", show);
+  show();
+})();
