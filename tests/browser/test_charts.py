@@ -117,6 +117,9 @@ def test_my_week_a_day_at_a_time_on_a_phone_and_the_whole_week_at_a_desk(
     box = cells[0].bounding_box()
     assert box is not None
     assert box["height"] >= 40
+    # ... and they are on the screen, not off to the right of the grid's frame.
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"]
     no_sideways_scroll(page)
     chart_in_sight(page, "week-days-chart")
     page.screenshot(path=str(screenshot_dir / "my-week-phone.png"), full_page=True)
