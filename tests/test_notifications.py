@@ -325,3 +325,42 @@ def test_the_api_lists_and_marks_ones_own(team: Any, api_as: Callable[[Person], 
     response = api.post("/api/v1/notifications/read", {}, content_type="application/json")
     assert response.json() == {"marked": 1}
     assert api.get("/api/v1/notifications?unread=true").json()["items"] == []
+
+
+# ------------------------------------------------------------------ names, not logins
+
+
+def test_a_request_names_who_asked_and_who_decided_as_people_know_them(
+    team: Any, client_for: Callable[[Person], Client]
+) -> None:
+    request = ask(team)
+    services.request_decline(actor=team.actor(team.pc), request=request, reason="Alex is away")
+    request.refresh_from_db()
+    assert (request.requested_by_name, request.decided_by_name) == (
+        "Marcus Manager",
+        "Priya Coordinator",
+    )
+    owed = client_for(team.manager).get("/").context["owed"]
+    assert f"Your request #{request.pk} for Alex Consultant was declined by Priya Coordinator" in [
+        o.text for o in owed
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_puts_names_in_place_of_logins(team: Any) -> None:
+    from tests.helpers import latest_migrations_after, migrate_to
+
+    request = ask(team)
+    assert team.manager.user is not None
+    with latest_migrations_after():
+        migrate_to([("scheduling", "0003_bookingday_date_index")])
+        AssignmentRequest.objects.filter(pk=request.pk).update(
+            requested_by_name=team.manager.user.username, decided_by_name="someone.gone"
+        )
+        migrate_to([("scheduling", "0004_request_names")])
+    request.refresh_from_db()
+    # A login that has a person reads as their name; one that has none stays as it was.
+    assert (request.requested_by_name, request.decided_by_name) == (
+        "Marcus Manager",
+        "someone.gone",
+    )

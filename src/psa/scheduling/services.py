@@ -389,7 +389,7 @@ def request_create(
             skill=skill.strip(),
             note=note.strip(),
             requested_by_id=actor.user_id,
-            requested_by_name=actor.username,
+            requested_by_name=_name_of(actor.user_id, actor.username),
             created_at=clock.now(),
         )
         amount = f"{hours} h per working day" if per_day else f"{hours} h in total"
@@ -507,7 +507,7 @@ def request_confirm(
                 )
             booking = _book(actor, request, person_id, plan, override_reason if shortfalls else "")
         request.status = AssignmentRequest.Status.CONFIRMED
-        request.decided_by_name = actor.username
+        request.decided_by_name = _name_of(actor.user_id, actor.username)
         request.decided_at = clock.now()
         request.decision_reason = chosen or override_reason
         request.save(update_fields=["status", "decided_by_name", "decided_at", "decision_reason"])
@@ -631,7 +631,7 @@ def request_decline(*, actor: Actor, request: AssignmentRequest, reason: str) ->
     with transaction.atomic():
         request = _locked_open(request)
         request.status = AssignmentRequest.Status.DECLINED
-        request.decided_by_name = actor.username
+        request.decided_by_name = _name_of(actor.user_id, actor.username)
         request.decided_at = clock.now()
         request.decision_reason = reason.strip()
         request.save(update_fields=["status", "decided_by_name", "decided_at", "decision_reason"])
@@ -653,7 +653,7 @@ def request_withdraw(*, actor: Actor, request: AssignmentRequest) -> AssignmentR
     with transaction.atomic():
         request = _locked_open(request)
         request.status = AssignmentRequest.Status.WITHDRAWN
-        request.decided_by_name = actor.username
+        request.decided_by_name = _name_of(actor.user_id, actor.username)
         request.decided_at = clock.now()
         request.save(update_fields=["status", "decided_by_name", "decided_at"])
         audit.record(
